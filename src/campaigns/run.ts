@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import type { Env } from '../config/load.js';
+import { parseRate, type Rate } from '../config/rate.js';
+import type { Config } from '../config/schema.js';
+import { PresslineError } from '../errors.js';
+import { loadRelease } from '../releases/load.js';
+import { compileRelease } from '../render/compile.js';
+import { composeContext } from '../send/compose.js';
+import { createDeliveryLog, type DeliveryLog } from '../send/delivery-log.js';
+import { dkimOptions } from '../send/nodemailer-adapter.js';
+import { createOutboxTransport } from '../send/outbox.js';
+import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
+import { createSmtpTransport } from '../send/smtp.js';
+import type { Transport } from '../send/transport.js';
+import type { Store } from '../store/types.js';
+import { fingerprintFiles } from './fingerprint.js';
+import { newOwnerId, ownerIsDead } from './owner.js';
+import { releaseFiles, templatePath } from './plan.js';
+
+export interface RunDeps {
+  config: Config;
+  env: Env;
+  store: Store;
+  clock: Clock;
+}
+
+export interface PaceOverrides {
+  rate?: string | undefined;
+  perDomain?: string | undefined;
+  concurrency?: number | undefined;
+  batchSize?: number | undefined;
+  batchPauseMs?: number | undefined;
+}
+
+export interface RunOptions {
+  waitForRetries: boolean;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
+  /** Put `unknown` deliveries (in flight at a crash) back in line. */
+  resendUnknown?: boolean;
+  /** Send even though the release or template changed since the campaign was planned. */
+  acceptChanges?: boolean;
+  pace?: PaceOverrides;
+  transport?: Transport;
+  owner?: string;
+  leaseMs?: number;
+  /** Called once recovery is done and sending is about to begin. */
+  onStart?: (info: { recovered: number; requeued: number; transport: string }) => void;
+}
+
+/** Config rates with command-line overrides applied. */
+export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
+  const domains = new Map<string, Rate>();
+  for (const [domain, rate] of Object.entries(config.rate.domains)) domains.set(domain.toLowerCase(), parseRate(rate, `rate.domains.${domain}`));
+  return {
+    global: parseRate(overrides.rate ?? config.rate.global, overrides.rate ? '--rate' : 'rate.global'),
+    perDomain: parseRate(overrides.perDomain ?? config.rate.perDomain, overrides.perDomain ? '--per-domain' : 'rate.perDomain'),
+    domains,
+    concurrency: overrides.concurrency ?? config.rate.concurrency,
+    batchSize: overrides.batchSize ?? config.rate.batchSize,
+    batchPauseMs: overrides.batchPauseMs ?? config.rate.batchPauseMs,
+  };
+}
+
+/** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
+export function defaultTransport(config: Config, env: Env, campaignId: number): Transport {
+  const dkim = dkimOptions(config, (file) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new PresslineError('CONFIG_INVALID', `cannot read the DKIM key: ${(err as Error).message}`, { file, field: 'dkim.privateKeyFile' });
+    }
+  });
+  if (env.smtpUrl) return createSmtpTransport(env.smtpUrl, config, dkim);
+  return createOutboxTransport(join(config.paths.outbox, String(campaignId)), dkim);
+}
+
+async function takeCampaign(store: Store, id: number, owner: string, now: Date, leaseMs: number): Promise<void> {
+  if (await store.acquireCampaign(id, owner, now, leaseMs)) return;
+  const holder = await store.campaignOwner(id);
+  if (holder && ownerIsDead(holder.owner)) {
+    await store.forceReleaseCampaign(id, holder.owner);
+    if (await store.acquireCampaign(id, owner, now, leaseMs)) return;
+  }
+  throw new PresslineError(
+    'REFUSED',
+    `campaign ${id} is being sent by ${holder?.owner ?? 'another process'} (lease until ${holder?.expires.toISOString() ?? '?'}); pause it with \`pressline pause ${id}\` or wait for that process to stop`,
+  );
+}
+
+/**
+ * Sends (or resumes) a planned campaign: takes its lease, turns what a dead process left in
+ * flight into `unknown`, checks the release is unchanged, and sends until done or stopped.
+ */
+export async function runCampaign(campaignId: number, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
+  const { config, env, store, clock } = deps;
+  const campaign = await store.getCampaign(campaignId);
+  if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
+  if (campaign.status === 'cancelled' || campaign.status === 'missed') {
+    throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}; it will not be sent`);
+  }
+  const owner = options.owner ?? newOwnerId();
+  const leaseMs = options.leaseMs ?? 60_000;
+  await takeCampaign(store, campaignId, owner, clock.now(), leaseMs);
+  let log: DeliveryLog | undefined;
+  let transport: Transport | undefined;
+  try {
+    const recovered = await store.recoverInFlight(campaignId, clock.now());
+    const requeued = options.resendUnknown ? await store.requeue(campaignId, ['unknown'], clock.now()) : 0;
+
+    const release = await loadRelease(campaign.releaseFile, config);
+    const templateFile = templatePath(config, campaign.options.templateFile as string | undefined);
+    const fingerprint = await fingerprintFiles(releaseFiles(release, templateFile));
+    if (fingerprint !== campaign.options.fingerprint && !options.acceptChanges) {
+      throw new PresslineError(
+        'REFUSED',
+        `the release or template changed since campaign ${campaignId} was planned, so the rest of the list would get a different text; pass --accept-changes to send the new text anyway`,
+      );
+    }
+    const compiled = await compileRelease(release, { config, now: clock.now(), columns: (campaign.options.columns as string[]) ?? [], templateFile });
+    const variant = release.variants[0]!;
+    const compose = composeContext(
+      { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },
+      campaignId,
+      { secret: env.secret, test: campaign.test, attachments: release.attachments.map((a) => ({ filename: a.filename, path: a.path })) },
+    );
+    transport = options.transport ?? defaultTransport(config, env, campaignId);
+    log = createDeliveryLog(config.paths.logs, campaignId);
+    if (recovered > 0) log.write({ event: 'unknown', detail: `${recovered} deliveries were in flight when the last sender stopped` });
+    await store.setCampaignStatus(campaignId, 'sending', clock.now(), { from: ['draft', 'scheduled', 'paused', 'sending', 'done'] });
+    options.onStart?.({ recovered, requeued, transport: transport.name });
+
+    const summary = await sendCampaign({
+      campaignId,
+      store,
+      transport,
+      compiled,
+      compose,
+      pace: paceFrom(config, options.pace),
+      retry: config.retry,
+      breaker: config.breaker,
+      clock,
+      log,
+      owner,
+      leaseMs,
+      waitForRetries: options.waitForRetries,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const now = clock.now();
+    switch (summary.end) {
+      case 'done':
+        await store.setCampaignStatus(campaignId, 'done', now, { from: ['sending'] });
+        break;
+      case 'paused':
+        await store.setCampaignStatus(campaignId, 'paused', now, { from: ['sending'], reason: summary.reason });
+        break;
+      case 'cancelled':
+      case 'retries-pending':
+      case 'lost-lease':
+        break;
+      default: {
+        const never: never = summary.end;
+        throw new Error(`unhandled end ${String(never)}`);
+      }
+    }
+    log.write({ event: 'campaign', detail: `${summary.end}${summary.reason ? `: ${summary.reason}` : ''}` });
+    return summary;
+  } finally {
+    await log?.close();
+    await transport?.close();
+    await store.releaseCampaign(campaignId, owner);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { createApp } from '../app.js';
+import { PresslineError } from '../errors.js';
+import { toCsv } from '../reports/csv.js';
+import { deliveryReport, parseStatuses } from '../reports/delivery-report.js';
+import { collect, printJson, table } from './output.js';
+import { parseCampaignId, summaryLine } from './send.js';
+
+export function registerCampaignCommands(program: Command): void {
+  program
+    .command('campaigns')
+    .description('list campaigns, oldest first, with their delivery counts')
+    .option('--json', 'one JSON document on stdout')
+    .addHelpText('after', '\nExample:\n  pressline campaigns --json\n')
+    .action(async (flags) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const campaigns = await app.store.listCampaigns();
+        const rows = [];
+        for (const c of campaigns) rows.push({ ...c, counts: await app.store.counts(c.id) });
+        if (flags.json) {
+          printJson(
+            rows.map((c) => ({
+              id: c.id, release: c.releaseFile, title: c.releaseTitle, status: c.status, statusReason: c.statusReason ?? null,
+              test: c.test, lists: c.lists, where: c.where, createdAt: c.createdAt, scheduledAt: c.scheduledAt ?? null,
+              startedAt: c.startedAt ?? null, finishedAt: c.finishedAt ?? null, counts: c.counts,
+            })),
+          );
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write('No campaigns yet. Start one with: pressline send <release> --list <file>\n');
+          return;
+        }
+        process.stdout.write(
+          table(
+            ['id', 'status', 'release', 'created', 'deliveries'],
+            rows.map((c) => [c.id, c.status + (c.test ? ' (test)' : ''), c.releaseTitle.slice(0, 48), c.createdAt.toISOString().slice(0, 16).replace('T', ' '), summaryLine(c.counts)]),
+          ) + '\n',
+        );
+      } finally {
+        await app.close();
+      }
+    });
+
+  program
+    .command('pause')
+    .description('ask a running send to stop after the messages in flight (works from another terminal)')
+    .argument('<campaign>', 'campaign id')
+    .addHelpText('after', '\nExample:\n  pressline pause 3\n')
+    .action(async (id: string) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const campaignId = parseCampaignId(id);
+        const ok = await app.store.setCampaignStatus(campaignId, 'paused', app.clock.now(), { from: ['sending', 'scheduled', 'draft'], reason: 'paused by an operator' });
+        if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
+        process.stdout.write(`Campaign ${campaignId} paused. Continue with: pressline resume ${campaignId}\n`);
+      } finally {
+        await app.close();
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('stop a campaign for good; deliveries not yet sent stay pending and are never sent')
+    .argument('<campaign>', 'campaign id')
+    .addHelpText('after', '\nExample:\n  pressline cancel 3\n')
+    .action(async (id: string) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const campaignId = parseCampaignId(id);
+        const ok = await app.store.setCampaignStatus(campaignId, 'cancelled', app.clock.now(), { from: ['draft', 'scheduled', 'sending', 'paused'], reason: 'cancelled by an operator' });
+        if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is already finished or cancelled`);
+        process.stdout.write(`Campaign ${campaignId} cancelled.\n`);
+      } finally {
+        await app.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description('one row per recipient: final status, attempts, last SMTP reply, Message-ID, time')
+    .argument('<campaign>', 'campaign id')
+    .option('--format <format>', 'table, json or csv', 'table')
+    .option('--status <status>', 'only these statuses (repeatable or comma-separated)', collect, [])
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--json', 'same as --format json')
+    .addHelpText('after', '\nExample:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n')
+    .action(async (id: string, flags) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const campaignId = parseCampaignId(id);
+        const format = flags.json ? 'json' : String(flags.format);
+        const entries = await deliveryReport(app.store, campaignId, parseStatuses(flags.status));
+        let text: string;
+        switch (format) {
+          case 'json':
+            text = JSON.stringify(entries, null, 2) + '\n';
+            break;
+          case 'csv':
+            text = toCsv(
+              ['email', 'status', 'attempts', 'code', 'enhanced', 'response', 'messageId', 'updatedAt', 'language', 'outlet', 'domain'],
+              entries.map((e) => [e.email, e.status, e.attempts, e.code, e.enhanced, e.response, e.messageId, e.updatedAt, e.language, e.outlet, e.domain]),
+            );
+            break;
+          case 'table': {
+            const counts = await app.store.counts(campaignId);
+            text =
+              table(
+                ['email', 'status', 'tries', 'code', 'reply', 'updated'],
+                entries.map((e) => [e.email, e.status, e.attempts, e.enhanced ?? e.code ?? '', (e.response ?? '').replace(/\s+/g, ' ').slice(0, 60), e.updatedAt.slice(0, 19).replace('T', ' ')]),
+              ) + `\n\n${summaryLine(counts)}\n`;
+            break;
+          }
+          default:
+            throw new PresslineError('USAGE', `--format ${format}: use table, json or csv`);
+        }
+        if (flags.out) {
+          writeFileSync(flags.out, text);
+          process.stderr.write(`wrote ${entries.length} rows to ${flags.out}\n`);
+        } else {
+          process.stdout.write(text);
+        }
+      } finally {
+        await app.close();
+      }
+    });
+}

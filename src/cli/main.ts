@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf, PresslineError } from '../errors.js';
+import { loadDotenv } from '../config/load.js';
+import { registerListsCommands } from './lists.js';
+import { registerRenderCommand } from './render.js';
+import { registerSendCommands } from './send.js';
+import { registerCampaignCommands } from './campaigns.js';
+import { registerSinkCommand } from './sink.js';
+
+/** Builds the command tree; separate from `main` so tests can drive it in-process. */
+export function buildProgram(): Command {
+  const program = new Command('pressline')
+    .description("A press office's email distribution desk.")
+    .option('--config <file>', 'config file (default config/pressline.json, or PRESSLINE_CONFIG)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerListsCommands(program);
+  registerRenderCommand(program);
+  registerSendCommands(program);
+  registerCampaignCommands(program);
+  registerSinkCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  loadDotenv();
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const message = err instanceof PresslineError ? err.message : (err as Error).stack ?? String(err);
+    process.stderr.write(`pressline: ${message}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

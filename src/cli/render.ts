@@ -1,0 +1,107 @@
+import { basename, extname, join } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { PresslineError } from '../errors.js';
+import type { Contact } from '../lists/contact.js';
+import { readContacts } from '../lists/load.js';
+import { formatEmbargoNotice } from '../releases/embargo.js';
+import { loadRelease } from '../releases/load.js';
+import { compileRelease, summariseVariants } from '../render/compile.js';
+import { writePreviews } from '../render/preview.js';
+import { collect, say, table } from './output.js';
+
+interface RenderOptions {
+  list?: string[];
+  contact?: string;
+  where: string[];
+  out?: string;
+  now?: string;
+  template?: string;
+}
+
+const HELP = `
+Writes, for each language variant of the release, <out>/<lang>.html, <lang>.txt and <lang>.eml
+(a complete message a mail client opens), addressed to journalist@example.com with every merge
+field empty (so fallbacks show). With --list and --contact, writes the variant that contact gets,
+personalised. With --list, prints how many contacts get each language variant.
+
+--now decides the embargo wording: before the embargo instant the copy carries the embargo notice
+and subject prefix, at or after it the lifted wording.
+
+Examples:
+  $ pressline render releases/eu-russia-summit.md
+  $ pressline render releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia
+  $ pressline render releases/eu-russia-summit.md --list lists/journalists.csv --contact h.whitfield@dailyledger.example
+  $ pressline render releases/examples/embargoed.md --now 2027-03-16T08:00:00Z --out out/preview
+`;
+
+/** Adds `render`: compile a release and write HTML, text and .eml previews. */
+export function registerRenderCommand(program: Command): void {
+  program
+    .command('render')
+    .description('compile a release and write HTML, plain-text and .eml previews per language variant')
+    .argument('<release>', 'release Markdown file, e.g. releases/eu-russia-summit.md')
+    .option('--list <file...>', 'journalist list(s): merge columns, per-variant counts, --contact lookup')
+    .option('--contact <email>', 'render the message this contact (from --list) would get')
+    .option('--where <key=value>', 'filter the list contacts (repeatable; all must hold)', collect, [])
+    .option('--out <dir>', 'output folder (default out/render/<release name>/)')
+    .option('--now <iso>', 'render as of this instant (ISO 8601, e.g. 2026-12-01T08:00:00Z); default now')
+    .option('--template <file>', 'MJML layout (default from config: templates/press-release.mjml)')
+    .addHelpText('after', HELP)
+    .action(async (file: string, opts: RenderOptions) => {
+      const config = loadConfig(program.opts().config as string | undefined);
+      if ((opts.contact || opts.where.length > 0) && !opts.list) {
+        throw new PresslineError('USAGE', '--contact and --where need --list <file...>');
+      }
+      const now = opts.now !== undefined ? parseNow(opts.now) : new Date();
+      const release = await loadRelease(file, config);
+      for (const w of release.warnings) say(`warning: ${w}`, true);
+
+      let contacts: Contact[] | undefined;
+      let columns: string[] = [];
+      let contact: Contact | undefined;
+      if (opts.list) {
+        const loaded = await readContacts(opts.list, { where: opts.where });
+        contacts = loaded.contacts;
+        columns = loaded.report.columns;
+        if (loaded.report.invalid.length > 0) {
+          say(`warning: ${loaded.report.invalid.length} invalid row(s) in the list skipped (run "pressline lists check" for details)`, true);
+        }
+        if (opts.contact) {
+          const wanted = opts.contact.trim().toLowerCase();
+          contact = contacts.find((c) => c.key === wanted || c.email.toLowerCase() === wanted);
+          if (!contact) {
+            throw new PresslineError('NOT_FOUND', `no contact ${opts.contact} in ${opts.list.join(', ')}${opts.where.length ? ' matching --where' : ''}`);
+          }
+        }
+      }
+
+      const compiled = await compileRelease(release, { config, now, columns, ...(opts.template ? { templateFile: opts.template } : {}) });
+      const out = opts.out ?? join('out', 'render', basename(file, extname(file)));
+      const written = await writePreviews(compiled, { config, out, date: now, ...(contact ? { contact } : {}) });
+
+      if (release.embargo) {
+        say(
+          compiled.embargoed
+            ? `Embargoed copy (${formatEmbargoNotice(release.embargo)}); subject prefixed "${config.embargo.subjectPrefix.trim()}".`
+            : `Embargo lifted at ${release.embargo.instant.toISOString()}: copy says "${config.embargo.liftedWording}".`,
+        );
+      }
+      if (contact) say(`Rendered for ${contact.email} (${written[0]!.language} variant):`);
+      say(`Wrote to ${out}:`);
+      for (const w of written) say(`  ${w.language}: ${basename(w.html)}, ${basename(w.text)}, ${basename(w.eml)}`);
+      if (contacts) {
+        say(`\nLanguage variants for ${contacts.length} contact(s)${opts.where.length ? ` matching ${opts.where.join(' ')}` : ''}:`);
+        const rows = summariseVariants(compiled, contacts).map((s) => [s.language, s.file, s.contacts]);
+        say(table(['variant', 'file', 'contacts'], rows).split('\n').map((l) => '  ' + l).join('\n'));
+      }
+    });
+}
+
+function parseNow(value: string): Date {
+  const d = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(d.getTime())) {
+    throw new PresslineError('USAGE', `--now ${JSON.stringify(value)} is not an ISO 8601 instant (e.g. 2026-12-01T08:00:00Z)`);
+  }
+  return d;
+}

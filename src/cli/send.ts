@@ -1,0 +1,212 @@
+import type { Command } from 'commander';
+import { createApp, type App } from '../app.js';
+import { preparePlan, persistPlan, type Plan } from '../campaigns/plan.js';
+import { runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
+import { formatRate } from '../config/rate.js';
+import { PresslineError } from '../errors.js';
+import { loadLists } from '../lists/load.js';
+import type { RunSummary } from '../send/sender.js';
+import { describeSmtpUrl } from '../send/smtp.js';
+import type { StatusCounts } from '../store/types.js';
+import { collect, printJson } from './output.js';
+import { confirm, formatDuration, progressBar } from './terminal.js';
+
+interface PaceFlags {
+  rate?: string;
+  perDomain?: string;
+  concurrency?: string;
+  batchSize?: string;
+  batchPause?: string;
+}
+
+function paceOverrides(flags: PaceFlags): PaceOverrides {
+  const int = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new PresslineError('USAGE', `${name} takes a whole number, not "${v}"`);
+    return n;
+  };
+  return {
+    rate: flags.rate,
+    perDomain: flags.perDomain,
+    concurrency: int(flags.concurrency, '--concurrency'),
+    batchSize: int(flags.batchSize, '--batch-size'),
+    batchPauseMs: int(flags.batchPause, '--batch-pause'),
+  };
+}
+
+function addPaceOptions(cmd: Command): Command {
+  return cmd
+    .option('--rate <rate>', 'global ceiling: 50/s, 300/m, 2000/h, 0 = no limit (default from config)')
+    .option('--per-domain <rate>', 'ceiling per receiving domain (default from config)')
+    .option('--concurrency <n>', 'messages in flight at once')
+    .option('--batch-size <n>', 'deliveries claimed per batch')
+    .option('--batch-pause <ms>', 'pause between batches, in milliseconds')
+    .option('--no-wait-retries', 'stop when only deferred deliveries remain (a worker or `resume` retries them)')
+    .option('--json', 'print the outcome as one JSON document');
+}
+
+function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>): string {
+  const r = plan.report;
+  const variants = plan.release.variants.map((v) => v.language).join(', ');
+  const langs = Object.entries(plan.perLanguage).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
+  const transport = app.env.smtpUrl ? describeSmtpUrl(app.env.smtpUrl) : `outbox folder ${app.config.paths.outbox}/<campaign>/ (no SMTP_URL set)`;
+  const lines = [
+    `Release     ${plan.input.releaseFile}: "${plan.release.variants[0]!.title}" (${variants})${plan.release.embargo ? `, embargo ${plan.release.embargo.text}` : ''}`,
+    `Lists       ${r.files.join(', ')}: ${r.rows} rows, ${r.valid} valid, ${r.invalid.length} invalid, ${r.duplicates.length} duplicate${plan.input.where.length ? `, ${r.matched} match ${plan.input.where.join(' and ')}` : ''}`,
+    `Recipients  ${plan.recipients}${plan.input.testTo ? ` (test copy to ${plan.input.testTo} only)` : ''}; suppressed ${plan.suppressed}`,
+    `Languages   ${langs}`,
+    `Transport   ${transport}`,
+    `Pace        ${formatRate(pace.global)}, ${pace.concurrency} at once, per domain ${formatRate(pace.perDomain)}${pace.domains.size ? ` (+${pace.domains.size} domain rules)` : ''}`,
+    `Estimate    at least ${formatDuration(plan.estimatedMs)}`,
+  ];
+  if (plan.input.skipInvalid && (r.invalid.length || r.duplicates.length)) {
+    lines.push(`Skipped     ${r.invalid.length + r.duplicates.length} rows will be recorded as skipped`);
+  }
+  for (const w of plan.warnings) lines.push(`Warning     ${w}`);
+  return lines.join('\n');
+}
+
+export function summaryLine(c: StatusCounts): string {
+  return Object.entries(c)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ') || 'no deliveries';
+}
+
+/** Exit status for a finished run: 0 only when every recipient is settled without a problem. */
+export function exitForSummary(summary: RunSummary): number {
+  const c = summary.counts;
+  const trouble = c.bounced + c.blocked + c.failed + c.unknown + c.pending + c.deferred + c.sending;
+  return summary.end === 'done' && trouble === 0 ? 0 : 1;
+}
+
+async function runWithProgress(app: App, campaignId: number, total: number, opts: { json?: boolean; waitRetries: boolean; resendUnknown?: boolean; acceptChanges?: boolean; pace: PaceOverrides }): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\npausing: letting messages in flight finish…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  const bar = opts.json ? { update() {}, done() {} } : progressBar(total);
+  try {
+    const summary = await runCampaign(campaignId, app, {
+      waitForRetries: opts.waitRetries,
+      signal: controller.signal,
+      onProgress: (p) => bar.update(p),
+      resendUnknown: opts.resendUnknown,
+      acceptChanges: opts.acceptChanges,
+      pace: opts.pace,
+      onStart: ({ recovered, requeued }) => {
+        if (recovered > 0) process.stderr.write(`${recovered} deliveries were in flight when the last run stopped: marked unknown (resend with --resend-unknown)\n`);
+        if (requeued > 0) process.stderr.write(`${requeued} unknown deliveries put back in line\n`);
+      },
+    });
+    bar.done();
+    if (opts.json) {
+      printJson({ campaign: campaignId, end: summary.end, reason: summary.reason ?? null, counts: summary.counts, nextRetryAt: summary.nextRetryAt ?? null });
+    } else {
+      process.stdout.write(`Campaign ${campaignId}: ${summary.end}${summary.reason ? ` (${summary.reason})` : ''}\n  ${summaryLine(summary.counts)}\n`);
+      if (summary.end !== 'done') process.stdout.write(`  continue with: pressline resume ${campaignId}\n`);
+      process.stdout.write(`  details: pressline report ${campaignId}\n`);
+    }
+    process.exitCode = exitForSummary(summary);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+export function registerSendCommands(program: Command): void {
+  addPaceOptions(
+    program
+      .command('send')
+      .description('plan a campaign (release × lists − suppressions), confirm, and send it')
+      .argument('<release>', 'release file (Markdown with front matter)')
+      .requiredOption('--list <file...>', 'journalist list(s), CSV')
+      .option('--where <k=v>', 'segment filter, repeatable (beat=russia, language=en,fr)', collect, [])
+      .option('--encoding <enc>', 'character encoding of the lists when not UTF-8 (e.g. windows-1252)')
+      .option('--skip-invalid', 'send to the valid rows of a list that has invalid ones; record the rest as skipped')
+      .option('--dry-run', 'plan and render every message, send nothing, store nothing')
+      .option('--test-to <email>', 'send one copy, marked as a test, to this address only')
+      .option('--yes', 'do not ask for confirmation'),
+  )
+    .addHelpText('after', '\nExample:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n')
+    .action(async (release: string, flags) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const pace = paceOverrides(flags);
+        const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
+        const plan = await preparePlan(input, app);
+        const out = flags.json ? process.stderr : process.stdout;
+        out.write(describePlan(plan, app, paceFrom(app.config, pace)) + '\n');
+        if (plan.recipients === 0) {
+          throw new PresslineError('REFUSED', 'no one to send to: every contact is filtered out, suppressed or invalid');
+        }
+        if (flags.dryRun) {
+          const rendered = await renderAll(plan);
+          out.write(`Dry run     rendered ${rendered} message${rendered === 1 ? '' : 's'}; nothing sent, nothing stored\n`);
+          if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: plan.estimatedMs });
+          return;
+        }
+        if (!(await confirm(`Send "${plan.release.variants[0]!.title}" to ${plan.recipients} recipient${plan.recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
+          out.write('Nothing sent.\n');
+          process.exitCode = 1;
+          return;
+        }
+        const campaignId = await persistPlan(plan, app, { pace });
+        out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
+        await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+      } finally {
+        await app.close();
+      }
+    });
+
+  addPaceOptions(
+    program
+      .command('resume')
+      .description('continue a paused or interrupted campaign; messages in flight at a crash stay `unknown`')
+      .argument('<campaign>', 'campaign id')
+      .option('--resend-unknown', 'also resend deliveries whose fate is unknown (may reach someone twice)')
+      .option('--accept-changes', 'send even though the release or template changed since planning')
+      .option('--yes', 'do not ask for confirmation'),
+  )
+    .addHelpText('after', '\nExample:\n  pressline resume 3\n')
+    .action(async (id: string, flags) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const campaignId = parseCampaignId(id);
+        const counts = await app.store.counts(campaignId);
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        const open = counts.pending + counts.deferred + counts.sending + (flags.resendUnknown ? counts.unknown : 0);
+        if (!(await confirm(`Resume campaign ${campaignId} (${open} of ${total} deliveries still to send)?`, Boolean(flags.yes)))) {
+          process.exitCode = 1;
+          return;
+        }
+        await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
+      } finally {
+        await app.close();
+      }
+    });
+}
+
+/** Renders every recipient's message, for --dry-run: what would fail at send time fails here. */
+async function renderAll(plan: Plan): Promise<number> {
+  let n = 0;
+  await loadLists(plan.input.lists, {
+    encoding: plan.input.encoding,
+    where: plan.input.where,
+    onContact: (c) => {
+      plan.compiled.pickVariant(c).render(c, { unsubscribe_url: 'https://unsubscribe.invalid/dry-run' });
+      n++;
+    },
+  });
+  return n;
+}
+
+export function parseCampaignId(text: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id <= 0) throw new PresslineError('USAGE', `"${text}" is not a campaign id; \`pressline campaigns\` lists them`);
+  return id;
+}

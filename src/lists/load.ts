@@ -1,0 +1,402 @@
+import { parse, type CsvError, type Parser } from 'csv-parse';
+import { PresslineError } from '../errors.js';
+import type { Contact } from './contact.js';
+import { checkEncodingName, utf8Chunks } from './decode.js';
+import { checkEmail } from './email.js';
+import { type ExtraColumn, type HeaderMap, mapHeader } from './headers.js';
+import { KeyIndex } from './keyindex.js';
+import { type Segment, bindSegment, matchesSegment, parseWhere } from './segment.js';
+import { type Delimiter, sniffDelimiter } from './sniff.js';
+import { UNSAFE, cleanText, countLineBreaks, neutralize } from './text.js';
+import { checkLanguage, checkTimeZone } from './validate.js';
+
+export interface LoadOptions {
+  /** Encoding of files without a BOM (default UTF-8, validated strictly); any name iconv-lite knows. */
+  encoding?: string;
+  /** `--where` expressions (see segment.ts); all must hold. */
+  where?: string[];
+  onContact?: (contact: Contact) => void;
+}
+
+/**
+ * What loading found. Every data row (blank lines excluded) is exactly one of: invalid, a duplicate
+ * of an earlier valid row, or valid; so rows = valid + invalid.length + duplicates.length.
+ */
+export interface ListReport {
+  files: string[];
+  /** Data rows read (the header and blank lines are not rows). */
+  rows: number;
+  /** Valid rows whose address was not seen before: the contacts. */
+  valid: number;
+  /** Valid contacts that match the segment (= valid without `where`). */
+  matched: number;
+  /** One entry per invalid row; `line` is the physical line where the row starts, `reason` lists every problem. */
+  invalid: { file: string; line: number; reason: string }[];
+  /** Later occurrences of an address already seen (by Contact.key); the first occurrence is the contact. */
+  duplicates: { file: string; line: number; email: string; first: { file: string; line: number } }[];
+  /** Matched contacts per language; "" counts contacts without a language. */
+  languages: Record<string, number>;
+  /** Union of extra column headers, as written, in order of first appearance. */
+  columns: string[];
+}
+
+/** A quoted value longer than this is almost surely an unclosed quote swallowing the file. */
+const MAX_RECORD_CHARS = 1_000_000;
+/** Give up waiting for the end of the header line after this many bytes (sniff what we have). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+/** State shared by all files of one load: the dedupe map is the only per-row memory. */
+class Shared {
+  /** Contact.key → position: a file's base plus the line, so one int32 locates the first occurrence. */
+  readonly seen = new KeyIndex(1 << 14);
+  readonly bases: { file: string; base: number }[] = [];
+  readonly languages = new Map<string, number>();
+  readonly columns = new Set<string>();
+
+  constructor(
+    readonly report: ListReport,
+    readonly segment: Segment,
+    readonly onContact: ((contact: Contact) => void) | undefined,
+  ) {}
+
+  locate(position: number): { file: string; line: number } {
+    for (let k = this.bases.length - 1; k >= 0; k--) {
+      const entry = this.bases[k]!;
+      if (entry.base < position) return { file: entry.file, line: position - entry.base };
+    }
+    throw new Error(`position ${position} precedes every file`);
+  }
+}
+
+function splitName(full: string): [string, string] {
+  const comma = full.indexOf(',');
+  if (comma !== -1) return [full.slice(comma + 1).trim(), full.slice(0, comma).trim()]; // "Last, First"
+  const space = full.indexOf(' ');
+  if (space === -1) return [full, ''];
+  return [full.slice(0, space), full.slice(space + 1).trim()];
+}
+
+/** "russia, foreign" → ["russia", "foreign"]; comma, semicolon and pipe separate tags in one cell. */
+function splitTags(cell: string): string[] {
+  const tags: string[] = [];
+  let start = 0;
+  const n = cell.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 44 : cell.charCodeAt(i);
+    if (c === 44 || c === 59 || c === 124) {
+      const tag = start === 0 && i === n ? cell : cell.slice(start, i).trim();
+      if (tag !== '') tags.push(tag);
+      start = i + 1;
+    }
+  }
+  return tags;
+}
+
+/** Reads one file's records in order; per-row work is index look-ups, one regex per field and cached checks. */
+class FileLoad {
+  /** Physical line where the next record starts. */
+  nextLine = 1;
+  header: HeaderMap | undefined;
+  private width = 0;
+  private iEmail = -1;
+  private iFirst = -1;
+  private iLast = -1;
+  private iName = -1;
+  private iOutlet = -1;
+  private iTags = -1;
+  private iLang = -1;
+  private iCountry = -1;
+  private iZone = -1;
+  private extras: ExtraColumn[] = [];
+  private segment: Segment | undefined;
+  private buildContacts = false;
+
+  constructor(
+    readonly file: string,
+    readonly base: number,
+    private readonly shared: Shared,
+  ) {}
+
+  onRecord(fields: string[]): void {
+    const line = this.nextLine;
+    const n = fields.length;
+    // One pass over the fields: find unsafe characters and count line breaks inside quoted values, so
+    // the next record's line is right even when this row is rejected.
+    let unsafe: Uint8Array | undefined;
+    let breaks = 0;
+    for (let i = 0; i < n; i++) {
+      const f = fields[i]!;
+      if (f.length !== 0 && UNSAFE.test(f)) {
+        unsafe ??= new Uint8Array(n);
+        unsafe[i] = 1;
+        breaks += countLineBreaks(f);
+      }
+    }
+    this.nextLine = line + 1 + breaks;
+
+    if (this.header === undefined) {
+      if (isBlank(fields)) return;
+      this.readHeader(fields, line);
+      return;
+    }
+    const email = this.iEmail < n ? fields[this.iEmail]! : '';
+    if (email.length === 0 || email.trim() === '') {
+      if (isBlank(fields)) return; // blank lines and ",,,," rows that spreadsheets leave behind
+    }
+    const shared = this.shared;
+    const report = shared.report;
+    report.rows++;
+    if (n !== this.width) {
+      report.invalid.push({
+        file: this.file,
+        line,
+        reason:
+          `has ${n} field${n === 1 ? '' : 's'} but the header has ${this.width}: ` +
+          'a delimiter inside an unquoted value, or a missing quote?',
+      });
+      return;
+    }
+    const checked = checkEmail(email);
+    let reason = checked.ok ? '' : checked.reason;
+    let language = '';
+    if (this.iLang !== -1) {
+      const lang = checkLanguage(fields[this.iLang]!);
+      if (lang.ok) language = lang.value;
+      else reason = reason === '' ? lang.reason : `${reason}; ${lang.reason}`;
+    }
+    let timeZone = '';
+    if (this.iZone !== -1) {
+      const zone = checkTimeZone(fields[this.iZone]!);
+      if (zone.ok) timeZone = zone.value;
+      else reason = reason === '' ? zone.reason : `${reason}; ${zone.reason}`;
+    }
+    if (!checked.ok || reason !== '') {
+      report.invalid.push({ file: this.file, line, reason });
+      return;
+    }
+    const first = shared.seen.getOrSet(checked.key, this.base + line);
+    if (first !== -1) {
+      report.duplicates.push({ file: this.file, line, email: checked.email, first: shared.locate(first) });
+      return;
+    }
+    report.valid++;
+
+    if (this.buildContacts) {
+      let firstName = text(fields, unsafe, this.iFirst);
+      let lastName = text(fields, unsafe, this.iLast);
+      if (this.iName !== -1 && firstName === '' && lastName === '') {
+        [firstName, lastName] = splitName(text(fields, unsafe, this.iName));
+      }
+      const extra: Record<string, string> = {};
+      const extras = this.extras;
+      for (let k = 0; k < extras.length; k++) extra[extras[k]!.name] = text(fields, unsafe, extras[k]!.index);
+      const contact: Contact = {
+        email: checked.email,
+        key: checked.key,
+        domain: checked.domain,
+        firstName,
+        lastName,
+        outlet: text(fields, unsafe, this.iOutlet),
+        tags: splitTags(text(fields, unsafe, this.iTags)),
+        language,
+        country: text(fields, unsafe, this.iCountry),
+        timeZone,
+        extra,
+        source: { file: this.file, line },
+      };
+      if (this.segment !== undefined && !matchesSegment(contact, this.segment)) return;
+      report.matched++;
+      shared.languages.set(language, (shared.languages.get(language) ?? 0) + 1);
+      shared.onContact?.(contact);
+    } else {
+      report.matched++;
+      shared.languages.set(language, (shared.languages.get(language) ?? 0) + 1);
+    }
+  }
+
+  private readHeader(fields: string[], line: number): void {
+    const header = mapHeader(fields.map(cleanText), this.file, line);
+    this.header = header;
+    this.width = fields.length;
+    const { index } = header;
+    this.iEmail = index.email;
+    this.iFirst = index.firstName;
+    this.iLast = index.lastName;
+    this.iName = index.name;
+    this.iOutlet = index.outlet;
+    this.iTags = index.tags;
+    this.iLang = index.language;
+    this.iCountry = index.country;
+    this.iZone = index.timeZone;
+    this.extras = header.extras;
+    for (const column of header.extras) this.shared.columns.add(column.name);
+    const segment = this.shared.segment;
+    this.segment = segment.terms.length > 0 ? bindSegment(segment, header, this.file) : undefined;
+    this.buildContacts = this.segment !== undefined || this.shared.onContact !== undefined;
+  }
+
+  /** A CSV syntax error csv-parse could not recover from: the row where it starts is invalid, the rest unread. */
+  parseFailed(err: CsvError): void {
+    const why =
+      err.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? 'a quoted value that starts in this row is never closed'
+        : err.code === 'CSV_MAX_RECORD_SIZE'
+          ? `the row is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote?)`
+          : `cannot be parsed as CSV (${err.message})`;
+    if (this.header === undefined) {
+      throw new PresslineError('LIST_HEADER', `the header ${why}`, { file: this.file, line: this.nextLine });
+    }
+    this.shared.report.rows++;
+    this.shared.report.invalid.push({
+      file: this.file,
+      line: this.nextLine,
+      reason: `${why}; the rest of the file was not read`,
+    });
+  }
+}
+
+/** A field's value for a contact: trimmed, and neutralised when the first pass found unsafe characters. */
+function text(fields: string[], unsafe: Uint8Array | undefined, i: number): string {
+  if (i === -1) return '';
+  return unsafe !== undefined && unsafe[i] === 1 ? neutralize(fields[i]!) : fields[i]!.trim();
+}
+
+function isBlank(fields: string[]): boolean {
+  for (const f of fields) if (f.length !== 0 && f.trim() !== '') return false;
+  return true;
+}
+
+function createParser(delimiter: Delimiter): Parser {
+  return parse({
+    delimiter,
+    // Every line ending, even mixed in one file (lists get pasted together); CRLF first so it is one break.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true, // we report the row with its line instead of stopping
+    relax_quotes: true, // `Anna "Ania" Nowak` in an unquoted field is data, not an error
+    skip_empty_lines: false, // blank lines must be seen to keep line numbers right
+    bom: false, // utf8Chunks already removed it
+    max_record_size: MAX_RECORD_CHARS,
+  });
+}
+
+/** Streams one file through csv-parse into `load`, with backpressure; the decoded source is never buffered whole. */
+async function readFile(load: FileLoad, encoding: string | undefined): Promise<void> {
+  let parser: Parser | undefined;
+  let failure: unknown;
+  let parseError: CsvError | undefined;
+  let ended: Promise<void> = Promise.resolve();
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+
+  const start = (delimiter: Delimiter): Parser => {
+    const p = createParser(delimiter);
+    p.on('data', (record: string[]) => {
+      if (failure !== undefined) return;
+      try {
+        load.onRecord(record);
+      } catch (err) {
+        failure = err;
+      }
+    });
+    p.on('error', (err: CsvError) => {
+      parseError ??= err;
+    });
+    ended = new Promise<void>((resolve) => {
+      p.once('end', resolve);
+      p.once('close', resolve);
+    });
+    parser = p;
+    return p;
+  };
+  const write = async (p: Parser, buf: Buffer): Promise<void> => {
+    if (p.write(buf)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        p.off('drain', done);
+        p.off('close', done);
+        resolve();
+      };
+      p.on('drain', done);
+      p.on('close', done);
+    });
+  };
+
+  try {
+    for await (const buf of utf8Chunks(load.file, encoding)) {
+      if (failure !== undefined || parseError !== undefined) break;
+      if (parser !== undefined) {
+        await write(parser, buf);
+        continue;
+      }
+      pending.push(buf);
+      pendingBytes += buf.length;
+      const head = pending.length === 1 ? buf : Buffer.concat(pending);
+      const delimiter = sniffDelimiter(head, pendingBytes > MAX_HEADER_BYTES);
+      if (delimiter === undefined) {
+        pending.length = 0;
+        pending.push(head);
+        continue;
+      }
+      pending.length = 0;
+      await write(start(delimiter), head);
+    }
+    if (parser === undefined && failure === undefined) {
+      const head = Buffer.concat(pending);
+      const p = start(sniffDelimiter(head, true)!);
+      if (head.length > 0) await write(p, head);
+    }
+    if (failure === undefined && parseError === undefined) parser!.end();
+    else parser!.destroy();
+    await ended;
+  } catch (err) {
+    // The source failed (unreadable, not decodable): drop the parser and whatever it buffered.
+    (parser as Parser | undefined)?.destroy();
+    throw err;
+  }
+  if (failure !== undefined) throw failure;
+  if (parseError !== undefined) load.parseFailed(parseError);
+  if (load.header === undefined) {
+    throw new PresslineError('LIST_HEADER', 'the file is empty: expected a header line naming the columns, e.g. Email,First Name,Last Name', {
+      file: load.file,
+    });
+  }
+}
+
+/** Streams every file in order; calls onContact for each valid, unique contact matching the segment. */
+export async function loadLists(files: string[], options: LoadOptions = {}): Promise<ListReport> {
+  checkEncodingName(options.encoding);
+  const segment = parseWhere(options.where ?? []);
+  const report: ListReport = {
+    files: [...files],
+    rows: 0,
+    valid: 0,
+    matched: 0,
+    invalid: [],
+    duplicates: [],
+    languages: {},
+    columns: [],
+  };
+  const shared = new Shared(report, segment, options.onContact);
+  let base = 0;
+  for (const file of files) {
+    shared.bases.push({ file, base });
+    const load = new FileLoad(file, base, shared);
+    await readFile(load, options.encoding);
+    base += load.nextLine; // every line of this file maps below the next file's base
+  }
+  for (const [language, count] of [...shared.languages].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    report.languages[language] = count;
+  }
+  report.columns = [...shared.columns];
+  return report;
+}
+
+/** Convenience for small lists and tests. */
+export async function readContacts(
+  files: string[],
+  options: Omit<LoadOptions, 'onContact'> = {},
+): Promise<{ report: ListReport; contacts: Contact[] }> {
+  const contacts: Contact[] = [];
+  const report = await loadLists(files, { ...options, onContact: (c) => contacts.push(c) });
+  return { report, contacts };
+}

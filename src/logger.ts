@@ -1,0 +1,15 @@
+import pino from 'pino';
+
+/** Keys whose values never reach a log line, wherever they sit in the logged object. */
+export const REDACT_PATHS = [
+  'password', 'pass', 'secret', 'token', 'smtpUrl', 'url', 'auth', 'authorization', 'headers.authorization',
+  '*.password', '*.pass', '*.secret', '*.token', '*.smtpUrl', '*.auth', '*.authorization', '*.url',
+];
+
+/** Operational log (stderr by default): pino with secrets redacted. */
+export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): pino.Logger {
+  return pino(
+    { level: options.level ?? process.env.PRESSLINE_LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
+    options.destination ?? pino.destination(2),
+  );
+}

@@ -1,0 +1,77 @@
+import type { Location } from '../errors.js';
+import type { Embargo } from './embargo.js';
+
+/** A mailbox as written in front matter or config. */
+export interface ReleaseAddress {
+  name?: string;
+  address: string;
+}
+
+/** The organisation issuing the release (footer and From: fallback). */
+export interface Organisation {
+  name: string;
+  address?: string;
+  web?: string;
+}
+
+/** A press contact printed in the release: phones are kept as written (display form). */
+export interface ReleaseContact {
+  name: string;
+  role?: string;
+  phones: string[];
+  email?: string;
+}
+
+/** A link printed under the release; `language` marks e.g. a translation elsewhere. */
+export interface ReleaseLink {
+  label: string;
+  url: string;
+  language?: string;
+}
+
+/** A file sent with the release; `path` is absolute, resolved from the release file's folder. */
+export interface ReleaseAttachment {
+  path: string;
+  /** The file name recipients see. */
+  filename: string;
+  bytes: number;
+}
+
+/** One language of a release, with every inherited field already filled in. */
+export interface ReleaseVariant {
+  /** Canonical BCP 47 tag (e.g. "en", "ru", "pt-BR"). */
+  language: string;
+  /** The file this variant's body comes from. */
+  file: string;
+  title: string;
+  subtitle?: string;
+  summary?: string;
+  /** YYYY-MM-DD. */
+  date?: string;
+  /** Place the release is issued from, e.g. "Brussels". */
+  dateline?: string;
+  /** Subject override; the title is used otherwise. */
+  subject?: string;
+  /** Greeting line with merge fields; the language default unless set; undefined = no greeting. */
+  greeting?: string;
+  organisation?: Organisation;
+  contacts: ReleaseContact[];
+  links: ReleaseLink[];
+  attachments: ReleaseAttachment[];
+  from?: ReleaseAddress;
+  replyTo?: ReleaseAddress;
+  bodyMarkdown: string;
+  /** Where each field was written (the original file for inherited fields); key "body" = first body line. */
+  where: Record<string, Location>;
+}
+
+/** A release file and its translations, validated: variants[0] is the original. */
+export interface Release {
+  file: string;
+  variants: ReleaseVariant[];
+  embargo?: Embargo;
+  /** Every distinct attachment across the variants. */
+  attachments: ReleaseAttachment[];
+  /** Problems worth a look that do not stop a send (e.g. large attachments). */
+  warnings: string[];
+}

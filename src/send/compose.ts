@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import { PresslineError } from '../errors.js';
+import type { Contact } from '../lists/contact.js';
+import type { RenderedMessage } from '../render/types.js';
+import { makeToken } from '../tokens.js';
+import type { Address, OutgoingMail } from './transport.js';
+
+/** Everything about a campaign that is the same for each of its messages. */
+export interface ComposeContext {
+  campaignId: number;
+  from: Address;
+  replyTo: Address | undefined;
+  sender: Address | undefined;
+  attachments: { filename: string; path: string }[];
+  unsubscribeBaseUrl: string | undefined;
+  unsubscribeMailto: string | undefined;
+  bounceDomain: string | undefined;
+  bounceLocalPart: string;
+  secret: string | undefined;
+  test: boolean;
+}
+
+/** Builds the per-campaign context, refusing settings that would produce unsigned tokens. */
+export function composeContext(config: Config, campaignId: number, options: { secret: string | undefined; test: boolean; attachments?: { filename: string; path: string }[] }): ComposeContext {
+  if (!config.from) {
+    throw new PresslineError('CONFIG_INVALID', 'no sender: set "from": {"name": …, "address": …} in the config file', { file: 'config', field: 'from' });
+  }
+  const needsSecret = config.unsubscribe.baseUrl || config.bounces.domain;
+  if (needsSecret && !options.secret) {
+    throw new PresslineError('CONFIG_INVALID', 'unsubscribe links and VERP bounce addresses are HMAC-signed: set PRESSLINE_SECRET in the environment or .env (e.g. `openssl rand -hex 32`)');
+  }
+  return {
+    campaignId,
+    from: config.from,
+    replyTo: config.replyTo,
+    sender: config.sender,
+    attachments: options.attachments ?? [],
+    unsubscribeBaseUrl: config.unsubscribe.baseUrl,
+    unsubscribeMailto: config.unsubscribe.mailto,
+    bounceDomain: config.bounces.domain,
+    bounceLocalPart: config.bounces.localPart,
+    secret: options.secret,
+    test: options.test,
+  };
+}
+
+/** CR, LF and other controls out of anything that becomes a header (defence in depth). */
+export function headerSafe(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+}
+
+/** Stable per campaign and recipient, so a retry carries the same Message-ID and receivers can dedupe. */
+export function messageIdFor(campaignId: number, deliveryId: number, key: string, fromAddress: string): string {
+  const domain = fromAddress.split('@').pop() ?? 'pressline.invalid';
+  const digest = createHash('sha256').update(`${campaignId}:${deliveryId}:${key}`).digest('hex').slice(0, 12);
+  return `<pressline.${campaignId}.${deliveryId}.${digest}@${domain}>`;
+}
+
+export function unsubscribeUrl(ctx: ComposeContext, deliveryId: number): string | undefined {
+  if (!ctx.unsubscribeBaseUrl || !ctx.secret) return undefined;
+  const token = makeToken(ctx.secret, 'unsubscribe', { campaignId: ctx.campaignId, deliveryId });
+  return `${ctx.unsubscribeBaseUrl.replace(/\/+$/, '')}/u/${token}`;
+}
+
+/** MAIL FROM: a VERP address carrying a signed token when a bounce domain is set, else From. */
+export function envelopeFrom(ctx: ComposeContext, deliveryId: number): string {
+  if (!ctx.bounceDomain || !ctx.secret) return ctx.from.address;
+  const token = makeToken(ctx.secret, 'verp', { campaignId: ctx.campaignId, deliveryId });
+  return `${ctx.bounceLocalPart}+${token}@${ctx.bounceDomain}`;
+}
+
+/** One recipient's complete message: that recipient alone on To:, never Cc or Bcc. */
+export function composeMail(
+  ctx: ComposeContext,
+  delivery: { id: number; key: string; contact: Contact; messageId: string },
+  rendered: RenderedMessage,
+  unsubscribe: string | undefined,
+  now: Date,
+): OutgoingMail {
+  const contact = delivery.contact;
+  const headers: Record<string, string> = {
+    'X-Pressline-Campaign': String(ctx.campaignId),
+    Precedence: 'bulk',
+  };
+  const listUnsubscribe: string[] = [];
+  if (unsubscribe) listUnsubscribe.push(`<${unsubscribe}>`);
+  if (ctx.unsubscribeMailto) listUnsubscribe.push(`<mailto:${ctx.unsubscribeMailto}?subject=unsubscribe>`);
+  if (listUnsubscribe.length > 0) headers['List-Unsubscribe'] = listUnsubscribe.join(', ');
+  // RFC 8058: one-click only with an HTTPS URI the receiver can POST to.
+  if (unsubscribe?.startsWith('https://')) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  if (ctx.test) headers['X-Pressline-Test'] = 'yes';
+  const name = headerSafe(`${contact.firstName} ${contact.lastName}`);
+  return {
+    from: ctx.from,
+    to: { name: name || undefined, address: headerSafe(contact.email) },
+    replyTo: ctx.replyTo,
+    sender: ctx.sender,
+    subject: headerSafe((ctx.test ? '[TEST] ' : '') + rendered.subject),
+    html: rendered.html,
+    text: rendered.text,
+    messageId: delivery.messageId,
+    date: now,
+    headers,
+    attachments: ctx.attachments,
+    envelope: { from: envelopeFrom(ctx, delivery.id), to: headerSafe(contact.email) },
+    tag: `${String(delivery.id).padStart(7, '0')}-${contact.key.replace(/[^a-z0-9._@-]/gi, '_').slice(0, 80)}`,
+  };
+}

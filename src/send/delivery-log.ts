@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REDACT_PATHS } from '../logger.js';
+import type { EventType } from '../store/types.js';
+
+/** One line of `logs/<campaign>.ndjson`: the second, human- and tool-readable record of an event. */
+export interface DeliveryLogEntry {
+  event: EventType;
+  recipient?: string | undefined;
+  deliveryId?: number | undefined;
+  attempt?: number | undefined;
+  code?: number | undefined;
+  enhanced?: string | undefined;
+  response?: string | undefined;
+  messageId?: string | undefined;
+  durationMs?: number | undefined;
+  detail?: string | undefined;
+  worker?: string | undefined;
+  relay?: string | undefined;
+}
+
+export interface DeliveryLog {
+  write(entry: DeliveryLogEntry): void;
+  /** Flushes buffered lines to disk; call before the process exits. */
+  close(): Promise<void>;
+}
+
+/**
+ * NDJSON per campaign through pino. Buffered (the store already holds the durable record), and
+ * flushed on close; credentials are redacted even if a caller passes them by mistake.
+ */
+export function createDeliveryLog(dir: string, campaignId: number): DeliveryLog {
+  mkdirSync(dir, { recursive: true });
+  const dest = pino.destination({ dest: join(dir, `${campaignId}.ndjson`), sync: false, minLength: 8_192, mkdir: true });
+  const logger = pino(
+    {
+      base: { campaign: campaignId },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    },
+    dest,
+  );
+  return {
+    write(entry) {
+      logger.info(entry);
+    },
+    close() {
+      return new Promise((resolve) => {
+        dest.flush((err) => {
+          if (err) {
+            // Flushing failed (disk full?): the store still has every event.
+            process.stderr.write(`pressline: could not flush the delivery log: ${err.message}\n`);
+          }
+          dest.end();
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/** A log that keeps nothing, for tests and dry runs. */
+export const nullDeliveryLog: DeliveryLog = { write() {}, close: async () => {} };

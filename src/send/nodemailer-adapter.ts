@@ -1,0 +1,63 @@
+import type { DKIMOptions, SendMailOptions } from 'nodemailer';
+import type { Config } from '../config/schema.js';
+import { parseEnhanced, type SendResult } from './outcome.js';
+import type { OutgoingMail } from './transport.js';
+
+/** The one place that speaks nodemailer: our message shape → its mail options. */
+export function toMailOptions(mail: OutgoingMail): SendMailOptions {
+  return {
+    from: mail.from,
+    to: mail.to,
+    replyTo: mail.replyTo,
+    sender: mail.sender,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    messageId: mail.messageId,
+    date: mail.date,
+    headers: mail.headers,
+    attachments: mail.attachments,
+    envelope: mail.envelope,
+    // Never let a path or URL in content pull files or the network into a message.
+    disableFileAccess: mail.attachments.length === 0,
+    disableUrlAccess: true,
+  };
+}
+
+/** nodemailer's DKIM options from our config, or undefined when signing is off. */
+export function dkimOptions(config: Config, readKey: (file: string) => string): DKIMOptions | undefined {
+  if (!config.dkim) return undefined;
+  return {
+    domainName: config.dkim.domainName,
+    keySelector: config.dkim.keySelector,
+    privateKey: readKey(config.dkim.privateKeyFile),
+    // nodemailer's default list; List-Unsubscribe(-Post) included so receivers trust one-click (RFC 8058 §4).
+    headerFieldNames:
+      'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:Content-ID:Content-Description:Resent-Date:Resent-From:Resent-Sender:Resent-To:Resent-Cc:Resent-Message-ID:In-Reply-To:References:List-Id:List-Help:List-Unsubscribe:List-Unsubscribe-Post:List-Subscribe:List-Post:List-Owner:List-Archive',
+  };
+}
+
+interface NodemailerLikeError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+/** A nodemailer failure as our SendResult: the relay's reply kept word for word. */
+export function resultFromError(err: unknown, durationMs: number): SendResult {
+  const e = err as NodemailerLikeError;
+  const response = (e.response ?? e.message ?? String(err)).trim();
+  return {
+    accepted: false,
+    code: typeof e.responseCode === 'number' ? e.responseCode : undefined,
+    enhanced: parseEnhanced(e.response),
+    response,
+    errorCode: e.code,
+    durationMs,
+  };
+}
+
+export function resultFromReply(response: string, durationMs: number): SendResult {
+  const code = Number(/^(\d{3})/.exec(response)?.[1] ?? 250);
+  return { accepted: true, code, enhanced: parseEnhanced(response), response: response.trim(), durationMs };
+}

@@ -1,0 +1,39 @@
+import nodemailer, { type DKIMOptions, type TransportOptions } from 'nodemailer';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resultFromError, toMailOptions } from './nodemailer-adapter.js';
+import type { SendResult } from './outcome.js';
+import type { OutgoingMail, Transport } from './transport.js';
+
+/**
+ * Writes each message as `<dir>/<tag>.eml` instead of sending it: the same nodemailer pipeline
+ * (MIME, DKIM) as SMTP, so a run without a relay differs only in where the bytes go.
+ */
+export function createOutboxTransport(dir: string, dkim?: DKIMOptions): Transport {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', dkim });
+  let made = false;
+  return {
+    name: `outbox ${dir}`,
+    async send(mail: OutgoingMail): Promise<SendResult> {
+      const started = performance.now();
+      try {
+        if (!made) {
+          await mkdir(dir, { recursive: true });
+          made = true;
+        }
+        const info = await composer.sendMail(toMailOptions(mail));
+        const envelope = `X-Pressline-Envelope-From: ${mail.envelope.from}\r\nX-Pressline-Envelope-To: ${mail.envelope.to}\r\n`;
+        const file = join(dir, `${mail.tag}.eml`);
+        // Write then rename: a crash never leaves a half-written message that looks sent.
+        await writeFile(`${file}.tmp`, Buffer.concat([Buffer.from(envelope), info.message as Buffer]));
+        await rename(`${file}.tmp`, file);
+        return { accepted: true, code: 250, enhanced: '2.0.0', response: `250 2.0.0 written to ${file}`, durationMs: performance.now() - started };
+      } catch (err) {
+        return resultFromError(err, performance.now() - started);
+      }
+    },
+    async close() {
+      composer.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { DeliveryStatus, SuppressionReason } from '../store/types.js';
+
+/** What a transport saw for one message: the relay's reply, or why there was none. */
+export interface SendResult {
+  accepted: boolean;
+  /** SMTP reply code (250, 550, 421…); undefined when the connection failed before a reply. */
+  code: number | undefined;
+  /** RFC 3463 enhanced status, e.g. "5.1.1". */
+  enhanced: string | undefined;
+  /** The reply text as the relay sent it, or the network error's message. */
+  response: string;
+  /** Transport-level error code (nodemailer's ECONNECTION, ETIMEDOUT, EAUTH…). */
+  errorCode?: string | undefined;
+  durationMs: number;
+}
+
+/**
+ * Why an attempt ended as it did. `connection`/`auth` failures are about the relay, not the
+ * recipient: they feed the circuit breaker and never count against the address.
+ */
+export type OutcomeClass = 'accepted' | 'hard' | 'policy' | 'permanent' | 'transient' | 'connection' | 'auth';
+
+export interface Policy {
+  /** The delivery's status after this attempt (before retry limits are applied). */
+  status: Extract<DeliveryStatus, 'sent' | 'deferred' | 'bounced' | 'blocked' | 'failed'>;
+  retry: boolean;
+  suppress: SuppressionReason | undefined;
+  /** Whether the failure speaks about the relay (for the breaker) rather than the recipient. */
+  relayProblem: boolean;
+}
+
+/** The whole retry / suppress / stop decision, as a table (DESIGN principle 4). */
+export const POLICY: Record<OutcomeClass, Policy> = {
+  accepted: { status: 'sent', retry: false, suppress: undefined, relayProblem: false },
+  hard: { status: 'bounced', retry: false, suppress: 'hard-bounce', relayProblem: false },
+  policy: { status: 'blocked', retry: false, suppress: undefined, relayProblem: false },
+  permanent: { status: 'failed', retry: false, suppress: undefined, relayProblem: false },
+  transient: { status: 'deferred', retry: true, suppress: undefined, relayProblem: false },
+  connection: { status: 'deferred', retry: true, suppress: undefined, relayProblem: true },
+  auth: { status: 'deferred', retry: true, suppress: undefined, relayProblem: true },
+};
+
+const ENHANCED = /(?:^|[\s(-])([245])\.(\d{1,3})\.(\d{1,3})(?=$|[\s).;:,])/;
+
+/** Pulls "5.1.1" out of a reply such as "550 5.1.1 <a@b>: User unknown" (RFC 3463, RFC 2034). */
+export function parseEnhanced(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const m = ENHANCED.exec(text.replace(/^\d{3}[ -]/, ' '));
+  return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+}
+
+// Servers that answer 550 without an enhanced code still say in words that the mailbox is gone.
+const NO_SUCH_USER = /user unknown|unknown user|no such (user|mailbox|recipient)|does not exist|mailbox unavailable|recipient (address )?rejected|invalid recipient|address rejected|not found/i;
+
+// nodemailer's codes for failures of the connection itself: whatever reply code comes with them
+// (a 554 greeting from a blocklisting relay, say), they say nothing about the recipient.
+const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EPROTOCOL', 'EDNS', 'ETLS', 'EPROXY', 'EMAXLIMIT']);
+
+/** Sorts one attempt's result into a class; the table above says what follows from it. */
+export function classify(result: SendResult): OutcomeClass {
+  if (result.accepted) return 'accepted';
+  const code = result.code;
+  if (result.errorCode === 'EAUTH' || result.errorCode === 'ENOAUTH' || code === 535 || code === 530 || code === 534) return 'auth';
+  if (result.errorCode && CONNECTION_ERRORS.has(result.errorCode)) return 'connection';
+  // 421 closes the session: it is the server's state, not the recipient's.
+  if (code === undefined || code === 421) return 'connection';
+  const enhanced = result.enhanced;
+  if (code >= 500 && code < 600) {
+    if (enhanced) {
+      const [, subject, detail] = enhanced.split('.');
+      if (subject === '1' && ['1', '2', '3', '6', '10'].includes(detail!)) return 'hard';
+      if (subject === '2' && detail === '1') return 'hard';
+      if (subject === '7') return 'policy';
+      return 'permanent';
+    }
+    if ((code === 550 || code === 551 || code === 553) && NO_SUCH_USER.test(result.response)) return 'hard';
+    return 'permanent';
+  }
+  if (code >= 400 && code < 500) return 'transient';
+  // A 2xx with accepted=false or an odd 3xx: the transaction did not complete as it should.
+  return 'connection';
+}
+
+export interface RetrySettings {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxAgeMs: number;
+}
+
+/**
+ * Delay before attempt `attempt + 1`: exponential, capped, with "equal jitter" so many deferred
+ * recipients of one domain do not all come back in the same second.
+ */
+export function backoffMs(attempt: number, retry: RetrySettings, random: () => number = Math.random): number {
+  const exp = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (random() * exp) / 2);
+}
+
+/** Whether a deferred delivery has used up its attempts or its time, and becomes a soft bounce. */
+export function retriesExhausted(attempts: number, firstAttemptAt: Date, now: Date, retry: RetrySettings): boolean {
+  return attempts >= retry.maxAttempts || now.getTime() - firstAttemptAt.getTime() >= retry.maxAgeMs;
+}

@@ -1,0 +1,260 @@
+import PQueue from 'p-queue';
+import type { Clock } from '../clock.js';
+import type { Rate } from '../config/rate.js';
+import type { CompiledRelease } from '../render/types.js';
+import type { Delivery, DeliveryStatus, OutcomeRecord, StatusCounts, Store } from '../store/types.js';
+import { CircuitBreaker, type BreakerSettings } from './breaker.js';
+import { GroupCommitter } from './committer.js';
+import { composeMail, messageIdFor, unsubscribeUrl, type ComposeContext } from './compose.js';
+import type { DeliveryLog } from './delivery-log.js';
+import { RateGate } from './limiter.js';
+import { backoffMs, classify, POLICY, retriesExhausted, type RetrySettings, type SendResult } from './outcome.js';
+import type { Transport } from './transport.js';
+
+export interface Pace {
+  global: Rate;
+  perDomain: Rate;
+  domains: Map<string, Rate>;
+  concurrency: number;
+  batchSize: number;
+  batchPauseMs: number;
+}
+
+export interface SenderOptions {
+  campaignId: number;
+  store: Store;
+  transport: Transport;
+  compiled: CompiledRelease;
+  compose: ComposeContext;
+  pace: Pace;
+  retry: RetrySettings;
+  breaker: BreakerSettings;
+  clock: Clock;
+  log: DeliveryLog;
+  /** This process's name in claims and leases: host:pid:nonce. */
+  owner: string;
+  leaseMs?: number;
+  /** Keep running until deferred deliveries are retried (true), or stop when only they remain. */
+  waitForRetries: boolean;
+  /** Aborting pauses cleanly: in-flight messages finish, the rest stay pending. */
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: Progress) => void) | undefined;
+  random?: () => number;
+}
+
+export interface Progress {
+  counts: StatusCounts;
+  inFlight: number;
+  startedAt: Date;
+  attemptsDone: number;
+  waitingUntil?: Date | undefined;
+}
+
+export type RunEnd = 'done' | 'paused' | 'cancelled' | 'retries-pending' | 'lost-lease';
+
+export interface RunSummary {
+  end: RunEnd;
+  reason: string | undefined;
+  counts: StatusCounts;
+  nextRetryAt: Date | undefined;
+}
+
+const STATUS_POLL_MS = 500;
+
+/**
+ * Sends a campaign's pending deliveries: claims batches, paces them through the rate gate,
+ * marks each one `sending` durably before the relay sees it, and records every outcome.
+ * The caller owns the campaign lease (see runCampaign).
+ */
+export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
+  const { store, clock, campaignId } = o;
+  const leaseMs = o.leaseMs ?? 60_000;
+  const gate = new RateGate(o.pace.global, o.pace.perDomain, o.pace.domains);
+  const queue = new PQueue({ concurrency: o.pace.concurrency });
+  const breaker = new CircuitBreaker(o.breaker);
+  const marks = new GroupCommitter<{ deliveryId: number; messageId: string }>((items) => store.markSending(items, clock.now()));
+  const outcomes = new GroupCommitter<OutcomeRecord>((items) => store.recordOutcomes(items));
+  const random = o.random ?? Math.random;
+  const startedAt = clock.now();
+  const counts = await store.counts(campaignId);
+  let attemptsDone = 0;
+  let stop: { end: RunEnd; reason: string | undefined } | undefined;
+  let lastPoll = clock.now().getTime();
+  let lastRenew = lastPoll;
+  let buffer: Delivery[] = [];
+  let batches = 0;
+  let waitingUntil: Date | undefined;
+  let writeError: unknown;
+
+  const progress = () => o.onProgress?.({ counts, inFlight: queue.pending, startedAt, attemptsDone, waitingUntil });
+  const move = (from: DeliveryStatus, to: DeliveryStatus) => {
+    counts[from]--;
+    counts[to]++;
+  };
+
+  async function sendOne(d: Delivery): Promise<void> {
+    const messageId = d.messageId ?? messageIdFor(campaignId, d.id, d.key, o.compose.from.address);
+    const variant = o.compiled.pickVariant(d.contact);
+    const unsubscribe = unsubscribeUrl(o.compose, d.id);
+    const rendered = variant.render(d.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});
+    const attempt = d.attempts + 1;
+    await marks.add({ deliveryId: d.id, messageId });
+    move(d.status, 'sending');
+    o.log.write({ event: 'sending', recipient: d.email, deliveryId: d.id, attempt, messageId, relay: o.transport.name, worker: o.owner });
+
+    // The rate gate is passed right before the transport gets the message (see SlidingWindow
+    // for why the ceiling then holds for what the relay sees).
+    for (let wait = gate.waitPromisedMs(d.domain, clock.now().getTime()); wait > 0; wait = gate.waitPromisedMs(d.domain, clock.now().getTime())) {
+      await clock.sleep(wait);
+    }
+    const ticket = gate.take(d.domain);
+    const mail = composeMail(o.compose, { id: d.id, key: d.key, contact: d.contact, messageId }, rendered, unsubscribe, clock.now());
+    let result: SendResult;
+    try {
+      result = await o.transport.send(mail);
+    } finally {
+      gate.end(ticket, clock.now().getTime());
+    }
+    await settle(d, attempt, messageId, result);
+  }
+
+  async function settle(d: Delivery, attempt: number, messageId: string, result: SendResult): Promise<void> {
+    const now = clock.now();
+    const cls = classify(result);
+    const policy = POLICY[cls];
+    let status: DeliveryStatus = policy.status;
+    let detail: string | undefined = cls === 'accepted' ? undefined : cls;
+    let nextAttemptAt: Date | undefined;
+    if (policy.retry) {
+      const first = d.firstAttemptAt ?? now;
+      if (retriesExhausted(attempt, first, now, o.retry)) {
+        status = 'failed';
+        detail = `soft bounce: still failing after ${attempt} attempt${attempt === 1 ? '' : 's'} (${cls})`;
+      } else {
+        nextAttemptAt = new Date(now.getTime() + backoffMs(attempt, o.retry, random));
+        detail = `${cls}; retry ${attempt + 1} of ${o.retry.maxAttempts} at ${nextAttemptAt.toISOString()}`;
+      }
+    }
+    const record: OutcomeRecord = {
+      deliveryId: d.id, status, at: now, attempt, code: result.code, enhanced: result.enhanced,
+      response: result.response, messageId, durationMs: result.durationMs, nextAttemptAt, detail,
+    };
+    await outcomes.add(record);
+    move('sending', status);
+    attemptsDone++;
+    if (policy.suppress && status === 'bounced') {
+      await store.addSuppression(
+        { key: d.key, email: d.email, reason: policy.suppress, source: `campaign ${campaignId}`, detail: result.response },
+        now,
+      );
+    }
+    o.log.write({
+      event: status, recipient: d.email, deliveryId: d.id, attempt, code: result.code, enhanced: result.enhanced,
+      response: result.response, messageId, durationMs: Math.round(result.durationMs), detail, relay: o.transport.name, worker: o.owner,
+    });
+    const trip = breaker.record(cls, result.response);
+    if (trip && !stop) stop = { end: 'paused', reason: `circuit breaker: ${trip}` };
+    progress();
+  }
+
+  function launch(d: Delivery): void {
+    queue
+      .add(() => sendOne(d))
+      .catch((err) => {
+        // A store write failed: stop at once; what is in flight becomes `unknown` on resume.
+        writeError ??= err;
+        stop ??= { end: 'paused', reason: `store write failed: ${(err as Error).message}` };
+      });
+  }
+
+  async function checkStatus(): Promise<void> {
+    const now = clock.now().getTime();
+    if (now - lastRenew >= leaseMs / 3) {
+      lastRenew = now;
+      if (!(await store.acquireCampaign(campaignId, o.owner, clock.now(), leaseMs))) {
+        stop ??= { end: 'lost-lease', reason: 'another process took over this campaign' };
+      }
+    }
+    if (now - lastPoll < STATUS_POLL_MS) return;
+    lastPoll = now;
+    const campaign = await store.getCampaign(campaignId);
+    if (campaign?.status === 'paused') stop ??= { end: 'paused', reason: campaign.statusReason ?? 'paused by an operator' };
+    if (campaign?.status === 'cancelled') stop ??= { end: 'cancelled', reason: campaign.statusReason };
+  }
+
+  const waitForSlot = () => new Promise<void>((resolve) => queue.once('next', () => resolve()));
+  const onAbort = () => (stop ??= { end: 'paused', reason: 'interrupted (Ctrl-C)' });
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+
+  try {
+    progress();
+    while (!stop) {
+      await checkStatus();
+      if (stop) break;
+      if (buffer.length === 0) {
+        if (batches > 0 && o.pace.batchPauseMs > 0) await clock.sleep(o.pace.batchPauseMs, o.signal);
+        buffer = await store.claimBatch(campaignId, o.owner, o.pace.batchSize, clock.now(), leaseMs);
+        if (buffer.length > 0) {
+          batches++;
+          continue;
+        }
+        // Nothing due: let in-flight messages settle (they may defer), then look for retries.
+        if (queue.pending > 0) {
+          await queue.onIdle();
+          continue;
+        }
+        const next = await store.nextRetryAt(campaignId);
+        if (!next) break;
+        if (!o.waitForRetries) {
+          stop = { end: 'retries-pending', reason: `deferred deliveries retry from ${next.toISOString()}` };
+          break;
+        }
+        waitingUntil = next;
+        progress();
+        await clock.sleep(Math.min(Math.max(0, next.getTime() - clock.now().getTime()), STATUS_POLL_MS * 4), o.signal);
+        waitingUntil = undefined;
+        continue;
+      }
+      if (queue.pending >= o.pace.concurrency) {
+        await waitForSlot();
+        continue;
+      }
+      // Pick the first claimed delivery whose domain may start now, so one slow domain
+      // never holds up the others.
+      const now = clock.now().getTime();
+      let minWait = Infinity;
+      let picked = -1;
+      for (let i = 0; i < buffer.length; i++) {
+        const wait = gate.waitMs(buffer[i]!.domain, now);
+        if (wait === 0) {
+          picked = i;
+          break;
+        }
+        if (wait < minWait) minWait = wait;
+      }
+      if (picked < 0) {
+        await clock.sleep(Math.min(minWait, STATUS_POLL_MS), o.signal);
+        continue;
+      }
+      const [d] = buffer.splice(picked, 1);
+      gate.promise(d!.domain);
+      launch(d!);
+    }
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await queue.onIdle();
+    await marks.drain().catch(() => undefined);
+    await outcomes.drain().catch(() => undefined);
+    await store.releaseClaims(campaignId, o.owner);
+  }
+  if (writeError) throw writeError;
+
+  const finalCounts = await store.counts(campaignId);
+  const nextRetryAt = await store.nextRetryAt(campaignId);
+  if (!stop) {
+    const open = finalCounts.pending + finalCounts.deferred + finalCounts.sending;
+    stop = open === 0 ? { end: 'done', reason: undefined } : { end: 'retries-pending', reason: 'deliveries remain' };
+  }
+  return { end: stop.end, reason: stop.reason, counts: finalCounts, nextRetryAt };
+}

@@ -1,0 +1,79 @@
+/** Numbered, append-only schema steps; a step once shipped is never edited. */
+export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  release_file TEXT NOT NULL,
+  release_title TEXT NOT NULL,
+  lists TEXT NOT NULL,
+  where_filters TEXT NOT NULL,
+  test INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  options TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  scheduled_at INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER,
+  owner TEXT,
+  owner_expires INTEGER
+);
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+  email TEXT NOT NULL,
+  key TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  language TEXT NOT NULL,
+  outlet TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  first_attempt_at INTEGER,
+  code INTEGER,
+  enhanced TEXT,
+  response TEXT,
+  message_id TEXT,
+  claimed_by TEXT,
+  claim_expires INTEGER,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (campaign_id, key)
+);
+CREATE INDEX deliveries_due ON deliveries (campaign_id, status, next_attempt_at);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign_id INTEGER NOT NULL,
+  delivery_id INTEGER,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  attempt INTEGER,
+  code INTEGER,
+  enhanced TEXT,
+  response TEXT,
+  message_id TEXT,
+  duration_ms INTEGER,
+  detail TEXT
+);
+CREATE INDEX events_delivery ON events (campaign_id, delivery_id);
+CREATE TABLE skipped_rows (
+  campaign_id INTEGER NOT NULL,
+  file TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE suppressions (
+  key TEXT PRIMARY KEY,
+  email TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  source TEXT NOT NULL,
+  detail TEXT,
+  created_at INTEGER NOT NULL
+);
+`,
+  },
+];

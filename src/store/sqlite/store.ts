@@ -1,0 +1,424 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PresslineError } from '../../errors.js';
+import type { Contact } from '../../lists/contact.js';
+import {
+  emptyCounts,
+  type Campaign,
+  type CampaignInput,
+  type CampaignStatus,
+  type Delivery,
+  type DeliveryRow,
+  type DeliveryStatus,
+  type EventRecord,
+  type OutcomeRecord,
+  type SkippedRow,
+  type StatusCounts,
+  type Store,
+  type Suppression,
+} from '../types.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+type Row = Record<string, any>;
+
+const ms = (d: Date | undefined) => (d ? d.getTime() : null);
+const date = (v: number | null | undefined) => (v === null || v === undefined ? undefined : new Date(v));
+const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+
+/** Opens (creating if needed) the SQLite file and brings its schema up to date. */
+export function openSqliteStore(file: string): SqliteStore {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new PresslineError('STORE', `cannot open the SQLite store: ${(err as Error).message}; check PRESSLINE_DB`, { file });
+  }
+  // WAL lets `pause` and `report` read while `send` writes. synchronous=FULL makes every commit
+  // survive power loss: the "sending" mark must be on disk before the relay sees a byte.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  // IMMEDIATE takes the write lock first, so two processes starting at once apply each step once.
+  db.transaction(() => {
+    const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const step of SQLITE_MIGRATIONS) {
+      if (done.has(step.version)) continue;
+      db.exec(step.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(step.version, Date.now());
+    }
+  }).immediate();
+}
+
+function toCampaign(r: Row): Campaign {
+  return {
+    id: r.id,
+    releaseFile: r.release_file,
+    releaseTitle: r.release_title,
+    lists: JSON.parse(r.lists),
+    where: JSON.parse(r.where_filters),
+    test: r.test === 1,
+    status: r.status,
+    statusReason: opt(r.status_reason),
+    options: JSON.parse(r.options),
+    createdAt: new Date(r.created_at),
+    scheduledAt: date(r.scheduled_at),
+    startedAt: date(r.started_at),
+    finishedAt: date(r.finished_at),
+  };
+}
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id,
+    campaignId: r.campaign_id,
+    email: r.email,
+    key: r.key,
+    domain: r.domain,
+    language: r.language,
+    contact: JSON.parse(r.contact) as Contact,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: date(r.next_attempt_at),
+    firstAttemptAt: date(r.first_attempt_at),
+    messageId: opt(r.message_id),
+  };
+}
+
+function toEvent(r: Row): EventRecord {
+  return {
+    campaignId: r.campaign_id,
+    deliveryId: opt(r.delivery_id),
+    at: new Date(r.at),
+    type: r.type,
+    attempt: opt(r.attempt),
+    code: opt(r.code),
+    enhanced: opt(r.enhanced),
+    response: opt(r.response),
+    messageId: opt(r.message_id),
+    durationMs: opt(r.duration_ms),
+    detail: opt(r.detail),
+  };
+}
+
+function toSuppression(r: Row): Suppression {
+  return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: new Date(r.created_at) };
+}
+
+/** The embedded store: one SQLite file, synchronous underneath, async at the interface. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly stmt;
+
+  constructor(readonly db: Database.Database) {
+    this.stmt = {
+      insertDelivery: db.prepare(
+        `INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, key) DO NOTHING`,
+      ),
+      insertEvent: db.prepare(
+        `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      markSending: db.prepare(
+        `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, message_id = ?,
+           first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
+         WHERE id = ? AND status IN ('pending', 'deferred') RETURNING campaign_id, attempts`,
+      ),
+      outcome: db.prepare(
+        `UPDATE deliveries SET status = ?, code = ?, enhanced = ?, response = ?, next_attempt_at = ?,
+           claimed_by = NULL, claim_expires = NULL, updated_at = ?
+         WHERE id = ? AND status = 'sending' RETURNING campaign_id`,
+      ),
+      suppression: db.prepare('SELECT * FROM suppressions WHERE key = ?'),
+      setSuppressed: db.prepare(
+        `UPDATE deliveries SET status = 'suppressed', claimed_by = NULL, claim_expires = NULL, updated_at = ? WHERE id = ?`,
+      ),
+    };
+  }
+
+  async createCampaign(input: CampaignInput, now: Date): Promise<number> {
+    const info = this.db
+      .prepare(
+        `INSERT INTO campaigns (release_file, release_title, lists, where_filters, test, status, options, created_at, scheduled_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        input.releaseFile,
+        input.releaseTitle,
+        JSON.stringify(input.lists),
+        JSON.stringify(input.where),
+        input.test ? 1 : 0,
+        input.status,
+        JSON.stringify(input.options),
+        now.getTime(),
+        ms(input.scheduledAt),
+      );
+    return Number(info.lastInsertRowid);
+  }
+
+  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string): Promise<number> {
+    const at = now.getTime();
+    let added = 0;
+    this.db.transaction(() => {
+      for (const c of contacts) {
+        const info = this.stmt.insertDelivery.run(campaignId, c.email, c.key, c.domain, c.language, c.outlet, JSON.stringify(c), status, at);
+        if (info.changes === 0) continue;
+        added++;
+        const type = status === 'pending' ? 'planned' : status;
+        this.stmt.insertEvent.run(campaignId, info.lastInsertRowid, at, type, null, null, null, null, null, null, detail ?? null);
+      }
+    })();
+    return added;
+  }
+
+  async addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void> {
+    const insert = this.db.prepare('INSERT INTO skipped_rows (campaign_id, file, line, email, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) insert.run(campaignId, r.file, r.line, r.email, r.reason, now.getTime());
+    })();
+  }
+
+  async skipped(campaignId: number): Promise<SkippedRow[]> {
+    return this.db.prepare('SELECT file, line, email, reason FROM skipped_rows WHERE campaign_id = ? ORDER BY rowid').all(campaignId) as SkippedRow[];
+  }
+
+  async getCampaign(id: number): Promise<Campaign | undefined> {
+    const row = this.db.prepare('SELECT * FROM campaigns WHERE id = ?').get(id) as Row | undefined;
+    return row ? toCampaign(row) : undefined;
+  }
+
+  async listCampaigns(): Promise<Campaign[]> {
+    return (this.db.prepare('SELECT * FROM campaigns ORDER BY id').all() as Row[]).map(toCampaign);
+  }
+
+  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: { from?: CampaignStatus[]; reason?: string } = {}): Promise<boolean> {
+    const from = options.from ?? [];
+    const guard = from.length > 0 ? ` AND status IN (${from.map(() => '?').join(',')})` : '';
+    const info = this.db
+      .prepare(
+        `UPDATE campaigns SET status = ?, status_reason = ?,
+           started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?) ELSE started_at END,
+           finished_at = CASE WHEN ? IN ('done', 'cancelled', 'missed') THEN ? ELSE finished_at END
+         WHERE id = ?${guard}`,
+      )
+      .run(to, options.reason ?? null, to, now.getTime(), to, now.getTime(), id, ...from);
+    if (info.changes > 0) {
+      this.stmt.insertEvent.run(id, null, now.getTime(), 'campaign', null, null, null, null, null, null, `${to}${options.reason ? `: ${options.reason}` : ''}`);
+    }
+    return info.changes > 0;
+  }
+
+  async acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const info = this.db
+      .prepare('UPDATE campaigns SET owner = ?, owner_expires = ? WHERE id = ? AND (owner IS NULL OR owner = ? OR owner_expires < ?)')
+      .run(owner, now.getTime() + leaseMs, id, owner, now.getTime());
+    if (info.changes > 0) {
+      this.db.prepare('UPDATE deliveries SET claim_expires = ? WHERE campaign_id = ? AND claimed_by = ?').run(now.getTime() + leaseMs, id, owner);
+    }
+    return info.changes > 0;
+  }
+
+  async releaseCampaign(id: number, owner: string): Promise<void> {
+    this.db.prepare('UPDATE campaigns SET owner = NULL, owner_expires = NULL WHERE id = ? AND owner = ?').run(id, owner);
+  }
+
+  /** Who held the campaign last, so a caller on the same host can tell a dead process from a live one. */
+  async campaignOwner(id: number): Promise<{ owner: string; expires: Date } | undefined> {
+    const row = this.db.prepare('SELECT owner, owner_expires FROM campaigns WHERE id = ? AND owner IS NOT NULL').get(id) as Row | undefined;
+    return row ? { owner: row.owner, expires: new Date(row.owner_expires) } : undefined;
+  }
+
+  async forceReleaseCampaign(id: number, deadOwner: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE campaigns SET owner_expires = 0 WHERE id = ? AND owner = ?').run(id, deadOwner);
+      this.db.prepare('UPDATE deliveries SET claim_expires = 0 WHERE campaign_id = ? AND claimed_by = ?').run(id, deadOwner);
+    })();
+  }
+
+  async recoverInFlight(campaignId: number, now: Date): Promise<number> {
+    const at = now.getTime();
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `UPDATE deliveries SET status = 'unknown', claimed_by = NULL, claim_expires = NULL, updated_at = ?,
+             response = 'in flight when the sending process stopped; the relay may or may not have accepted it'
+           WHERE campaign_id = ? AND status = 'sending' AND (claim_expires IS NULL OR claim_expires < ?)
+           RETURNING id, attempts, message_id`,
+        )
+        .all(at, campaignId, at) as Row[];
+      for (const r of rows) {
+        this.stmt.insertEvent.run(campaignId, r.id, at, 'unknown', r.attempts, null, null, null, r.message_id, null, 'in flight at a crash: not resent unless --resend-unknown');
+      }
+      // Claims of a dead owner on deliveries that never started simply lapse.
+      this.db
+        .prepare(`UPDATE deliveries SET claimed_by = NULL, claim_expires = NULL WHERE campaign_id = ? AND status IN ('pending','deferred') AND claim_expires < ?`)
+        .run(campaignId, at);
+      return rows.length;
+    })();
+  }
+
+  async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
+    const at = now.getTime();
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `UPDATE deliveries SET claimed_by = ?, claim_expires = ?
+           WHERE id IN (
+             SELECT id FROM deliveries
+             WHERE campaign_id = ? AND (status = 'pending' OR (status = 'deferred' AND next_attempt_at <= ?))
+               AND (claimed_by IS NULL OR claim_expires < ?)
+             ORDER BY id LIMIT ?)
+           RETURNING *`,
+        )
+        .all(owner, at + leaseMs, campaignId, at, at, limit) as Row[];
+      const claimed: Delivery[] = [];
+      for (const r of rows.sort((a, b) => a.id - b.id)) {
+        // Checked again here, seconds before sending: an unsubscribe since planning must win.
+        const s = this.stmt.suppression.get(r.key) as Row | undefined;
+        if (s) {
+          this.stmt.setSuppressed.run(at, r.id);
+          this.stmt.insertEvent.run(campaignId, r.id, at, 'suppressed', r.attempts, null, null, null, null, null, `suppressed since planning: ${s.reason} (${s.source})`);
+          continue;
+        }
+        claimed.push(toDelivery(r));
+      }
+      return claimed;
+    })();
+  }
+
+  async releaseClaims(campaignId: number, owner: string): Promise<void> {
+    this.db
+      .prepare(`UPDATE deliveries SET claimed_by = NULL, claim_expires = NULL WHERE campaign_id = ? AND claimed_by = ? AND status IN ('pending','deferred')`)
+      .run(campaignId, owner);
+  }
+
+  async markSending(items: { deliveryId: number; messageId: string }[], now: Date): Promise<void> {
+    const at = now.getTime();
+    this.db.transaction(() => {
+      for (const item of items) {
+        const row = this.stmt.markSending.get(item.messageId, at, at, item.deliveryId) as Row | undefined;
+        if (!row) throw new PresslineError('STORE', `delivery ${item.deliveryId} is no longer pending; refusing to send it`);
+        this.stmt.insertEvent.run(row.campaign_id, item.deliveryId, at, 'sending', row.attempts, null, null, null, item.messageId, null, null);
+      }
+    })();
+  }
+
+  async recordOutcomes(outcomes: OutcomeRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        const at = o.at.getTime();
+        const row = this.stmt.outcome.get(o.status, o.code ?? null, o.enhanced ?? null, o.response ?? null, ms(o.nextAttemptAt), at, o.deliveryId) as Row | undefined;
+        if (!row) continue; // already settled elsewhere (e.g. recovered as unknown by another process)
+        this.stmt.insertEvent.run(row.campaign_id, o.deliveryId, at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
+      }
+    })();
+  }
+
+  async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
+    const at = now.getTime();
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?
+           WHERE campaign_id = ? AND status IN (${from.map(() => '?').join(',')}) RETURNING id`,
+        )
+        .all(at, campaignId, ...from) as Row[];
+      for (const r of rows) this.stmt.insertEvent.run(campaignId, r.id, at, 'planned', null, null, null, null, null, null, `requeued from ${from.join('/')}`);
+      return rows.length;
+    })();
+  }
+
+  async nextRetryAt(campaignId: number): Promise<Date | undefined> {
+    const v = this.db
+      .prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE campaign_id = ? AND status = 'deferred'`)
+      .pluck()
+      .get(campaignId) as number | null;
+    return date(v);
+  }
+
+  async counts(campaignId: number): Promise<StatusCounts> {
+    const counts = emptyCounts();
+    const rows = this.db.prepare('SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY status').all(campaignId) as Row[];
+    for (const r of rows) counts[r.status as DeliveryStatus] = r.n;
+    return counts;
+  }
+
+  async deliveries(campaignId: number, filter: { status?: DeliveryStatus[]; email?: string } = {}): Promise<DeliveryRow[]> {
+    const where = ['campaign_id = ?'];
+    const args: unknown[] = [campaignId];
+    if (filter.status && filter.status.length > 0) {
+      where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
+      args.push(...filter.status);
+    }
+    if (filter.email) {
+      where.push('key = ?');
+      args.push(filter.email.trim().toLowerCase());
+    }
+    const rows = this.db
+      .prepare(`SELECT id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`)
+      .all(...args) as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      domain: r.domain,
+      language: r.language,
+      outlet: r.outlet,
+      status: r.status,
+      attempts: r.attempts,
+      code: opt(r.code),
+      enhanced: opt(r.enhanced),
+      response: opt(r.response),
+      messageId: opt(r.message_id),
+      updatedAt: new Date(r.updated_at),
+    }));
+  }
+
+  async events(campaignId: number, deliveryId?: number): Promise<EventRecord[]> {
+    const rows =
+      deliveryId === undefined
+        ? this.db.prepare('SELECT * FROM events WHERE campaign_id = ? ORDER BY id').all(campaignId)
+        : this.db.prepare('SELECT * FROM events WHERE campaign_id = ? AND delivery_id = ? ORDER BY id').all(campaignId, deliveryId);
+    return (rows as Row[]).map(toEvent);
+  }
+
+  async addEvent(e: EventRecord): Promise<void> {
+    this.stmt.insertEvent.run(e.campaignId, e.deliveryId ?? null, e.at.getTime(), e.type, e.attempt ?? null, e.code ?? null, e.enhanced ?? null, e.response ?? null, e.messageId ?? null, e.durationMs ?? null, e.detail ?? null);
+  }
+
+  async isSuppressed(key: string): Promise<Suppression | undefined> {
+    const row = this.stmt.suppression.get(key) as Row | undefined;
+    return row ? toSuppression(row) : undefined;
+  }
+
+  async suppressedKeys(): Promise<Set<string>> {
+    return new Set(this.db.prepare('SELECT key FROM suppressions').pluck().all() as string[]);
+  }
+
+  async addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean> {
+    const info = this.db
+      .prepare('INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+      .run(s.key, s.email, s.reason, s.source, s.detail ?? null, now.getTime());
+    return info.changes > 0;
+  }
+
+  async removeSuppression(key: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM suppressions WHERE key = ?').run(key).changes > 0;
+  }
+
+  async listSuppressions(): Promise<Suppression[]> {
+    return (this.db.prepare('SELECT * FROM suppressions ORDER BY created_at, key').all() as Row[]).map(toSuppression);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,191 @@
+import type { Contact } from '../lists/contact.js';
+
+/** Where one recipient stands. `unknown`: in flight at a crash; the server may or may not have it. */
+export type DeliveryStatus =
+  | 'pending'
+  | 'sending'
+  | 'sent'
+  | 'deferred'
+  | 'bounced'
+  | 'blocked'
+  | 'failed'
+  | 'suppressed'
+  | 'skipped'
+  | 'unknown';
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
+  'pending', 'sending', 'sent', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown',
+];
+
+/** Statuses from which nothing more will be sent without an explicit decision. */
+export const FINAL_STATUSES: readonly DeliveryStatus[] = ['sent', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown'];
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled' | 'missed';
+
+/** What a log line and an event row record: a lifecycle step of one delivery (or of the campaign). */
+export type EventType =
+  | 'planned'
+  | 'sending'
+  | 'sent'
+  | 'deferred'
+  | 'bounced'
+  | 'blocked'
+  | 'failed'
+  | 'suppressed'
+  | 'skipped'
+  | 'unknown'
+  | 'campaign';
+
+export interface CampaignInput {
+  releaseFile: string;
+  releaseTitle: string;
+  lists: string[];
+  where: string[];
+  test: boolean;
+  status: CampaignStatus;
+  scheduledAt?: Date | undefined;
+  /** Anything the sender needs to rebuild the run (rates, flags), kept as JSON. */
+  options: Record<string, unknown>;
+}
+
+export interface Campaign extends CampaignInput {
+  id: number;
+  createdAt: Date;
+  startedAt: Date | undefined;
+  finishedAt: Date | undefined;
+  /** Why the campaign is paused or stopped (breaker, Ctrl-C, operator). */
+  statusReason: string | undefined;
+}
+
+export interface Delivery {
+  id: number;
+  campaignId: number;
+  email: string;
+  key: string;
+  domain: string;
+  language: string;
+  contact: Contact;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | undefined;
+  firstAttemptAt: Date | undefined;
+  messageId: string | undefined;
+}
+
+/** One recipient's last known fate, as reports show it. */
+export interface DeliveryRow {
+  id: number;
+  email: string;
+  domain: string;
+  language: string;
+  outlet: string;
+  status: DeliveryStatus;
+  attempts: number;
+  code: number | undefined;
+  enhanced: string | undefined;
+  response: string | undefined;
+  messageId: string | undefined;
+  updatedAt: Date;
+}
+
+export interface EventRecord {
+  campaignId: number;
+  deliveryId: number | undefined;
+  at: Date;
+  type: EventType;
+  attempt?: number | undefined;
+  code?: number | undefined;
+  enhanced?: string | undefined;
+  response?: string | undefined;
+  messageId?: string | undefined;
+  durationMs?: number | undefined;
+  detail?: string | undefined;
+}
+
+/** The result of one attempt, written with the delivery's new status in one transaction. */
+export interface OutcomeRecord {
+  deliveryId: number;
+  status: DeliveryStatus;
+  at: Date;
+  attempt: number;
+  code: number | undefined;
+  enhanced: string | undefined;
+  response: string | undefined;
+  messageId: string;
+  durationMs: number;
+  /** For deferred: when to try again. */
+  nextAttemptAt?: Date | undefined;
+  detail?: string | undefined;
+}
+
+export interface SkippedRow {
+  file: string;
+  line: number;
+  email: string;
+  reason: string;
+}
+
+export type SuppressionReason = 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe' | 'manual';
+
+export interface Suppression {
+  key: string;
+  email: string;
+  reason: SuppressionReason;
+  source: string;
+  createdAt: Date;
+  detail: string | undefined;
+}
+
+export type StatusCounts = Record<DeliveryStatus, number>;
+
+/**
+ * The source of truth. Every state change is one statement or one transaction, so a crash leaves
+ * each delivery in exactly one status. Async so a PostgreSQL store can implement it unchanged.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  createCampaign(input: CampaignInput, now: Date): Promise<number>;
+  /** Inserts recipients (one delivery + one `planned` event each); duplicates by key are ignored. */
+  addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string): Promise<number>;
+  addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void>;
+  skipped(campaignId: number): Promise<SkippedRow[]>;
+  getCampaign(id: number): Promise<Campaign | undefined>;
+  listCampaigns(): Promise<Campaign[]>;
+  /** Compare-and-set: changes status only when it is one of `from`; returns whether it did. */
+  setCampaignStatus(id: number, to: CampaignStatus, now: Date, options?: { from?: CampaignStatus[]; reason?: string }): Promise<boolean>;
+
+  /** Takes the campaign for `owner` unless another live owner holds it; renews when it is ours. */
+  acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean>;
+  releaseCampaign(id: number, owner: string): Promise<void>;
+  /** Who holds (or last held) the campaign, so a caller can tell a dead process from a live one. */
+  campaignOwner(id: number): Promise<{ owner: string; expires: Date } | undefined>;
+  /** Expires a dead owner's campaign lease and claims at once, instead of waiting out the lease. */
+  forceReleaseCampaign(id: number, deadOwner: string): Promise<void>;
+  /** Deliveries left `sending` by an owner that is gone become `unknown` (they may have been sent). */
+  recoverInFlight(campaignId: number, now: Date): Promise<number>;
+  /** Claims up to `limit` deliveries due now (pending, or deferred whose time has come). */
+  claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]>;
+  /** Returns claimed-but-unsent deliveries to the pool. */
+  releaseClaims(campaignId: number, owner: string): Promise<void>;
+  /** Durably marks deliveries as in flight, counting the attempt, before any byte goes to the relay. */
+  markSending(items: { deliveryId: number; messageId: string }[], now: Date): Promise<void>;
+  recordOutcomes(outcomes: OutcomeRecord[]): Promise<void>;
+  /** Puts `unknown` (or other final) deliveries back to pending, e.g. for --resend-unknown. */
+  requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number>;
+  nextRetryAt(campaignId: number): Promise<Date | undefined>;
+  counts(campaignId: number): Promise<StatusCounts>;
+  deliveries(campaignId: number, filter?: { status?: DeliveryStatus[]; email?: string }): Promise<DeliveryRow[]>;
+  events(campaignId: number, deliveryId?: number): Promise<EventRecord[]>;
+  addEvent(event: EventRecord): Promise<void>;
+
+  isSuppressed(key: string): Promise<Suppression | undefined>;
+  suppressedKeys(): Promise<Set<string>>;
+  addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean>;
+  removeSuppression(key: string): Promise<boolean>;
+  listSuppressions(): Promise<Suppression[]>;
+  close(): Promise<void>;
+}
+
+export function emptyCounts(): StatusCounts {
+  return Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
+}
