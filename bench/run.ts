@@ -4,10 +4,12 @@
  */
 import { benchLists } from './lists.js';
 import { benchRender } from './render.js';
+import { benchSend } from './send.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
   render: () => benchRender(),
+  send: () => benchSend(),
 };
 
 async function main(): Promise<void> {

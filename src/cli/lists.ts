@@ -4,7 +4,7 @@ import { collect, printJson, say, table } from './output.js';
 
 interface CheckOptions {
   json?: boolean;
-  where: string[];
+  where?: string[];
   encoding?: string;
 }
 
@@ -74,20 +74,21 @@ export function registerListsCommands(program: Command): void {
     .description('validate list files and show per-row problems, duplicates and languages')
     .argument('<file...>', 'CSV list files (UTF-8, UTF-16 with BOM, or see --encoding)')
     .option('--json', 'print one JSON document on stdout and nothing else')
-    .option('--where <key=value>', 'only count contacts matching (repeatable; all must hold)', collect, [])
+    .option('--where <key=value>', 'only count contacts matching (repeatable; all must hold)', collect)
     .option('--encoding <enc>', 'encoding of files without a BOM, e.g. windows-1252 (default utf-8)')
     .addHelpText('after', CHECK_HELP)
     .action(async (files: string[], opts: CheckOptions) => {
+      const where = opts.where ?? [];
       const report = await loadLists(files, {
         ...(opts.encoding !== undefined ? { encoding: opts.encoding } : {}),
-        where: opts.where,
+        where,
       });
       process.exitCode = report.invalid.length > 0 ? 1 : 0;
       if (opts.json) {
         printJson(report);
         return;
       }
-      say(summary(report, opts.where));
+      say(summary(report, where));
       if (report.invalid.length === 0 && report.duplicates.length > 0) {
         const d = report.duplicates.length;
         say(`warning: ${d} duplicate row${d === 1 ? '' : 's'} skipped; the first occurrence of each address is used`, true);

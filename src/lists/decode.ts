@@ -106,16 +106,11 @@ async function lineOfOffset(file: string, offset: number): Promise<number> {
     const buf = chunk as Buffer;
     for (let i = 0; i < buf.length && pos < offset; i++, pos++) {
       const b = buf[i]!;
-      if (b === 10) {
-        if (!prevCR) line++;
-        prevCR = false;
-      } else {
-        if (prevCR) line++;
-        prevCR = b === 13;
-      }
+      if (b === 13) line++;
+      else if (b === 10 && !prevCR) line++;
+      prevCR = b === 13;
     }
   }
-  if (prevCR) line++;
   return line;
 }
 

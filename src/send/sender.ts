@@ -72,8 +72,17 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   const gate = new RateGate(o.pace.global, o.pace.perDomain, o.pace.domains);
   const queue = new PQueue({ concurrency: o.pace.concurrency });
   const breaker = new CircuitBreaker(o.breaker);
-  const marks = new GroupCommitter<{ deliveryId: number; messageId: string }>((items) => store.markSending(items, clock.now()));
-  const outcomes = new GroupCommitter<OutcomeRecord>((items) => store.recordOutcomes(items));
+  // Marks and outcomes of the same tick share one transaction: one fsync covers both.
+  type Write = { mark: { deliveryId: number; messageId: string } } | { outcome: OutcomeRecord };
+  const writes = new GroupCommitter<Write>((items) => {
+    const marks = [];
+    const outcomes = [];
+    for (const w of items) {
+      if ('mark' in w) marks.push(w.mark);
+      else outcomes.push(w.outcome);
+    }
+    return store.writeBatch(marks, outcomes, clock.now());
+  });
   const random = o.random ?? Math.random;
   const startedAt = clock.now();
   const counts = await store.counts(campaignId);
@@ -98,7 +107,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     const unsubscribe = unsubscribeUrl(o.compose, d.id);
     const rendered = variant.render(d.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});
     const attempt = d.attempts + 1;
-    await marks.add({ deliveryId: d.id, messageId });
+    await writes.add({ mark: { deliveryId: d.id, messageId } });
     move(d.status, 'sending');
     o.log.write({ event: 'sending', recipient: d.email, deliveryId: d.id, attempt, messageId, relay: o.transport.name, worker: o.owner });
 
@@ -139,7 +148,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
       deliveryId: d.id, status, at: now, attempt, code: result.code, enhanced: result.enhanced,
       response: result.response, messageId, durationMs: result.durationMs, nextAttemptAt, detail,
     };
-    await outcomes.add(record);
+    await writes.add({ outcome: record });
     move('sending', status);
     attemptsDone++;
     if (policy.suppress && status === 'bounced') {
@@ -244,8 +253,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await queue.onIdle();
-    await marks.drain().catch(() => undefined);
-    await outcomes.drain().catch(() => undefined);
+    await writes.drain().catch(() => undefined);
     await store.releaseClaims(campaignId, o.owner);
   }
   if (writeError) throw writeError;

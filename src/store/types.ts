@@ -170,6 +170,12 @@ export interface Store {
   /** Durably marks deliveries as in flight, counting the attempt, before any byte goes to the relay. */
   markSending(items: { deliveryId: number; messageId: string }[], now: Date): Promise<void>;
   recordOutcomes(outcomes: OutcomeRecord[]): Promise<void>;
+  /**
+   * Both of the above in one transaction. Must be durable (survive power loss) when `marks` is
+   * non-empty; an outcomes-only write may be lazier, since a lost outcome leaves the delivery
+   * `sending`, which recovery turns into `unknown`, never into a second send.
+   */
+  writeBatch(marks: { deliveryId: number; messageId: string }[], outcomes: OutcomeRecord[], now: Date): Promise<void>;
   /** Puts `unknown` (or other final) deliveries back to pending, e.g. for --resend-unknown. */
   requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number>;
   nextRetryAt(campaignId: number): Promise<Date | undefined>;

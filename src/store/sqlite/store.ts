@@ -302,25 +302,36 @@ export class SqliteStore implements Store {
   }
 
   async markSending(items: { deliveryId: number; messageId: string }[], now: Date): Promise<void> {
-    const at = now.getTime();
-    this.db.transaction(() => {
-      for (const item of items) {
-        const row = this.stmt.markSending.get(item.messageId, at, at, item.deliveryId) as Row | undefined;
-        if (!row) throw new PresslineError('STORE', `delivery ${item.deliveryId} is no longer pending; refusing to send it`);
-        this.stmt.insertEvent.run(row.campaign_id, item.deliveryId, at, 'sending', row.attempts, null, null, null, item.messageId, null, null);
-      }
-    })();
+    return this.writeBatch(items, [], now);
   }
 
   async recordOutcomes(outcomes: OutcomeRecord[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const o of outcomes) {
-        const at = o.at.getTime();
-        const row = this.stmt.outcome.get(o.status, o.code ?? null, o.enhanced ?? null, o.response ?? null, ms(o.nextAttemptAt), at, o.deliveryId) as Row | undefined;
-        if (!row) continue; // already settled elsewhere (e.g. recovered as unknown by another process)
-        this.stmt.insertEvent.run(row.campaign_id, o.deliveryId, at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
-      }
-    })();
+    return this.writeBatch([], outcomes, new Date());
+  }
+
+  async writeBatch(marks: { deliveryId: number; messageId: string }[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
+    const at = now.getTime();
+    // WAL with synchronous=NORMAL commits without fsync (the next FULL commit syncs it too).
+    // Only the "sending" marks must be on disk before the relay sees a byte.
+    const lazy = marks.length === 0;
+    if (lazy) this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        for (const o of outcomes) {
+          const t = o.at.getTime();
+          const row = this.stmt.outcome.get(o.status, o.code ?? null, o.enhanced ?? null, o.response ?? null, ms(o.nextAttemptAt), t, o.deliveryId) as Row | undefined;
+          if (!row) continue; // already settled elsewhere (e.g. recovered as unknown by another process)
+          this.stmt.insertEvent.run(row.campaign_id, o.deliveryId, t, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
+        }
+        for (const item of marks) {
+          const row = this.stmt.markSending.get(item.messageId, at, at, item.deliveryId) as Row | undefined;
+          if (!row) throw new PresslineError('STORE', `delivery ${item.deliveryId} is no longer pending; refusing to send it`);
+          this.stmt.insertEvent.run(row.campaign_id, item.deliveryId, at, 'sending', row.attempts, null, null, null, item.messageId, null, null);
+        }
+      })();
+    } finally {
+      if (lazy) this.db.pragma('synchronous = FULL');
+    }
   }
 
   async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {

@@ -1,0 +1,89 @@
+/**
+ * One side of the send benchmark, in its own process so its peak RSS is its own:
+ *   sink <port-file>                 a counting SMTP sink on 127.0.0.1 (no files)
+ *   plain <url> <n> <conns>          the best plain nodemailer pooled sender: no store, no logs
+ *   pipeline <url> <n> <conns> <dir> pressline: list → plan → SQLite → render → send → log
+ * Prints one JSON line with the figures.
+ */
+import nodemailer, { type TransportOptions } from 'nodemailer';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../src/clock.js';
+import { validateConfig } from '../src/config/load.js';
+import { preparePlan, persistPlan } from '../src/campaigns/plan.js';
+import { runCampaign } from '../src/campaigns/run.js';
+import { loadRelease } from '../src/releases/load.js';
+import { compileRelease } from '../src/render/compile.js';
+import { startSink } from '../src/send/sink.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
+
+const RELEASE = 'releases/eu-russia-summit.md';
+const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+function writeList(file: string, n: number): void {
+  const rows = ['Email,First Name,Last Name,Outlet,Beat,Language'];
+  for (let i = 0; i < n; i++) rows.push(`j${i}@d${i % 50}.example,Jo${i},Doe,Daily ${i % 9},russia,${i % 5 === 0 ? 'ru' : 'en'}`);
+  writeFileSync(file, rows.join('\n') + '\n');
+}
+
+function benchConfig(dir: string, conns: number) {
+  return validateConfig({
+    from: { name: 'Press Office', address: 'press@ngo.example.org' },
+    paths: { outbox: join(dir, 'outbox'), logs: join(dir, 'logs'), database: join(dir, 'bench.db') },
+    rate: { global: 0, perDomain: 0, concurrency: conns, batchSize: 1000 },
+    smtp: { maxConnections: conns, maxMessagesPerConnection: 100_000 },
+  });
+}
+
+async function sink(portFile: string): Promise<void> {
+  const s = await startSink({ port: 0, dir: null });
+  writeFileSync(portFile, String(s.port));
+  process.on('SIGTERM', () => void s.close().then(() => process.exit(0)));
+}
+
+/** Baseline: the same rendered message for everyone (no personalisation), pooled, all queued at once. */
+async function plain(url: string, n: number, conns: number): Promise<void> {
+  const config = benchConfig('/tmp', conns);
+  const release = await loadRelease(RELEASE, config);
+  const compiled = await compileRelease(release, { config, now: new Date(), columns: [] });
+  const contact = { email: 'x@d.example', key: 'x@d.example', domain: 'd.example', firstName: 'Jo', lastName: 'Doe', outlet: 'Daily', tags: [], language: 'en', country: '', timeZone: '', extra: {}, source: { file: '-', line: 0 } };
+  // The same bytes the pipeline sends (one in five in Russian), minus the personalisation.
+  const byLanguage = { en: compiled.pickVariant({ ...contact, language: 'en' }).render(contact), ru: compiled.pickVariant({ ...contact, language: 'ru' }).render(contact) };
+  const mailer = nodemailer.createTransport({ url, pool: true, maxConnections: conns, maxMessages: 100_000 } as TransportOptions);
+  const started = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const to = `j${i}@d${i % 50}.example`;
+    const msg = i % 5 === 0 ? byLanguage.ru : byLanguage.en;
+    sends.push(mailer.sendMail({ from: config.from, to, subject: msg.subject, html: msg.html, text: msg.text, envelope: { from: config.from!.address, to } }));
+  }
+  await Promise.all(sends);
+  const seconds = (performance.now() - started) / 1000;
+  mailer.close();
+  process.stdout.write(JSON.stringify({ mode: 'plain', n, seconds, perSecond: n / seconds, rssMb: rssMb() }) + '\n');
+}
+
+async function pipeline(url: string, n: number, conns: number, dir: string): Promise<void> {
+  const config = benchConfig(dir, conns);
+  const list = join(dir, 'list.csv');
+  writeList(list, n);
+  const store = openSqliteStore(config.paths.database);
+  const env = { smtpUrl: url, databaseUrl: undefined, sqliteFile: undefined, secret: 'bench-secret', dashboardToken: undefined };
+  const app = { config, env, store, clock: systemClock };
+  const t0 = performance.now();
+  const plan = await preparePlan({ releaseFile: RELEASE, lists: [list], where: [], skipInvalid: false }, app);
+  const id = await persistPlan(plan, app);
+  const planned = performance.now();
+  const summary = await runCampaign(id, app, { waitForRetries: true });
+  const seconds = (performance.now() - planned) / 1000;
+  await store.close();
+  if (summary.counts.sent !== n) throw new Error(`sent ${summary.counts.sent} of ${n}: ${JSON.stringify(summary)}`);
+  process.stdout.write(JSON.stringify({ mode: 'pipeline', n, planSeconds: (planned - t0) / 1000, seconds, perSecond: n / seconds, rssMb: rssMb() }) + '\n');
+}
+
+const [mode, ...args] = process.argv.slice(2);
+const run = mode === 'sink' ? sink(args[0]!) : mode === 'plain' ? plain(args[0]!, Number(args[1]), Number(args[2])) : pipeline(args[0]!, Number(args[1]), Number(args[2]), args[3]!);
+run.catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(2);
+});
