@@ -280,13 +280,11 @@ function createParser(delimiter: Delimiter): Parser {
 }
 
 /** Streams one file through csv-parse into `load`, with backpressure; the decoded source is never buffered whole. */
-async function readFile(load: FileLoad, encoding: string | undefined): Promise<void> {
+async function streamFile(load: FileLoad, encoding: string | undefined): Promise<void> {
   let parser: Parser | undefined;
   let failure: unknown;
   let parseError: CsvError | undefined;
   let ended: Promise<void> = Promise.resolve();
-  const pending: Buffer[] = [];
-  let pendingBytes = 0;
 
   const start = (delimiter: Delimiter): Parser => {
     const p = createParser(delimiter);
@@ -322,28 +320,24 @@ async function readFile(load: FileLoad, encoding: string | undefined): Promise<v
   };
 
   try {
+    let head: Buffer | undefined; // the start of the file, until it holds the whole header line
     for await (const buf of utf8Chunks(load.file, encoding)) {
       if (failure !== undefined || parseError !== undefined) break;
       if (parser !== undefined) {
         await write(parser, buf);
         continue;
       }
-      pending.push(buf);
-      pendingBytes += buf.length;
-      const head = pending.length === 1 ? buf : Buffer.concat(pending);
-      const delimiter = sniffDelimiter(head, pendingBytes > MAX_HEADER_BYTES);
-      if (delimiter === undefined) {
-        pending.length = 0;
-        pending.push(head);
-        continue;
-      }
-      pending.length = 0;
+      head = head === undefined ? buf : Buffer.concat([head, buf]);
+      const delimiter = sniffDelimiter(head, head.length > MAX_HEADER_BYTES);
+      if (delimiter === undefined) continue;
       await write(start(delimiter), head);
+      head = undefined;
     }
-    if (parser === undefined && failure === undefined) {
-      const head = Buffer.concat(pending);
-      const p = start(sniffDelimiter(head, true)!);
-      if (head.length > 0) await write(p, head);
+    if (parser === undefined) {
+      // The file ended inside (or before) its first line.
+      const rest = head ?? Buffer.alloc(0);
+      const p = start(sniffDelimiter(rest, true)!);
+      if (rest.length > 0) await write(p, rest);
     }
     if (failure === undefined && parseError === undefined) parser!.end();
     else parser!.destroy();
@@ -362,7 +356,12 @@ async function readFile(load: FileLoad, encoding: string | undefined): Promise<v
   }
 }
 
-/** Streams every file in order; calls onContact for each valid, unique contact matching the segment. */
+/**
+ * Streams every file in order; calls onContact for each valid, unique contact matching the segment.
+ * Keeps no contacts (only a compact key index). Throws PresslineError FILE_UNREADABLE, ENCODING,
+ * LIST_HEADER or USAGE when a file cannot be read as a list; onContact may have run for earlier
+ * rows by then, so commit what it gathered only after the promise resolves.
+ */
 export async function loadLists(files: string[], options: LoadOptions = {}): Promise<ListReport> {
   checkEncodingName(options.encoding);
   const segment = parseWhere(options.where ?? []);
@@ -381,8 +380,9 @@ export async function loadLists(files: string[], options: LoadOptions = {}): Pro
   for (const file of files) {
     shared.bases.push({ file, base });
     const load = new FileLoad(file, base, shared);
-    await readFile(load, options.encoding);
+    await streamFile(load, options.encoding);
     base += load.nextLine; // every line of this file maps below the next file's base
+    if (base > 0x7fffffff) throw new PresslineError('USAGE', 'too many lines in these lists for one check (over 2^31)');
   }
   for (const [language, count] of [...shared.languages].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
     report.languages[language] = count;

@@ -116,6 +116,15 @@ describe('formats', () => {
     ]);
   });
 
+  it('reads a header line longer than one read chunk', async () => {
+    const file = join(TMP, 'long-header.csv');
+    const long = 'x'.repeat(300_000);
+    writeFileSync(file, `Email;"Notes\n${long}"\na@example.com;n\n`);
+    const { report, contacts } = await readContacts([file]);
+    expect(report.columns).toEqual([`Notes ${long}`]);
+    expect(contacts.map((c) => c.source.line)).toEqual([3]);
+  });
+
   it('accepts mixed line endings, a lone-CR file and no final newline', async () => {
     const file = join(TMP, 'mixed.csv');
     writeFileSync(file, 'Email,Name\r\na@example.com,A\nb@example.com,B\rbroken,C\r\nc@example.com,"C\rD"\nlast');

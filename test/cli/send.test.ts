@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const CLI = resolve('dist/src/cli/main.js');
+let dir: string;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, '--config', join(dir, 'pressline.json'), ...args], { env: { ...process.env, PRESSLINE_DB: join(dir, 'p.db'), SMTP_URL: '', ...env } }, (err, stdout, stderr) =>
+      done({ code: err ? Number((err as NodeJS.ErrnoException & { code: number }).code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function writeConfig(extra: Record<string, unknown> = {}) {
+  writeFileSync(
+    join(dir, 'pressline.json'),
+    JSON.stringify({ from: { name: 'Press Office', address: 'press@ngo.example.org' }, paths: { outbox: join(dir, 'outbox'), logs: join(dir, 'logs') }, rate: { global: 0 }, ...extra }),
+  );
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pressline-cli-'));
+  writeConfig();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pressline send (CLI)', () => {
+  it('sends the example release to the example list into the outbox and reports every recipient', async () => {
+    const sent = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--yes']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(/Recipients\s+40/);
+    expect(sent.stdout).toMatch(/Languages\s+en \d+, ru \d+/);
+    expect(readdirSync(join(dir, 'outbox', '1')).filter((f) => f.endsWith('.eml'))).toHaveLength(40);
+
+    const report = await cli(['report', '1', '--format', 'json']);
+    const rows = JSON.parse(report.stdout);
+    expect(rows).toHaveLength(40);
+    expect(Object.keys(rows[0]).slice(0, 8)).toEqual(['email', 'status', 'attempts', 'code', 'enhanced', 'response', 'messageId', 'updatedAt']);
+    expect(rows.every((r: { status: string }) => r.status === 'sent')).toBe(true);
+
+    const campaigns = JSON.parse((await cli(['campaigns', '--json'])).stdout);
+    expect(campaigns).toMatchObject([{ id: 1, status: 'done', counts: { sent: 40 } }]);
+
+    const csv = (await cli(['report', '1', '--format', 'csv'])).stdout;
+    expect(csv.startsWith('\uFEFFemail,status')).toBe(true);
+  });
+
+  it('refuses a list with invalid rows (exit 1, nothing stored) unless --skip-invalid, which records them', async () => {
+    const list = join(dir, 'bad.csv');
+    writeFileSync(list, 'Email,First Name\nok@news.example,Ok\nnot-an-address,Bad\nok@news.example,Twice\n');
+    const refused = await cli(['send', 'releases/eu-russia-summit.md', '--list', list, '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/bad\.csv:3/);
+    expect(refused.stderr).toMatch(/--skip-invalid/);
+    expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)).toEqual([]);
+
+    const skipped = await cli(['send', 'releases/eu-russia-summit.md', '--list', list, '--yes', '--skip-invalid']);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    const { openSqliteStore } = await import('../../src/store/sqlite/store.js');
+    const store = openSqliteStore(join(dir, 'p.db'));
+    try {
+      expect((await store.skipped(1)).map((s) => s.line)).toEqual([3, 4]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('never waits for input off a terminal: without --yes it refuses and sends nothing', async () => {
+    const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(existsSync(join(dir, 'outbox'))).toBe(false);
+  });
+
+  it('--dry-run renders every message and stores and sends nothing', async () => {
+    const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rendered 40 messages/);
+    expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('--test-to sends one copy, marked as a test, to that address only', async () => {
+    const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--test-to', 'me@ngo.example.org', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = readdirSync(join(dir, 'outbox', '1'));
+    expect(files).toHaveLength(1);
+    const eml = readFileSync(join(dir, 'outbox', '1', files[0]!), 'utf8');
+    expect(eml).toMatch(/^To: .*<me@ngo\.example\.org>/m);
+    expect(eml).toMatch(/^Subject: \[TEST\]/m);
+    expect(eml).toMatch(/^X-Pressline-Test: yes/m);
+    expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)[0].test).toBe(true);
+  });
+
+  it('signs with DKIM, List-Unsubscribe-Post included', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeConfig({ dkim: { domainName: 'ngo.example.org', keySelector: 'press', privateKeyFile: join(dir, 'dkim.pem') }, unsubscribe: { baseUrl: 'https://ngo.example.org/u' } });
+    const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--where', 'language=ru', '--yes'], { PRESSLINE_SECRET: 's3cret' });
+    expect(r.code, r.stderr).toBe(0);
+    const file = readdirSync(join(dir, 'outbox', '1'))[0]!;
+    const eml = readFileSync(join(dir, 'outbox', '1', file), 'utf8');
+    const sig = /^DKIM-Signature: ([\s\S]*?)\r\n(?=\S)/m.exec(eml)?.[1] ?? '';
+    expect(sig).toMatch(/d=ngo\.example\.org/);
+    expect(sig).toMatch(/s=press/);
+    expect(sig.replace(/\s+/g, '')).toMatch(/h=[^;]*List-Unsubscribe-Post/i);
+    expect(eml).not.toContain('s3cret');
+  });
+
+  it('stops with exit 2 and names the key for a bad config', async () => {
+    writeFileSync(join(dir, 'pressline.json'), JSON.stringify({ rate: { globl: '5/s' } }));
+    const r = await cli(['campaigns']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pressline\.json/);
+    expect(r.stderr).toMatch(/rate\.globl/);
+  });
+});
