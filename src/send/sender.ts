@@ -148,7 +148,9 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
       deliveryId: d.id, status, at: now, attempt, code: result.code, enhanced: result.enhanced,
       response: result.response, messageId, durationMs: result.durationMs, nextAttemptAt, detail,
     };
-    await writes.add({ outcome: record });
+    // Not awaited: the slot is free as soon as the relay answered. A lost outcome leaves the
+    // delivery `sending`, which recovery reports as `unknown`, never as a second send.
+    writes.add({ outcome: record }).catch(failWrite);
     move('sending', status);
     attemptsDone++;
     if (policy.suppress && status === 'bounced') {
@@ -166,14 +168,14 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     progress();
   }
 
+  function failWrite(err: unknown): void {
+    // A store write failed: stop at once; what is in flight becomes `unknown` on resume.
+    writeError ??= err;
+    stop ??= { end: 'paused', reason: `store write failed: ${(err as Error).message}` };
+  }
+
   function launch(d: Delivery): void {
-    queue
-      .add(() => sendOne(d))
-      .catch((err) => {
-        // A store write failed: stop at once; what is in flight becomes `unknown` on resume.
-        writeError ??= err;
-        stop ??= { end: 'paused', reason: `store write failed: ${(err as Error).message}` };
-      });
+    queue.add(() => sendOne(d)).catch(failWrite);
   }
 
   async function checkStatus(): Promise<void> {

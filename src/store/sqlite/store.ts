@@ -19,6 +19,7 @@ import {
   type Suppression,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteWriter } from './writer.js';
 
 type Row = Record<string, any>;
 
@@ -28,7 +29,9 @@ const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefin
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export function openSqliteStore(file: string): SqliteStore {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // A file, never ':memory:': the hot-path writer (writer.ts) opens the same file from a worker.
+  if (file === ':memory:') throw new PresslineError('STORE', 'the SQLite store needs a file; set PRESSLINE_DB to a path');
+  mkdirSync(dirname(file), { recursive: true });
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -117,6 +120,8 @@ function toSuppression(r: Row): Suppression {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly stmt;
+  /** Started on the first hot write; `send` needs it, `report` and friends never do. */
+  private writer: SqliteWriter | undefined;
 
   constructor(readonly db: Database.Database) {
     this.stmt = {
@@ -127,16 +132,6 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare(
         `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      markSending: db.prepare(
-        `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, message_id = ?,
-           first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
-         WHERE id = ? AND status IN ('pending', 'deferred') RETURNING campaign_id, attempts`,
-      ),
-      outcome: db.prepare(
-        `UPDATE deliveries SET status = ?, code = ?, enhanced = ?, response = ?, next_attempt_at = ?,
-           claimed_by = NULL, claim_expires = NULL, updated_at = ?
-         WHERE id = ? AND status = 'sending' RETURNING campaign_id`,
       ),
       suppression: db.prepare('SELECT * FROM suppressions WHERE key = ?'),
       setSuppressed: db.prepare(
@@ -310,28 +305,8 @@ export class SqliteStore implements Store {
   }
 
   async writeBatch(marks: { deliveryId: number; messageId: string }[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
-    const at = now.getTime();
-    // WAL with synchronous=NORMAL commits without fsync (the next FULL commit syncs it too).
-    // Only the "sending" marks must be on disk before the relay sees a byte.
-    const lazy = marks.length === 0;
-    if (lazy) this.db.pragma('synchronous = NORMAL');
-    try {
-      this.db.transaction(() => {
-        for (const o of outcomes) {
-          const t = o.at.getTime();
-          const row = this.stmt.outcome.get(o.status, o.code ?? null, o.enhanced ?? null, o.response ?? null, ms(o.nextAttemptAt), t, o.deliveryId) as Row | undefined;
-          if (!row) continue; // already settled elsewhere (e.g. recovered as unknown by another process)
-          this.stmt.insertEvent.run(row.campaign_id, o.deliveryId, t, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
-        }
-        for (const item of marks) {
-          const row = this.stmt.markSending.get(item.messageId, at, at, item.deliveryId) as Row | undefined;
-          if (!row) throw new PresslineError('STORE', `delivery ${item.deliveryId} is no longer pending; refusing to send it`);
-          this.stmt.insertEvent.run(row.campaign_id, item.deliveryId, at, 'sending', row.attempts, null, null, null, item.messageId, null, null);
-        }
-      })();
-    } finally {
-      if (lazy) this.db.pragma('synchronous = FULL');
-    }
+    this.writer ??= new SqliteWriter(this.db.name);
+    return this.writer.write(marks, outcomes, now);
   }
 
   async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
@@ -430,6 +405,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     this.db.close();
   }
 }
