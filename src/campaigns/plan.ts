@@ -8,7 +8,7 @@ import { loadRelease } from '../releases/load.js';
 import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
 import type { CompiledRelease } from '../render/types.js';
-import type { SkippedRow, Store } from '../store/types.js';
+import type { CampaignPhase, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 
 export interface PlanInput {
@@ -126,7 +126,20 @@ export function estimateMs(recipients: number, perDomain: Map<string, number>, c
  * message. Suppressed contacts are recorded as `suppressed`; with --skip-invalid, the invalid
  * and duplicate rows are recorded as skipped.
  */
-export async function persistPlan(plan: Plan, deps: { config: Config; store: Store; clock: Clock }, options: Record<string, unknown> = {}): Promise<number> {
+/** How a planned campaign is stored: sent now (draft), or scheduled, maybe as an embargo phase. */
+export interface PersistOptions {
+  options?: Record<string, unknown>;
+  status?: 'draft' | 'scheduled';
+  scheduledAt?: Date | undefined;
+  scheduleZone?: string | undefined;
+  phase?: CampaignPhase;
+  groupId?: number | undefined;
+  /** Recipients stored as `skipped` with `skipReason` (the other phase's audience). */
+  skipKeys?: Set<string>;
+  skipReason?: string;
+}
+
+export async function persistPlan(plan: Plan, deps: { config: Config; store: Store; clock: Clock }, extra: PersistOptions = {}): Promise<number> {
   const { store, clock } = deps;
   const input = plan.input;
   const now = clock.now();
@@ -137,22 +150,31 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
       lists: input.lists,
       where: input.where,
       test: Boolean(input.testTo),
-      status: 'draft',
-      options: { ...options, fingerprint: plan.fingerprint, columns: plan.report.columns, encoding: input.encoding, templateFile: input.templateFile, testTo: input.testTo },
+      status: extra.status ?? 'draft',
+      scheduledAt: extra.scheduledAt,
+      scheduleZone: extra.scheduleZone,
+      phase: extra.phase ?? 'single',
+      groupId: extra.groupId,
+      embargoAt: plan.release.embargo?.instant,
+      embargoZone: plan.release.embargo?.zone,
+      options: { ...extra.options, fingerprint: plan.fingerprint, columns: plan.report.columns, encoding: input.encoding, templateFile: input.templateFile, testTo: input.testTo },
     },
     now,
   );
   const suppressedKeys = await store.suppressedKeys();
   let pending: Contact[] = [];
   let blocked: Contact[] = [];
+  let other: Contact[] = [];
   let writes = Promise.resolve();
   const flush = () => {
-    const [p, b] = [pending, blocked];
+    const [p, b, o] = [pending, blocked, other];
     pending = [];
     blocked = [];
+    other = [];
     writes = writes.then(async () => {
       if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now);
       if (b.length > 0) await store.addDeliveries(campaignId, b, 'suppressed', now, 'on the suppression list when planned');
+      if (o.length > 0) await store.addDeliveries(campaignId, o, 'skipped', now, extra.skipReason);
     });
   };
   let taken = 0;
@@ -168,8 +190,8 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
         pending.push(c);
         return;
       }
-      (suppressedKeys.has(c.key) ? blocked : pending).push(c);
-      if (pending.length + blocked.length >= CHUNK) flush();
+      (suppressedKeys.has(c.key) ? blocked : extra.skipKeys?.has(c.key) ? other : pending).push(c);
+      if (pending.length + blocked.length + other.length >= CHUNK) flush();
     },
   });
   flush();

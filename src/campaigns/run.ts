@@ -113,11 +113,29 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     const release = await loadRelease(campaign.releaseFile, config);
     const templateFile = templatePath(config, campaign.options.templateFile as string | undefined);
     const fingerprint = await fingerprintFiles(releaseFiles(release, templateFile));
-    if (fingerprint !== campaign.options.fingerprint && !options.acceptChanges) {
+    if (!campaign.startedAt) {
+      // Nothing has gone out yet (a scheduled send): whatever the release says now is what
+      // everyone gets. From here on, a change would split the audience, so it is guarded.
+      await store.updateCampaignOptions(campaignId, { ...campaign.options, fingerprint });
+    } else if (fingerprint !== campaign.options.fingerprint && !options.acceptChanges) {
       throw new PresslineError(
         'REFUSED',
         `the release or template changed since campaign ${campaignId} was planned, so the rest of the list would get a different text; pass --accept-changes to send the new text anyway`,
       );
+    }
+    const embargo = release.embargo;
+    if (campaign.phase === 'public' && embargo && clock.now() < embargo.instant) {
+      throw new PresslineError('REFUSED', `campaign ${campaignId} is the public phase and the embargo holds until ${embargo.text}; it starts at the lift`);
+    }
+    if (campaign.phase === 'public' && campaign.groupId !== undefined) {
+      await store.releaseUnreachedFromEmbargo(campaignId, campaign.groupId, clock.now());
+    }
+    // An embargoed phase may not start a copy at or after the lift, whatever happens meanwhile.
+    const deadline = campaign.phase === 'embargoed' && embargo ? embargo.instant : undefined;
+    if (deadline && clock.now() >= deadline) {
+      const skipped = await store.skipRemaining(campaignId, 'the embargo lifted before the embargoed phase reached this recipient', clock.now());
+      await store.setCampaignStatus(campaignId, 'missed', clock.now(), { reason: `embargo lifted at ${embargo!.text}; ${skipped} embargoed copies not sent` });
+      throw new PresslineError('REFUSED', `campaign ${campaignId} is an embargoed phase and the embargo lifted at ${embargo!.text}; it is marked missed and will not be sent`);
     }
     const compiled = await compileRelease(release, { config, now: clock.now(), columns: (campaign.options.columns as string[]) ?? [], templateFile });
     const variant = release.variants[0]!;
@@ -129,7 +147,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     transport = options.transport ?? defaultTransport(config, env, campaignId);
     log = createDeliveryLog(config.paths.logs, campaignId);
     if (recovered > 0) log.write({ event: 'unknown', detail: `${recovered} deliveries were in flight when the last sender stopped` });
-    await store.setCampaignStatus(campaignId, 'sending', clock.now(), { from: ['draft', 'scheduled', 'paused', 'sending', 'done'] });
+    await store.setCampaignStatus(campaignId, 'sending', clock.now(), { from: ['draft', 'scheduled', 'paused', 'sending', 'done'], reason: campaign.status === 'sending' ? 'resumed' : undefined });
     options.onStart?.({ recovered, requeued, transport: transport.name });
 
     const summary = await sendCampaign({
@@ -138,7 +156,8 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       transport,
       compiled,
       compose,
-      pace: paceFrom(config, options.pace),
+      pace: paceFrom(config, options.pace ?? (campaign.options.pace as PaceOverrides | undefined)),
+      deadline,
       retry: config.retry,
       breaker: config.breaker,
       clock,
@@ -157,9 +176,15 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       case 'paused':
         await store.setCampaignStatus(campaignId, 'paused', now, { from: ['sending'], reason: summary.reason });
         break;
+      case 'embargo-lifted': {
+        const skipped = await store.skipRemaining(campaignId, 'the embargo lifted before the embargoed phase reached this recipient', now);
+        await store.setCampaignStatus(campaignId, 'done', now, { from: ['sending'], reason: `stopped at the embargo lift; ${skipped} embargoed copies not sent` });
+        break;
+      }
       case 'cancelled':
       case 'retries-pending':
       case 'lost-lease':
+      case 'interrupted':
         break;
       default: {
         const never: never = summary.end;

@@ -7,6 +7,8 @@ import { registerRenderCommand } from './render.js';
 import { registerSendCommands } from './send.js';
 import { registerCampaignCommands } from './campaigns.js';
 import { registerSinkCommand } from './sink.js';
+import { registerScheduleCommands } from './schedule.js';
+import { registerWorkerCommand } from './worker.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -19,11 +21,18 @@ export function buildProgram(): Command {
   registerRenderCommand(program);
   registerSendCommands(program);
   registerCampaignCommands(program);
+  registerScheduleCommands(program);
+  registerWorkerCommand(program);
   registerSinkCommand(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `pressline campaigns | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   loadDotenv();
   const program = buildProgram();
   try {

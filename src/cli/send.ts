@@ -155,7 +155,7 @@ export function registerSendCommands(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        const campaignId = await persistPlan(plan, app, { pace });
+        const campaignId = await persistPlan(plan, app, { options: { pace } });
         out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
         await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
       } finally {

@@ -33,7 +33,7 @@ const ACCEPTED =
 
 const RELATIVE_RE = /^(embargo|now)(?:\s*([+-])\s*(.*))?$/i;
 const DURATION_TOKEN_RE = /(\d+)\s*([dhm])\s*/giy;
-const ISO_OFFSET_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_OFFSET_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i;
 const ISO_OFFSET_ZONE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+\S+$/i;
 const LOCAL_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\s+(\S+))?$/i;
 
@@ -87,9 +87,11 @@ function parseForm(text: string, value: string, { now, embargo, defaultZone }: A
 
   const iso = ISO_OFFSET_RE.exec(value);
   if (iso) {
-    const [, date, time, off] = iso as unknown as [string, string, string, string];
+    const [, date, time, fraction, off] = iso as unknown as [string, string, string, string | undefined, string];
+    // Fractions of a second count: dropping them would start a send early.
+    const fractionMs = fraction ? Math.round(Number(`0${fraction}`) * 1000) : 0;
     const wall = wallAsUtc(text, date, time);
-    return { instant: new Date(wall - parseOffset(off)), zone: displayZone };
+    return { instant: new Date(wall + fractionMs - parseOffset(off)), zone: displayZone };
   }
 
   if (ISO_OFFSET_ZONE_RE.test(value)) {

@@ -40,6 +40,8 @@ export interface SenderOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: Progress) => void) | undefined;
   random?: () => number;
+  /** Embargoed phase: no copy may start at or after this instant (the embargo lift). */
+  deadline?: Date | undefined;
 }
 
 export interface Progress {
@@ -50,7 +52,11 @@ export interface Progress {
   waitingUntil?: Date | undefined;
 }
 
-export type RunEnd = 'done' | 'paused' | 'cancelled' | 'retries-pending' | 'lost-lease';
+/**
+ * How a run ended. `interrupted`: the process is shutting down (worker SIGTERM); the campaign
+ * stays `sending` for the next worker. `embargo-lifted`: an embargoed phase reached the lift.
+ */
+export type RunEnd = 'done' | 'paused' | 'cancelled' | 'retries-pending' | 'lost-lease' | 'interrupted' | 'embargo-lifted';
 
 export interface RunSummary {
   end: RunEnd;
@@ -60,6 +66,7 @@ export interface RunSummary {
 }
 
 const STATUS_POLL_MS = 500;
+const EMBARGO_LIFTED = 'the embargo lifted before this embargoed copy went out; it was not sent';
 
 /**
  * Sends a campaign's pending deliveries: claims batches, paces them through the rate gate,
@@ -116,6 +123,14 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     for (let wait = gate.waitPromisedMs(d.domain, clock.now().getTime()); wait > 0; wait = gate.waitPromisedMs(d.domain, clock.now().getTime())) {
       await clock.sleep(wait);
     }
+    if (o.deadline && clock.now().getTime() >= o.deadline.getTime()) {
+      // The lift came while this one waited for the rate gate: it must not go out embargoed.
+      gate.take(d.domain);
+      writes.add({ outcome: liftedOutcome(d, attempt, messageId) }).catch(failWrite);
+      move('sending', 'skipped');
+      stop ??= { end: 'embargo-lifted', reason: EMBARGO_LIFTED };
+      return;
+    }
     const ticket = gate.take(d.domain);
     const mail = composeMail(o.compose, { id: d.id, key: d.key, contact: d.contact, messageId }, rendered, unsubscribe, clock.now());
     let result: SendResult;
@@ -168,6 +183,10 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     progress();
   }
 
+  function liftedOutcome(d: Delivery, attempt: number, messageId: string): OutcomeRecord {
+    return { deliveryId: d.id, status: 'skipped', at: clock.now(), attempt, code: undefined, enhanced: undefined, response: EMBARGO_LIFTED, messageId, durationMs: 0, detail: EMBARGO_LIFTED };
+  }
+
   function failWrite(err: unknown): void {
     // A store write failed: stop at once; what is in flight becomes `unknown` on resume.
     writeError ??= err;
@@ -194,7 +213,8 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   }
 
   const waitForSlot = () => new Promise<void>((resolve) => queue.once('next', () => resolve()));
-  const onAbort = () => (stop ??= { end: 'paused', reason: 'interrupted (Ctrl-C)' });
+  const onAbort = () =>
+    (stop ??= o.signal?.reason === 'shutdown' ? { end: 'interrupted', reason: 'the worker is shutting down' } : { end: 'paused', reason: 'interrupted (Ctrl-C)' });
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
 
@@ -202,6 +222,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     progress();
     while (!stop) {
       await checkStatus();
+      if (o.deadline && clock.now().getTime() >= o.deadline.getTime()) stop ??= { end: 'embargo-lifted', reason: EMBARGO_LIFTED };
       if (stop) break;
       if (buffer.length === 0) {
         if (batches > 0 && o.pace.batchPauseMs > 0) await clock.sleep(o.pace.batchPauseMs, o.signal);

@@ -22,6 +22,9 @@ export const FINAL_STATUSES: readonly DeliveryStatus[] = ['sent', 'bounced', 'bl
 
 export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled' | 'missed';
 
+/** A single send, or one of the two phases of an embargoed release. */
+export type CampaignPhase = 'single' | 'embargoed' | 'public';
+
 /** What a log line and an event row record: a lifecycle step of one delivery (or of the campaign). */
 export type EventType =
   | 'planned'
@@ -46,6 +49,14 @@ export interface CampaignInput {
   scheduledAt?: Date | undefined;
   /** Anything the sender needs to rebuild the run (rates, flags), kept as JSON. */
   options: Record<string, unknown>;
+  phase?: CampaignPhase | undefined;
+  /** The other phase's campaign id shares this group id (the embargoed phase's id). */
+  groupId?: number | undefined;
+  /** The embargo as it was when the campaign was planned; re-checked before sending. */
+  embargoAt?: Date | undefined;
+  embargoZone?: string | undefined;
+  /** Zone the --at time was given in, for display. */
+  scheduleZone?: string | undefined;
 }
 
 export interface Campaign extends CampaignInput {
@@ -147,10 +158,23 @@ export interface Store {
   createCampaign(input: CampaignInput, now: Date): Promise<number>;
   /** Inserts recipients (one delivery + one `planned` event each); duplicates by key are ignored. */
   addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string): Promise<number>;
+  /** Keys of a campaign's recipients (for excluding one phase's audience from the other). */
+  deliveryKeys(campaignId: number): Promise<Set<string>>;
   addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void>;
   skipped(campaignId: number): Promise<SkippedRow[]>;
   getCampaign(id: number): Promise<Campaign | undefined>;
   listCampaigns(): Promise<Campaign[]>;
+  /** Replaces the campaign's options (e.g. the release fingerprint taken when sending starts). */
+  updateCampaignOptions(id: number, options: Record<string, unknown>): Promise<void>;
+  /** Moves a scheduled campaign's start (e.g. a public phase after the embargo moved later). */
+  reschedule(id: number, at: Date): Promise<void>;
+  /**
+   * Public phase: recipients stored as `skipped` because they were in the embargoed audience go
+   * back to `pending` when the embargoed phase never reached them. Returns how many.
+   */
+  releaseUnreachedFromEmbargo(publicId: number, embargoedId: number, now: Date): Promise<number>;
+  /** Every pending or deferred delivery becomes `skipped` with the reason (an embargo lifted). */
+  skipRemaining(campaignId: number, reason: string, now: Date): Promise<number>;
   /** Compare-and-set: changes status only when it is one of `from`; returns whether it did. */
   setCampaignStatus(id: number, to: CampaignStatus, now: Date, options?: { from?: CampaignStatus[]; reason?: string }): Promise<boolean>;
 

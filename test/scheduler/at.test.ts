@@ -188,3 +188,10 @@ describe('parseAt: garbage', () => {
     expect(presslineError(() => parseAt('tomorrow', ctx)).message).toMatch(/^--at "tomorrow": cannot read this time; accepted forms:/);
   });
 });
+
+describe('parseAt keeps fractions of a second', () => {
+  it('never rounds an instant down (a send must not start early)', () => {
+    expect(parseAt('2026-12-01T08:00:00.966Z', ctx).instant.toISOString()).toBe('2026-12-01T08:00:00.966Z');
+    expect(parseAt('2026-12-01T09:00:00.5+01:00', ctx).instant.toISOString()).toBe('2026-12-01T08:00:00.500Z');
+  });
+});

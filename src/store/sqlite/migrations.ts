@@ -76,4 +76,16 @@ CREATE TABLE suppressions (
 );
 `,
   },
+  {
+    // Scheduling and embargo phases (issue 4).
+    version: 2,
+    sql: `
+ALTER TABLE campaigns ADD COLUMN phase TEXT NOT NULL DEFAULT 'single';
+ALTER TABLE campaigns ADD COLUMN group_id INTEGER;
+ALTER TABLE campaigns ADD COLUMN embargo_at INTEGER;
+ALTER TABLE campaigns ADD COLUMN embargo_zone TEXT;
+ALTER TABLE campaigns ADD COLUMN schedule_zone TEXT;
+CREATE INDEX campaigns_due ON campaigns (status, scheduled_at);
+`,
+  },
 ];

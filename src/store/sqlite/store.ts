@@ -76,6 +76,11 @@ function toCampaign(r: Row): Campaign {
     scheduledAt: date(r.scheduled_at),
     startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),
+    phase: r.phase,
+    groupId: opt(r.group_id),
+    embargoAt: date(r.embargo_at),
+    embargoZone: opt(r.embargo_zone),
+    scheduleZone: opt(r.schedule_zone),
   };
 }
 
@@ -143,8 +148,9 @@ export class SqliteStore implements Store {
   async createCampaign(input: CampaignInput, now: Date): Promise<number> {
     const info = this.db
       .prepare(
-        `INSERT INTO campaigns (release_file, release_title, lists, where_filters, test, status, options, created_at, scheduled_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO campaigns (release_file, release_title, lists, where_filters, test, status, options, created_at, scheduled_at,
+           phase, group_id, embargo_at, embargo_zone, schedule_zone)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         input.releaseFile,
@@ -156,8 +162,58 @@ export class SqliteStore implements Store {
         JSON.stringify(input.options),
         now.getTime(),
         ms(input.scheduledAt),
+        input.phase ?? 'single',
+        input.groupId ?? null,
+        ms(input.embargoAt),
+        input.embargoZone ?? null,
+        input.scheduleZone ?? null,
       );
     return Number(info.lastInsertRowid);
+  }
+
+  async updateCampaignOptions(id: number, options: Record<string, unknown>): Promise<void> {
+    this.db.prepare('UPDATE campaigns SET options = ? WHERE id = ?').run(JSON.stringify(options), id);
+  }
+
+  async reschedule(id: number, at: Date): Promise<void> {
+    this.db.prepare(`UPDATE campaigns SET scheduled_at = ? WHERE id = ? AND status = 'scheduled'`).run(at.getTime(), id);
+  }
+
+  async deliveryKeys(campaignId: number): Promise<Set<string>> {
+    return new Set(this.db.prepare('SELECT key FROM deliveries WHERE campaign_id = ?').pluck().all(campaignId) as string[]);
+  }
+
+  async releaseUnreachedFromEmbargo(publicId: number, embargoedId: number, now: Date): Promise<number> {
+    const at = now.getTime();
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `UPDATE deliveries SET status = 'pending', updated_at = ?
+           WHERE campaign_id = ? AND status = 'skipped'
+             AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.campaign_id = ? AND e.key = deliveries.key
+                             AND e.status IN ('sending', 'sent', 'unknown', 'bounced', 'blocked', 'failed', 'deferred'))
+           RETURNING id`,
+        )
+        .all(at, publicId, embargoedId) as Row[];
+      for (const r of rows) {
+        this.stmt.insertEvent.run(publicId, r.id, at, 'planned', null, null, null, null, null, null, 'the embargoed phase never reached this recipient: sending the public copy');
+      }
+      return rows.length;
+    })();
+  }
+
+  async skipRemaining(campaignId: number, reason: string, now: Date): Promise<number> {
+    const at = now.getTime();
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `UPDATE deliveries SET status = 'skipped', claimed_by = NULL, claim_expires = NULL, response = ?, updated_at = ?
+           WHERE campaign_id = ? AND status IN ('pending', 'deferred') RETURNING id, attempts`,
+        )
+        .all(reason, at, campaignId) as Row[];
+      for (const r of rows) this.stmt.insertEvent.run(campaignId, r.id, at, 'skipped', r.attempts, null, null, null, null, null, reason);
+      return rows.length;
+    })();
   }
 
   async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string): Promise<number> {

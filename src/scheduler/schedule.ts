@@ -1,0 +1,97 @@
+import type { App } from '../app.js';
+import { preparePlan, persistPlan, type Plan, type PlanInput } from '../campaigns/plan.js';
+import { PresslineError } from '../errors.js';
+import { loadRelease } from '../releases/load.js';
+import type { CampaignPhase } from '../store/types.js';
+import { parseAt, type ParsedAt } from './at.js';
+import { checkSchedule } from './guards.js';
+
+export interface ScheduleInput {
+  releaseFile: string;
+  /** A single scheduled send to these lists… */
+  lists?: string[] | undefined;
+  /** …or an embargoed release in two phases: the embargoed audience ahead of time… */
+  embargoed?: string[] | undefined;
+  /** …and the public audience at the lift (or at `publicAt`). */
+  public?: string[] | undefined;
+  at: string;
+  publicAt?: string | undefined;
+  where: string[];
+  encoding?: string | undefined;
+  skipInvalid: boolean;
+  pace?: Record<string, unknown>;
+}
+
+/** One phase as it will be stored, with its plan for the confirmation prompt. */
+export interface PhasePlan {
+  phase: CampaignPhase;
+  at: ParsedAt;
+  plan: Plan;
+}
+
+export interface SchedulePlan {
+  phases: PhasePlan[];
+  warnings: string[];
+}
+
+/**
+ * Plans a scheduled send (or both phases of an embargoed one) and checks the embargo guards:
+ * an embargoed phase strictly before the lift, a public phase not before it, and a warning
+ * when journalists get less than the configured lead time. Stores nothing.
+ */
+export async function planSchedule(input: ScheduleInput, app: App): Promise<SchedulePlan> {
+  const { config, clock } = app;
+  const release = await loadRelease(input.releaseFile, config);
+  const embargo = release.embargo;
+  const context = { now: clock.now(), embargo, defaultZone: config.defaultTimeZone };
+  const twoPhase = input.embargoed !== undefined || input.public !== undefined;
+  if (twoPhase && input.lists?.length) {
+    throw new PresslineError('USAGE', 'give either --list (one scheduled send) or --embargoed and --public (two phases), not both');
+  }
+  if (twoPhase && (!input.embargoed?.length || !input.public?.length)) {
+    throw new PresslineError('USAGE', 'a two-phase send needs both --embargoed <lists> (sent at --at) and --public <lists> (sent at the lift)');
+  }
+  if (!twoPhase && !input.lists?.length) {
+    throw new PresslineError('USAGE', 'say who gets it: --list <file...>, or --embargoed <file...> with --public <file...>');
+  }
+  const wanted: { phase: CampaignPhase; lists: string[]; at: string }[] = twoPhase
+    ? [
+        { phase: 'embargoed', lists: input.embargoed!, at: input.at },
+        { phase: 'public', lists: input.public!, at: input.publicAt ?? 'embargo' },
+      ]
+    : [{ phase: 'single', lists: input.lists!, at: input.at }];
+
+  const phases: PhasePlan[] = [];
+  const warnings: string[] = [];
+  for (const w of wanted) {
+    const at = parseAt(w.at, context);
+    const check = checkSchedule(w.phase, at.instant, embargo, config.embargo.minLeadHours);
+    if (!check.ok) throw new PresslineError('REFUSED', check.reason);
+    warnings.push(...check.warnings);
+    const planInput: PlanInput = { releaseFile: input.releaseFile, lists: w.lists, where: input.where, encoding: input.encoding, skipInvalid: input.skipInvalid };
+    phases.push({ phase: w.phase, at, plan: await preparePlan(planInput, app) });
+  }
+  return { phases, warnings: [...new Set(warnings)] };
+}
+
+/** Stores the planned phases as scheduled campaigns; the public phase skips the embargoed audience. */
+export async function storeSchedule(plan: SchedulePlan, app: App, pace: Record<string, unknown> = {}): Promise<number[]> {
+  const ids: number[] = [];
+  let embargoedId: number | undefined;
+  for (const p of plan.phases) {
+    const skipKeys = p.phase === 'public' && embargoedId !== undefined ? await app.store.deliveryKeys(embargoedId) : undefined;
+    const id = await persistPlan(p.plan, app, {
+      options: { pace },
+      status: 'scheduled',
+      scheduledAt: p.at.instant,
+      scheduleZone: p.at.zone,
+      phase: p.phase,
+      groupId: embargoedId,
+      skipKeys,
+      skipReason: embargoedId !== undefined ? `gets the embargoed copy (campaign ${embargoedId}) instead` : undefined,
+    });
+    if (p.phase === 'embargoed') embargoedId = id;
+    ids.push(id);
+  }
+  return ids;
+}
