@@ -137,6 +137,8 @@ export interface PersistOptions {
   /** Recipients stored as `skipped` with `skipReason` (the other phase's audience). */
   skipKeys?: Set<string>;
   skipReason?: string;
+  /** Hold each recipient until this instant (e.g. 09:00 in their own time zone). */
+  notBefore?: (c: Contact) => Date | undefined;
 }
 
 export async function persistPlan(plan: Plan, deps: { config: Config; store: Store; clock: Clock }, extra: PersistOptions = {}): Promise<number> {
@@ -172,7 +174,7 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
     blocked = [];
     other = [];
     writes = writes.then(async () => {
-      if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now);
+      if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now, undefined, extra.notBefore);
       if (b.length > 0) await store.addDeliveries(campaignId, b, 'suppressed', now, 'on the suppression list when planned');
       if (o.length > 0) await store.addDeliveries(campaignId, o, 'skipped', now, extra.skipReason);
     });

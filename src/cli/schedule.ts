@@ -17,6 +17,7 @@ export function registerScheduleCommands(program: Command): void {
     .option('--public <file...>', 'two phases: these lists get the public copy at the lift (or --public-at)')
     .option('--at <time>', 'ISO 8601 with offset, "2026-12-01 09:00 Europe/Brussels", "embargo - 24h", "embargo", "now + 10m"')
     .option('--public-at <time>', 'when the public phase starts (default: embargo)')
+    .option('--local-time <hh:mm>', "each journalist gets it at this time in their own zone (the list's time zone column, else defaultTimeZone); not for embargoed releases")
     .option('--where <k=v>', 'segment filter, repeatable', collect, [])
     .option('--encoding <enc>', 'character encoding of the lists when not UTF-8')
     .option('--skip-invalid', 'schedule for the valid rows of a list that has invalid ones')
@@ -39,7 +40,7 @@ Examples:
       const app = await createApp({ configFile: program.opts().config });
       try {
         const plan = await planSchedule(
-          { releaseFile: release, lists: flags.list, embargoed: flags.embargoed, public: flags.public, at: flags.at, publicAt: flags.publicAt, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) },
+          { releaseFile: release, lists: flags.list, embargoed: flags.embargoed, public: flags.public, at: flags.at, publicAt: flags.publicAt, localTime: flags.localTime, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) },
           app,
         );
         const out = flags.json ? process.stderr : process.stdout;

@@ -5,6 +5,19 @@ import { loadRelease } from '../releases/load.js';
 import type { CampaignPhase } from '../store/types.js';
 import { parseAt, type ParsedAt } from './at.js';
 import { checkSchedule } from './guards.js';
+import { nextLocalTime } from './local-time.js';
+import type { Contact } from '../lists/contact.js';
+
+/** Each contact's instant for "hh:mm in their zone", never before the campaign's own start. */
+function localTimeFor(hhmm: string, start: Date, defaultZone: string): (c: Contact) => Date {
+  const byZone = new Map<string, Date>();
+  return (c) => {
+    const zone = c.timeZone || defaultZone;
+    let at = byZone.get(zone);
+    if (!at) byZone.set(zone, (at = nextLocalTime(hhmm, zone, start)));
+    return at;
+  };
+}
 
 export interface ScheduleInput {
   releaseFile: string;
@@ -20,6 +33,8 @@ export interface ScheduleInput {
   encoding?: string | undefined;
   skipInvalid: boolean;
   pace?: Record<string, unknown>;
+  /** "09:00": each journalist gets it at that time in their own zone (list column, else config). */
+  localTime?: string | undefined;
 }
 
 /** One phase as it will be stored, with its plan for the confirmation prompt. */
@@ -32,6 +47,7 @@ export interface PhasePlan {
 export interface SchedulePlan {
   phases: PhasePlan[];
   warnings: string[];
+  localTime: string | undefined;
 }
 
 /**
@@ -51,6 +67,10 @@ export async function planSchedule(input: ScheduleInput, app: App): Promise<Sche
   if (twoPhase && (!input.embargoed?.length || !input.public?.length)) {
     throw new PresslineError('USAGE', 'a two-phase send needs both --embargoed <lists> (sent at --at) and --public <lists> (sent at the lift)');
   }
+  if (input.localTime && (twoPhase || embargo)) {
+    throw new PresslineError('USAGE', '--local-time is for releases without an embargo: an embargo is one instant for everyone');
+  }
+  if (input.localTime) nextLocalTime(input.localTime, config.defaultTimeZone, context.now); // validates hh:mm now, not at send time
   if (!twoPhase && !input.lists?.length) {
     throw new PresslineError('USAGE', 'say who gets it: --list <file...>, or --embargoed <file...> with --public <file...>');
   }
@@ -71,7 +91,7 @@ export async function planSchedule(input: ScheduleInput, app: App): Promise<Sche
     const planInput: PlanInput = { releaseFile: input.releaseFile, lists: w.lists, where: input.where, encoding: input.encoding, skipInvalid: input.skipInvalid };
     phases.push({ phase: w.phase, at, plan: await preparePlan(planInput, app) });
   }
-  return { phases, warnings: [...new Set(warnings)] };
+  return { phases, warnings: [...new Set(warnings)], localTime: input.localTime };
 }
 
 /** Stores the planned phases as scheduled campaigns; the public phase skips the embargoed audience. */
@@ -89,6 +109,7 @@ export async function storeSchedule(plan: SchedulePlan, app: App, pace: Record<s
       groupId: embargoedId,
       skipKeys,
       skipReason: embargoedId !== undefined ? `gets the embargoed copy (campaign ${embargoedId}) instead` : undefined,
+      notBefore: plan.localTime ? localTimeFor(plan.localTime, p.at.instant, app.config.defaultTimeZone) : undefined,
     });
     if (p.phase === 'embargoed') embargoedId = id;
     ids.push(id);

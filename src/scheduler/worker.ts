@@ -22,9 +22,8 @@ async function hasWorkNow(app: App, c: Campaign, now: Date): Promise<string | un
   if (holder && holder.expires > now && !ownerIsDead(holder.owner)) return undefined; // someone is on it
   const counts = await app.store.counts(c.id);
   if (counts.sending > 0) return 'interrupted mid-send';
-  if (counts.pending > 0) return 'deliveries still pending';
   const next = await app.store.nextRetryAt(c.id);
-  if (next && next <= now) return 'deferred deliveries are due for a retry';
+  if (next && next <= now) return counts.deferred > 0 ? 'deliveries are due (retries or local delivery times)' : 'deliveries still pending';
   return undefined;
 }
 

@@ -156,8 +156,11 @@ export type StatusCounts = Record<DeliveryStatus, number>;
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   createCampaign(input: CampaignInput, now: Date): Promise<number>;
-  /** Inserts recipients (one delivery + one `planned` event each); duplicates by key are ignored. */
-  addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string): Promise<number>;
+  /**
+   * Inserts recipients (one delivery + one `planned` event each); duplicates by key are ignored.
+   * `notBefore` holds a recipient back until that instant (local delivery time).
+   */
+  addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string, notBefore?: (c: Contact) => Date | undefined): Promise<number>;
   /** Keys of a campaign's recipients (for excluding one phase's audience from the other). */
   deliveryKeys(campaignId: number): Promise<Set<string>>;
   addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void>;
@@ -202,6 +205,7 @@ export interface Store {
   writeBatch(marks: { deliveryId: number; messageId: string }[], outcomes: OutcomeRecord[], now: Date): Promise<void>;
   /** Puts `unknown` (or other final) deliveries back to pending, e.g. for --resend-unknown. */
   requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number>;
+  /** When the next pending or deferred delivery becomes due (the epoch when one is due now). */
   nextRetryAt(campaignId: number): Promise<Date | undefined>;
   counts(campaignId: number): Promise<StatusCounts>;
   deliveries(campaignId: number, filter?: { status?: DeliveryStatus[]; email?: string }): Promise<DeliveryRow[]>;

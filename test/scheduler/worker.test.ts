@@ -169,3 +169,43 @@ describe('pressline worker, end to end in real time', () => {
     expect((await a.store.listCampaigns())[0]?.status).toBe('done');
   });
 });
+
+describe('local delivery time', () => {
+  it('sends at 09:00 in each journalist’s own zone', async () => {
+    // Saturday 2026-11-28 06:00 UTC: 07:00 in Brussels, 01:00 in New York.
+    const clock = new ManualClock('2026-11-28T06:00:00Z');
+    const a = testApp({ clock, config: { defaultTimeZone: 'Europe/London' } });
+    app = a;
+    const list = a.list(
+      ['be@paper.example,Be,L,Paper,russia,en,Europe/Brussels', 'ny@paper.example,Ny,C,Paper,russia,en,America/New_York', 'uk@paper.example,Uk,L,Paper,russia,en,'],
+      'Email,First Name,Last Name,Outlet,Beat,Language,Time Zone',
+    );
+    const plan = await planSchedule({ releaseFile: 'releases/eu-russia-summit.md', lists: [list], at: 'now', localTime: '09:00', where: [], skipInvalid: false }, a);
+    const [id] = await storeSchedule(plan, a);
+    const sentAt = async () => Object.fromEntries((await a.store.deliveries(id!)).map((r) => [r.email, r.status]));
+
+    expect(await decideDue(a, clock.now(), new Set())).toEqual([{ kind: 'start', campaignId: id }]);
+    expect((await runCampaign(id!, a, { waitForRetries: false })).end).toBe('retries-pending');
+    expect(await sentAt()).toEqual({ 'be@paper.example': 'pending', 'ny@paper.example': 'pending', 'uk@paper.example': 'pending' });
+
+    await clock.advance(2 * HOUR); // 09:00 Brussels
+    expect(await decideDue(a, clock.now(), new Set())).toEqual([expect.objectContaining({ kind: 'resume', campaignId: id })]);
+    await runCampaign(id!, a, { waitForRetries: false });
+    expect(await sentAt()).toMatchObject({ 'be@paper.example': 'sent', 'uk@paper.example': 'pending', 'ny@paper.example': 'pending' });
+
+    await clock.advance(HOUR); // 09:00 London (the default zone for the row without one)
+    await runCampaign(id!, a, { waitForRetries: false });
+    expect(await sentAt()).toMatchObject({ 'uk@paper.example': 'sent', 'ny@paper.example': 'pending' });
+
+    await clock.advance(5 * HOUR); // 09:00 New York
+    const last = await runCampaign(id!, a, { waitForRetries: false });
+    expect(last.end).toBe('done');
+    expect(await sentAt()).toMatchObject({ 'ny@paper.example': 'sent' });
+  });
+
+  it('is refused for an embargoed release', async () => {
+    const { a, release, everyone } = setUp();
+    app = a;
+    await expect(planSchedule({ releaseFile: release, lists: [everyone], at: 'embargo', localTime: '09:00', where: [], skipInvalid: false }, a)).rejects.toThrow(/local-time/);
+  });
+});

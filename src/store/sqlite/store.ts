@@ -131,8 +131,8 @@ export class SqliteStore implements Store {
   constructor(readonly db: Database.Database) {
     this.stmt = {
       insertDelivery: db.prepare(
-        `INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, key) DO NOTHING`,
+        `INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, key) DO NOTHING`,
       ),
       insertEvent: db.prepare(
         `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
@@ -216,12 +216,12 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string): Promise<number> {
+  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string, notBefore?: (c: Contact) => Date | undefined): Promise<number> {
     const at = now.getTime();
     let added = 0;
     this.db.transaction(() => {
       for (const c of contacts) {
-        const info = this.stmt.insertDelivery.run(campaignId, c.email, c.key, c.domain, c.language, c.outlet, JSON.stringify(c), status, at);
+        const info = this.stmt.insertDelivery.run(campaignId, c.email, c.key, c.domain, c.language, c.outlet, JSON.stringify(c), status, at, ms(notBefore?.(c)));
         if (info.changes === 0) continue;
         added++;
         const type = status === 'pending' ? 'planned' : status;
@@ -325,7 +325,7 @@ export class SqliteStore implements Store {
           `UPDATE deliveries SET claimed_by = ?, claim_expires = ?
            WHERE id IN (
              SELECT id FROM deliveries
-             WHERE campaign_id = ? AND (status = 'pending' OR (status = 'deferred' AND next_attempt_at <= ?))
+             WHERE campaign_id = ? AND status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                AND (claimed_by IS NULL OR claim_expires < ?)
              ORDER BY id LIMIT ?)
            RETURNING *`,
@@ -381,7 +381,7 @@ export class SqliteStore implements Store {
 
   async nextRetryAt(campaignId: number): Promise<Date | undefined> {
     const v = this.db
-      .prepare(`SELECT min(next_attempt_at) FROM deliveries WHERE campaign_id = ? AND status = 'deferred'`)
+      .prepare(`SELECT min(coalesce(next_attempt_at, 0)) FROM deliveries WHERE campaign_id = ? AND status IN ('pending', 'deferred')`)
       .pluck()
       .get(campaignId) as number | null;
     return date(v);
