@@ -9,6 +9,9 @@ import { registerCampaignCommands } from './campaigns.js';
 import { registerSinkCommand } from './sink.js';
 import { registerScheduleCommands } from './schedule.js';
 import { registerWorkerCommand } from './worker.js';
+import { registerBounceCommands } from './bounces.js';
+import { registerSuppressCommands } from './suppress.js';
+import { registerServeCommand } from './serve.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   registerCampaignCommands(program);
   registerScheduleCommands(program);
   registerWorkerCommand(program);
+  registerBounceCommands(program);
+  registerSuppressCommands(program);
+  registerServeCommand(program);
   registerSinkCommand(program);
   return program;
 }

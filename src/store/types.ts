@@ -37,6 +37,9 @@ export type EventType =
   | 'suppressed'
   | 'skipped'
   | 'unknown'
+  | 'complained'
+  | 'delayed'
+  | 'unsubscribed'
   | 'campaign';
 
 export interface CampaignInput {
@@ -149,6 +152,46 @@ export interface Suppression {
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
+/** One row of the suppression audit trail: every add and every explicit removal. */
+export interface SuppressionLogEntry {
+  key: string;
+  email: string;
+  action: 'add' | 'remove';
+  reason: string | undefined;
+  source: string;
+  detail: string | undefined;
+  at: Date;
+}
+
+/** A bounce/complaint/unsubscribe report as stored, attributed or not. */
+export interface StoredBounceEvent {
+  id: number;
+  reportId: string;
+  source: string;
+  kind: string;
+  recipient: string;
+  campaignId: number | undefined;
+  deliveryId: number | undefined;
+  status: string | undefined;
+  diagnostic: string | undefined;
+  remoteMta: string | undefined;
+  originalMessageId: string | undefined;
+  outcome: string;
+  note: string | undefined;
+  raw: string;
+  receivedAt: Date;
+}
+
+/** Enough of a delivery to attribute a report to it. */
+export interface DeliveryRef {
+  id: number;
+  campaignId: number;
+  email: string;
+  key: string;
+  status: DeliveryStatus;
+  messageId: string | undefined;
+}
+
 /**
  * The source of truth. Every state change is one statement or one transaction, so a crash leaves
  * each delivery in exactly one status. Async so a PostgreSQL store can implement it unchanged.
@@ -212,10 +255,28 @@ export interface Store {
   events(campaignId: number, deliveryId?: number): Promise<EventRecord[]>;
   addEvent(event: EventRecord): Promise<void>;
 
+  getDelivery(id: number): Promise<DeliveryRef | undefined>;
+  /** The delivery that sent the message with this Message-ID (and, when given, to this address key). */
+  findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined>;
+  /** The most recent delivery to this address key, for reports that name only the recipient. */
+  latestDeliveryTo(key: string): Promise<DeliveryRef | undefined>;
+  /**
+   * Stores a report once (by report id, recipient, kind) and, when attributed, moves the
+   * delivery to `newStatus` and adds an event to its timeline, all in one transaction.
+   * Returns false when the same report was stored before (nothing changes).
+   */
+  recordBounce(event: Omit<StoredBounceEvent, 'id'>, change: { newStatus?: DeliveryStatus; eventType: EventType } | undefined, now: Date): Promise<boolean>;
+  /** Attributed reports of a kind for an address since a time (soft-bounce counting). */
+  countBounces(recipientKey: string, kind: string, since: Date): Promise<number>;
+  bounceEvents(filter?: { outcome?: string; deliveryId?: number }): Promise<StoredBounceEvent[]>;
+  /** Remembers a webhook message id; false when it was seen before (a replay). */
+  rememberWebhook(provider: string, messageId: string, now: Date): Promise<boolean>;
+  suppressionLog(key?: string): Promise<SuppressionLogEntry[]>;
   isSuppressed(key: string): Promise<Suppression | undefined>;
   suppressedKeys(): Promise<Set<string>>;
   addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean>;
-  removeSuppression(key: string): Promise<boolean>;
+  /** Removal is explicit and logged with who asked. */
+  removeSuppression(key: string, source?: string, now?: Date): Promise<boolean>;
   listSuppressions(): Promise<Suppression[]>;
   close(): Promise<void>;
 }

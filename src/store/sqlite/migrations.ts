@@ -88,4 +88,48 @@ ALTER TABLE campaigns ADD COLUMN schedule_zone TEXT;
 CREATE INDEX campaigns_due ON campaigns (status, scheduled_at);
 `,
   },
+  {
+    // Bounces, complaints and unsubscribes arriving after the send (issue 5).
+    version: 3,
+    sql: `
+CREATE TABLE bounce_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  report_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  recipient TEXT NOT NULL DEFAULT '',
+  campaign_id INTEGER,
+  delivery_id INTEGER,
+  status TEXT,
+  diagnostic TEXT,
+  remote_mta TEXT,
+  original_message_id TEXT,
+  outcome TEXT NOT NULL,
+  note TEXT,
+  raw TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (report_id, recipient, kind)
+);
+CREATE INDEX bounce_events_delivery ON bounce_events (campaign_id, delivery_id);
+CREATE INDEX bounce_events_recipient ON bounce_events (recipient, kind, received_at);
+CREATE TABLE suppression_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  email TEXT NOT NULL,
+  action TEXT NOT NULL,
+  reason TEXT,
+  source TEXT NOT NULL,
+  detail TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX deliveries_message_id ON deliveries (message_id);
+CREATE TABLE webhook_replays (
+  provider TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, message_id)
+);
+`,
+  },
 ];

@@ -9,7 +9,11 @@ import {
   type CampaignInput,
   type CampaignStatus,
   type Delivery,
+  type DeliveryRef,
   type DeliveryRow,
+  type EventType,
+  type StoredBounceEvent,
+  type SuppressionLogEntry,
   type DeliveryStatus,
   type EventRecord,
   type OutcomeRecord,
@@ -115,6 +119,10 @@ function toEvent(r: Row): EventRecord {
     durationMs: opt(r.duration_ms),
     detail: opt(r.detail),
   };
+}
+
+function toRef(r: Row): DeliveryRef {
+  return { id: r.id, campaignId: r.campaign_id, email: r.email, key: r.key, status: r.status, messageId: opt(r.message_id) };
 }
 
 function toSuppression(r: Row): Suppression {
@@ -446,14 +454,110 @@ export class SqliteStore implements Store {
   }
 
   async addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean> {
-    const info = this.db
-      .prepare('INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
-      .run(s.key, s.email, s.reason, s.source, s.detail ?? null, now.getTime());
-    return info.changes > 0;
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare('INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+        .run(s.key, s.email, s.reason, s.source, s.detail ?? null, now.getTime());
+      if (info.changes > 0) this.logSuppression(s.key, s.email, 'add', s.reason, s.source, s.detail, now);
+      return info.changes > 0;
+    })();
   }
 
-  async removeSuppression(key: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM suppressions WHERE key = ?').run(key).changes > 0;
+  async removeSuppression(key: string, source = 'operator', now = new Date()): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.stmt.suppression.get(key) as Row | undefined;
+      if (!row) return false;
+      this.db.prepare('DELETE FROM suppressions WHERE key = ?').run(key);
+      this.logSuppression(key, row.email, 'remove', row.reason, source, `was: ${row.reason} from ${row.source}`, now);
+      return true;
+    })();
+  }
+
+  private logSuppression(key: string, email: string, action: 'add' | 'remove', reason: string | undefined, source: string, detail: string | undefined, now: Date): void {
+    this.db
+      .prepare('INSERT INTO suppression_log (key, email, action, reason, source, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(key, email, action, reason ?? null, source, detail ?? null, now.getTime());
+  }
+
+  async suppressionLog(key?: string): Promise<SuppressionLogEntry[]> {
+    const rows = (key === undefined
+      ? this.db.prepare('SELECT * FROM suppression_log ORDER BY id').all()
+      : this.db.prepare('SELECT * FROM suppression_log WHERE key = ? ORDER BY id').all(key)) as Row[];
+    return rows.map((r) => ({ key: r.key, email: r.email, action: r.action, reason: opt(r.reason), source: r.source, detail: opt(r.detail), at: new Date(r.at) }));
+  }
+
+  async getDelivery(id: number): Promise<DeliveryRef | undefined> {
+    const r = this.db.prepare('SELECT id, campaign_id, email, key, status, message_id FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    return r ? toRef(r) : undefined;
+  }
+
+  async findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined> {
+    const id = messageId.trim().startsWith('<') ? messageId.trim() : `<${messageId.trim()}>`;
+    const r = (key
+      ? this.db.prepare('SELECT id, campaign_id, email, key, status, message_id FROM deliveries WHERE message_id = ? AND key = ?').get(id, key)
+      : this.db.prepare('SELECT id, campaign_id, email, key, status, message_id FROM deliveries WHERE message_id = ?').get(id)) as Row | undefined;
+    return r ? toRef(r) : undefined;
+  }
+
+  async latestDeliveryTo(key: string): Promise<DeliveryRef | undefined> {
+    const r = this.db
+      .prepare(`SELECT id, campaign_id, email, key, status, message_id FROM deliveries WHERE key = ? AND status NOT IN ('pending', 'suppressed', 'skipped') ORDER BY id DESC LIMIT 1`)
+      .get(key) as Row | undefined;
+    return r ? toRef(r) : undefined;
+  }
+
+  async recordBounce(e: Omit<StoredBounceEvent, 'id'>, change: { newStatus?: DeliveryStatus; eventType: EventType } | undefined, now: Date): Promise<boolean> {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO bounce_events (report_id, source, kind, recipient, campaign_id, delivery_id, status, diagnostic, remote_mta,
+             original_message_id, outcome, note, raw, received_at, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, recipient, kind) DO NOTHING`,
+        )
+        .run(e.reportId, e.source, e.kind, e.recipient, e.campaignId ?? null, e.deliveryId ?? null, e.status ?? null, e.diagnostic ?? null, e.remoteMta ?? null, e.originalMessageId ?? null, e.outcome, e.note ?? null, e.raw, e.receivedAt.getTime(), now.getTime());
+      if (info.changes === 0) return false;
+      if (change && e.deliveryId !== undefined && e.campaignId !== undefined) {
+        if (change.newStatus) {
+          this.db
+            .prepare('UPDATE deliveries SET status = ?, enhanced = coalesce(?, enhanced), response = coalesce(?, response), updated_at = ? WHERE id = ?')
+            .run(change.newStatus, e.status ?? null, e.diagnostic ?? null, now.getTime(), e.deliveryId);
+        }
+        const code = /^\s*(?:smtp;\s*)?(\d{3})\b/i.exec(e.diagnostic ?? '')?.[1];
+        this.stmt.insertEvent.run(e.campaignId, e.deliveryId, e.receivedAt.getTime(), change.eventType, null, code ? Number(code) : null, e.status ?? null, e.diagnostic ?? null, e.originalMessageId ?? null, null, `${e.source}: ${e.kind} report ${e.reportId}`);
+      }
+      return true;
+    })();
+  }
+
+  async countBounces(recipientKey: string, kind: string, since: Date): Promise<number> {
+    return this.db
+      .prepare(`SELECT count(*) FROM bounce_events WHERE lower(recipient) = ? AND kind = ? AND outcome = 'applied' AND received_at >= ?`)
+      .pluck()
+      .get(recipientKey, kind, since.getTime()) as number;
+  }
+
+  async bounceEvents(filter: { outcome?: string; deliveryId?: number } = {}): Promise<StoredBounceEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.outcome) {
+      where.push('outcome = ?');
+      args.push(filter.outcome);
+    }
+    if (filter.deliveryId !== undefined) {
+      where.push('delivery_id = ?');
+      args.push(filter.deliveryId);
+    }
+    const rows = this.db.prepare(`SELECT * FROM bounce_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as Row[];
+    return rows.map((r) => ({
+      id: r.id, reportId: r.report_id, source: r.source, kind: r.kind, recipient: r.recipient, campaignId: opt(r.campaign_id), deliveryId: opt(r.delivery_id),
+      status: opt(r.status), diagnostic: opt(r.diagnostic), remoteMta: opt(r.remote_mta), originalMessageId: opt(r.original_message_id),
+      outcome: r.outcome, note: opt(r.note), raw: r.raw, receivedAt: new Date(r.received_at),
+    }));
+  }
+
+  async rememberWebhook(provider: string, messageId: string, now: Date): Promise<boolean> {
+    const info = this.db.prepare('INSERT INTO webhook_replays (provider, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(provider, messageId, now.getTime());
+    return info.changes > 0;
   }
 
   async listSuppressions(): Promise<Suppression[]> {

@@ -1,0 +1,106 @@
+import type { App } from '../app.js';
+import { checkEmail } from '../lists/email.js';
+import type { DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
+import { readToken } from '../tokens.js';
+import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
+
+/** What each kind of report does to the delivery and the suppression list (a table, not ifs). */
+const EFFECT: Record<BounceKind, { status?: DeliveryStatus; event: EventType; suppress?: SuppressionReason }> = {
+  hard: { status: 'bounced', event: 'bounced', suppress: 'hard-bounce' },
+  soft: { status: 'failed', event: 'failed' }, // suppressed only after N within the window
+  policy: { status: 'blocked', event: 'blocked' },
+  complaint: { event: 'complained', suppress: 'complaint' },
+  delay: { event: 'delayed' },
+  delivered: { event: 'sent' },
+  unsubscribe: { event: 'unsubscribed', suppress: 'unsubscribe' },
+};
+
+/** The dedupe/suppression key of an address as lists compute it, or undefined when it is no address. */
+export function addressKey(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const checked = checkEmail(address.replace(/^<|>$/g, ''));
+  return checked.ok ? checked.key : undefined;
+}
+
+async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: DeliveryRef; note?: string }> {
+  const notes: string[] = [];
+  if (e.verpToken) {
+    const ref = app.env.secret ? readToken(app.env.secret, 'verp', e.verpToken) : undefined;
+    if (ref) {
+      const delivery = await app.store.getDelivery(ref.deliveryId);
+      if (delivery && delivery.campaignId === ref.campaignId) return { delivery, note: 'by VERP token' };
+      notes.push('VERP token names no delivery');
+    } else {
+      notes.push(app.env.secret ? 'VERP token failed its signature check (forged or mangled): ignored' : 'VERP token not checked: PRESSLINE_SECRET is not set');
+    }
+  }
+  const key = addressKey(e.recipient);
+  if (e.originalMessageId) {
+    const delivery = await app.store.findDeliveryByMessageId(e.originalMessageId, key);
+    if (delivery) return { delivery, note: 'by original Message-ID and recipient' };
+    notes.push('original Message-ID not ours');
+  }
+  // A complaint or an unsubscribe is about the address, whichever message prompted it.
+  if (key && (e.kind === 'complaint' || e.kind === 'unsubscribe')) {
+    const delivery = await app.store.latestDeliveryTo(key);
+    if (delivery) return { delivery, note: 'by recipient (latest delivery to the address)' };
+  }
+  return { note: notes.join('; ') || 'no VERP token, no Message-ID of ours' };
+}
+
+/**
+ * Applies one report: attributes it (VERP token, then original Message-ID + recipient), stores
+ * it once, moves the delivery's status, and suppresses per config (hard bounce and complaint at
+ * once, soft bounces after `bounces.softBounceLimit` within the window). Auto-replies never get
+ * here. Unattributed reports are kept and listed, never dropped.
+ */
+export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyResult> {
+  const now = app.clock.now();
+  const { delivery, note } = await attribute(app, e);
+  const effect = EFFECT[e.kind];
+  const recipient = delivery?.email ?? e.recipient ?? '';
+  const key = delivery?.key ?? addressKey(e.recipient);
+  // An address-level report (unsubscribe, complaint) applies even without a delivery.
+  const addressLevel = e.kind === 'unsubscribe' || e.kind === 'complaint';
+  const outcome: ApplyResult['outcome'] = delivery ? 'applied' : addressLevel && key ? 'applied' : 'unattributed';
+  // A late report never turns a delivery back from a worse state (e.g. bounced → failed).
+  const newStatus = delivery && effect.status && canMove(delivery.status, effect.status) ? effect.status : undefined;
+  const stored = await app.store.recordBounce(
+    {
+      reportId: e.reportId,
+      source: e.source,
+      kind: e.kind,
+      recipient: (key ?? recipient).toLowerCase(),
+      campaignId: delivery?.campaignId,
+      deliveryId: delivery?.id,
+      status: e.status,
+      diagnostic: e.diagnostic,
+      remoteMta: e.remoteMta,
+      originalMessageId: e.originalMessageId,
+      outcome,
+      note,
+      raw: e.raw,
+      receivedAt: e.receivedAt,
+    },
+    delivery ? { newStatus, eventType: effect.event } : undefined,
+    now,
+  );
+  if (!stored) return { outcome: 'duplicate', note: 'this report was ingested before' };
+  if (outcome === 'unattributed' || !key) return { outcome, note };
+
+  let suppress = effect.suppress;
+  if (e.kind === 'soft') {
+    const since = new Date(now.getTime() - app.config.bounces.softBounceWindowDays * 86_400_000);
+    if ((await app.store.countBounces(key, 'soft', since)) >= app.config.bounces.softBounceLimit) suppress = 'soft-bounce';
+  }
+  if (suppress) {
+    await app.store.addSuppression({ key, email: recipient, reason: suppress, source: e.source, detail: [e.status, e.diagnostic].filter(Boolean).join(' ') || undefined }, now);
+  }
+  return { outcome, campaignId: delivery?.campaignId, deliveryId: delivery?.id, suppressed: suppress, note };
+}
+
+const RANK: Partial<Record<DeliveryStatus, number>> = { sent: 1, unknown: 1, deferred: 1, failed: 2, blocked: 3, bounced: 4 };
+
+function canMove(from: DeliveryStatus, to: DeliveryStatus): boolean {
+  return (RANK[to] ?? 0) > (RANK[from] ?? 0);
+}

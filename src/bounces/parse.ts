@@ -1,0 +1,272 @@
+/**
+ * One message from the bounce mailbox → what it is and the BounceEvents it reports. Pure apart
+ * from the clock fallback: no store, no network, no HMAC check (the caller verifies tokens).
+ *
+ * Order matters: multipart/report first (a DSN usually carries Auto-Submitted itself), then the
+ * prose bounce formats, then auto-replies, then unsubscribe requests; anything else is
+ * 'unrecognised' and the caller keeps it for a person to look at.
+ */
+import { createHash } from 'node:crypto';
+import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
+import type { BounceEvent, BounceKind } from './types.js';
+import { classifyDsn } from './classify.js';
+import { detectAutoReply } from './autoreply.js';
+import {
+  FieldBlock,
+  firstAddress,
+  normaliseMessageId,
+  normaliseNewlines,
+  parseDeliveryStatus,
+  parseFields,
+  parseStatusField,
+  stripAddressType,
+  stripTypePrefix,
+} from './dsn-fields.js';
+import { parseTextBounce, statusInText } from './text-bounces.js';
+
+export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
+
+export interface ParsedMessage {
+  kind: ReportKind;
+  /** One per recipient the report speaks of (a DSN may list several); empty for auto-replies. */
+  events: BounceEvent[];
+  /** Why it was recognised as what it is (for the log), e.g. "multipart/report; report-type=delivery-status". */
+  reason: string;
+  /** What the report quotes of our original message, when it quotes it (for matching without VERP). */
+  original?: OriginalMessage | undefined;
+}
+
+/** Headers of our original message as a report quotes them. */
+export interface OriginalMessage {
+  messageId: string | undefined;
+  to: string | undefined;
+  returnPath: string | undefined;
+  /** Our X-Pressline-Campaign header. */
+  campaign: string | undefined;
+}
+
+export interface ParseOptions {
+  source: string;
+  verpLocalPart?: string;
+  bounceDomain?: string;
+  now?: Date;
+}
+
+/** Reports are kept for the recipient's timeline; the start carries everything a person reads. */
+export const RAW_CAP_CHARS = 64 * 1024;
+
+const TOKEN = '[0-9a-z]{1,12}-[0-9a-z]{1,12}-[0-9a-f]{16}';
+const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
+const ORIGINAL_TYPES = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/rfc822-headers', 'text/rfc822-header', 'message/global-headers']);
+
+// Where prose bounces start quoting the original message.
+const INLINE_ORIGINAL = [
+  /^-+ ?This is a copy of the message,? including all the headers\.? ?-+[ \t]*$/im,
+  /^-+ ?This is a copy of the message's headers\.? ?-+[ \t]*$/im,
+  /^--- Below this line is a copy of the message\.?[ \t]*$/im,
+  /^-+ ?(?:Original message|Original message follows|Forwarded message|Undelivered message)\b.*$/im,
+  /^Original message headers:[ \t]*$/im,
+];
+
+const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator/i;
+const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status notification|delivery (?:failure|failed|has failed|problem)|failure notice|mail delivery failed|non[- ]?delivery|could not be delivered|returned to sender/i;
+
+/** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
+export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): Promise<ParsedMessage> {
+  const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true });
+  const headers = headerBlock(mail);
+  const header = (name: string): string | undefined => headers.get(name);
+  const text = normaliseNewlines(mail.text ?? '');
+  const attachments = mail.attachments ?? [];
+  const contentType = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const topType = contentType?.value?.toLowerCase();
+  const reportType = contentType?.params?.['report-type']?.toLowerCase();
+
+  const rawText = raw.toString('utf8');
+  const original = findOriginal(attachments, text, normaliseNewlines(rawText));
+  const token = findVerpToken(headers, original.block, options);
+  const base = {
+    source: options.source,
+    reportId: normaliseMessageId(mail.messageId) ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+    originalMessageId: original.info.messageId,
+    raw: rawText.length > RAW_CAP_CHARS ? rawText.slice(0, RAW_CAP_CHARS) : rawText,
+    receivedAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : (options.now ?? new Date()),
+  };
+  const event = (e: { kind: BounceKind; recipient: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined; verpToken?: string | undefined }): BounceEvent => ({
+    kind: e.kind,
+    source: base.source,
+    reportId: base.reportId,
+    recipient: e.recipient,
+    verpToken: e.verpToken ?? token,
+    originalMessageId: base.originalMessageId,
+    status: e.status,
+    diagnostic: e.diagnostic,
+    remoteMta: e.remoteMta,
+    raw: base.raw,
+    receivedAt: base.receivedAt,
+  });
+  const reportLabel = topType === 'multipart/report' ? `multipart/report; report-type=${reportType ?? '(none)'}` : topType ?? 'text/plain';
+  const result = (kind: ReportKind, events: BounceEvent[], reason: string): ParsedMessage => ({ kind, events, reason, original: original.found ? original.info : undefined });
+
+  // 1. RFC 3464 delivery status notification.
+  const dsnPart = attachments.find((a) => DSN_TYPES.has(a.contentType.toLowerCase()));
+  if (dsnPart) {
+    const { perMessage, recipients } = parseDeliveryStatus(partText(dsnPart));
+    const events = recipients.map((block) => dsnEvent(block, perMessage, original.info.to, event));
+    if (events.length > 0) {
+      const why = topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
+      return result('dsn', events, why);
+    }
+  }
+
+  // 2. RFC 5965 feedback (complaint) report.
+  const arfPart = attachments.find((a) => a.contentType.toLowerCase() === 'message/feedback-report');
+  if (arfPart || reportType === 'feedback-report') {
+    const fields = arfPart ? parseFields(partText(arfPart)) : new FieldBlock();
+    const feedbackType = fields.get('feedback-type')?.toLowerCase() ?? 'abuse';
+    const why = `${reportLabel}; feedback-type=${feedbackType}`;
+    // not-spam is a user rescuing our mail; auth-failure is a DMARC/SPF report about us. Neither is a complaint.
+    if (feedbackType === 'not-spam' || feedbackType === 'auth-failure') return result('arf', [], why);
+    const fromMailFrom = findVerpIn(fields.all('original-mail-from'), options);
+    const agent = fields.get('user-agent');
+    const diagnostic = `feedback-type ${feedbackType}${agent ? ` from ${agent}` : ''}`;
+    const rcpts = fields.all('original-rcpt-to').map((r) => stripAddressType(r)).filter((r): r is string => !!r);
+    const recipients = rcpts.length > 0 ? rcpts : [original.info.to];
+    const events = recipients.map((recipient) => event({ kind: 'complaint', recipient, diagnostic, verpToken: token ?? fromMailFrom }));
+    return result('arf', events, why);
+  }
+
+  // Read receipts (disposition-notification) and other machine reports: never bounces.
+  if (topType === 'multipart/report' && reportType && reportType !== 'delivery-status') {
+    return result('auto-reply', [], `${reportLabel} (not a bounce)`);
+  }
+
+  // 3. Prose bounces from MTAs that send no delivery-status part.
+  const prose = parseTextBounce(text);
+  if (prose) {
+    const events = prose.recipients.map((r) =>
+      event({ kind: classifyDsn(r.action, r.status, r.diagnostic), recipient: r.recipient, status: r.status, diagnostic: r.diagnostic, remoteMta: r.remoteMta }),
+    );
+    return result('dsn', events, `${prose.format} bounce text${dsnPart ? ' (delivery-status part had no recipients)' : ''}`);
+  }
+  const from = header('from') ?? '';
+  const subject = mail.subject ?? '';
+  if (dsnPart || topType === 'multipart/report' || (BOUNCE_SENDER.test(from) && BOUNCE_SUBJECT.test(subject))) {
+    // A bounce we cannot read in detail: with a VERP token or the quoted original it still names
+    // the delivery. The first enhanced code in the text is the best status we have.
+    const recipient = original.info.to;
+    if (token || recipient) {
+      const line = text.split('\n').find((l) => statusInText(l));
+      const status = statusInText(line);
+      const diagnostic = line?.trim() || subject || undefined;
+      return result('dsn', [event({ kind: classifyDsn('failed', status, diagnostic), recipient, status, diagnostic })], `bounce from ${firstAddress(from) ?? from} ("${subject}"), format unknown`);
+    }
+  }
+
+  // 4. Auto-replies: explicit signals first.
+  const auto = detectAutoReply(header, subject);
+  if (auto?.strength === 'strong') return result('auto-reply', [], auto.reason);
+
+  // 5. Unsubscribe requests as a List-Unsubscribe mailto: produces them.
+  const firstLine = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const unsubscribeBy = /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
+  const sender = mail.from?.value[0]?.address;
+  if (unsubscribeBy && sender) {
+    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender })], `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
+  }
+
+  if (auto) return result('auto-reply', [], auto.reason);
+  return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
+}
+
+function dsnEvent(
+  block: FieldBlock,
+  perMessage: FieldBlock,
+  originalTo: string | undefined,
+  event: (e: { kind: BounceKind; recipient: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
+): BounceEvent {
+  const recipient = stripAddressType(block.get('final-recipient')) ?? stripAddressType(block.get('original-recipient')) ?? originalTo;
+  const action = block.get('action')?.toLowerCase();
+  const diagnostic = stripTypePrefix(block.get('diagnostic-code'));
+  // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
+  const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
+  // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
+  const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
+  return event({ kind: classifyDsn(action, status, diagnostic), recipient, status, diagnostic, remoteMta });
+}
+
+/** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */
+function headerBlock(mail: ParsedMail): FieldBlock {
+  return parseFields((mail.headerLines ?? []).map((h) => h.line).join('\n'));
+}
+
+function partText(a: Attachment): string {
+  return normaliseNewlines(a.content.toString('utf8'));
+}
+
+// mailparser renders an inline message/rfc822 part into the text (From, To, Subject, Date only)
+// instead of keeping it as an attachment; the Message-ID is only in the raw part.
+const RAW_ORIGINAL_PART = /^Content-Type:[ \t]*"?(?:message\/rfc822|message\/global|text\/rfc822-headers?|message\/rfc822-headers)\b.*(?:\n(?!\n).*)*\n\n/im;
+
+function findOriginal(attachments: Attachment[], text: string, raw: string): { block: FieldBlock; info: OriginalMessage; found: boolean } {
+  let block: FieldBlock | undefined;
+  const part = attachments.find((a) => ORIGINAL_TYPES.has(a.contentType.toLowerCase()));
+  if (part) block = parseFields(partText(part));
+  if (!block || block.size === 0) {
+    const m = RAW_ORIGINAL_PART.exec(raw);
+    if (m) block = parseFields(raw.slice(m.index + m[0].length));
+  }
+  if (!block || block.size === 0) {
+    for (const marker of INLINE_ORIGINAL) {
+      const m = marker.exec(text);
+      if (!m) continue;
+      const candidate = parseFields(text.slice(m.index + m[0].length));
+      if (candidate.size > 0) {
+        block = candidate;
+        break;
+      }
+    }
+  }
+  block ??= new FieldBlock();
+  return {
+    block,
+    found: block.size > 0,
+    info: {
+      messageId: normaliseMessageId(block.get('message-id')),
+      to: firstAddress(block.get('to')),
+      returnPath: firstAddress(block.get('return-path')),
+      campaign: block.get('x-pressline-campaign'),
+    },
+  };
+}
+
+function tokenPattern(options: ParseOptions): RegExp {
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const local = options.verpLocalPart ? esc(options.verpLocalPart) : '[^\\s<>@"+,;:]+';
+  const domain = options.bounceDomain ? esc(options.bounceDomain) : '[a-z0-9.-]+';
+  return new RegExp(`(?:^|[\\s<"';:,])${local}\\+(${TOKEN})@${domain}(?=$|[\\s>"';,])`, 'i');
+}
+
+function findVerpIn(values: (string | undefined)[], options: ParseOptions): string | undefined {
+  const re = tokenPattern(options);
+  for (const v of values) {
+    const m = v ? re.exec(v.trim()) : null;
+    if (m) return m[1]!.toLowerCase();
+  }
+  return undefined;
+}
+
+/** The VERP token from the envelope headers, the original's Return-Path, then the report's To. */
+function findVerpToken(headers: FieldBlock, original: FieldBlock, options: ParseOptions): string | undefined {
+  return findVerpIn(
+    [
+      ...headers.all('delivered-to'),
+      ...headers.all('x-original-to'),
+      ...headers.all('envelope-to'),
+      ...headers.all('x-envelope-to'),
+      ...original.all('return-path'),
+      ...headers.all('to'),
+    ],
+    options,
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Bounces that carry no machine-readable delivery-status part, only prose: Exim, qmail,
+ * Exchange, Gmail and the Postfix text part. Each recogniser is a pure function over the
+ * (LF-normalised) text body; it returns undefined when the text is not its format.
+ */
+import { parseEnhanced } from '../send/outcome.js';
+import { normaliseNewlines } from './dsn-fields.js';
+
+/** One recipient as a prose bounce describes it, before classification. */
+export interface TextRecipient {
+  recipient: string;
+  action: 'failed' | 'delayed';
+  status: string | undefined;
+  diagnostic: string | undefined;
+  remoteMta?: string | undefined;
+}
+
+export interface TextBounce {
+  /** Which format matched, for the log ("exim", "qmail"…). */
+  format: string;
+  recipients: TextRecipient[];
+}
+
+// Addresses in prose: no spaces, brackets, quotes or trailing sentence punctuation.
+const ADDR = "[^\\s<>()\\[\\]\"',;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+";
+const ADDR_RE = new RegExp(ADDR, 'i');
+
+/** The enhanced status in prose: "550 5.1.1 …", "(#5.1.1)", "#550 5.1.10 …##". */
+export function statusInText(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const hash = /#([245]\.\d{1,3}\.\d{1,3})\b/.exec(text);
+  if (hash) return hash[1];
+  return parseEnhanced(text) ?? parseEnhanced(text.replace(/#/g, ' '));
+}
+
+function collapse(text: string): string | undefined {
+  const v = text.replace(/\s+/g, ' ').trim();
+  return v === '' ? undefined : v;
+}
+
+function entry(recipient: string, action: 'failed' | 'delayed', diagnostic: string | undefined): TextRecipient {
+  const diag = diagnostic ? collapse(diagnostic) : undefined;
+  const remote = diag ? /\bhost ([a-z0-9.-]+\.[a-z]{2,})\b/i.exec(diag)?.[1] : undefined;
+  return { recipient, action, status: statusInText(diag), diagnostic: diag, remoteMta: remote };
+}
+
+// --- qmail ---------------------------------------------------------------------------------
+// "<addr>:\nSorry, no mailbox here by that name. (#5.1.1)" — one paragraph per address.
+function qmail(text: string): TextBounce | undefined {
+  if (!/This is the qmail-send program at/i.test(text)) return undefined;
+  const body = text.split(/^--- Below this line is a copy of the message\.?.*$/m)[0]!;
+  const recipients: TextRecipient[] = [];
+  const re = new RegExp(`^<(${ADDR})>:[ \\t]*\\n?([\\s\\S]*?)(?=\\n[ \\t]*\\n|\\n<${ADDR}>:|(?![\\s\\S]))`, 'gim');
+  for (const m of body.matchAll(re)) recipients.push(entry(m[1]!, 'failed', m[2]));
+  return { format: 'qmail', recipients };
+}
+
+// --- Exim ----------------------------------------------------------------------------------
+// After "The following address(es) failed:", each address sits at one indentation, its
+// diagnostic lines are indented deeper; the copy of the message starts with "------".
+function indentedEntries(section: string, action: 'failed' | 'delayed'): TextRecipient[] {
+  const lines = section.split('\n');
+  const out: { recipient: string; diag: string[] }[] = [];
+  let entryIndent: number | undefined;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    if (/^\s*-{3,}/.test(line)) break;
+    const indent = /^\s*/.exec(line)![0].replace(/\t/g, '        ').length;
+    const start = new RegExp(`^\\s*<?(${ADDR})>?(?::(?:\\s+(.*))?|\\s*)$`, 'i').exec(line);
+    if (start && (entryIndent === undefined || indent <= entryIndent)) {
+      entryIndent = indent;
+      out.push({ recipient: start[1]!, diag: start[2] ? [start[2]] : [] });
+      continue;
+    }
+    if (entryIndent === undefined) continue; // prose before the first address
+    if (indent <= entryIndent) break; // back to prose: the list is over
+    out[out.length - 1]!.diag.push(line.trim());
+  }
+  return out.map((e) => entry(e.recipient, action, e.diag.join(' ')));
+}
+
+function exim(text: string): TextBounce | undefined {
+  if (!/This message was created automatically by mail delivery software/i.test(text)) return undefined;
+  const failed = /could not be delivered to one or more of its\s+recipients[\s\S]*?(?:address(?:\(es\)|es)? failed|failed addresses?)\s*:?[ \t]*\n/i.exec(text);
+  if (failed) {
+    return { format: 'exim', recipients: indentedEntries(text.slice(failed.index + failed[0].length), 'failed') };
+  }
+  const delayed = /has not yet been delivered to one or more of its\s+recipients[\s\S]*?(?:not yet been delivered (?:is|are)|delayed addresses?)\s*:?[ \t]*\n/i.exec(text);
+  if (delayed) {
+    return { format: 'exim', recipients: indentedEntries(text.slice(delayed.index + delayed[0].length), 'delayed') };
+  }
+  return undefined;
+}
+
+// --- Postfix (human-readable part) ---------------------------------------------------------
+// "<addr>: host mx[192.0.2.1] said: 550 5.1.1 … (in reply to RCPT TO command)" with folding.
+function postfix(text: string): TextBounce | undefined {
+  if (!/This is the mail system at host/i.test(text)) return undefined;
+  const action = /THIS IS A WARNING ONLY/i.test(text) ? 'delayed' : 'failed';
+  const recipients: TextRecipient[] = [];
+  const re = new RegExp(`^<(${ADDR})>(?: \\(expanded from <[^>]*>\\))?:[ \\t]*((?:.*)(?:\\n[ \\t]+\\S.*)*)`, 'gim');
+  for (const m of text.matchAll(re)) recipients.push(entry(m[1]!, action, m[2]));
+  return { format: 'postfix', recipients };
+}
+
+// --- Exchange / Microsoft 365 ----------------------------------------------------------------
+function exchange(text: string): TextBounce | undefined {
+  if (!/Delivery has failed to these recipients or groups|Your message (?:to .* )?couldn't be delivered|Diagnostic information for administrators/i.test(text)) return undefined;
+  const recipients: TextRecipient[] = [];
+  const lines = text.split('\n');
+  let current: string | undefined;
+  for (const line of lines) {
+    const bare = new RegExp(`^\\s*(?:mailto:)?(${ADDR})(?:\\s*<mailto:[^>]*>)?\\s*(?:on .*)?$`, 'i').exec(line);
+    if (bare) {
+      current = bare[1];
+      continue;
+    }
+    const remote = /Remote Server returned '([^']*)'/i.exec(line) ?? /#(\d{3}[ -][245]\.\d{1,3}\.\d{1,3}[^#]*)##/.exec(line) ?? /<[^>#]*#([245]\.\d{1,3}\.\d{1,3} [^>]*)>/.exec(line);
+    if (remote && current && !recipients.some((r) => r.recipient === current)) {
+      recipients.push(entry(current, 'failed', remote[1]));
+    }
+  }
+  if (recipients.length === 0) {
+    // No administrators' section: the addresses listed right under the heading.
+    const head = /Delivery has failed to these recipients or groups:?\s*\n([\s\S]*?)(?:\n\s*\n\s*\n|Diagnostic information|$)/i.exec(text);
+    if (head) {
+      const block = head[1]!;
+      const addr = ADDR_RE.exec(block);
+      if (addr) recipients.push(entry(addr[0], 'failed', block.slice(addr.index + addr[0].length).replace(/<mailto:[^>]*>/g, '')));
+    }
+  }
+  return { format: 'exchange', recipients };
+}
+
+// --- Gmail ---------------------------------------------------------------------------------
+function gmail(text: string): TextBounce | undefined {
+  const response = /The (?:response|error) (?:from the remote server )?(?:was|that the other server returned was):?\s*\n([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1];
+  const delay = new RegExp(`(?:temporary problem delivering your message to|Delivery to the following recipients? has been delayed:\\s*)\\s*<?(${ADDR})`, 'i').exec(text);
+  if (delay) return { format: 'gmail', recipients: [entry(delay[1]!, 'delayed', response)] };
+  const failed =
+    new RegExp(`(?:wasn't|was not|couldn't be|could not be|hasn't been|has not been) delivered to\\s+<?(${ADDR})`, 'i').exec(text) ??
+    new RegExp(`Delivery to the following recipients? failed(?: permanently)?:\\s*<?(${ADDR})`, 'i').exec(text);
+  if (!failed) return undefined;
+  if (!/gmail|google|\*\* ?(?:Address not found|Message not delivered|Message blocked)/i.test(text) && !response) return undefined;
+  // Without a reply from the remote server, Gmail's headline says what happened.
+  const headline = /\*\*\s*([^*\n]+?)\s*\*\*/.exec(text)?.[1];
+  const diagnostic = response ?? headline;
+  return { format: 'gmail', recipients: [entry(failed[1]!, 'failed', diagnostic)] };
+}
+
+const RECOGNISERS: ((text: string) => TextBounce | undefined)[] = [qmail, exim, postfix, exchange, gmail];
+
+/** The first prose format the text matches with at least one recipient, or undefined. */
+export function parseTextBounce(text: string): TextBounce | undefined {
+  const t = normaliseNewlines(text);
+  for (const recognise of RECOGNISERS) {
+    const found = recognise(t);
+    if (found && found.recipients.length > 0) return found;
+  }
+  return undefined;
+}

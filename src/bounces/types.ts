@@ -1,0 +1,39 @@
+import type { SuppressionReason } from '../store/types.js';
+
+/** What a report says happened to one recipient. */
+export type BounceKind = 'hard' | 'soft' | 'policy' | 'complaint' | 'delay' | 'delivered' | 'unsubscribe';
+
+/**
+ * One recipient's fate as a bounce mailbox or a provider webhook reported it, already
+ * classified, before it is matched to a delivery.
+ */
+export interface BounceEvent {
+  kind: BounceKind;
+  /** Where it came from: "maildir:/path/file", "imap:INBOX/123", "ses", "sendgrid". */
+  source: string;
+  /** A stable id of the report (Message-ID of the DSN, SNS MessageId, sg_event_id), for idempotence. */
+  reportId: string;
+  /** The failed/complaining recipient as the report names it. */
+  recipient: string | undefined;
+  /** VERP token found in the report's envelope or headers, if any. */
+  verpToken: string | undefined;
+  /** Message-ID of the original message, if the report carries it. */
+  originalMessageId: string | undefined;
+  /** RFC 3463 enhanced status, e.g. "5.1.1". */
+  status: string | undefined;
+  /** Diagnostic-Code or the provider's reason text. */
+  diagnostic: string | undefined;
+  remoteMta?: string | undefined;
+  /** The report as received (or a trimmed JSON of the webhook body), kept for the recipient's timeline. */
+  raw: string;
+  receivedAt: Date;
+}
+
+/** What happened to an event: matched to a delivery (and maybe suppressed), or kept as unattributed. */
+export interface ApplyResult {
+  outcome: 'applied' | 'duplicate' | 'unattributed' | 'ignored';
+  campaignId?: number;
+  deliveryId?: number;
+  suppressed?: SuppressionReason;
+  note?: string;
+}

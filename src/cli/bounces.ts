@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { createApp } from '../app.js';
+import { PresslineError } from '../errors.js';
+import { readImap } from '../bounces/imap.js';
+import { ingestMessages, type IngestSummary } from '../bounces/ingest.js';
+import { readPath, type MailboxMessage } from '../bounces/sources.js';
+import { printJson } from './output.js';
+
+async function* allPaths(paths: string[]): AsyncGenerator<MailboxMessage> {
+  for (const p of paths) yield* readPath(p);
+}
+
+function describe(s: IngestSummary): string {
+  const applied = Object.entries(s.applied).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const lines = [
+    `${s.messages} message${s.messages === 1 ? '' : 's'} read; applied: ${applied}; auto-replies ignored ${s.autoReplies}; already ingested ${s.duplicates}; newly suppressed ${s.suppressed}`,
+  ];
+  for (const u of s.unattributed) lines.push(`  unattributed: ${u.source} (${u.recipient ?? 'no recipient'}): ${u.note ?? ''}`);
+  for (const u of s.unrecognised) lines.push(`  not a report: ${u.source}: ${u.reason}`);
+  return lines.join('\n');
+}
+
+export function registerBounceCommands(program: Command): void {
+  const bounces = program.command('bounces').description('delivery reports that arrive after sending: DSNs, complaints, unsubscribe requests');
+  bounces
+    .command('ingest')
+    .description('read a bounce mailbox (Maildir, mbox, .eml files, or IMAP) and apply what it reports')
+    .argument('[paths...]', 'Maildir folders, mbox files or .eml files')
+    .option('--imap <url>', 'imaps://user@host/INBOX (password from PRESSLINE_IMAP_PASSWORD); processed messages move to --processed-folder')
+    .option('--processed-folder <name>', 'IMAP folder for processed messages', 'Processed')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExamples:\n  pressline bounces ingest ~/Maildir/.bounces\n  pressline bounces ingest --imap imaps://bounces@mail.example.org/INBOX\n')
+    .action(async (paths: string[], flags) => {
+      if (paths.length === 0 && !flags.imap) throw new PresslineError('USAGE', 'give Maildir/mbox/.eml paths or --imap imaps://user@host/INBOX');
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const source = flags.imap
+          ? readImap({ url: flags.imap, password: process.env.PRESSLINE_IMAP_PASSWORD, processedFolder: flags.processedFolder })
+          : allPaths(paths);
+        const summary = await ingestMessages(app, source);
+        if (flags.json) printJson(summary);
+        else process.stdout.write(describe(summary) + '\n');
+        process.exitCode = summary.unattributed.length + summary.unrecognised.length > 0 ? 1 : 0;
+      } finally {
+        await app.close();
+      }
+    });
+  bounces
+    .command('unattributed')
+    .description('reports kept because they name no delivery of ours (or are no report at all)')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (flags) => {
+      const app = await createApp({ configFile: program.opts().config });
+      try {
+        const rows = await app.store.bounceEvents({ outcome: 'unattributed' });
+        if (flags.json) printJson(rows.map(({ raw: _raw, ...r }) => r));
+        else for (const r of rows) process.stdout.write(`${r.receivedAt.toISOString()}  ${r.kind.padEnd(12)} ${r.recipient || '-'}  ${r.source}  ${r.note ?? ''}\n`);
+      } finally {
+        await app.close();
+      }
+    });
+}

@@ -1,0 +1,123 @@
+import { applyBounceEvent } from '../bounces/apply.js';
+import type { DeliveryRef } from '../store/types.js';
+import { makeToken, readToken, type DeliveryRef as TokenRef } from '../tokens.js';
+import { HttpError } from './body.js';
+import { html, text, type Handler, type Reply, type RequestContext } from './context.js';
+import { escapeHtml, maskAddress, page } from './html.js';
+
+/** Where the suppression and the timeline event say the unsubscribe came from. */
+export const ONE_CLICK_SOURCE = 'one-click';
+
+const INVALID_TITLE = 'This link does not work';
+// One answer for every bad token, so the page never tells whether an address or delivery exists.
+const INVALID_TEXT = 'This unsubscribe link is not valid. If you copied it from an email, check that the whole link was copied.';
+
+function organisation(ctx: RequestContext): string {
+  return ctx.app.config.organisation?.name ?? ctx.app.config.from?.name ?? 'this organisation';
+}
+
+function wantsHtml(ctx: RequestContext): boolean {
+  return /\btext\/html\b/i.test(String(ctx.req.headers.accept ?? ''));
+}
+
+function invalid(ctx: RequestContext, asHtml: boolean, why: string): Reply {
+  ctx.note({ rejected: why });
+  if (!asHtml) return text(400, INVALID_TEXT);
+  return html(400, page(INVALID_TITLE, `<h1>${escapeHtml(INVALID_TITLE)}</h1>\n<p>${escapeHtml(INVALID_TEXT)}</p>`));
+}
+
+/** The delivery a token names, or the reason it names none (for the log only). */
+async function resolve(ctx: RequestContext): Promise<{ delivery: DeliveryRef; ref: TokenRef; token: string } | { why: string }> {
+  const secret = ctx.app.env.secret;
+  if (!secret) return { why: 'PRESSLINE_SECRET is not set, so no unsubscribe token can be checked' };
+  const raw = ctx.params[0] ?? '';
+  const ref = raw.length <= 64 ? readToken(secret, 'unsubscribe', raw) : undefined;
+  if (!ref) return { why: 'token malformed or signature wrong' };
+  const delivery = await ctx.app.store.getDelivery(ref.deliveryId);
+  if (!delivery || delivery.campaignId !== ref.campaignId) return { why: 'token names no delivery' };
+  ctx.note({ campaignId: delivery.campaignId, deliveryId: delivery.id });
+  // The canonical spelling, so a re-cased copy of the link is the same report.
+  return { delivery, ref, token: makeToken(secret, 'unsubscribe', ref) };
+}
+
+/** GET /u/<token>: asks before doing anything; link scanners prefetch GETs, so GET never unsubscribes. */
+export const unsubscribePage: Handler = async (ctx) => {
+  const found = await resolve(ctx);
+  if ('why' in found) return invalid(ctx, true, found.why);
+  const org = escapeHtml(organisation(ctx));
+  const who = escapeHtml(maskAddress(found.delivery.email));
+  if (await ctx.app.store.isSuppressed(found.delivery.key)) {
+    ctx.note({ already: true });
+    return html(200, page('Already unsubscribed', `<h1>Already unsubscribed</h1>\n<p>${who} is already unsubscribed. You will not receive press releases from ${org} any more.</p>`));
+  }
+  const body = `<h1>Unsubscribe ${who} from ${org} press releases?</h1>
+<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit" aria-label="Unsubscribe ${who} from ${org} press releases">Unsubscribe</button>
+</form>
+<p class="small">If you do nothing, you stay on the list. You do not need to log in.</p>`;
+  return html(200, page('Unsubscribe', body));
+};
+
+/** The form fields of a urlencoded or multipart/form-data body (RFC 8058 allows both). */
+export function formFields(contentType: string | undefined, body: Buffer): Map<string, string> {
+  const fields = new Map<string, string>();
+  const type = (contentType ?? '').toLowerCase();
+  if (type.startsWith('multipart/form-data')) {
+    const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+    const b = boundary?.[1] ?? boundary?.[2];
+    if (!b) return fields;
+    for (const part of body.toString('utf8').split(`--${b}`)) {
+      const split = part.indexOf('\r\n\r\n');
+      if (split < 0) continue;
+      const head = part.slice(0, split);
+      const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(head)?.[1];
+      if (name !== undefined && !fields.has(name)) fields.set(name, part.slice(split + 4).replace(/\r\n$/, ''));
+    }
+    return fields;
+  }
+  // application/x-www-form-urlencoded, or no type at all (some clients omit it).
+  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) if (!fields.has(k)) fields.set(k, v);
+  return fields;
+}
+
+/**
+ * POST /u/<token> with List-Unsubscribe=One-Click (RFC 8058): suppresses the address at once and
+ * records the unsubscribe on the recipient's timeline. No login, no confirmation, idempotent.
+ */
+export const unsubscribePost: Handler = async (ctx) => {
+  const asHtml = wantsHtml(ctx);
+  const found = await resolve(ctx);
+  if ('why' in found) {
+    await ctx.body().catch(() => undefined); // drain, so the 400 reaches the client
+    return invalid(ctx, asHtml, found.why);
+  }
+  const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
+  if (fields.get('List-Unsubscribe')?.trim() !== 'One-Click') {
+    throw new HttpError(400, 'expected the form field List-Unsubscribe=One-Click (RFC 8058)', 'no List-Unsubscribe=One-Click in the body');
+  }
+  const { delivery, token } = found;
+  const now = ctx.app.clock.now();
+  const added = await ctx.app.store.addSuppression(
+    { key: delivery.key, email: delivery.email, reason: 'unsubscribe', source: ONE_CLICK_SOURCE, detail: `campaign ${delivery.campaignId}` },
+    now,
+  );
+  const result = await applyBounceEvent(ctx.app, {
+    kind: 'unsubscribe',
+    source: ONE_CLICK_SOURCE,
+    reportId: `unsubscribe:${token}`,
+    recipient: delivery.email,
+    verpToken: undefined,
+    // Pins the report to the delivery whose link was used, not merely the latest one to the address.
+    originalMessageId: delivery.messageId,
+    status: undefined,
+    diagnostic: 'one-click unsubscribe (RFC 8058)',
+    raw: 'POST /u/<token> List-Unsubscribe=One-Click',
+    receivedAt: now,
+  });
+  ctx.note({ suppressed: added, outcome: result.outcome });
+  const org = organisation(ctx);
+  const done = `You will not receive press releases from ${org} any more.`;
+  if (!asHtml) return text(200, added ? `Unsubscribed. ${done}` : `Already unsubscribed. ${done}`);
+  return html(200, page('Unsubscribed', `<h1>Unsubscribed</h1>\n<p>${escapeHtml(done)}</p>`));
+};

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeToken } from '../../src/tokens.js';
+import { requestLines, sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
+
+const SECRET = 'test-secret-please-change';
+let sent: Sent | undefined;
+let web: Running | undefined;
+afterEach(async () => {
+  await web?.close();
+  await sent?.app.close();
+  web = undefined;
+  sent = undefined;
+});
+
+async function setup(org = 'Amnesty International EU Office') {
+  sent = await sentCampaign(['anna@paper.example', 'ben@wire.example'], { config: { organisation: { name: org } } });
+  web = await startServer(sent.app);
+  const d = sent.delivery['anna@paper.example']!;
+  const token = makeToken(SECRET, 'unsubscribe', { campaignId: sent.campaignId, deliveryId: d.id });
+  return { s: sent, w: web, d, token, url: `${web.url}/u/${token}` };
+}
+
+const oneClick = (url: string, init: RequestInit = {}) =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click', ...init });
+
+describe('one-click unsubscribe (RFC 8058)', () => {
+  it('POST suppresses at once, lands on the timeline through applyBounceEvent, and is idempotent', async () => {
+    const { s, d, token, url } = await setup();
+    expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
+
+    const res = await oneClick(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(/Unsubscribed\. You will not receive press releases from Amnesty International EU Office any more/);
+
+    expect(await s.app.store.isSuppressed(d.email)).toMatchObject({ reason: 'unsubscribe', source: 'one-click', detail: `campaign ${s.campaignId}` });
+    const reports = await s.app.store.bounceEvents({ deliveryId: d.id });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ kind: 'unsubscribe', reportId: `unsubscribe:${token}`, campaignId: s.campaignId, deliveryId: d.id, outcome: 'applied' });
+    const timeline = (await s.app.store.events(s.campaignId, d.id)).map((e) => e.type);
+    expect(timeline).toContain('unsubscribed');
+    expect((await s.app.store.deliveries(s.campaignId, { email: d.email }))[0]!.status).toBe('sent');
+    // The other recipient is untouched.
+    expect(await s.app.store.isSuppressed('ben@wire.example')).toBeUndefined();
+
+    const again = await oneClick(url);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toMatch(/Already unsubscribed/);
+    expect(await s.app.store.bounceEvents({ deliveryId: d.id })).toHaveLength(1);
+    expect((await s.app.store.suppressionLog(d.email)).filter((l) => l.action === 'add')).toHaveLength(1);
+    expect((await s.app.store.events(s.campaignId, d.id)).filter((e) => e.type === 'unsubscribed')).toHaveLength(1);
+  });
+
+  it('accepts multipart/form-data, and an upper-cased copy of the link is the same report', async () => {
+    const { s, d, url } = await setup();
+    const form = new FormData();
+    form.append('List-Unsubscribe', 'One-Click');
+    const res = await fetch(url, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    expect((await s.app.store.isSuppressed(d.email))?.reason).toBe('unsubscribe');
+    const upper = url.replace(/\/u\/(.+)$/, (_m, t: string) => `/u/${t.toUpperCase()}`);
+    expect((await oneClick(upper)).status).toBe(200);
+    expect(await s.app.store.bounceEvents({ deliveryId: d.id })).toHaveLength(1);
+  });
+
+  it('GET shows a plain, accessible confirmation page and does not unsubscribe', async () => {
+    const { s, d, url } = await setup();
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(url, { headers: { Accept: 'text/html' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html; charset=utf-8/);
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'; style-src 'unsafe-inline'; form-action 'self'/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      const body = await res.text();
+      expect(body).toContain('Unsubscribe a***@paper.example from Amnesty International EU Office press releases?');
+      expect(body).toMatch(/<html lang="en">/);
+      expect(body).toMatch(/<meta name="viewport" content="width=device-width, initial-scale=1">/);
+      expect(body).toMatch(/<form method="post">/);
+      expect(body).toMatch(/<input type="hidden" name="List-Unsubscribe" value="One-Click">/);
+      expect(body).toMatch(/<button type="submit"[^>]*>Unsubscribe<\/button>/);
+      expect(body).not.toContain('anna@paper.example');
+      expect(body).not.toMatch(/<script/i);
+    }
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
+    expect(await s.app.store.bounceEvents({ deliveryId: d.id })).toHaveLength(0);
+  });
+
+  it('the form POST from a browser gets a page, and the link then says it is already done', async () => {
+    const { s, d, url } = await setup();
+    const res = await oneClick(url, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html,application/xhtml+xml' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('You will not receive press releases from Amnesty International EU Office any more.');
+    expect((await s.app.store.isSuppressed(d.email))?.reason).toBe('unsubscribe');
+    const page = await (await fetch(url)).text();
+    expect(page).toMatch(/a\*\*\*@paper\.example is already unsubscribed/);
+    expect(page).not.toMatch(/<form/);
+  });
+
+  it('escapes every interpolated value', async () => {
+    const { url } = await setup('Press & <script>alert("x")</script> Office');
+    const body = await (await fetch(url)).text();
+    expect(body).not.toContain('<script>');
+    expect(body).toContain('Press &#38; &#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; Office');
+  });
+
+  it('a forged token (one hex character flipped) gets 400, suppresses nothing, and is logged without the token', async () => {
+    const { s, w, d, token } = await setup();
+    const last = token.at(-1)!;
+    const forged = token.slice(0, -1) + (last === '0' ? '1' : '0');
+    const page = await fetch(`${w.url}/u/${forged}`);
+    expect(page.status).toBe(400);
+    const pageText = await page.text();
+    expect(pageText).toMatch(/not valid/);
+    const post = await oneClick(`${w.url}/u/${forged}`);
+    expect(post.status).toBe(400);
+    const postText = await post.text();
+    // A well-signed token for a delivery that does not exist reads exactly the same.
+    const ghost = makeToken(SECRET, 'unsubscribe', { campaignId: s.campaignId, deliveryId: 99_999 });
+    const ghostRes = await oneClick(`${w.url}/u/${ghost}`);
+    expect(ghostRes.status).toBe(400);
+    expect(await ghostRes.text()).toBe(postText);
+    expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
+    expect(await s.app.store.listSuppressions()).toHaveLength(0);
+
+    const lines = requestLines(w).filter((l) => l.status === 400);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ method: 'GET', path: '/u/[token]', rejected: 'token malformed or signature wrong' });
+    expect(lines[2]).toMatchObject({ method: 'POST', rejected: 'token names no delivery' });
+    expect(typeof lines[0]!.ms).toBe('number');
+    expect(w.logText()).not.toContain(forged);
+    expect(w.logText()).not.toContain(token);
+  });
+
+  it('a VERP token of the same delivery is not an unsubscribe token', async () => {
+    const { s, w, d } = await setup();
+    const verp = makeToken(SECRET, 'verp', { campaignId: s.campaignId, deliveryId: d.id });
+    expect((await oneClick(`${w.url}/u/${verp}`)).status).toBe(400);
+    expect((await fetch(`${w.url}/u/${verp}`)).status).toBe(400);
+    expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
+  });
+
+  it('a POST without List-Unsubscribe=One-Click changes nothing', async () => {
+    const { s, d, url } = await setup();
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=Maybe' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/List-Unsubscribe=One-Click/);
+    expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
+  });
+});
