@@ -107,12 +107,17 @@ export class RateGate {
     return Math.max(this.global.waitMs(now), this.windowFor(domain)?.waitMs(now) ?? 0);
   }
 
-  /** Records a start, fulfilling a promise; call `end` with the ticket when the relay answered. */
-  take(domain: string): GateTicket {
+  /** Withdraws a promise without a start (the message will not be sent after all). */
+  withdraw(domain: string): void {
     this.promisedGlobal--;
     const left = (this.promisedByDomain.get(domain) ?? 1) - 1;
     if (left === 0) this.promisedByDomain.delete(domain);
     else this.promisedByDomain.set(domain, left);
+  }
+
+  /** Records a start, fulfilling a promise; call `end` with the ticket when the relay answered. */
+  take(domain: string): GateTicket {
+    this.withdraw(domain);
     const window = this.windowFor(domain);
     return { global: this.global.record(), domain: window, domainSlot: window ? window.record() : -1 };
   }

@@ -125,7 +125,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     }
     if (o.deadline && clock.now().getTime() >= o.deadline.getTime()) {
       // The lift came while this one waited for the rate gate: it must not go out embargoed.
-      gate.take(d.domain);
+      gate.withdraw(d.domain);
       writes.add({ outcome: liftedOutcome(d, attempt, messageId) }).catch(failWrite);
       move('sending', 'skipped');
       stop ??= { end: 'embargo-lifted', reason: EMBARGO_LIFTED };
