@@ -5,11 +5,13 @@
 import { benchLists } from './lists.js';
 import { benchRender } from './render.js';
 import { benchSend } from './send.js';
+import { benchReports } from './reports.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
   render: () => benchRender(),
   send: () => benchSend(),
+  reports: () => benchReports(),
 };
 
 async function main(): Promise<void> {

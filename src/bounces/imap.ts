@@ -1,4 +1,3 @@
-import { ImapFlow } from 'imapflow';
 import { PresslineError } from '../errors.js';
 import type { MailboxMessage } from './sources.js';
 
@@ -41,6 +40,7 @@ export function parseImapUrl(url: string): { host: string; port: number; secure:
 export async function* readImap(source: ImapSource, options: { rejectUnauthorized?: boolean } = {}): AsyncGenerator<MailboxMessage> {
   const settings = parseImapUrl(source.url);
   if (!source.password) throw new PresslineError('USAGE', 'set PRESSLINE_IMAP_PASSWORD in the environment or .env for the bounce mailbox');
+  const { ImapFlow } = await import('imapflow'); // loaded on first use: keeps CLI start-up fast
   const client = new ImapFlow({
     host: settings.host,
     port: settings.port,

@@ -7,7 +7,7 @@
  * 'unrecognised' and the caller keeps it for a person to look at.
  */
 import { createHash } from 'node:crypto';
-import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
+import type { Attachment, ParsedMail } from 'mailparser';
 import type { BounceEvent, BounceKind } from './types.js';
 import { classifyDsn } from './classify.js';
 import { detectAutoReply } from './autoreply.js';
@@ -73,6 +73,7 @@ const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status noti
 
 /** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
 export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): Promise<ParsedMessage> {
+  const { simpleParser } = await import('mailparser'); // loaded on first use: keeps CLI start-up fast
   const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true });
   const headers = headerBlock(mail);
   const header = (name: string): string | undefined => headers.get(name);

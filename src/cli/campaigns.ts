@@ -4,6 +4,8 @@ import { createApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { toCsv } from '../reports/csv.js';
 import { deliveryReport, parseStatuses } from '../reports/delivery-report.js';
+import { renderHtmlReport } from '../reports/html.js';
+import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
 import { collect, printJson, table } from './output.js';
 import { parseCampaignId, summaryLine } from './send.js';
 
@@ -82,11 +84,11 @@ export function registerCampaignCommands(program: Command): void {
     .command('report')
     .description('one row per recipient: final status, attempts, last SMTP reply, Message-ID, time')
     .argument('<campaign>', 'campaign id')
-    .option('--format <format>', 'table, json or csv', 'table')
+    .option('--format <format>', 'table, json, csv or html (one self-contained file with charts)', 'table')
     .option('--status <status>', 'only these statuses (repeatable or comma-separated)', collect, [])
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--json', 'same as --format json')
-    .addHelpText('after', '\nExample:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n')
+    .addHelpText('after', '\nExample:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n  pressline report 3 --format html --out report-3.html\n')
     .action(async (id: string, flags) => {
       const app = await createApp({ configFile: program.opts().config });
       try {
@@ -113,8 +115,18 @@ export function registerCampaignCommands(program: Command): void {
               ) + `\n\n${summaryLine(counts)}\n`;
             break;
           }
+          case 'html': {
+            const [summary, series, reasons] = await Promise.all([
+              campaignSummary(app.store, campaignId),
+              outcomeSeries(app.store, campaignId),
+              reasonBreakdown(app.store, campaignId),
+            ]);
+            const rows = await app.store.deliveries(campaignId, parseStatuses(flags.status) ? { status: parseStatuses(flags.status)! } : {});
+            text = renderHtmlReport({ summary, series, reasons, rows, statuses: parseStatuses(flags.status), generatedAt: app.clock.now() });
+            break;
+          }
           default:
-            throw new PresslineError('USAGE', `--format ${format}: use table, json or csv`);
+            throw new PresslineError('USAGE', `--format ${format}: use table, json, csv or html`);
         }
         if (flags.out) {
           writeFileSync(flags.out, text);

@@ -12,6 +12,8 @@ import { registerWorkerCommand } from './worker.js';
 import { registerBounceCommands } from './bounces.js';
 import { registerSuppressCommands } from './suppress.js';
 import { registerServeCommand } from './serve.js';
+import { registerDbCommand } from './db.js';
+import { registerLogCommand } from './log.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -24,11 +26,13 @@ export function buildProgram(): Command {
   registerRenderCommand(program);
   registerSendCommands(program);
   registerCampaignCommands(program);
+  registerLogCommand(program);
   registerScheduleCommands(program);
   registerWorkerCommand(program);
   registerBounceCommands(program);
   registerSuppressCommands(program);
   registerServeCommand(program);
+  registerDbCommand(program);
   registerSinkCommand(program);
   return program;
 }

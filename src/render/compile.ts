@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import mjml2html from 'mjml';
 import type { Config } from '../config/schema.js';
 import { PresslineError, type Location } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
@@ -241,6 +240,8 @@ function composeText(p: TextParts, tokens: MergeTokens): string {
 
 async function compileMjml(source: string, file: string, mapLine: (line: number) => number): Promise<string> {
   try {
+    // Loaded on first use: MJML takes a second to import, and most commands never compile.
+    const { default: mjml2html } = await import('mjml');
     const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false, filePath: file, fonts: {} });
     return result.html;
   } catch (err) {

@@ -192,6 +192,51 @@ export interface DeliveryRef {
   messageId: string | undefined;
 }
 
+/** Filters, order and page of the per-recipient table (reports, dashboard). */
+export interface DeliveryQuery {
+  /** Case-insensitive substring of the address or the outlet. */
+  search?: string | undefined;
+  status?: DeliveryStatus[] | undefined;
+  language?: string | undefined;
+  outlet?: string | undefined;
+  domain?: string | undefined;
+  sort?: DeliverySort | undefined;
+  descending?: boolean | undefined;
+  /** 1..200. */
+  limit: number;
+  offset: number;
+}
+
+export type DeliverySort = 'id' | 'email' | 'status' | 'domain' | 'outlet' | 'language' | 'attempts' | 'updated';
+export const DELIVERY_SORTS: readonly DeliverySort[] = ['id', 'email', 'status', 'domain', 'outlet', 'language', 'attempts', 'updated'];
+
+/** One bucket of the outcome series: events of one type that happened in [at, at + bucket). */
+export interface OutcomeBucket {
+  at: Date;
+  type: EventType;
+  n: number;
+}
+
+/** Failure and deferral events grouped by a reason key (enhanced status, or receiving domain). */
+export interface ReasonCount {
+  type: EventType;
+  /** Enhanced status code, or the receiving domain. */
+  key: string;
+  /** Events of this type and key. */
+  events: number;
+  /** Distinct recipients they concern. */
+  recipients: number;
+  /** One reply text as an example. */
+  sample: string | undefined;
+}
+
+/** The facets a filter form offers: values with their counts, most frequent first. */
+export interface DeliveryFacets {
+  languages: { value: string; n: number }[];
+  domains: { value: string; n: number }[];
+  outlets: { value: string; n: number }[];
+}
+
 /**
  * The source of truth. Every state change is one statement or one transaction, so a crash leaves
  * each delivery in exactly one status. Async so a PostgreSQL store can implement it unchanged.
@@ -279,6 +324,22 @@ export interface Store {
   removeSuppression(key: string, source?: string, now?: Date): Promise<boolean>;
   listSuppressions(): Promise<Suppression[]>;
   close(): Promise<void>;
+
+  // Read models for reports and the dashboard (issue 6).
+  /** Status counts of every campaign in one pass. */
+  countsByCampaign(): Promise<Map<number, StatusCounts>>;
+  /** One page of a campaign's recipients with the total matching the filters. */
+  queryDeliveries(campaignId: number, query: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }>;
+  /** A delivery's report row, with its campaign. */
+  deliveryRow(id: number): Promise<(DeliveryRow & { campaignId: number }) | undefined>;
+  /** First and last instant of the campaign's outcome events of these types. */
+  eventSpan(campaignId: number, types: EventType[]): Promise<{ first: Date; last: Date } | undefined>;
+  /** Outcome events counted per fixed-width bucket (aligned to the epoch) and type. */
+  outcomeSeries(campaignId: number, types: EventType[], bucketMs: number): Promise<OutcomeBucket[]>;
+  /** Events of these types grouped by enhanced status (`by: 'enhanced'`) or receiving domain. */
+  reasonCounts(campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]>;
+  /** Languages, and the most frequent domains and outlets, of a campaign's recipients. */
+  deliveryFacets(campaignId: number, limit: number): Promise<DeliveryFacets>;
 }
 
 export function emptyCounts(): StatusCounts {

@@ -39,6 +39,11 @@ export function presentedToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** Whether a token typed into the login form is the configured one (constant time). */
+export function tokenMatches(given: string, expected: string | undefined): boolean {
+  return !!expected && given.length > 0 && sameSecret(given, expected);
+}
+
 /**
  * True only when the request carries the dashboard token (Authorization: Bearer … or the
  * `pressline_token` cookie) and a token is configured. For dashboard routes; the unsubscribe and

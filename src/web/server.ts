@@ -12,6 +12,7 @@ import { parseSendgridKey, sendgridWebhook } from './sendgrid.js';
 import { sesWebhook } from './ses.js';
 import { readWebhookSettings, type WebhookSettings } from './settings.js';
 import { unsubscribePage, unsubscribePost } from './unsubscribe.js';
+import { dashboardRoutes } from './dashboard/pages.js';
 
 export interface WebServerOptions {
   host?: string | undefined;
@@ -105,6 +106,8 @@ export async function createWebServer(app: App, options: WebServerOptions = {}):
     { pattern: /^\/webhooks\/ses$/, methods: { POST: sesWebhook } },
     { pattern: /^\/webhooks\/sendgrid$/, methods: { POST: sendgridWebhook(sendgridKey) } },
     { pattern: /^\/healthz$/, methods: { GET: async () => text(200, 'ok'), HEAD: async () => text(200, 'ok') } },
+    // The dashboard: open on loopback, behind PRESSLINE_DASHBOARD_TOKEN anywhere else.
+    ...dashboardRoutes(host),
   ];
 
   async function handle(req: IncomingMessage, notes: Record<string, unknown>): Promise<Reply> {

@@ -161,7 +161,10 @@ describe('pressline worker, end to end in real time', () => {
     const controller = new AbortController();
     const worker = runWorker(a, { intervalMs: 200, signal: controller.signal, log: pino({ level: 'silent' }), owner: 'test-worker:1:a' });
     const deadline = Date.now() + 15_000;
-    while (smtp.messages.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Wait for the campaign to finish, not just for the message: a shutdown between the relay's
+    // 250 and the final status leaves it `sending` for the next worker (correct, but not this test).
+    const finished = async () => smtp!.messages.length > 0 && (await a.store.listCampaigns())[0]?.status === 'done';
+    while (!(await finished()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     controller.abort('shutdown');
     await worker;
     expect(smtp.messages).toHaveLength(1);

@@ -132,4 +132,15 @@ CREATE TABLE webhook_replays (
 );
 `,
   },
+  {
+    // Read models for reports and the dashboard (issue 6): outcome series, reason breakdowns,
+    // per-recipient table filters, and a delivery's bounce reports.
+    version: 4,
+    sql: `
+CREATE INDEX events_campaign_type_at ON events (campaign_id, type, at);
+CREATE INDEX deliveries_campaign_domain ON deliveries (campaign_id, domain);
+CREATE INDEX deliveries_campaign_updated ON deliveries (campaign_id, updated_at);
+CREATE INDEX bounce_events_delivery_only ON bounce_events (delivery_id);
+`,
+  },
 ];

@@ -21,6 +21,11 @@ import {
   type StatusCounts,
   type Store,
   type Suppression,
+  type DeliveryFacets,
+  type DeliveryQuery,
+  type DeliverySort,
+  type OutcomeBucket,
+  type ReasonCount,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
@@ -119,6 +124,41 @@ function toEvent(r: Row): EventRecord {
     durationMs: opt(r.duration_ms),
     detail: opt(r.detail),
   };
+}
+
+function toDeliveryRow(r: Row): DeliveryRow {
+  return {
+    id: r.id,
+    email: r.email,
+    domain: r.domain,
+    language: r.language,
+    outlet: r.outlet,
+    status: r.status,
+    attempts: r.attempts,
+    code: opt(r.code),
+    enhanced: opt(r.enhanced),
+    response: opt(r.response),
+    messageId: opt(r.message_id),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at';
+
+// Sort keys map to columns from a fixed table, never from the request.
+const SORT_COLUMN: Record<DeliverySort, string> = {
+  id: 'id',
+  email: 'key',
+  status: 'status',
+  domain: 'domain',
+  outlet: 'outlet',
+  language: 'language',
+  attempts: 'attempts',
+  updated: 'updated_at',
+};
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function toRef(r: Row): DeliveryRef {
@@ -416,20 +456,7 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare(`SELECT id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`)
       .all(...args) as Row[];
-    return rows.map((r) => ({
-      id: r.id,
-      email: r.email,
-      domain: r.domain,
-      language: r.language,
-      outlet: r.outlet,
-      status: r.status,
-      attempts: r.attempts,
-      code: opt(r.code),
-      enhanced: opt(r.enhanced),
-      response: opt(r.response),
-      messageId: opt(r.message_id),
-      updatedAt: new Date(r.updated_at),
-    }));
+    return rows.map(toDeliveryRow);
   }
 
   async events(campaignId: number, deliveryId?: number): Promise<EventRecord[]> {
@@ -567,5 +594,105 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     await this.writer?.close();
     this.db.close();
+  }
+
+  // Read models for reports and the dashboard (issue 6).
+
+  async countsByCampaign(): Promise<Map<number, StatusCounts>> {
+    const out = new Map<number, StatusCounts>();
+    for (const id of this.db.prepare('SELECT id FROM campaigns').pluck().all() as number[]) out.set(id, emptyCounts());
+    const rows = this.db.prepare('SELECT campaign_id, status, count(*) AS n FROM deliveries GROUP BY campaign_id, status').all() as Row[];
+    for (const r of rows) {
+      const c = out.get(r.campaign_id) ?? emptyCounts();
+      c[r.status as DeliveryStatus] = r.n;
+      out.set(r.campaign_id, c);
+    }
+    return out;
+  }
+
+  async queryDeliveries(campaignId: number, q: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }> {
+    const where = ['campaign_id = ?'];
+    const args: unknown[] = [campaignId];
+    if (q.status && q.status.length > 0) {
+      where.push(`status IN (${q.status.map(() => '?').join(',')})`);
+      args.push(...q.status);
+    }
+    if (q.language) {
+      where.push('language = ?');
+      args.push(q.language);
+    }
+    if (q.outlet) {
+      where.push('outlet = ?');
+      args.push(q.outlet);
+    }
+    if (q.domain) {
+      where.push('domain = ?');
+      args.push(q.domain.trim().toLowerCase());
+    }
+    const search = q.search?.trim();
+    if (search) {
+      // LIKE is case-insensitive for ASCII; key is the lower-cased address for the rest.
+      const pattern = `%${likeEscape(search)}%`;
+      where.push(`(key LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR outlet LIKE ? ESCAPE '\\')`);
+      args.push(`%${likeEscape(search.toLowerCase())}%`, pattern, pattern);
+    }
+    const limit = Math.max(1, Math.min(200, Math.floor(q.limit)));
+    const offset = Math.max(0, Math.floor(q.offset));
+    const column = SORT_COLUMN[q.sort ?? 'id'] ?? 'id';
+    const dir = q.descending ? 'DESC' : 'ASC';
+    const order = column === 'id' ? `id ${dir}` : `${column} ${dir}, id ${dir}`;
+    const clause = where.join(' AND ');
+    const total = this.db.prepare(`SELECT count(*) FROM deliveries WHERE ${clause}`).pluck().get(...args) as number;
+    const rows = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as Row[];
+    return { rows: rows.map(toDeliveryRow), total };
+  }
+
+  async deliveryRow(id: number): Promise<(DeliveryRow & { campaignId: number }) | undefined> {
+    const r = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE id = ?`).get(id) as Row | undefined;
+    return r ? { ...toDeliveryRow(r), campaignId: r.campaign_id } : undefined;
+  }
+
+  async eventSpan(campaignId: number, types: EventType[]): Promise<{ first: Date; last: Date } | undefined> {
+    if (types.length === 0) return undefined;
+    const r = this.db
+      .prepare(`SELECT min(at) AS first, max(at) AS last FROM events WHERE campaign_id = ? AND type IN (${types.map(() => '?').join(',')})`)
+      .get(campaignId, ...types) as Row;
+    return r.first === null ? undefined : { first: new Date(r.first), last: new Date(r.last) };
+  }
+
+  async outcomeSeries(campaignId: number, types: EventType[], bucketMs: number): Promise<OutcomeBucket[]> {
+    if (types.length === 0) return [];
+    const b = Math.max(1, Math.floor(bucketMs));
+    const rows = this.db
+      .prepare(
+        `SELECT (at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket, type, count(*) AS n FROM events
+         WHERE campaign_id = ? AND type IN (${types.map(() => '?').join(',')})
+         GROUP BY bucket, type ORDER BY bucket, type`,
+      )
+      .all(b, b, campaignId, ...types) as Row[];
+    return rows.map((r) => ({ at: new Date(r.bucket), type: r.type, n: r.n }));
+  }
+
+  async reasonCounts(campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]> {
+    if (types.length === 0) return [];
+    const key = by === 'domain' ? 'd.domain' : `coalesce(e.enhanced, CAST(e.code AS TEXT), '')`;
+    const rows = this.db
+      .prepare(
+        `SELECT e.type AS type, ${key} AS k, count(*) AS events, count(DISTINCT e.delivery_id) AS recipients,
+                max(coalesce(e.response, e.detail)) AS sample
+         FROM events e JOIN deliveries d ON d.id = e.delivery_id
+         WHERE e.campaign_id = ? AND e.type IN (${types.map(() => '?').join(',')})
+         GROUP BY e.type, k ORDER BY events DESC, e.type, k LIMIT ?`,
+      )
+      .all(campaignId, ...types, Math.max(1, limit)) as Row[];
+    return rows.map((r) => ({ type: r.type, key: r.k ?? '', events: r.events, recipients: r.recipients, sample: opt(r.sample) }));
+  }
+
+  async deliveryFacets(campaignId: number, limit: number): Promise<DeliveryFacets> {
+    const facet = (column: string) =>
+      (this.db
+        .prepare(`SELECT ${column} AS value, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY ${column} ORDER BY n DESC, value LIMIT ?`)
+        .all(campaignId, Math.max(1, limit)) as Row[]).map((r) => ({ value: String(r.value), n: r.n }));
+    return { languages: facet('language'), domains: facet('domain'), outlets: facet('outlet') };
   }
 }

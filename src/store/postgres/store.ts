@@ -1,0 +1,899 @@
+import pg from 'pg';
+import { PresslineError } from '../../errors.js';
+import type { Contact } from '../../lists/contact.js';
+import {
+  emptyCounts,
+  type Campaign,
+  type CampaignInput,
+  type CampaignStatus,
+  type Delivery,
+  type DeliveryRef,
+  type DeliveryRow,
+  type DeliveryStatus,
+  type EventRecord,
+  type EventType,
+  type OutcomeRecord,
+  type SkippedRow,
+  type StatusCounts,
+  type Store,
+  type StoredBounceEvent,
+  type Suppression,
+  type SuppressionLogEntry,
+  type DeliveryFacets,
+  type DeliveryQuery,
+  type DeliverySort,
+  type OutcomeBucket,
+  type ReasonCount,
+} from '../types.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+type Row = Record<string, any>;
+type Queryable = Pick<pg.PoolClient, 'query'>;
+type Mark = { deliveryId: number; messageId: string };
+
+export interface PostgresStoreOptions {
+  /** Schema for every table (created when missing); the server's search_path default otherwise. */
+  schema?: string | undefined;
+  /** Pool size; one process rarely needs more than a handful of connections. */
+  max?: number | undefined;
+}
+
+const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+const date = (v: Date | null | undefined): Date | undefined => (v === null || v === undefined ? undefined : v);
+const EPOCH = new Date(0);
+
+// bigint ids and count(*) come back as JavaScript numbers (ids stay far below 2^53); the parser
+// is per pool, so other users of `pg` in the process keep the library defaults.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Connects (lazily) and starts bringing the schema up to date; every method waits for that.
+ * Synchronous so callers that build a store without awaiting (test helpers) can use it.
+ */
+export function connectPostgresStore(url: string, options: PostgresStoreOptions = {}): PgStore {
+  const schema = options.schema;
+  if (schema !== undefined && !IDENT.test(schema)) {
+    throw new PresslineError('STORE', `invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    types,
+    // The search_path is a startup parameter, so every pooled connection gets it before its first query.
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    application_name: 'pressline',
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  return new PgStore(pool, schema);
+}
+
+/** Opens the PostgreSQL store at `url` and applies pending migrations before returning. */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PgStore> {
+  const store = connectPostgresStore(url, options);
+  try {
+    await store.ready();
+  } catch (err) {
+    await store.close().catch(() => {});
+    if (err instanceof PresslineError) throw err;
+    throw new PresslineError('STORE', `cannot open the PostgreSQL store: ${(err as Error).message}; check DATABASE_URL`);
+  }
+  return store;
+}
+
+/**
+ * Applies pending steps in one transaction under a transaction-scoped advisory lock, so several
+ * workers starting at once apply each step exactly once (the others wait, then find it done).
+ * Returns the schema version afterwards and the versions this call applied.
+ */
+export async function migratePostgres(client: pg.PoolClient, schema: string | undefined): Promise<{ version: number; applied: number[] }> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pressline:migrate:${schema ?? ''}`]);
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)');
+    const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const step of POSTGRES_MIGRATIONS) {
+      if (done.has(step.version)) continue;
+      await client.query(step.sql);
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())', [step.version]);
+      applied.push(step.version);
+      done.add(step.version);
+    }
+    await client.query('COMMIT');
+    return { version: Math.max(0, ...done), applied };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+function toCampaign(r: Row): Campaign {
+  return {
+    id: r.id,
+    releaseFile: r.release_file,
+    releaseTitle: r.release_title,
+    lists: r.lists,
+    where: r.where_filters,
+    test: r.test === true,
+    status: r.status,
+    statusReason: opt(r.status_reason),
+    options: r.options,
+    createdAt: r.created_at,
+    scheduledAt: date(r.scheduled_at),
+    startedAt: date(r.started_at),
+    finishedAt: date(r.finished_at),
+    phase: r.phase,
+    groupId: opt(r.group_id),
+    embargoAt: date(r.embargo_at),
+    embargoZone: opt(r.embargo_zone),
+    scheduleZone: opt(r.schedule_zone),
+  };
+}
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id,
+    campaignId: r.campaign_id,
+    email: r.email,
+    key: r.key,
+    domain: r.domain,
+    language: r.language,
+    contact: r.contact as Contact,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: date(r.next_attempt_at),
+    firstAttemptAt: date(r.first_attempt_at),
+    messageId: opt(r.message_id),
+  };
+}
+
+function toEvent(r: Row): EventRecord {
+  return {
+    campaignId: r.campaign_id,
+    deliveryId: opt(r.delivery_id),
+    at: r.at,
+    type: r.type,
+    attempt: opt(r.attempt),
+    code: opt(r.code),
+    enhanced: opt(r.enhanced),
+    response: opt(r.response),
+    messageId: opt(r.message_id),
+    durationMs: opt(r.duration_ms),
+    detail: opt(r.detail),
+  };
+}
+
+function toDeliveryRow(r: Row): DeliveryRow {
+  return {
+    id: r.id,
+    email: r.email,
+    domain: r.domain,
+    language: r.language,
+    outlet: r.outlet,
+    status: r.status,
+    attempts: r.attempts,
+    code: opt(r.code),
+    enhanced: opt(r.enhanced),
+    response: opt(r.response),
+    messageId: opt(r.message_id),
+    updatedAt: r.updated_at,
+  };
+}
+
+const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at';
+
+// Sort keys map to columns from a fixed table, never from the request. Text sorts byte-wise
+// (COLLATE "C"), the way SQLite's default BINARY collation does, so both stores page alike.
+const SORT_COLUMN: Record<DeliverySort, string> = {
+  id: 'id',
+  email: 'key COLLATE "C"',
+  status: 'status COLLATE "C"',
+  domain: 'domain COLLATE "C"',
+  outlet: 'outlet COLLATE "C"',
+  language: 'language COLLATE "C"',
+  attempts: 'attempts',
+  updated: 'updated_at',
+};
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toRef(r: Row): DeliveryRef {
+  return { id: r.id, campaignId: r.campaign_id, email: r.email, key: r.key, status: r.status, messageId: opt(r.message_id) };
+}
+
+function toSuppression(r: Row): Suppression {
+  return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: r.created_at };
+}
+
+const INSERT_EVENT = `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+const REF_COLUMNS = 'id, campaign_id, email, key, status, message_id';
+
+/** Rows per statement for bulk inserts (keeps each statement's parameter arrays modest). */
+const CHUNK = 5000;
+
+/**
+ * The scale-out store: PostgreSQL through a connection pool. Same semantics as SqliteStore;
+ * compare-and-set changes are single guarded UPDATEs (READ COMMITTED re-checks the guard on
+ * the latest row version), multi-row changes are transactions, and claims use
+ * FOR UPDATE SKIP LOCKED so workers on several machines never take the same delivery.
+ */
+export class PgStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly migrated: Promise<{ version: number; applied: number[] }>;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly schema: string | undefined,
+  ) {
+    this.migrated = this.withClient((c) => migratePostgres(c, schema));
+    // Surfaced by ready() and by the first query; not an unhandled rejection meanwhile.
+    this.migrated.catch(() => {});
+  }
+
+  /** Resolves when the schema is up to date; the version and what this open applied. */
+  async ready(): Promise<{ version: number; applied: number[] }> {
+    return this.migrated;
+  }
+
+  private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async q(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    await this.migrated;
+    return this.pool.query(sql, params);
+  }
+
+  /** Runs `fn` in one transaction on one connection; rolls back on any error. */
+  private async tx<T>(fn: (c: Queryable) => Promise<T>, options: { lazyCommit?: boolean } = {}): Promise<T> {
+    await this.migrated;
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      // One round trip for both: a simple-protocol query may carry several statements.
+      await c.query(options.lazyCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is not handed to the next caller.
+      await c.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  async createCampaign(input: CampaignInput, now: Date): Promise<number> {
+    const { rows } = await this.q(
+      `INSERT INTO campaigns (release_file, release_title, lists, where_filters, test, status, options, created_at, scheduled_at,
+         phase, group_id, embargo_at, embargo_zone, schedule_zone)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+      [
+        input.releaseFile,
+        input.releaseTitle,
+        JSON.stringify(input.lists),
+        JSON.stringify(input.where),
+        input.test,
+        input.status,
+        JSON.stringify(input.options),
+        now,
+        input.scheduledAt ?? null,
+        input.phase ?? 'single',
+        input.groupId ?? null,
+        input.embargoAt ?? null,
+        input.embargoZone ?? null,
+        input.scheduleZone ?? null,
+      ],
+    );
+    return rows[0]!.id;
+  }
+
+  async updateCampaignOptions(id: number, options: Record<string, unknown>): Promise<void> {
+    await this.q('UPDATE campaigns SET options = $1 WHERE id = $2', [JSON.stringify(options), id]);
+  }
+
+  async reschedule(id: number, at: Date): Promise<void> {
+    await this.q(`UPDATE campaigns SET scheduled_at = $1 WHERE id = $2 AND status = 'scheduled'`, [at, id]);
+  }
+
+  async deliveryKeys(campaignId: number): Promise<Set<string>> {
+    const { rows } = await this.q('SELECT key FROM deliveries WHERE campaign_id = $1', [campaignId]);
+    return new Set(rows.map((r) => r.key as string));
+  }
+
+  async releaseUnreachedFromEmbargo(publicId: number, embargoedId: number, now: Date): Promise<number> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query(
+        `UPDATE deliveries d SET status = 'pending', updated_at = $1
+         WHERE d.campaign_id = $2 AND d.status = 'skipped'
+           AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.campaign_id = $3 AND e.key = d.key
+                           AND e.status IN ('sending', 'sent', 'unknown', 'bounced', 'blocked', 'failed', 'deferred'))
+         RETURNING d.id`,
+        [now, publicId, embargoedId],
+      );
+      await this.insertEvents(c, rows.sort((a, b) => a.id - b.id).map((r) => [publicId, r.id, now, 'planned', null, null, null, null, null, null, 'the embargoed phase never reached this recipient: sending the public copy']));
+      return rows.length;
+    });
+  }
+
+  async skipRemaining(campaignId: number, reason: string, now: Date): Promise<number> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query(
+        `UPDATE deliveries SET status = 'skipped', claimed_by = NULL, claim_expires = NULL, response = $1, updated_at = $2
+         WHERE campaign_id = $3 AND status IN ('pending', 'deferred') RETURNING id, attempts`,
+        [reason, now, campaignId],
+      );
+      await this.insertEvents(c, rows.sort((a, b) => a.id - b.id).map((r) => [campaignId, r.id, now, 'skipped', r.attempts, null, null, null, null, null, reason]));
+      return rows.length;
+    });
+  }
+
+  /** Many event rows in one statement, in the order given (event ids follow it). */
+  private async insertEvents(c: Queryable, rows: unknown[][]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      const cols = Array.from({ length: 11 }, (_, k) => chunk.map((r) => r[k] ?? null));
+      await c.query(
+        `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[])`,
+        cols,
+      );
+    }
+  }
+
+  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string, notBefore?: (c: Contact) => Date | undefined): Promise<number> {
+    const type = status === 'pending' ? 'planned' : status;
+    return this.tx(async (c) => {
+      let added = 0;
+      for (let i = 0; i < contacts.length; i += CHUNK) {
+        const chunk = contacts.slice(i, i + CHUNK);
+        // One statement per chunk: rows keep the list's order (ids ascend with it), a key seen
+        // before (in the table or earlier in the chunk) is skipped, and each inserted delivery
+        // gets its event in the same statement.
+        const { rows } = await c.query(
+          `WITH input AS (
+             SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
+               WITH ORDINALITY AS t(email, key, domain, language, outlet, contact, next_attempt_at, n)
+           ), ins AS (
+             INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at)
+             SELECT $1::bigint, email, key, domain, language, outlet, contact, $9::text, $10::timestamptz, next_attempt_at FROM input ORDER BY n
+             ON CONFLICT (campaign_id, key) DO NOTHING
+             RETURNING id
+           ), ev AS (
+             INSERT INTO events (campaign_id, delivery_id, at, type, detail)
+             SELECT $1::bigint, id, $10::timestamptz, $11::text, $12::text FROM ins ORDER BY id
+           )
+           SELECT count(*) AS n FROM ins`,
+          [
+            campaignId,
+            chunk.map((x) => x.email),
+            chunk.map((x) => x.key),
+            chunk.map((x) => x.domain),
+            chunk.map((x) => x.language),
+            chunk.map((x) => x.outlet),
+            chunk.map((x) => JSON.stringify(x)),
+            chunk.map((x) => notBefore?.(x) ?? null),
+            status,
+            now,
+            type,
+            detail ?? null,
+          ],
+        );
+        added += rows[0]!.n;
+      }
+      return added;
+    });
+  }
+
+  async addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void> {
+    if (rows.length === 0) return;
+    await this.tx(async (c) => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK);
+        await c.query(
+          `INSERT INTO skipped_rows (campaign_id, file, line, email, reason, created_at)
+           SELECT $1::bigint, file, line, email, reason, $6::timestamptz FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) WITH ORDINALITY AS t(file, line, email, reason, n) ORDER BY n`,
+          [campaignId, chunk.map((r) => r.file), chunk.map((r) => r.line), chunk.map((r) => r.email), chunk.map((r) => r.reason), now],
+        );
+      }
+    });
+  }
+
+  async skipped(campaignId: number): Promise<SkippedRow[]> {
+    const { rows } = await this.q('SELECT file, line, email, reason FROM skipped_rows WHERE campaign_id = $1 ORDER BY id', [campaignId]);
+    return rows.map((r) => ({ file: r.file, line: r.line, email: r.email, reason: r.reason }));
+  }
+
+  async getCampaign(id: number): Promise<Campaign | undefined> {
+    const { rows } = await this.q('SELECT * FROM campaigns WHERE id = $1', [id]);
+    return rows[0] ? toCampaign(rows[0]) : undefined;
+  }
+
+  async listCampaigns(): Promise<Campaign[]> {
+    const { rows } = await this.q('SELECT * FROM campaigns ORDER BY id');
+    return rows.map(toCampaign);
+  }
+
+  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: { from?: CampaignStatus[]; reason?: string } = {}): Promise<boolean> {
+    const from = options.from ?? [];
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        `UPDATE campaigns SET status = $1::text, status_reason = $2,
+           started_at = CASE WHEN $1::text = 'sending' THEN coalesce(started_at, $3) ELSE started_at END,
+           finished_at = CASE WHEN $1::text IN ('done', 'cancelled', 'missed') THEN $3 ELSE finished_at END
+         WHERE id = $4 AND (cardinality($5::text[]) = 0 OR status = ANY($5::text[]))`,
+        [to, options.reason ?? null, now, id, from],
+      );
+      if (!rowCount) return false;
+      await c.query(INSERT_EVENT, [id, null, now, 'campaign', null, null, null, null, null, null, `${to}${options.reason ? `: ${options.reason}` : ''}`]);
+      return true;
+    });
+  }
+
+  async acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    const expires = new Date(now.getTime() + leaseMs);
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        'UPDATE campaigns SET owner = $1, owner_expires = $2 WHERE id = $3 AND (owner IS NULL OR owner = $1 OR owner_expires < $4)',
+        [owner, expires, id, now],
+      );
+      if (!rowCount) return false;
+      await c.query('UPDATE deliveries SET claim_expires = $1 WHERE campaign_id = $2 AND claimed_by = $3', [expires, id, owner]);
+      return true;
+    });
+  }
+
+  async releaseCampaign(id: number, owner: string): Promise<void> {
+    await this.q('UPDATE campaigns SET owner = NULL, owner_expires = NULL WHERE id = $1 AND owner = $2', [id, owner]);
+  }
+
+  async campaignOwner(id: number): Promise<{ owner: string; expires: Date } | undefined> {
+    const { rows } = await this.q('SELECT owner, owner_expires FROM campaigns WHERE id = $1 AND owner IS NOT NULL', [id]);
+    return rows[0] ? { owner: rows[0].owner, expires: rows[0].owner_expires ?? EPOCH } : undefined;
+  }
+
+  async forceReleaseCampaign(id: number, deadOwner: string): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('UPDATE campaigns SET owner_expires = $1 WHERE id = $2 AND owner = $3', [EPOCH, id, deadOwner]);
+      await c.query('UPDATE deliveries SET claim_expires = $1 WHERE campaign_id = $2 AND claimed_by = $3', [EPOCH, id, deadOwner]);
+    });
+  }
+
+  async recoverInFlight(campaignId: number, now: Date): Promise<number> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query(
+        `UPDATE deliveries SET status = 'unknown', claimed_by = NULL, claim_expires = NULL, updated_at = $1,
+           response = 'in flight when the sending process stopped; the relay may or may not have accepted it'
+         WHERE campaign_id = $2 AND status = 'sending' AND (claim_expires IS NULL OR claim_expires < $1)
+         RETURNING id, attempts, message_id`,
+        [now, campaignId],
+      );
+      await this.insertEvents(c, rows.sort((a, b) => a.id - b.id).map((r) => [campaignId, r.id, now, 'unknown', r.attempts, null, null, null, r.message_id, null, 'in flight at a crash: not resent unless --resend-unknown']));
+      // Claims of a dead owner on deliveries that never started simply lapse.
+      await c.query(
+        `UPDATE deliveries SET claimed_by = NULL, claim_expires = NULL WHERE campaign_id = $1 AND status IN ('pending','deferred') AND claim_expires < $2`,
+        [campaignId, now],
+      );
+      return rows.length;
+    });
+  }
+
+  async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
+    await this.migrated;
+    // One statement (one round trip, its own transaction): rows another worker is claiming
+    // right now are skipped, not waited for. The suppression list is checked again on the
+    // same rows, seconds before sending: an unsubscribe since planning must win, so such a
+    // delivery becomes `suppressed` (with its event) instead of being claimed.
+    const { rows } = await this.pool.query(
+      `WITH picked AS (
+         SELECT id, key FROM deliveries
+         WHERE campaign_id = $3 AND status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+           AND (claimed_by IS NULL OR claim_expires < $4)
+         ORDER BY id LIMIT $5
+         FOR UPDATE SKIP LOCKED
+       ), checked AS (
+         SELECT p.id, s.reason AS s_reason, s.source AS s_source FROM picked p LEFT JOIN suppressions s ON s.key = p.key
+       ), upd AS (
+         UPDATE deliveries d SET
+           claimed_by = CASE WHEN c.s_reason IS NULL THEN $1::text END,
+           claim_expires = CASE WHEN c.s_reason IS NULL THEN $2::timestamptz END,
+           status = CASE WHEN c.s_reason IS NULL THEN d.status ELSE 'suppressed' END,
+           updated_at = CASE WHEN c.s_reason IS NULL THEN d.updated_at ELSE $4 END
+         FROM checked c WHERE d.id = c.id
+         RETURNING d.*, c.s_reason, c.s_source
+       ), ev AS (
+         INSERT INTO events (campaign_id, delivery_id, at, type, attempt, detail)
+         SELECT $3, id, $4, 'suppressed', attempts, 'suppressed since planning: ' || s_reason || ' (' || s_source || ')'
+         FROM upd WHERE s_reason IS NOT NULL ORDER BY id
+       )
+       SELECT * FROM upd WHERE s_reason IS NULL ORDER BY id`,
+      [owner, new Date(now.getTime() + leaseMs), campaignId, now, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async releaseClaims(campaignId: number, owner: string): Promise<void> {
+    await this.q(
+      `UPDATE deliveries SET claimed_by = NULL, claim_expires = NULL WHERE campaign_id = $1 AND claimed_by = $2 AND status IN ('pending','deferred')`,
+      [campaignId, owner],
+    );
+  }
+
+  async markSending(items: Mark[], now: Date): Promise<void> {
+    return this.writeBatch(items, [], now);
+  }
+
+  async recordOutcomes(outcomes: OutcomeRecord[]): Promise<void> {
+    return this.writeBatch([], outcomes, new Date());
+  }
+
+  async writeBatch(marks: Mark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
+    if (marks.length === 0 && outcomes.length === 0) return;
+    // PostgreSQL commits are durable (synchronous_commit on) unless told otherwise; an
+    // outcomes-only batch may skip waiting for the WAL flush, as the interface allows.
+    await this.tx(
+      async (c) => {
+        const events: unknown[][] = [];
+        if (outcomes.length > 0) {
+          const { rows } = await c.query(
+            `UPDATE deliveries d SET status = o.status, code = o.code, enhanced = o.enhanced, response = o.response,
+               next_attempt_at = o.next_attempt_at, claimed_by = NULL, claim_expires = NULL, updated_at = o.at
+             FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+               AS o(id, status, code, enhanced, response, next_attempt_at, at)
+             WHERE d.id = o.id AND d.status = 'sending'
+             RETURNING d.id, d.campaign_id`,
+            [
+              outcomes.map((o) => o.deliveryId),
+              outcomes.map((o) => o.status),
+              outcomes.map((o) => o.code ?? null),
+              outcomes.map((o) => o.enhanced ?? null),
+              outcomes.map((o) => o.response ?? null),
+              outcomes.map((o) => o.nextAttemptAt ?? null),
+              outcomes.map((o) => o.at),
+            ],
+          );
+          // A delivery missing here was settled elsewhere meanwhile (recovered as unknown).
+          const campaignOf = new Map(rows.map((r) => [r.id as number, r.campaign_id as number]));
+          for (const o of outcomes) {
+            const campaignId = campaignOf.get(o.deliveryId);
+            if (campaignId === undefined) continue;
+            events.push([campaignId, o.deliveryId, o.at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null]);
+          }
+        }
+        if (marks.length > 0) {
+          const { rows } = await c.query(
+            `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, message_id = m.message_id,
+               first_attempt_at = coalesce(d.first_attempt_at, $3), updated_at = $3
+             FROM unnest($1::bigint[], $2::text[]) AS m(id, message_id)
+             WHERE d.id = m.id AND d.status IN ('pending', 'deferred')
+             RETURNING d.id, d.campaign_id, d.attempts`,
+            [marks.map((m) => m.deliveryId), marks.map((m) => m.messageId), now],
+          );
+          const byId = new Map(rows.map((r) => [r.id as number, r]));
+          for (const m of marks) {
+            const row = byId.get(m.deliveryId);
+            if (!row) throw new Error(`delivery ${m.deliveryId} is no longer pending; refusing to send it`);
+            events.push([row.campaign_id, m.deliveryId, now, 'sending', row.attempts, null, null, null, m.messageId, null, null]);
+          }
+        }
+        await this.insertEvents(c, events);
+      },
+      { lazyCommit: marks.length === 0 },
+    );
+  }
+
+  async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query(
+        `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = $1
+         WHERE campaign_id = $2 AND status = ANY($3::text[]) RETURNING id`,
+        [now, campaignId, from],
+      );
+      await this.insertEvents(c, rows.sort((a, b) => a.id - b.id).map((r) => [campaignId, r.id, now, 'planned', null, null, null, null, null, null, `requeued from ${from.join('/')}`]));
+      return rows.length;
+    });
+  }
+
+  async nextRetryAt(campaignId: number): Promise<Date | undefined> {
+    const { rows } = await this.q(
+      `SELECT min(coalesce(next_attempt_at, 'epoch'::timestamptz)) AS at FROM deliveries WHERE campaign_id = $1 AND status IN ('pending', 'deferred')`,
+      [campaignId],
+    );
+    return date(rows[0]?.at);
+  }
+
+  async counts(campaignId: number): Promise<StatusCounts> {
+    const counts = emptyCounts();
+    const { rows } = await this.q('SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = $1 GROUP BY status', [campaignId]);
+    for (const r of rows) counts[r.status as DeliveryStatus] = r.n;
+    return counts;
+  }
+
+  async deliveries(campaignId: number, filter: { status?: DeliveryStatus[]; email?: string } = {}): Promise<DeliveryRow[]> {
+    const where = ['campaign_id = $1'];
+    const args: unknown[] = [campaignId];
+    if (filter.status && filter.status.length > 0) {
+      args.push(filter.status);
+      where.push(`status = ANY($${args.length}::text[])`);
+    }
+    if (filter.email) {
+      args.push(filter.email.trim().toLowerCase());
+      where.push(`key = $${args.length}`);
+    }
+    const { rows } = await this.q(
+      `SELECT id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`,
+      args,
+    );
+    return rows.map(toDeliveryRow);
+  }
+
+  async events(campaignId: number, deliveryId?: number): Promise<EventRecord[]> {
+    const { rows } =
+      deliveryId === undefined
+        ? await this.q('SELECT * FROM events WHERE campaign_id = $1 ORDER BY id', [campaignId])
+        : await this.q('SELECT * FROM events WHERE campaign_id = $1 AND delivery_id = $2 ORDER BY id', [campaignId, deliveryId]);
+    return rows.map(toEvent);
+  }
+
+  async addEvent(e: EventRecord): Promise<void> {
+    await this.q(INSERT_EVENT, [e.campaignId, e.deliveryId ?? null, e.at, e.type, e.attempt ?? null, e.code ?? null, e.enhanced ?? null, e.response ?? null, e.messageId ?? null, e.durationMs ?? null, e.detail ?? null]);
+  }
+
+  async isSuppressed(key: string): Promise<Suppression | undefined> {
+    const { rows } = await this.q('SELECT * FROM suppressions WHERE key = $1', [key]);
+    return rows[0] ? toSuppression(rows[0]) : undefined;
+  }
+
+  async suppressedKeys(): Promise<Set<string>> {
+    const { rows } = await this.q('SELECT key FROM suppressions');
+    return new Set(rows.map((r) => r.key as string));
+  }
+
+  async addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean> {
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        'INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
+        [s.key, s.email, s.reason, s.source, s.detail ?? null, now],
+      );
+      if (!rowCount) return false;
+      await this.logSuppression(c, s.key, s.email, 'add', s.reason, s.source, s.detail, now);
+      return true;
+    });
+  }
+
+  async removeSuppression(key: string, source = 'operator', now = new Date()): Promise<boolean> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query('DELETE FROM suppressions WHERE key = $1 RETURNING *', [key]);
+      const row = rows[0];
+      if (!row) return false;
+      await this.logSuppression(c, key, row.email, 'remove', row.reason, source, `was: ${row.reason} from ${row.source}`, now);
+      return true;
+    });
+  }
+
+  private async logSuppression(c: Queryable, key: string, email: string, action: 'add' | 'remove', reason: string | undefined, source: string, detail: string | undefined, now: Date): Promise<void> {
+    await c.query('INSERT INTO suppression_log (key, email, action, reason, source, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      key,
+      email,
+      action,
+      reason ?? null,
+      source,
+      detail ?? null,
+      now,
+    ]);
+  }
+
+  async suppressionLog(key?: string): Promise<SuppressionLogEntry[]> {
+    const { rows } =
+      key === undefined
+        ? await this.q('SELECT * FROM suppression_log ORDER BY id')
+        : await this.q('SELECT * FROM suppression_log WHERE key = $1 ORDER BY id', [key]);
+    return rows.map((r) => ({ key: r.key, email: r.email, action: r.action, reason: opt(r.reason), source: r.source, detail: opt(r.detail), at: r.at }));
+  }
+
+  async getDelivery(id: number): Promise<DeliveryRef | undefined> {
+    const { rows } = await this.q(`SELECT ${REF_COLUMNS} FROM deliveries WHERE id = $1`, [id]);
+    return rows[0] ? toRef(rows[0]) : undefined;
+  }
+
+  async findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined> {
+    const id = messageId.trim().startsWith('<') ? messageId.trim() : `<${messageId.trim()}>`;
+    const { rows } = key
+      ? await this.q(`SELECT ${REF_COLUMNS} FROM deliveries WHERE message_id = $1 AND key = $2 ORDER BY id LIMIT 1`, [id, key])
+      : await this.q(`SELECT ${REF_COLUMNS} FROM deliveries WHERE message_id = $1 ORDER BY id LIMIT 1`, [id]);
+    return rows[0] ? toRef(rows[0]) : undefined;
+  }
+
+  async latestDeliveryTo(key: string): Promise<DeliveryRef | undefined> {
+    const { rows } = await this.q(
+      `SELECT ${REF_COLUMNS} FROM deliveries WHERE key = $1 AND status NOT IN ('pending', 'suppressed', 'skipped') ORDER BY id DESC LIMIT 1`,
+      [key],
+    );
+    return rows[0] ? toRef(rows[0]) : undefined;
+  }
+
+  async recordBounce(e: Omit<StoredBounceEvent, 'id'>, change: { newStatus?: DeliveryStatus; eventType: EventType } | undefined, now: Date): Promise<boolean> {
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        `INSERT INTO bounce_events (report_id, source, kind, recipient, campaign_id, delivery_id, status, diagnostic, remote_mta,
+           original_message_id, outcome, note, raw, received_at, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (report_id, recipient, kind) DO NOTHING`,
+        [e.reportId, e.source, e.kind, e.recipient, e.campaignId ?? null, e.deliveryId ?? null, e.status ?? null, e.diagnostic ?? null, e.remoteMta ?? null, e.originalMessageId ?? null, e.outcome, e.note ?? null, e.raw, e.receivedAt, now],
+      );
+      if (!rowCount) return false;
+      if (change && e.deliveryId !== undefined && e.campaignId !== undefined) {
+        if (change.newStatus) {
+          await c.query('UPDATE deliveries SET status = $1, enhanced = coalesce($2, enhanced), response = coalesce($3, response), updated_at = $4 WHERE id = $5', [
+            change.newStatus,
+            e.status ?? null,
+            e.diagnostic ?? null,
+            now,
+            e.deliveryId,
+          ]);
+        }
+        const code = /^\s*(?:smtp;\s*)?(\d{3})\b/i.exec(e.diagnostic ?? '')?.[1];
+        await c.query(INSERT_EVENT, [e.campaignId, e.deliveryId, e.receivedAt, change.eventType, null, code ? Number(code) : null, e.status ?? null, e.diagnostic ?? null, e.originalMessageId ?? null, null, `${e.source}: ${e.kind} report ${e.reportId}`]);
+      }
+      return true;
+    });
+  }
+
+  async countBounces(recipientKey: string, kind: string, since: Date): Promise<number> {
+    const { rows } = await this.q(`SELECT count(*) AS n FROM bounce_events WHERE lower(recipient) = $1 AND kind = $2 AND outcome = 'applied' AND received_at >= $3`, [
+      recipientKey,
+      kind,
+      since,
+    ]);
+    return rows[0]!.n;
+  }
+
+  async bounceEvents(filter: { outcome?: string; deliveryId?: number } = {}): Promise<StoredBounceEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.outcome) {
+      args.push(filter.outcome);
+      where.push(`outcome = $${args.length}`);
+    }
+    if (filter.deliveryId !== undefined) {
+      args.push(filter.deliveryId);
+      where.push(`delivery_id = $${args.length}`);
+    }
+    const { rows } = await this.q(`SELECT * FROM bounce_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, args);
+    return rows.map((r) => ({
+      id: r.id, reportId: r.report_id, source: r.source, kind: r.kind, recipient: r.recipient, campaignId: opt(r.campaign_id), deliveryId: opt(r.delivery_id),
+      status: opt(r.status), diagnostic: opt(r.diagnostic), remoteMta: opt(r.remote_mta), originalMessageId: opt(r.original_message_id),
+      outcome: r.outcome, note: opt(r.note), raw: r.raw, receivedAt: r.received_at,
+    }));
+  }
+
+  async rememberWebhook(provider: string, messageId: string, now: Date): Promise<boolean> {
+    const { rowCount } = await this.q('INSERT INTO webhook_replays (provider, message_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [provider, messageId, now]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async listSuppressions(): Promise<Suppression[]> {
+    const { rows } = await this.q('SELECT * FROM suppressions ORDER BY created_at, key');
+    return rows.map(toSuppression);
+  }
+
+  /** Ends the pool (idempotent); queries in progress finish first. */
+  async close(): Promise<void> {
+    this.closed ??= this.migrated.then(
+      () => this.pool.end(),
+      () => this.pool.end(),
+    );
+    return this.closed;
+  }
+
+  // Read models for reports and the dashboard (issue 6).
+
+  async countsByCampaign(): Promise<Map<number, StatusCounts>> {
+    const out = new Map<number, StatusCounts>();
+    const { rows: ids } = await this.q('SELECT id FROM campaigns ORDER BY id');
+    for (const r of ids) out.set(r.id, emptyCounts());
+    const { rows } = await this.q('SELECT campaign_id, status, count(*) AS n FROM deliveries GROUP BY campaign_id, status');
+    for (const r of rows) {
+      const c = out.get(r.campaign_id) ?? emptyCounts();
+      c[r.status as DeliveryStatus] = r.n;
+      out.set(r.campaign_id, c);
+    }
+    return out;
+  }
+
+  async queryDeliveries(campaignId: number, q: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }> {
+    const where = ['campaign_id = $1'];
+    const args: unknown[] = [campaignId];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      args.push(value);
+      where.push(sql(`$${args.length}`));
+    };
+    if (q.status && q.status.length > 0) add((p) => `status = ANY(${p}::text[])`, q.status);
+    if (q.language) add((p) => `language = ${p}`, q.language);
+    if (q.outlet) add((p) => `outlet = ${p}`, q.outlet);
+    if (q.domain) add((p) => `domain = ${p}`, q.domain.trim().toLowerCase());
+    const search = q.search?.trim();
+    if (search) {
+      args.push(`%${likeEscape(search.toLowerCase())}%`, `%${likeEscape(search)}%`);
+      const [k, p] = [`$${args.length - 1}`, `$${args.length}`];
+      where.push(`(key LIKE ${k} ESCAPE '\\' OR email ILIKE ${p} ESCAPE '\\' OR outlet ILIKE ${p} ESCAPE '\\')`);
+    }
+    const limit = Math.max(1, Math.min(200, Math.floor(q.limit)));
+    const offset = Math.max(0, Math.floor(q.offset));
+    const column = SORT_COLUMN[q.sort ?? 'id'] ?? 'id';
+    const dir = q.descending ? 'DESC' : 'ASC';
+    const order = column === 'id' ? `id ${dir}` : `${column} ${dir}, id ${dir}`;
+    const clause = where.join(' AND ');
+    const { rows: total } = await this.q(`SELECT count(*) AS n FROM deliveries WHERE ${clause}`, args);
+    const { rows } = await this.q(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, args);
+    return { rows: rows.map(toDeliveryRow), total: total[0]!.n };
+  }
+
+  async deliveryRow(id: number): Promise<(DeliveryRow & { campaignId: number }) | undefined> {
+    const { rows } = await this.q(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE id = $1`, [id]);
+    return rows[0] ? { ...toDeliveryRow(rows[0]), campaignId: rows[0].campaign_id } : undefined;
+  }
+
+  async eventSpan(campaignId: number, types: EventType[]): Promise<{ first: Date; last: Date } | undefined> {
+    if (types.length === 0) return undefined;
+    const { rows } = await this.q('SELECT min(at) AS first, max(at) AS last FROM events WHERE campaign_id = $1 AND type = ANY($2::text[])', [campaignId, types]);
+    const r = rows[0]!;
+    return r.first === null ? undefined : { first: r.first, last: r.last };
+  }
+
+  async outcomeSeries(campaignId: number, types: EventType[], bucketMs: number): Promise<OutcomeBucket[]> {
+    if (types.length === 0) return [];
+    const b = Math.max(1, Math.floor(bucketMs));
+    // Buckets aligned to the epoch in whole milliseconds, as SQLite's integer division gives.
+    const { rows } = await this.q(
+      `SELECT (floor(extract(epoch FROM at) * 1000)::bigint / $1::bigint) * $1::bigint AS bucket, type, count(*) AS n FROM events
+       WHERE campaign_id = $2 AND type = ANY($3::text[])
+       GROUP BY bucket, type ORDER BY bucket, type COLLATE "C"`,
+      [b, campaignId, types],
+    );
+    return rows.map((r) => ({ at: new Date(r.bucket), type: r.type, n: r.n }));
+  }
+
+  async reasonCounts(campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]> {
+    if (types.length === 0) return [];
+    const key = by === 'domain' ? 'd.domain' : `coalesce(e.enhanced, e.code::text, '')`;
+    const { rows } = await this.q(
+      `SELECT e.type AS type, ${key} AS k, count(*) AS events, count(DISTINCT e.delivery_id) AS recipients,
+              max(coalesce(e.response, e.detail) COLLATE "C") AS sample
+       FROM events e JOIN deliveries d ON d.id = e.delivery_id
+       WHERE e.campaign_id = $1 AND e.type = ANY($2::text[])
+       GROUP BY 1, 2 ORDER BY events DESC, e.type COLLATE "C", ${key} COLLATE "C" LIMIT $3`,
+      [campaignId, types, Math.max(1, limit)],
+    );
+    return rows.map((r) => ({ type: r.type, key: r.k ?? '', events: r.events, recipients: r.recipients, sample: opt(r.sample) }));
+  }
+
+  async deliveryFacets(campaignId: number, limit: number): Promise<DeliveryFacets> {
+    const facet = async (column: 'language' | 'domain' | 'outlet') => {
+      const { rows } = await this.q(
+        `SELECT ${column} AS value, count(*) AS n FROM deliveries WHERE campaign_id = $1 GROUP BY ${column} ORDER BY n DESC, ${column} COLLATE "C" LIMIT $2`,
+        [campaignId, Math.max(1, limit)],
+      );
+      return rows.map((r) => ({ value: String(r.value), n: r.n as number }));
+    };
+    const [languages, domains, outlets] = await Promise.all([facet('language'), facet('domain'), facet('outlet')]);
+    return { languages, domains, outlets };
+  }
+}

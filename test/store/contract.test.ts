@@ -1,0 +1,216 @@
+// The Store contract, run against both implementations: what the sender and the scheduler rely on
+// (claims, leases, recovery, compare-and-set) must hold the same on SQLite and PostgreSQL.
+// PostgreSQL is required under `npm run test:pg`; otherwise it runs when the server answers.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Contact } from '../../src/lists/contact.js';
+import { connectPostgresStore, openPostgresStore } from '../../src/store/postgres/store.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
+import type { CampaignInput, OutcomeRecord, Store } from '../../src/store/types.js';
+import { TEST_DATABASE_URL, TEST_STORE, testStore } from '../helpers/app.js';
+
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgUp = TEST_STORE === 'postgres' || (await postgresAnswers());
+const KINDS = ['sqlite', ...(pgUp ? ['postgres'] : [])] as ('sqlite' | 'postgres')[];
+
+const T0 = new Date('2030-01-01T00:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+function contact(i: number, domain = 'news.example'): Contact {
+  const email = `j${i}@${domain}`;
+  return { email, key: email, domain, firstName: `Jo${i}`, lastName: 'Doe', outlet: `Daily ${i % 3}`, tags: ['russia'], language: 'en', country: '', timeZone: '', extra: {}, source: { file: 'list.csv', line: i + 1 } };
+}
+
+const CAMPAIGN: CampaignInput = { releaseFile: 'r.md', releaseTitle: 'Title', lists: ['list.csv'], where: [], test: false, status: 'sending', options: { rate: 0 } };
+
+describe.each(KINDS)('Store contract on %s', (kind) => {
+  let dir: string;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The store under test, and a second handle on the same data (another process's view). */
+  function open(): { store: Store; other: () => Store } {
+    dir = mkdtempSync(join(tmpdir(), 'pressline-contract-'));
+    const file = join(dir, 'p.db');
+    const t = testStore(file, kind);
+    cleanups.push(() => t.dispose());
+    return {
+      store: t.store,
+      other() {
+        const s = kind === 'sqlite' ? openSqliteStore(file) : connectPostgresStore(TEST_DATABASE_URL, { schema: t.schema });
+        cleanups.push(() => s.close());
+        return s;
+      },
+    };
+  }
+
+  async function campaignWith(store: Store, n: number): Promise<number> {
+    const id = await store.createCampaign(CAMPAIGN, T0);
+    expect(await store.addDeliveries(id, Array.from({ length: n }, (_, i) => contact(i)), 'pending', T0)).toBe(n);
+    return id;
+  }
+
+  it('owners claiming at the same time never get the same delivery', async () => {
+    const { store, other } = open();
+    const id = await campaignWith(store, 120);
+    const second = other();
+    const take = async (s: Store, owner: string) => {
+      const got: number[] = [];
+      for (;;) {
+        const batch = await s.claimBatch(id, owner, 7, at(1), 60_000);
+        if (batch.length === 0) return got;
+        got.push(...batch.map((d) => d.id));
+      }
+    };
+    const got = await Promise.all([take(store, 'a'), take(second, 'b'), take(store, 'c'), take(second, 'd')]);
+    const all = got.flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toHaveLength(120);
+  });
+
+  it('a live lease keeps others out; an expired one is taken over', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 5);
+    expect((await store.claimBatch(id, 'a', 10, at(0), 1000)).map((d) => d.email)).toHaveLength(5);
+    expect(await store.claimBatch(id, 'b', 10, at(500), 1000)).toEqual([]);
+    const taken = await store.claimBatch(id, 'b', 3, at(1500), 1000);
+    expect(taken.map((d) => d.email)).toEqual(['j0@news.example', 'j1@news.example', 'j2@news.example']);
+    expect(taken[0]).toMatchObject({ status: 'pending', attempts: 0, campaignId: id, contact: contact(0) });
+    // Released claims go back to the pool at once.
+    await store.releaseClaims(id, 'b');
+    expect(await store.claimBatch(id, 'c', 10, at(1600), 1000)).toHaveLength(5);
+  });
+
+  it('campaign leases: acquire, renew, refuse while live, take over when expired or forced', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 1);
+    expect(await store.acquireCampaign(id, 'a', at(0), 1000)).toBe(true);
+    expect(await store.acquireCampaign(id, 'a', at(500), 1000)).toBe(true);
+    expect(await store.acquireCampaign(id, 'b', at(1000), 1000)).toBe(false);
+    expect(await store.campaignOwner(id)).toEqual({ owner: 'a', expires: at(1500) });
+    expect(await store.acquireCampaign(id, 'b', at(1600), 1000)).toBe(true);
+    await store.forceReleaseCampaign(id, 'b');
+    expect(await store.acquireCampaign(id, 'c', at(1700), 1000)).toBe(true);
+    await store.releaseCampaign(id, 'c');
+    expect(await store.campaignOwner(id)).toBeUndefined();
+  });
+
+  it('a delivery in flight when its owner died becomes unknown, and a late outcome does not revive it', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 2);
+    const [d1, d2] = await store.claimBatch(id, 'a', 2, at(0), 1000);
+    await store.writeBatch([{ deliveryId: d1!.id, messageId: '<m1@x>' }], [], at(10));
+    // The lease is live: the owner may still be sending it.
+    expect(await store.recoverInFlight(id, at(500))).toBe(0);
+    expect(await store.recoverInFlight(id, at(2000))).toBe(1);
+    const rows = await store.deliveries(id);
+    expect(rows.map((r) => r.status)).toEqual(['unknown', 'pending']);
+    expect(rows[0]).toMatchObject({ attempts: 1, messageId: '<m1@x>' });
+    const events = await store.events(id, d1!.id);
+    expect(events.map((e) => e.type)).toEqual(['planned', 'sending', 'unknown']);
+    // The dead owner's unstarted claim lapsed: anyone may take it.
+    expect((await store.claimBatch(id, 'b', 5, at(2001), 1000)).map((d) => d.id)).toEqual([d2!.id]);
+    const late: OutcomeRecord = { deliveryId: d1!.id, status: 'sent', at: at(2100), attempt: 1, code: 250, enhanced: '2.0.0', response: 'ok', messageId: '<m1@x>', durationMs: 5 };
+    await store.writeBatch([], [late], at(2100));
+    expect((await store.getDelivery(d1!.id))?.status).toBe('unknown');
+    expect(await store.requeue(id, ['unknown'], at(3000))).toBe(1);
+    expect((await store.getDelivery(d1!.id))?.status).toBe('pending');
+  });
+
+  it('writeBatch refuses a delivery that is no longer pending, and writes nothing of that batch', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 3);
+    const [d1, d2, d3] = await store.claimBatch(id, 'a', 3, at(0), 60_000);
+    await store.writeBatch([{ deliveryId: d1!.id, messageId: '<1@x>' }], [], at(1));
+    await expect(store.writeBatch([{ deliveryId: d2!.id, messageId: '<2@x>' }, { deliveryId: d1!.id, messageId: '<1b@x>' }], [], at(2))).rejects.toThrow(/no longer pending/);
+    expect((await store.getDelivery(d2!.id))?.status).toBe('pending');
+    expect((await store.getDelivery(d1!.id))?.messageId).toBe('<1@x>');
+    // Outcome and the next mark in one batch; the mark counts the attempt.
+    const sent: OutcomeRecord = { deliveryId: d1!.id, status: 'sent', at: at(3), attempt: 1, code: 250, enhanced: '2.0.0', response: '250 ok', messageId: '<1@x>', durationMs: 12 };
+    await store.writeBatch([{ deliveryId: d3!.id, messageId: '<3@x>' }], [sent], at(3));
+    const rows = await store.deliveries(id);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['pending', 0], ['sending', 1]]);
+    expect(rows[0]).toMatchObject({ code: 250, enhanced: '2.0.0', response: '250 ok', updatedAt: at(3) });
+    const deferred: OutcomeRecord = { deliveryId: d3!.id, status: 'deferred', at: at(4), attempt: 1, code: 451, enhanced: '4.7.1', response: 'later', messageId: '<3@x>', durationMs: 3, nextAttemptAt: at(10_000) };
+    await store.writeBatch([], [deferred], at(4));
+    expect(await store.nextRetryAt(id)).toEqual(new Date(0)); // d2 is due now
+    expect((await store.counts(id))).toMatchObject({ sent: 1, pending: 1, deferred: 1, sending: 0 });
+  });
+
+  it('campaign status is compare-and-set: of two racing changes exactly one wins', async () => {
+    const { store, other } = open();
+    const id = await store.createCampaign({ ...CAMPAIGN, status: 'draft' }, T0);
+    expect(await store.setCampaignStatus(id, 'sending', at(1), { from: ['draft'] })).toBe(true);
+    expect(await store.setCampaignStatus(id, 'sending', at(2), { from: ['draft'] })).toBe(false);
+    const second = other();
+    const results = await Promise.all([
+      store.setCampaignStatus(id, 'paused', at(3), { from: ['sending'], reason: 'operator' }),
+      second.setCampaignStatus(id, 'done', at(3), { from: ['sending'] }),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const c = await store.getCampaign(id);
+    expect(c?.startedAt).toEqual(at(1));
+    expect(c?.status).toBe(results[0] ? 'paused' : 'done');
+    const campaignEvents = (await store.events(id)).filter((e) => e.type === 'campaign');
+    expect(campaignEvents).toHaveLength(2);
+  });
+
+  it('a suppression added after planning wins at claim time; bounces and webhooks are stored once', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 3);
+    expect(await store.addDeliveries(id, [contact(0), contact(1)], 'pending', T0)).toBe(0);
+    expect(await store.addSuppression({ key: 'j1@news.example', email: 'j1@news.example', reason: 'unsubscribe', source: 'test', detail: undefined }, at(1))).toBe(true);
+    expect(await store.addSuppression({ key: 'j1@news.example', email: 'j1@news.example', reason: 'manual', source: 'test', detail: undefined }, at(1))).toBe(false);
+    const claimed = await store.claimBatch(id, 'a', 10, at(2), 1000);
+    expect(claimed.map((d) => d.email)).toEqual(['j0@news.example', 'j2@news.example']);
+    const rows = await store.deliveries(id);
+    expect(rows[1]?.status).toBe('suppressed');
+    expect((await store.events(id, rows[1]!.id)).at(-1)).toMatchObject({ type: 'suppressed', detail: 'suppressed since planning: unsubscribe (test)' });
+    expect(await store.removeSuppression('j1@news.example', 'operator', at(3))).toBe(true);
+    expect((await store.suppressionLog('j1@news.example')).map((l) => l.action)).toEqual(['add', 'remove']);
+
+    const report = { reportId: 'r1', source: 'imap', kind: 'hard', recipient: 'j0@news.example', campaignId: id, deliveryId: claimed[0]!.id, status: '5.1.1', diagnostic: 'smtp; 550 5.1.1 no such user', remoteMta: undefined, originalMessageId: '<1@x>', outcome: 'applied', note: undefined, raw: 'raw', receivedAt: at(4) };
+    expect(await store.recordBounce(report, { newStatus: 'bounced', eventType: 'bounced' }, at(5))).toBe(true);
+    expect(await store.recordBounce(report, { newStatus: 'bounced', eventType: 'bounced' }, at(6))).toBe(false);
+    expect((await store.events(id, claimed[0]!.id)).filter((e) => e.type === 'bounced')).toEqual([expect.objectContaining({ code: 550, enhanced: '5.1.1' })]);
+    expect(await store.countBounces('j0@news.example', 'hard', at(0))).toBe(1);
+    expect(await store.rememberWebhook('ses', 'm1', at(1))).toBe(true);
+    expect(await store.rememberWebhook('ses', 'm1', at(2))).toBe(false);
+  });
+
+  it.runIf(kind === 'postgres')('several processes opening a fresh schema at once apply each migration once', async () => {
+    const schema = `t_mig_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(TEST_DATABASE_URL, { schema })));
+    const versions = await Promise.all(stores.map((s) => s.ready()));
+    expect(new Set(versions.map((v) => v.version)).size).toBe(1);
+    expect(versions.flatMap((v) => v.applied).sort()).toEqual([...new Set(versions.flatMap((v) => v.applied))].sort());
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT version, count(*)::int AS n FROM "${schema}".schema_migrations GROUP BY version`);
+      expect(rows.every((r) => r.n === 1)).toBe(true);
+      await Promise.all(stores.map((s) => s.close()));
+      await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+});
