@@ -30,7 +30,7 @@ function benchConfig(dir: string, conns: number) {
   return validateConfig({
     from: { name: 'Press Office', address: 'press@ngo.example.org' },
     paths: { outbox: join(dir, 'outbox'), logs: join(dir, 'logs'), database: join(dir, 'bench.db') },
-    rate: { global: 0, perDomain: 0, concurrency: conns, batchSize: 1000 },
+    rate: { global: 0, perDomain: 0, concurrency: Number(process.env.BENCH_CONCURRENCY ?? conns), batchSize: 1000 },
     smtp: { maxConnections: conns, maxMessagesPerConnection: 100_000 },
   });
 }

@@ -19,7 +19,7 @@ async function child(args: string[]): Promise<Record<string, number>> {
 }
 
 export async function benchSend(options: { n?: number; large?: number; conns?: number } = {}): Promise<string[]> {
-  const n = options.n ?? Number(process.env.BENCH_SEND_N ?? 20_000);
+  const n = options.n ?? Number(process.env.BENCH_SEND_N ?? 10_000);
   const large = options.large ?? Number(process.env.BENCH_SEND_LARGE ?? 100_000);
   const conns = options.conns ?? 5;
   const dir = mkdtempSync(join(tmpdir(), 'pressline-bench-'));
@@ -30,10 +30,10 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
     await new Promise((r) => setTimeout(r, 50));
     const url = `smtp://127.0.0.1:${readFileSync(portFile, 'utf8')}`;
     const lines = [`${n} messages to a counting SMTP sink on loopback, ${conns} connections, no rate limit:`];
-    // Alternate the two, twice, and keep each one's best: the machine has 2 cores and noise.
+    // Alternate the two, three times, and keep each one's best: the machine has 2 cores and noise.
     const plainRuns = [];
     const pipeRuns = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       plainRuns.push(await child(['plain', url, String(n), String(conns)]));
       const d = mkdtempSync(join(dir, 'p-'));
       pipeRuns.push(await child(['pipeline', url, String(n), String(conns), d]));

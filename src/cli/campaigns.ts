@@ -9,6 +9,9 @@ import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/quer
 import { collect, printJson, table } from './output.js';
 import { parseCampaignId, summaryLine } from './send.js';
 
+/** "2026-11-28 09:00" (UTC), or "-". */
+const minute = (d: Date | undefined) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
+
 export function registerCampaignCommands(program: Command): void {
   program
     .command('campaigns')
@@ -24,7 +27,7 @@ export function registerCampaignCommands(program: Command): void {
         if (flags.json) {
           printJson(
             rows.map((c) => ({
-              id: c.id, release: c.releaseFile, title: c.releaseTitle, status: c.status, statusReason: c.statusReason ?? null,
+              id: c.id, release: c.releaseFile, title: c.releaseTitle, phase: c.phase ?? 'single', status: c.status, statusReason: c.statusReason ?? null,
               test: c.test, lists: c.lists, where: c.where, createdAt: c.createdAt, scheduledAt: c.scheduledAt ?? null,
               startedAt: c.startedAt ?? null, finishedAt: c.finishedAt ?? null, counts: c.counts,
             })),
@@ -37,8 +40,17 @@ export function registerCampaignCommands(program: Command): void {
         }
         process.stdout.write(
           table(
-            ['id', 'status', 'release', 'created', 'deliveries'],
-            rows.map((c) => [c.id, c.status + (c.test ? ' (test)' : ''), c.releaseTitle.slice(0, 48), c.createdAt.toISOString().slice(0, 16).replace('T', ' '), summaryLine(c.counts)]),
+            ['id', 'release', 'phase', 'status', 'scheduled', 'started', 'finished', 'deliveries'],
+            rows.map((c) => [
+              c.id,
+              c.releaseTitle.slice(0, 40),
+              c.phase ?? 'single',
+              c.status + (c.test ? ' (test)' : ''),
+              minute(c.scheduledAt),
+              minute(c.startedAt),
+              minute(c.finishedAt),
+              summaryLine(c.counts),
+            ]),
           ) + '\n',
         );
       } finally {

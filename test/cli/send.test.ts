@@ -72,7 +72,7 @@ describe('pressline send (CLI)', () => {
 
   it('never waits for input off a terminal: without --yes it refuses and sends nothing', async () => {
     const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--yes/);
     expect(existsSync(join(dir, 'outbox'))).toBe(false);
   });
