@@ -11,10 +11,10 @@ function pressline(...args: string[]): { code: number | null; stdout: string; st
 }
 
 beforeAll(() => {
-  // tsc emits even when another folder has type errors; what matters here is a fresh dist.
-  spawnSync('npm', ['run', 'build'], { encoding: 'utf8', stdio: 'ignore' });
-  expect(existsSync(MAIN)).toBe(true);
-}, 180_000);
+  // `npm test` builds first (pretest). Rebuilding here would rewrite dist/ under the other test
+  // files that are running the CLI at the same moment.
+  expect(existsSync(MAIN), 'run `npm run build` first (npm test does)').toBe(true);
+});
 
 describe('pressline lists check (built CLI)', () => {
   it('checks the example list: exit 0, JSON only on stdout', () => {

@@ -26,8 +26,8 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { date, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
-type Row = Record<string, any>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 type Mark = { deliveryId: number; messageId: string };
 
@@ -38,8 +38,6 @@ export interface PostgresStoreOptions {
   max?: number | undefined;
 }
 
-const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
-const date = (v: Date | null | undefined): Date | undefined => (v === null || v === undefined ? undefined : v);
 const EPOCH = new Date(0);
 
 // bigint ids and count(*) come back as JavaScript numbers (ids stay far below 2^53); the parser
@@ -115,80 +113,6 @@ export async function migratePostgres(client: pg.PoolClient, schema: string | un
   }
 }
 
-function toCampaign(r: Row): Campaign {
-  return {
-    id: r.id,
-    releaseFile: r.release_file,
-    releaseTitle: r.release_title,
-    lists: r.lists,
-    where: r.where_filters,
-    test: r.test === true,
-    status: r.status,
-    statusReason: opt(r.status_reason),
-    options: r.options,
-    createdAt: r.created_at,
-    scheduledAt: date(r.scheduled_at),
-    startedAt: date(r.started_at),
-    finishedAt: date(r.finished_at),
-    phase: r.phase,
-    groupId: opt(r.group_id),
-    embargoAt: date(r.embargo_at),
-    embargoZone: opt(r.embargo_zone),
-    scheduleZone: opt(r.schedule_zone),
-  };
-}
-
-function toDelivery(r: Row): Delivery {
-  return {
-    id: r.id,
-    campaignId: r.campaign_id,
-    email: r.email,
-    key: r.key,
-    domain: r.domain,
-    language: r.language,
-    contact: r.contact as Contact,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: date(r.next_attempt_at),
-    firstAttemptAt: date(r.first_attempt_at),
-    messageId: opt(r.message_id),
-  };
-}
-
-function toEvent(r: Row): EventRecord {
-  return {
-    campaignId: r.campaign_id,
-    deliveryId: opt(r.delivery_id),
-    at: r.at,
-    type: r.type,
-    attempt: opt(r.attempt),
-    code: opt(r.code),
-    enhanced: opt(r.enhanced),
-    response: opt(r.response),
-    messageId: opt(r.message_id),
-    durationMs: opt(r.duration_ms),
-    detail: opt(r.detail),
-  };
-}
-
-function toDeliveryRow(r: Row): DeliveryRow {
-  return {
-    id: r.id,
-    email: r.email,
-    domain: r.domain,
-    language: r.language,
-    outlet: r.outlet,
-    status: r.status,
-    attempts: r.attempts,
-    code: opt(r.code),
-    enhanced: opt(r.enhanced),
-    response: opt(r.response),
-    messageId: opt(r.message_id),
-    updatedAt: r.updated_at,
-  };
-}
-
-const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at';
 
 // Sort keys map to columns from a fixed table, never from the request. Text sorts byte-wise
 // (COLLATE "C"), the way SQLite's default BINARY collation does, so both stores page alike.
@@ -203,21 +127,8 @@ const SORT_COLUMN: Record<DeliverySort, string> = {
   updated: 'updated_at',
 };
 
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function toRef(r: Row): DeliveryRef {
-  return { id: r.id, campaignId: r.campaign_id, email: r.email, key: r.key, status: r.status, messageId: opt(r.message_id) };
-}
-
-function toSuppression(r: Row): Suppression {
-  return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: r.created_at };
-}
-
 const INSERT_EVENT = `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
-const REF_COLUMNS = 'id, campaign_id, email, key, status, message_id';
 
 /** Rows per statement for bulk inserts (keeps each statement's parameter arrays modest). */
 const CHUNK = 5000;

@@ -29,12 +29,10 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
+import { date, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
-type Row = Record<string, any>;
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : null);
-const date = (v: number | null | undefined) => (v === null || v === undefined ? undefined : new Date(v));
-const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export function openSqliteStore(file: string): SqliteStore {
@@ -70,80 +68,6 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function toCampaign(r: Row): Campaign {
-  return {
-    id: r.id,
-    releaseFile: r.release_file,
-    releaseTitle: r.release_title,
-    lists: JSON.parse(r.lists),
-    where: JSON.parse(r.where_filters),
-    test: r.test === 1,
-    status: r.status,
-    statusReason: opt(r.status_reason),
-    options: JSON.parse(r.options),
-    createdAt: new Date(r.created_at),
-    scheduledAt: date(r.scheduled_at),
-    startedAt: date(r.started_at),
-    finishedAt: date(r.finished_at),
-    phase: r.phase,
-    groupId: opt(r.group_id),
-    embargoAt: date(r.embargo_at),
-    embargoZone: opt(r.embargo_zone),
-    scheduleZone: opt(r.schedule_zone),
-  };
-}
-
-function toDelivery(r: Row): Delivery {
-  return {
-    id: r.id,
-    campaignId: r.campaign_id,
-    email: r.email,
-    key: r.key,
-    domain: r.domain,
-    language: r.language,
-    contact: JSON.parse(r.contact) as Contact,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: date(r.next_attempt_at),
-    firstAttemptAt: date(r.first_attempt_at),
-    messageId: opt(r.message_id),
-  };
-}
-
-function toEvent(r: Row): EventRecord {
-  return {
-    campaignId: r.campaign_id,
-    deliveryId: opt(r.delivery_id),
-    at: new Date(r.at),
-    type: r.type,
-    attempt: opt(r.attempt),
-    code: opt(r.code),
-    enhanced: opt(r.enhanced),
-    response: opt(r.response),
-    messageId: opt(r.message_id),
-    durationMs: opt(r.duration_ms),
-    detail: opt(r.detail),
-  };
-}
-
-function toDeliveryRow(r: Row): DeliveryRow {
-  return {
-    id: r.id,
-    email: r.email,
-    domain: r.domain,
-    language: r.language,
-    outlet: r.outlet,
-    status: r.status,
-    attempts: r.attempts,
-    code: opt(r.code),
-    enhanced: opt(r.enhanced),
-    response: opt(r.response),
-    messageId: opt(r.message_id),
-    updatedAt: new Date(r.updated_at),
-  };
-}
-
-const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at';
 
 // Sort keys map to columns from a fixed table, never from the request.
 const SORT_COLUMN: Record<DeliverySort, string> = {
@@ -156,18 +80,6 @@ const SORT_COLUMN: Record<DeliverySort, string> = {
   attempts: 'attempts',
   updated: 'updated_at',
 };
-
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function toRef(r: Row): DeliveryRef {
-  return { id: r.id, campaignId: r.campaign_id, email: r.email, key: r.key, status: r.status, messageId: opt(r.message_id) };
-}
-
-function toSuppression(r: Row): Suppression {
-  return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: new Date(r.created_at) };
-}
 
 /** The embedded store: one SQLite file, synchronous underneath, async at the interface. */
 export class SqliteStore implements Store {

@@ -1,0 +1,102 @@
+import type { Contact } from '../lists/contact.js';
+import type { Campaign, Delivery, DeliveryRef, DeliveryRow, EventRecord, Suppression } from './types.js';
+
+/**
+ * Row → record mappers shared by both stores. SQLite hands back times as epoch milliseconds and
+ * JSON as text; PostgreSQL hands back Date objects and parsed jsonb. `new Date(v)` and `json(v)`
+ * accept either, so one mapper serves both.
+ */
+export type Row = Record<string, any>;
+
+export const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+export const date = (v: number | Date | null | undefined): Date | undefined => (v === null || v === undefined ? undefined : new Date(v));
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+export const REF_COLUMNS = 'id, campaign_id, email, key, status, message_id';
+export const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at';
+
+/** Escapes LIKE wildcards so a search for "a_b" means the text, not a pattern. */
+export function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function toCampaign(r: Row): Campaign {
+  return {
+    id: r.id,
+    releaseFile: r.release_file,
+    releaseTitle: r.release_title,
+    lists: json(r.lists),
+    where: json(r.where_filters),
+    test: r.test === 1 || r.test === true,
+    status: r.status,
+    statusReason: opt(r.status_reason),
+    options: json(r.options),
+    createdAt: new Date(r.created_at),
+    scheduledAt: date(r.scheduled_at),
+    startedAt: date(r.started_at),
+    finishedAt: date(r.finished_at),
+    phase: r.phase,
+    groupId: opt(r.group_id),
+    embargoAt: date(r.embargo_at),
+    embargoZone: opt(r.embargo_zone),
+    scheduleZone: opt(r.schedule_zone),
+  };
+}
+
+export function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id,
+    campaignId: r.campaign_id,
+    email: r.email,
+    key: r.key,
+    domain: r.domain,
+    language: r.language,
+    contact: json<Contact>(r.contact),
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: date(r.next_attempt_at),
+    firstAttemptAt: date(r.first_attempt_at),
+    messageId: opt(r.message_id),
+  };
+}
+
+export function toEvent(r: Row): EventRecord {
+  return {
+    campaignId: r.campaign_id,
+    deliveryId: opt(r.delivery_id),
+    at: new Date(r.at),
+    type: r.type,
+    attempt: opt(r.attempt),
+    code: opt(r.code),
+    enhanced: opt(r.enhanced),
+    response: opt(r.response),
+    messageId: opt(r.message_id),
+    durationMs: opt(r.duration_ms),
+    detail: opt(r.detail),
+  };
+}
+
+export function toDeliveryRow(r: Row): DeliveryRow {
+  return {
+    id: r.id,
+    email: r.email,
+    domain: r.domain,
+    language: r.language,
+    outlet: r.outlet,
+    status: r.status,
+    attempts: r.attempts,
+    code: opt(r.code),
+    enhanced: opt(r.enhanced),
+    response: opt(r.response),
+    messageId: opt(r.message_id),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+export function toRef(r: Row): DeliveryRef {
+  return { id: r.id, campaignId: r.campaign_id, email: r.email, key: r.key, status: r.status, messageId: opt(r.message_id) };
+}
+
+export function toSuppression(r: Row): Suppression {
+  return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: new Date(r.created_at) };
+}
