@@ -1,4 +1,4 @@
-import nodemailer, { type DKIMOptions, type TransportOptions } from 'nodemailer';
+import nodemailer, { type DKIMOptions } from 'nodemailer';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resultFromError, toMailOptions } from './nodemailer-adapter.js';
