@@ -1,28 +1,13 @@
-import { zoneAbbreviation } from '../releases/embargo.js';
+import { zoneAbbreviation, zoneOffsetMs } from '../releases/embargo.js';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
-const numericCache = new Map<string, Intl.DateTimeFormat>();
-
 /** The wall-clock reading of an instant in a zone, as numbers (month 1-12). */
 export function wallParts(instant: Date, zone: string): { year: number; month: number; day: number; hour: number; minute: number } {
-  let f = numericCache.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-    numericCache.set(zone, f);
-  }
-  const parts = f.formatToParts(instant);
-  const get = (t: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === t)?.value ?? NaN);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
+  // The zone's offset (embargo.ts owns the Intl zone lookup) shifts the instant to wall time.
+  const wall = new Date(instant.getTime() + zoneOffsetMs(zone, instant.getTime()));
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes() };
 }
 
 /** "YYYY-MM-DD" of the instant's local date in the zone. */

@@ -1,5 +1,5 @@
 import type { Contact } from '../lists/contact.js';
-import type { Campaign, Delivery, DeliveryRef, DeliveryRow, EventRecord, Suppression } from './types.js';
+import { emptyCounts, type Campaign, type Delivery, type DeliveryRef, type DeliveryRow, type DeliveryStatus, type EventRecord, type StatusCounts, type Suppression } from './types.js';
 
 /**
  * Row → record mappers shared by both stores. SQLite hands back times as epoch milliseconds and
@@ -99,4 +99,15 @@ export function toRef(r: Row): DeliveryRef {
 
 export function toSuppression(r: Row): Suppression {
   return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: new Date(r.created_at) };
+}
+
+/** Per-campaign status counts from `campaign_id, status, n` rows; every listed campaign gets a row. */
+export function foldCounts(campaignIds: number[], rows: Row[]): Map<number, StatusCounts> {
+  const out = new Map<number, StatusCounts>(campaignIds.map((id) => [id, emptyCounts()]));
+  for (const r of rows) {
+    const c = out.get(r.campaign_id) ?? emptyCounts();
+    c[r.status as DeliveryStatus] = r.n;
+    out.set(r.campaign_id, c);
+  }
+  return out;
 }

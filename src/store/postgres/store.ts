@@ -26,7 +26,7 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { date, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
+import { date, foldCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 type Mark = { deliveryId: number; messageId: string };
@@ -717,16 +717,9 @@ export class PgStore implements Store {
   // Read models for reports and the dashboard (issue 6).
 
   async countsByCampaign(): Promise<Map<number, StatusCounts>> {
-    const out = new Map<number, StatusCounts>();
     const { rows: ids } = await this.q('SELECT id FROM campaigns ORDER BY id');
-    for (const r of ids) out.set(r.id, emptyCounts());
     const { rows } = await this.q('SELECT campaign_id, status, count(*) AS n FROM deliveries GROUP BY campaign_id, status');
-    for (const r of rows) {
-      const c = out.get(r.campaign_id) ?? emptyCounts();
-      c[r.status as DeliveryStatus] = r.n;
-      out.set(r.campaign_id, c);
-    }
-    return out;
+    return foldCounts(ids.map((r) => r.id as number), rows);
   }
 
   async queryDeliveries(campaignId: number, q: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }> {

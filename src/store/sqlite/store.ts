@@ -29,7 +29,7 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
-import { date, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
+import { date, foldCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : null);
@@ -511,15 +511,9 @@ export class SqliteStore implements Store {
   // Read models for reports and the dashboard (issue 6).
 
   async countsByCampaign(): Promise<Map<number, StatusCounts>> {
-    const out = new Map<number, StatusCounts>();
-    for (const id of this.db.prepare('SELECT id FROM campaigns').pluck().all() as number[]) out.set(id, emptyCounts());
+    const ids = this.db.prepare('SELECT id FROM campaigns ORDER BY id').pluck().all() as number[];
     const rows = this.db.prepare('SELECT campaign_id, status, count(*) AS n FROM deliveries GROUP BY campaign_id, status').all() as Row[];
-    for (const r of rows) {
-      const c = out.get(r.campaign_id) ?? emptyCounts();
-      c[r.status as DeliveryStatus] = r.n;
-      out.set(r.campaign_id, c);
-    }
-    return out;
+    return foldCounts(ids, rows);
   }
 
   async queryDeliveries(campaignId: number, q: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }> {
