@@ -69,10 +69,12 @@ export async function benchReports(options: { recipients?: number } = {}): Promi
       await store.addDeliveries(id, batch, 'pending', new Date(start));
     }
     const rows = await store.deliveries(id);
+    // A mark needs the sender's claim; the fill plays one sender holding every delivery.
+    store.db.prepare("UPDATE deliveries SET claimed_by = 'bench' WHERE campaign_id = ?").run(id);
     for (let from = 0; from < rows.length; from += CHUNK) {
       const part = rows.slice(from, from + CHUNK);
       const at = (j: number) => new Date(start + Math.floor(((from + j) / n) * 3_000_000));
-      const marks = part.map((r) => ({ deliveryId: r.id, messageId: `<bench.${r.id}@ngo.example.org>` }));
+      const marks = part.map((r) => ({ deliveryId: r.id, messageId: `<bench.${r.id}@ngo.example.org>`, worker: 'bench', relay: 'smtp://relay.example:587' }));
       const deferred: OutcomeRecord[] = [];
       const finals: OutcomeRecord[] = [];
       part.forEach((r, j) => {

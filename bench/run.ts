@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: every benchmark prints its figures next to a baseline measured in the same
- * run, as a ratio. Pick some with `npm run bench -- lists render send`.
+ * run, as a ratio. Pick some with `npm run bench -- lists render send workers`.
  */
 import { benchLists } from './lists.js';
 import { benchRender } from './render.js';
 import { benchSend } from './send.js';
 import { benchReports } from './reports.js';
+import { benchWorkers } from './workers.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
   render: () => benchRender(),
   send: () => benchSend(),
   reports: () => benchReports(),
+  workers: () => benchWorkers(),
 };
 
 async function main(): Promise<void> {

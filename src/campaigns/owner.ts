@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-/** This process's name in leases and claims: `host:pid:nonce`. */
-export function newOwnerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+/** This process's name in leases and claims: `host:pid:nonce`, or `name@host:pid:nonce` for a named worker. */
+export function newOwnerId(name?: string): string {
+  const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  return name ? `${name}@${id}` : id;
 }
 
 /**
@@ -11,10 +12,10 @@ export function newOwnerId(): string {
  * another host is never declared dead here; its lease has to run out.
  */
 export function ownerIsDead(owner: string): boolean {
-  const [host, pidText] = owner.split(':');
+  const [host, pidText] = owner.slice(owner.indexOf('@') + 1).split(':');
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return !owner.startsWith(`${host}:${pid}:`);
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return false;

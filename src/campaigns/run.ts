@@ -12,6 +12,7 @@ import { createDeliveryLog, type DeliveryLog } from '../send/delivery-log.js';
 import { dkimOptions } from '../send/nodemailer-adapter.js';
 import { createOutboxTransport } from '../send/outbox.js';
 import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
+import { SharedRateGate } from '../send/shared-limiter.js';
 import { createSmtpTransport } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
@@ -46,6 +47,13 @@ export interface RunOptions {
   transport?: Transport;
   owner?: string;
   leaseMs?: number;
+  /**
+   * Worker mode: share the campaign with other workers (claims, not the campaign lease) and
+   * hold the rate ceilings across all of them through the store's ledger.
+   */
+  shared?: boolean;
+  /** A relay named in config `relays` instead of SMTP_URL (per-worker relay or source IP). */
+  relay?: string | undefined;
   /** Called once recovery is done and sending is about to begin. */
   onStart?: (info: { recovered: number; requeued: number; transport: string }) => void;
 }
@@ -65,20 +73,45 @@ export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
 }
 
 /** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
-export function defaultTransport(config: Config, env: Env, campaignId: number): Transport {
-  const dkim = dkimOptions(config, (file) => {
+function readDkim(config: Config) {
+  return dkimOptions(config, (file) => {
     try {
       return readFileSync(file, 'utf8');
     } catch (err) {
       throw new PresslineError('CONFIG_INVALID', `cannot read the DKIM key: ${(err as Error).message}`, { file, field: 'dkim.privateKeyFile' });
     }
   });
+}
+
+export function defaultTransport(config: Config, env: Env, campaignId: number): Transport {
+  const dkim = readDkim(config);
   if (env.smtpUrl) return createSmtpTransport(env.smtpUrl, config, dkim);
   return createOutboxTransport(join(config.paths.outbox, String(campaignId)), dkim);
 }
 
+/** A relay from config `relays`: its URL from the environment variable the config names. */
+export function relayTransport(config: Config, env: Env, name: string): Transport {
+  const relay = config.relays[name];
+  if (!relay) {
+    const known = Object.keys(config.relays);
+    throw new PresslineError('CONFIG_INVALID', `no relay "${name}" in config \`relays\`${known.length ? ` (known: ${known.join(', ')})` : ''}`, { file: 'config', field: `relays.${name}` });
+  }
+  const url = (env.vars ?? process.env)[relay.urlEnv]?.trim();
+  if (!url) throw new PresslineError('CONFIG_INVALID', `relay "${name}" takes its URL from ${relay.urlEnv}, which is not set in the environment or .env`, { file: 'config', field: `relays.${name}.urlEnv` });
+  const transport = createSmtpTransport(url, config, readDkim(config), { localAddress: relay.localAddress });
+  return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), close: () => transport.close() };
+}
+
 async function takeCampaign(store: Store, id: number, owner: string, now: Date, leaseMs: number): Promise<void> {
-  if (await store.acquireCampaign(id, owner, now, leaseMs)) return;
+  if (await store.acquireCampaign(id, owner, now, leaseMs)) {
+    const workers = await store.liveClaimHolders(id, now, owner);
+    if (workers.length === 0) return;
+    await store.releaseCampaign(id, owner);
+    throw new PresslineError(
+      'REFUSED',
+      `campaign ${id} is being sent by ${workers.length === 1 ? 'worker' : 'workers'} ${workers.join(', ')}; pause it with \`pressline pause ${id}\` or let them finish`,
+    );
+  }
   const holder = await store.campaignOwner(id);
   if (holder && ownerIsDead(holder.owner)) {
     await store.forceReleaseCampaign(id, holder.owner);
@@ -88,6 +121,14 @@ async function takeCampaign(store: Store, id: number, owner: string, now: Date, 
     'REFUSED',
     `campaign ${id} is being sent by ${holder?.owner ?? 'another process'} (lease until ${holder?.expires.toISOString() ?? '?'}); pause it with \`pressline pause ${id}\` or wait for that process to stop`,
   );
+}
+
+/** Worker mode: join the campaign unless an interactive `send`/`resume` holds it exclusively. */
+async function joinCampaign(store: Store, id: number, now: Date): Promise<void> {
+  const holder = await store.campaignOwner(id);
+  if (holder && holder.expires > now && !ownerIsDead(holder.owner)) {
+    throw new PresslineError('REFUSED', `campaign ${id} is being sent by ${holder.owner} on its own; workers join when it stops`);
+  }
 }
 
 /**
@@ -103,7 +144,8 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
   }
   const owner = options.owner ?? newOwnerId();
   const leaseMs = options.leaseMs ?? 60_000;
-  await takeCampaign(store, campaignId, owner, clock.now(), leaseMs);
+  if (options.shared) await joinCampaign(store, campaignId, clock.now());
+  else await takeCampaign(store, campaignId, owner, clock.now(), leaseMs);
   let log: DeliveryLog | undefined;
   let transport: Transport | undefined;
   try {
@@ -144,19 +186,24 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       campaignId,
       { secret: env.secret, test: campaign.test, attachments: release.attachments.map((a) => ({ filename: a.filename, path: a.path })) },
     );
-    transport = options.transport ?? defaultTransport(config, env, campaignId);
+    transport = options.transport ?? (options.relay ? relayTransport(config, env, options.relay) : defaultTransport(config, env, campaignId));
     log = createDeliveryLog(config.paths.logs, campaignId);
     if (recovered > 0) log.write({ event: 'unknown', detail: `${recovered} deliveries were in flight when the last sender stopped` });
     await store.setCampaignStatus(campaignId, 'sending', clock.now(), { from: ['draft', 'scheduled', 'paused', 'sending', 'done'], reason: campaign.status === 'sending' ? 'resumed' : undefined });
     options.onStart?.({ recovered, requeued, transport: transport.name });
 
+    const pace = paceFrom(config, options.pace ?? (campaign.options.pace as PaceOverrides | undefined));
     const summary = await sendCampaign({
       campaignId,
       store,
       transport,
       compiled,
       compose,
-      pace: paceFrom(config, options.pace ?? (campaign.options.pace as PaceOverrides | undefined)),
+      pace,
+      shared: options.shared,
+      // Several processes may send at once whenever workers run or the store is shared, so the
+      // ceilings go through the store's ledger then; a lone SQLite `send` keeps them in memory.
+      sharedRates: options.shared || store.kind === 'postgres' ? new SharedRateGate(store, owner, pace.global, pace.perDomain, pace.domains, leaseMs) : undefined,
       deadline,
       retry: config.retry,
       breaker: config.breaker,

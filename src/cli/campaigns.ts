@@ -114,16 +114,21 @@ export function registerCampaignCommands(program: Command): void {
             break;
           case 'csv':
             text = toCsv(
-              ['email', 'status', 'attempts', 'code', 'enhanced', 'response', 'messageId', 'updatedAt', 'language', 'outlet', 'domain'],
-              entries.map((e) => [e.email, e.status, e.attempts, e.code, e.enhanced, e.response, e.messageId, e.updatedAt, e.language, e.outlet, e.domain]),
+              ['email', 'status', 'attempts', 'code', 'enhanced', 'response', 'messageId', 'updatedAt', 'language', 'outlet', 'domain', 'worker', 'relay'],
+              entries.map((e) => [e.email, e.status, e.attempts, e.code, e.enhanced, e.response, e.messageId, e.updatedAt, e.language, e.outlet, e.domain, e.worker, e.relay]),
             );
             break;
           case 'table': {
             const counts = await app.store.counts(campaignId);
+            // Who sent it and through which relay matters once several workers or relays shared the campaign.
+            const via = new Set(entries.filter((e) => e.worker).map((e) => `${e.worker} ${e.relay}`)).size > 1;
             text =
               table(
-                ['email', 'status', 'tries', 'code', 'reply', 'updated'],
-                entries.map((e) => [e.email, e.status, e.attempts, e.enhanced ?? e.code ?? '', (e.response ?? '').replace(/\s+/g, ' ').slice(0, 60), e.updatedAt.slice(0, 19).replace('T', ' ')]),
+                ['email', 'status', 'tries', 'code', 'reply', 'updated', ...(via ? ['worker', 'relay'] : [])],
+                entries.map((e) => [
+                  e.email, e.status, e.attempts, e.enhanced ?? e.code ?? '', (e.response ?? '').replace(/\s+/g, ' ').slice(0, 60), e.updatedAt.slice(0, 19).replace('T', ' '),
+                  ...(via ? [e.worker ?? '', e.relay ?? ''] : []),
+                ]),
               ) + `\n\n${summaryLine(counts)}\n`;
             break;
           }

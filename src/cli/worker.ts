@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { newOwnerId } from '../campaigns/owner.js';
+import { relayTransport } from '../campaigns/run.js';
 import { PresslineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { runWorker } from '../scheduler/worker.js';
@@ -11,7 +12,14 @@ export function registerWorkerCommand(program: Command): void {
     .description('run in the foreground: start scheduled sends when due, resume interrupted ones, retry deferred deliveries')
     .option('--interval <seconds>', 'how often to look at the store', '5')
     .option('--once', 'look once, run what is due to the end, and exit')
-    .addHelpText('after', '\nLogs are JSON lines on stderr (pino). SIGTERM or Ctrl-C stops cleanly: messages in flight finish.\n\nExample:\n  pressline worker --interval 10\n')
+    .option('--name <name>', 'this worker\'s name in claims, logs and reports (default: host:pid)')
+    .option('--relay <name>', 'send through this relay from config `relays` instead of SMTP_URL')
+    .addHelpText(
+      'after',
+      '\nLogs are JSON lines on stderr (pino). SIGTERM or Ctrl-C stops cleanly: messages in flight finish.\n' +
+        'Several workers (on one machine or many, with DATABASE_URL) share each campaign; the rate ceilings hold for all of them together.\n\n' +
+        'Examples:\n  pressline worker --interval 10\n  SMTP_URL_EU=smtp://user:pass@relay-eu:587 pressline worker --name eu-1 --relay eu\n',
+    )
     .action(async (flags) => {
       const seconds = Number(flags.interval);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new PresslineError('USAGE', `--interval takes a number of seconds, not "${flags.interval}"`);
@@ -25,7 +33,11 @@ export function registerWorkerCommand(program: Command): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       try {
-        await runWorker(app, { intervalMs: seconds * 1000, signal: controller.signal, log, owner: newOwnerId(), once: Boolean(flags.once) });
+        if (flags.name !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(flags.name)) {
+          throw new PresslineError('USAGE', `--name takes letters, digits, . _ - (up to 40), not "${flags.name}"`);
+        }
+        if (flags.relay !== undefined) await relayTransport(app.config, app.env, flags.relay).close(); // fail now, not at the first campaign
+        await runWorker(app, { intervalMs: seconds * 1000, signal: controller.signal, log, owner: newOwnerId(flags.name), relay: flags.relay, once: Boolean(flags.once) });
       } finally {
         await app.close();
       }

@@ -16,6 +16,8 @@ export interface Env {
   /** HMAC key for unsubscribe and VERP tokens. */
   secret: string | undefined;
   dashboardToken: string | undefined;
+  /** Where relay URLs are looked up by the variable names config `relays` gives (process.env). */
+  vars?: Record<string, string | undefined>;
 }
 
 /** Loads `.env` into process.env without overriding variables the shell already set. */
@@ -32,6 +34,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     sqliteFile: get('PRESSLINE_DB'),
     secret: get('PRESSLINE_SECRET'),
     dashboardToken: get('PRESSLINE_DASHBOARD_TOKEN'),
+    vars: env,
   };
 }
 

@@ -93,6 +93,29 @@ export const configSchema = z.strictObject({
   web: z
     .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8025) })
     .prefault({}),
+  /**
+   * SMTP relays a worker may use instead of SMTP_URL (`pressline worker --relay <name>`). The URL,
+   * credentials included, comes from the environment variable named here, never from this file.
+   */
+  relays: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9._-]+$/, 'a relay name uses letters, digits, . _ -'),
+      z.strictObject({
+        urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. SMTP_URL_EU'),
+        /** Source IP for this relay's connections (a worker's own sending address). */
+        localAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
+      }),
+    )
+    .default({}),
+  worker: z
+    .strictObject({
+      /**
+       * How long a worker's claims hold without renewal. A worker that dies holds its deliveries
+       * this long; those it had in flight then become `unknown`, the rest go to other workers.
+       */
+      leaseMs: z.number().int().min(500).default(60_000),
+    })
+    .prefault({}),
 });
 
 /** The validated configuration with every default filled in. */

@@ -15,6 +15,9 @@ export interface ReportEntry {
   language: string;
   outlet: string;
   domain: string;
+  /** The worker that made the last attempt and the relay it went through (null before any). */
+  worker: string | null;
+  relay: string | null;
 }
 
 export function parseStatuses(values: string[] | undefined): DeliveryStatus[] | undefined {
@@ -41,6 +44,8 @@ export function toEntry(r: DeliveryRow): ReportEntry {
     language: r.language,
     outlet: r.outlet,
     domain: r.domain,
+    worker: r.worker ?? null,
+    relay: r.relay ?? null,
   };
 }
 

@@ -140,13 +140,16 @@ ${rows.map((x) => `<tr><td data-label="outcome">${e(x.type)}</td><td data-label=
 
 /** The recipient table; `link` turns a delivery id into its page's URL (dashboard only). */
 export function recipientsTableHtml(rows: DeliveryRow[], caption: string, link?: (id: number) => string): string {
+  // Which worker and relay sent each message, once several shared the campaign.
+  const via = new Set(rows.filter((r) => r.worker).map((r) => `${r.worker} ${r.relay}`)).size > 1;
+  const viaCell = (r: DeliveryRow) => (via ? `<td data-label="sent by">${e(r.worker ?? '')}${r.relay ? ` · ${e(r.relay)}` : ''}</td>` : '');
   const body = rows
     .map((r) => {
       const email = link ? `<a href="${e(link(r.id))}">${e(r.email)}</a>` : e(r.email);
-      return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(r.status)}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.enhanced ?? r.code ?? '')}</td><td data-label="reply" class="reply">${e((r.response ?? '').slice(0, 300))}</td><td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td></tr>`;
+      return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(r.status)}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.enhanced ?? r.code ?? '')}</td><td data-label="reply" class="reply">${e((r.response ?? '').slice(0, 300))}</td><td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td>${viaCell(r)}</tr>`;
     })
     .join('\n');
-  return `<div class="table-wrap"><table class="rwd"><caption>${e(caption)}</caption><thead><tr><th scope="col">email</th><th scope="col">status</th><th scope="col">outlet</th><th scope="col">language</th><th scope="col">domain</th><th scope="col" class="num">tries</th><th scope="col">code</th><th scope="col">last reply</th><th scope="col">updated (UTC)</th></tr></thead><tbody>
+  return `<div class="table-wrap"><table class="rwd"><caption>${e(caption)}</caption><thead><tr><th scope="col">email</th><th scope="col">status</th><th scope="col">outlet</th><th scope="col">language</th><th scope="col">domain</th><th scope="col" class="num">tries</th><th scope="col">code</th><th scope="col">last reply</th><th scope="col">updated (UTC)</th>${via ? '<th scope="col">sent by (worker · relay)</th>' : ''}</tr></thead><tbody>
 ${body}
 </tbody></table></div>`;
 }

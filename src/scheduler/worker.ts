@@ -17,13 +17,21 @@ export type WorkerAction =
   | { kind: 'held'; campaignId: number; why: string }
   | { kind: 'error'; campaignId: number; error: string };
 
+/**
+ * Whether a worker should join a campaign that is sending: there are due deliveries nobody
+ * holds, or messages in flight whose sender is gone. Workers share a campaign, so other workers
+ * on it are no reason to stay away; an interactive `send`/`resume` holding it alone is.
+ */
 async function hasWorkNow(app: App, c: Campaign, now: Date): Promise<string | undefined> {
   const holder = await app.store.campaignOwner(c.id);
-  if (holder && holder.expires > now && !ownerIsDead(holder.owner)) return undefined; // someone is on it
-  const counts = await app.store.counts(c.id);
-  if (counts.sending > 0) return 'interrupted mid-send';
-  const next = await app.store.nextRetryAt(c.id);
-  if (next && next <= now) return counts.deferred > 0 ? 'deliveries are due (retries or local delivery times)' : 'deliveries still pending';
+  if (holder && holder.expires > now && !ownerIsDead(holder.owner)) return undefined;
+  // A worker on this host that died lets go of its claims at once instead of after the lease.
+  for (const owner of await app.store.liveClaimHolders(c.id, now)) {
+    if (ownerIsDead(owner)) await app.store.forceReleaseCampaign(c.id, owner);
+  }
+  const work = await app.store.claimableWork(c.id, now);
+  if (work.lapsedInFlight > 0) return `${work.lapsedInFlight} messages were in flight when their sender stopped`;
+  if (work.due > 0) return 'deliveries are due (pending, retries or local delivery times)';
   return undefined;
 }
 
@@ -98,6 +106,8 @@ export interface WorkerOptions {
   signal: AbortSignal;
   log: Logger;
   owner: string;
+  /** A relay from config `relays` instead of SMTP_URL. */
+  relay?: string | undefined;
   /** Stop after one look (tests, cron). */
   once?: boolean;
 }
@@ -110,7 +120,7 @@ export interface WorkerOptions {
 export async function runWorker(app: App, options: WorkerOptions): Promise<void> {
   const running = new Map<number, Promise<void>>();
   const { log } = options;
-  log.info({ interval: options.intervalMs, owner: options.owner }, 'worker started');
+  log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL' }, 'worker started');
   while (!options.signal.aborted) {
     const actions = await decideDue(app, app.clock.now(), new Set(running.keys()));
     for (const a of actions) {
@@ -119,7 +129,14 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
         case 'resume': {
           if (a.kind === 'start' && a.late) log.warn({ campaign: a.campaignId }, a.late);
           log.info({ campaign: a.campaignId, why: a.kind === 'resume' ? a.why : 'scheduled time reached' }, 'starting campaign');
-          const task = runCampaign(a.campaignId, app, { waitForRetries: false, signal: options.signal, owner: options.owner })
+          const task = runCampaign(a.campaignId, app, {
+            waitForRetries: false,
+            signal: options.signal,
+            owner: options.owner,
+            shared: true,
+            relay: options.relay,
+            leaseMs: app.config.worker.leaseMs,
+          })
             .then((s: RunSummary) => log.info({ campaign: a.campaignId, end: s.end, reason: s.reason, counts: s.counts }, 'campaign run ended'))
             .catch((err: Error) => log.error({ campaign: a.campaignId, err: err.message }, 'campaign run failed'))
             .finally(() => running.delete(a.campaignId));

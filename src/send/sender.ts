@@ -2,12 +2,13 @@ import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
 import type { Rate } from '../config/rate.js';
 import type { CompiledRelease } from '../render/types.js';
-import type { Delivery, DeliveryStatus, OutcomeRecord, StatusCounts, Store } from '../store/types.js';
+import type { Delivery, DeliveryStatus, OutcomeRecord, RateSlot, SendingMark, StatusCounts, Store } from '../store/types.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
 import { GroupCommitter } from './committer.js';
 import { composeMail, messageIdFor, unsubscribeUrl, type ComposeContext } from './compose.js';
 import type { DeliveryLog } from './delivery-log.js';
 import { RateGate } from './limiter.js';
+import type { SharedRateGate } from './shared-limiter.js';
 import { backoffMs, classify, POLICY, retriesExhausted, type RetrySettings, type SendResult } from './outcome.js';
 import type { Transport } from './transport.js';
 
@@ -42,6 +43,13 @@ export interface SenderOptions {
   random?: () => number;
   /** Embargoed phase: no copy may start at or after this instant (the embargo lift). */
   deadline?: Date | undefined;
+  /**
+   * Several workers share the campaign (worker mode): no campaign lease; this sender keeps its
+   * own claims alive instead, and other workers' deliveries in flight are theirs to settle.
+   */
+  shared?: boolean;
+  /** The ceilings held across all workers, on top of this process's own gate. */
+  sharedRates?: SharedRateGate | undefined;
 }
 
 export interface Progress {
@@ -80,7 +88,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   const queue = new PQueue({ concurrency: o.pace.concurrency });
   const breaker = new CircuitBreaker(o.breaker);
   // Marks and outcomes of the same tick share one transaction: one fsync covers both.
-  type Write = { mark: { deliveryId: number; messageId: string } } | { outcome: OutcomeRecord };
+  type Write = { mark: SendingMark } | { outcome: OutcomeRecord };
   const writes = new GroupCommitter<Write>((items) => {
     const marks = [];
     const outcomes = [];
@@ -108,13 +116,39 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     counts[to]++;
   };
 
+  const pastDeadline = () => o.deadline !== undefined && clock.now().getTime() >= o.deadline.getTime();
+
   async function sendOne(d: Delivery): Promise<void> {
+    // The shared ceiling first, before the mark: if this worker is told to stop while it waits,
+    // the delivery was never marked and simply goes back to the pool with the rest of its claims.
+    let shared: RateSlot[] = [];
+    if (o.sharedRates) {
+      const slots = await o.sharedRates.acquire(d.domain, clock, () => stop !== undefined || pastDeadline());
+      if (!slots) {
+        gate.withdraw(d.domain);
+        return;
+      }
+      shared = slots;
+    }
+    const endShared = async () => {
+      const slots = shared;
+      shared = [];
+      if (slots.length > 0) await o.sharedRates!.release(slots, clock);
+    };
+    try {
+      await attemptOne(d, endShared);
+    } finally {
+      await endShared();
+    }
+  }
+
+  async function attemptOne(d: Delivery, endShared: () => Promise<void>): Promise<void> {
     const messageId = d.messageId ?? messageIdFor(campaignId, d.id, d.key, o.compose.from.address);
     const variant = o.compiled.pickVariant(d.contact);
     const unsubscribe = unsubscribeUrl(o.compose, d.id);
     const rendered = variant.render(d.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});
     const attempt = d.attempts + 1;
-    await writes.add({ mark: { deliveryId: d.id, messageId } });
+    await writes.add({ mark: { deliveryId: d.id, messageId, worker: o.owner, relay: o.transport.name } });
     move(d.status, 'sending');
     o.log.write({ event: 'sending', recipient: d.email, deliveryId: d.id, attempt, messageId, relay: o.transport.name, worker: o.owner });
 
@@ -123,7 +157,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     for (let wait = gate.waitPromisedMs(d.domain, clock.now().getTime()); wait > 0; wait = gate.waitPromisedMs(d.domain, clock.now().getTime())) {
       await clock.sleep(wait);
     }
-    if (o.deadline && clock.now().getTime() >= o.deadline.getTime()) {
+    if (pastDeadline()) {
       // The lift came while this one waited for the rate gate: it must not go out embargoed.
       gate.withdraw(d.domain);
       writes.add({ outcome: liftedOutcome(d, attempt, messageId) }).catch(failWrite);
@@ -138,6 +172,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
       result = await o.transport.send(mail);
     } finally {
       gate.end(ticket, clock.now().getTime());
+      await endShared();
     }
     await settle(d, attempt, messageId, result);
   }
@@ -199,7 +234,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
 
   async function checkStatus(): Promise<void> {
     const now = clock.now().getTime();
-    if (now - lastRenew >= leaseMs / 3) {
+    if (!o.shared && now - lastRenew >= leaseMs / 3) {
       lastRenew = now;
       if (!(await store.acquireCampaign(campaignId, o.owner, clock.now(), leaseMs))) {
         stop ??= { end: 'lost-lease', reason: 'another process took over this campaign' };
@@ -218,11 +253,23 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
 
+  // Shared mode: claims are renewed on their own timer, so a dispatcher waiting for slots
+  // (a throttled domain, a slow relay) never lets them lapse into another worker's hands.
+  const renewal = new AbortController();
+  const renewing = o.shared ? renewClaims(renewal.signal) : Promise.resolve();
+  async function renewClaims(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await clock.sleep(leaseMs / 3, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      await store.renewClaims(campaignId, o.owner, clock.now(), leaseMs).catch(failWrite);
+    }
+  }
+
   try {
     progress();
     while (!stop) {
       await checkStatus();
-      if (o.deadline && clock.now().getTime() >= o.deadline.getTime()) stop ??= { end: 'embargo-lifted', reason: EMBARGO_LIFTED };
+      if (pastDeadline()) stop ??= { end: 'embargo-lifted', reason: EMBARGO_LIFTED };
       if (stop) break;
       if (buffer.length === 0) {
         if (batches > 0 && o.pace.batchPauseMs > 0) await clock.sleep(o.pace.batchPauseMs, o.signal);
@@ -235,6 +282,13 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
         if (queue.pending > 0) {
           await queue.onIdle();
           continue;
+        }
+        // Outcomes are written behind the sends: let the last ones land, or a deferral still on
+        // its way to the store would look like nothing left to retry.
+        await writes.drain();
+        // Another worker's messages in flight whose claim lapsed (it died) are settled as unknown.
+        if (o.shared && (await store.recoverInFlight(campaignId, clock.now())) > 0) {
+          o.log.write({ event: 'unknown', detail: 'deliveries were in flight when another worker stopped' });
         }
         const next = await store.nextRetryAt(campaignId);
         if (!next) break;
@@ -276,6 +330,8 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await queue.onIdle();
+    renewal.abort();
+    await renewing;
     await writes.drain().catch(() => undefined);
     await store.releaseClaims(campaignId, o.owner);
   }

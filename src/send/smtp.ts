@@ -16,7 +16,7 @@ export function describeSmtpUrl(url: string): string {
 }
 
 /** Pooled SMTP through nodemailer; connection count and lifetimes from config. */
-export function createSmtpTransport(url: string, config: Config, dkim?: DKIMOptions): Transport {
+export function createSmtpTransport(url: string, config: Config, dkim?: DKIMOptions, options: { localAddress?: string | undefined } = {}): Transport {
   const name = describeSmtpUrl(url);
   const mailer = nodemailer.createTransport({
     url,
@@ -27,6 +27,8 @@ export function createSmtpTransport(url: string, config: Config, dkim?: DKIMOpti
     greetingTimeout: config.smtp.greetingTimeoutMs,
     socketTimeout: config.smtp.socketTimeoutMs,
     dkim,
+    // A worker's own sending IP (config `relays.<name>.localAddress`).
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     // Loopback relays in tests and sinks need no TLS; anything else negotiates STARTTLS when offered.
     logger: false,
   } as TransportOptions);

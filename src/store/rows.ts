@@ -13,7 +13,7 @@ export const date = (v: number | Date | null | undefined): Date | undefined => (
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export const REF_COLUMNS = 'id, campaign_id, email, key, status, message_id';
-export const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at';
+export const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at, worker, relay';
 
 /** Escapes LIKE wildcards so a search for "a_b" means the text, not a pattern. */
 export function likeEscape(s: string): string {
@@ -90,6 +90,8 @@ export function toDeliveryRow(r: Row): DeliveryRow {
     response: opt(r.response),
     messageId: opt(r.message_id),
     updatedAt: new Date(r.updated_at),
+    worker: opt(r.worker),
+    relay: opt(r.relay),
   };
 }
 

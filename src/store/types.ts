@@ -100,6 +100,34 @@ export interface DeliveryRow {
   response: string | undefined;
   messageId: string | undefined;
   updatedAt: Date;
+  /** The worker (owner id or `--name`) that made the last attempt, and the relay it used. */
+  worker: string | undefined;
+  relay: string | undefined;
+}
+
+/**
+ * A delivery marked in flight: the attempt's Message-ID, and who sends it through which relay.
+ * The mark succeeds only while `worker` still holds the delivery's claim, so a worker whose
+ * claim lapsed and was taken over can never send it a second time.
+ */
+export interface SendingMark {
+  deliveryId: number;
+  messageId: string;
+  worker: string;
+  relay: string;
+}
+
+/** One ring of a shared rate ceiling: `count` events per `windowMs` under this key. */
+export interface RateKey {
+  key: string;
+  count: number;
+  windowMs: number;
+}
+
+/** Slots taken in the shared rate ledger, one per key, to be ended when the relay answered. */
+export interface RateSlot {
+  key: string;
+  slot: number;
 }
 
 export interface EventRecord {
@@ -282,15 +310,33 @@ export interface Store {
   claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]>;
   /** Returns claimed-but-unsent deliveries to the pool. */
   releaseClaims(campaignId: number, owner: string): Promise<void>;
+  /** Extends the claims `owner` holds on a campaign's deliveries (shared sending keeps them alive). */
+  renewClaims(campaignId: number, owner: string, now: Date, leaseMs: number): Promise<void>;
+  /** Owners other than `except` whose claims on the campaign are still live. */
+  liveClaimHolders(campaignId: number, now: Date, except?: string): Promise<string[]>;
+  /**
+   * Whether a worker joining the campaign now would find work: due deliveries nobody holds a
+   * live claim on, or deliveries in flight whose sender's claim lapsed (to be recovered).
+   */
+  claimableWork(campaignId: number, now: Date): Promise<{ due: number; lapsedInFlight: number }>;
   /** Durably marks deliveries as in flight, counting the attempt, before any byte goes to the relay. */
-  markSending(items: { deliveryId: number; messageId: string }[], now: Date): Promise<void>;
+  markSending(items: SendingMark[], now: Date): Promise<void>;
   recordOutcomes(outcomes: OutcomeRecord[]): Promise<void>;
   /**
    * Both of the above in one transaction. Must be durable (survive power loss) when `marks` is
    * non-empty; an outcomes-only write may be lazier, since a lost outcome leaves the delivery
    * `sending`, which recovery turns into `unknown`, never into a second send.
    */
-  writeBatch(marks: { deliveryId: number; messageId: string }[], outcomes: OutcomeRecord[], now: Date): Promise<void>;
+  writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void>;
+  /**
+   * The shared rate ledger (several workers, one ceiling): takes one free slot of every ring at
+   * once, or none. A slot is free when its last event ended a full window ago; a slot still
+   * running since before `staleBefore` belongs to a worker that died and counts as ended then.
+   * Returns the slots, or how long to wait before asking again.
+   */
+  takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }>;
+  /** Ends taken slots at `now` (the relay answered). */
+  endRateSlots(slots: RateSlot[], owner: string, now: Date): Promise<void>;
   /** Puts `unknown` (or other final) deliveries back to pending, e.g. for --resend-unknown. */
   requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number>;
   /** When the next pending or deferred delivery becomes due (the epoch when one is due now). */

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../../src/lists/contact.js';
 import { connectPostgresStore, openPostgresStore } from '../../src/store/postgres/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
-import type { CampaignInput, OutcomeRecord, Store } from '../../src/store/types.js';
+import type { CampaignInput, OutcomeRecord, RateKey, SendingMark, Store } from '../../src/store/types.js';
 import { TEST_DATABASE_URL, TEST_STORE, testStore } from '../helpers/app.js';
 
 async function postgresAnswers(): Promise<boolean> {
@@ -35,6 +35,9 @@ function contact(i: number, domain = 'news.example'): Contact {
   const email = `j${i}@${domain}`;
   return { email, key: email, domain, firstName: `Jo${i}`, lastName: 'Doe', outlet: `Daily ${i % 3}`, tags: ['russia'], language: 'en', country: '', timeZone: '', extra: {}, source: { file: 'list.csv', line: i + 1 } };
 }
+
+/** A sending mark by worker `a` (the owner every test claims with) through one relay. */
+const mark = (deliveryId: number, messageId: string, worker = 'a'): SendingMark => ({ deliveryId, messageId, worker, relay: 'smtp://relay.example:587' });
 
 const CAMPAIGN: CampaignInput = { releaseFile: 'r.md', releaseTitle: 'Title', lists: ['list.csv'], where: [], test: false, status: 'sending', options: { rate: 0 } };
 
@@ -117,7 +120,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     const { store } = open();
     const id = await campaignWith(store, 2);
     const [d1, d2] = await store.claimBatch(id, 'a', 2, at(0), 1000);
-    await store.writeBatch([{ deliveryId: d1!.id, messageId: '<m1@x>' }], [], at(10));
+    await store.writeBatch([mark(d1!.id, '<m1@x>')], [], at(10));
     // The lease is live: the owner may still be sending it.
     expect(await store.recoverInFlight(id, at(500))).toBe(0);
     expect(await store.recoverInFlight(id, at(2000))).toBe(1);
@@ -139,13 +142,13 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     const { store } = open();
     const id = await campaignWith(store, 3);
     const [d1, d2, d3] = await store.claimBatch(id, 'a', 3, at(0), 60_000);
-    await store.writeBatch([{ deliveryId: d1!.id, messageId: '<1@x>' }], [], at(1));
-    await expect(store.writeBatch([{ deliveryId: d2!.id, messageId: '<2@x>' }, { deliveryId: d1!.id, messageId: '<1b@x>' }], [], at(2))).rejects.toThrow(/no longer pending/);
+    await store.writeBatch([mark(d1!.id, '<1@x>')], [], at(1));
+    await expect(store.writeBatch([mark(d2!.id, '<2@x>'), mark(d1!.id, '<1b@x>')], [], at(2))).rejects.toThrow(/no longer pending/);
     expect((await store.getDelivery(d2!.id))?.status).toBe('pending');
     expect((await store.getDelivery(d1!.id))?.messageId).toBe('<1@x>');
     // Outcome and the next mark in one batch; the mark counts the attempt.
     const sent: OutcomeRecord = { deliveryId: d1!.id, status: 'sent', at: at(3), attempt: 1, code: 250, enhanced: '2.0.0', response: '250 ok', messageId: '<1@x>', durationMs: 12 };
-    await store.writeBatch([{ deliveryId: d3!.id, messageId: '<3@x>' }], [sent], at(3));
+    await store.writeBatch([mark(d3!.id, '<3@x>')], [sent], at(3));
     const rows = await store.deliveries(id);
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['pending', 0], ['sending', 1]]);
     expect(rows[0]).toMatchObject({ code: 250, enhanced: '2.0.0', response: '250 ok', updatedAt: at(3) });
@@ -153,6 +156,69 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     await store.writeBatch([], [deferred], at(4));
     expect(await store.nextRetryAt(id)).toEqual(new Date(0)); // d2 is due now
     expect((await store.counts(id))).toMatchObject({ sent: 1, pending: 1, deferred: 1, sending: 0 });
+  });
+
+  it('only the claim holder may mark a delivery: a lapsed claim taken over cannot be sent twice', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 2);
+    const [d1, d2] = await store.claimBatch(id, 'a', 2, at(0), 1000);
+    // a stalls past its lease; b takes both over.
+    expect((await store.claimBatch(id, 'b', 2, at(1500), 1000)).map((d) => d.id)).toEqual([d1!.id, d2!.id]);
+    await expect(store.writeBatch([mark(d1!.id, '<a1@x>', 'a')], [], at(1600))).rejects.toThrow(/no longer claimed by a/);
+    await store.writeBatch([mark(d1!.id, '<b1@x>', 'b')], [], at(1700));
+    const [row] = await store.deliveries(id, { email: 'j0@news.example' });
+    expect(row).toMatchObject({ status: 'sending', attempts: 1, messageId: '<b1@x>', worker: 'b', relay: 'smtp://relay.example:587' });
+  });
+
+  it('shared sending: claims renewed, live holders listed, claimable work counted', async () => {
+    const { store } = open();
+    const id = await campaignWith(store, 4);
+    const [d1] = await store.claimBatch(id, 'a', 2, at(0), 1000);
+    await store.claimBatch(id, 'b', 1, at(0), 1000);
+    await store.writeBatch([mark(d1!.id, '<1@x>')], [], at(10));
+    expect(await store.claimableWork(id, at(100))).toEqual({ due: 1, lapsedInFlight: 0 });
+    expect(await store.liveClaimHolders(id, at(100))).toEqual(['a', 'b']);
+    expect(await store.liveClaimHolders(id, at(100), 'a')).toEqual(['b']);
+    await store.renewClaims(id, 'a', at(900), 1000);
+    // b's claims lapsed at 1000; a's (one in flight, one not started) live until 1900.
+    expect(await store.liveClaimHolders(id, at(1500))).toEqual(['a']);
+    expect(await store.claimableWork(id, at(1500))).toEqual({ due: 2, lapsedInFlight: 0 });
+    expect(await store.claimableWork(id, at(2000))).toEqual({ due: 3, lapsedInFlight: 1 });
+    expect(await store.recoverInFlight(id, at(2000))).toBe(1);
+    expect(await store.claimableWork(id, at(2000))).toEqual({ due: 3, lapsedInFlight: 0 });
+  });
+
+  it('rate ledger: at most `count` starts per window across owners, ended slots free a window later', async () => {
+    const { store, other } = open();
+    const second = other();
+    const ring: RateKey[] = [{ key: 'global:3/1000', count: 3, windowMs: 1000 }];
+    const stale = at(-60_000);
+    const takes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((o, i) => (i % 2 ? second : store).takeRateSlots(ring, o, at(0), stale)));
+    const granted = takes.filter((t) => 'slots' in t);
+    expect(granted).toHaveLength(3);
+    const refused = takes.find((t) => 'waitMs' in t) as { waitMs: number };
+    expect(refused.waitMs).toBeGreaterThan(0); // all three still running: ask again shortly
+    expect(refused.waitMs).toBeLessThanOrEqual(1000);
+    const slotsOf = (t: (typeof takes)[number]) => ('slots' in t ? t.slots : []);
+    const owners = ['a', 'b', 'c', 'd', 'e'].filter((_, i) => 'slots' in takes[i]!);
+    await store.endRateSlots(slotsOf(granted[0]!), owners[0]!, at(100));
+    // Ended at 100: that slot is free again from 1100, not before.
+    expect(await store.takeRateSlots(ring, 'f', at(1099), stale)).toEqual({ waitMs: 1 });
+    expect('slots' in (await store.takeRateSlots(ring, 'f', at(1100), stale))).toBe(true);
+    // Two rings at once: all or nothing.
+    const both: RateKey[] = [...ring, { key: 'domain:news.example:1/1000', count: 1, windowMs: 1000 }];
+    expect('waitMs' in (await store.takeRateSlots(both, 'g', at(1200), stale))).toBe(true);
+    const domainOnly = await store.takeRateSlots([both[1]!], 'g', at(1200), stale);
+    expect('slots' in domainOnly).toBe(true);
+  });
+
+  it('rate ledger: a slot left running by a dead worker is free a window after it went stale', async () => {
+    const { store } = open();
+    const ring: RateKey[] = [{ key: 'global:1/1000', count: 1, windowMs: 1000 }];
+    expect('slots' in (await store.takeRateSlots(ring, 'dead', at(0), at(-60_000)))).toBe(true);
+    // Never ended. With a 60 s lease, it counts as ended at 60 s and frees at 61 s.
+    expect('waitMs' in (await store.takeRateSlots(ring, 'b', at(60_500), at(500)))).toBe(true);
+    expect('slots' in (await store.takeRateSlots(ring, 'b', at(61_000), at(1000)))).toBe(true);
   });
 
   it('campaign status is compare-and-set: of two racing changes exactly one wins', async () => {

@@ -154,4 +154,19 @@ CREATE INDEX deliveries_campaign_updated ON deliveries (campaign_id, updated_at)
 CREATE INDEX bounce_events_delivery_only ON bounce_events (delivery_id);
 `,
   },
+  {
+    version: 5,
+    sql: `
+ALTER TABLE deliveries ADD COLUMN worker text;
+ALTER TABLE deliveries ADD COLUMN relay text;
+CREATE TABLE rate_slots (
+  key text NOT NULL,
+  slot integer NOT NULL,
+  running_since timestamptz,
+  ended_at timestamptz NOT NULL DEFAULT 'epoch',
+  holder text,
+  PRIMARY KEY (key, slot)
+);
+`,
+  },
 ];

@@ -13,6 +13,9 @@ import {
   type EventRecord,
   type EventType,
   type OutcomeRecord,
+  type RateKey,
+  type RateSlot,
+  type SendingMark,
   type SkippedRow,
   type StatusCounts,
   type Store,
@@ -29,7 +32,6 @@ import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { date, foldCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
-type Mark = { deliveryId: number; messageId: string };
 
 export interface PostgresStoreOptions {
   /** Schema for every table (created when missing); the server's search_path default otherwise. */
@@ -39,6 +41,9 @@ export interface PostgresStoreOptions {
 }
 
 const EPOCH = new Date(0);
+/** A ring whose every slot is running: look again this soon. */
+const RATE_RUNNING_POLL_MS = 5;
+const RATE_MIN_WAIT_MS = 1;
 
 // bigint ids and count(*) come back as JavaScript numbers (ids stay far below 2^53); the parser
 // is per pool, so other users of `pg` in the process keep the library defaults.
@@ -448,7 +453,93 @@ export class PgStore implements Store {
     );
   }
 
-  async markSending(items: Mark[], now: Date): Promise<void> {
+  async renewClaims(campaignId: number, owner: string, now: Date, leaseMs: number): Promise<void> {
+    await this.q('UPDATE deliveries SET claim_expires = $1 WHERE campaign_id = $2 AND claimed_by = $3', [new Date(now.getTime() + leaseMs), campaignId, owner]);
+  }
+
+  async liveClaimHolders(campaignId: number, now: Date, except?: string): Promise<string[]> {
+    const { rows } = await this.q(
+      'SELECT DISTINCT claimed_by FROM deliveries WHERE campaign_id = $1 AND claimed_by IS NOT NULL AND claim_expires >= $2 AND claimed_by <> $3 ORDER BY 1',
+      [campaignId, now, except ?? ''],
+    );
+    return rows.map((r) => r.claimed_by as string);
+  }
+
+  async claimableWork(campaignId: number, now: Date): Promise<{ due: number; lapsedInFlight: number }> {
+    const { rows } = await this.q(
+      `SELECT count(*) FILTER (WHERE status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+                                 AND (claimed_by IS NULL OR claim_expires < $2)) AS due,
+              count(*) FILTER (WHERE status = 'sending' AND (claim_expires IS NULL OR claim_expires < $2)) AS lapsed
+       FROM deliveries WHERE campaign_id = $1 AND status IN ('pending', 'deferred', 'sending')`,
+      [campaignId, now],
+    );
+    return { due: rows[0]!.due, lapsedInFlight: rows[0]!.lapsed };
+  }
+
+  async takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }> {
+    await this.ensureRings(keys);
+    const taken = await this.tx(async (c) => {
+      const slots: RateSlot[] = [];
+      for (const k of keys) {
+        // SKIP LOCKED: two workers never queue on the same slot; each takes a different free one.
+        const { rows } = await c.query(
+          `SELECT slot FROM rate_slots
+           WHERE key = $1 AND ((running_since IS NULL AND ended_at <= $2) OR running_since <= $3)
+           ORDER BY ended_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [k.key, new Date(now.getTime() - k.windowMs), new Date(staleBefore.getTime() - k.windowMs)],
+        );
+        if (rows.length === 0) return undefined; // all or nothing: the commit just drops the row locks
+        slots.push({ key: k.key, slot: rows[0]!.slot });
+      }
+      for (const s of slots) {
+        await c.query('UPDATE rate_slots SET running_since = $3, holder = $4 WHERE key = $1 AND slot = $2', [s.key, s.slot, now, owner]);
+      }
+      return slots;
+    }, { lazyCommit: true }); // see endRateSlots
+    return taken ? { slots: taken } : { waitMs: await this.rateWaitMs(keys, now) };
+  }
+
+  /** How long until every ring may have a free slot (a running slot: ask again shortly). */
+  private async rateWaitMs(keys: RateKey[], now: Date): Promise<number> {
+    let wait = 0;
+    for (const k of keys) {
+      const { rows } = await this.q(
+        `SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE $2::timestamptz END) AS free_from FROM rate_slots WHERE key = $1`,
+        [k.key, new Date(now.getTime() + RATE_RUNNING_POLL_MS - k.windowMs)],
+      );
+      const freeFrom = (rows[0]?.free_from as Date | undefined)?.getTime() ?? 0;
+      wait = Math.max(wait, freeFrom + k.windowMs - now.getTime());
+    }
+    return Math.max(RATE_MIN_WAIT_MS, wait);
+  }
+
+  async endRateSlots(slots: RateSlot[], owner: string, now: Date): Promise<void> {
+    // The ledger's commits skip the WAL flush wait: only a server crash can lose one, and then
+    // every worker has stalled for far longer than any rate window.
+    await this.tx(
+      (c) =>
+        c.query(
+          `UPDATE rate_slots r SET running_since = NULL, ended_at = $3
+           FROM unnest($1::text[], $2::int[]) AS s(key, slot)
+           WHERE r.key = s.key AND r.slot = s.slot AND r.holder = $4 AND r.running_since IS NOT NULL`,
+          [slots.map((s) => s.key), slots.map((s) => s.slot), now, owner],
+        ),
+      { lazyCommit: true },
+    );
+  }
+
+  private readonly rings = new Set<string>();
+
+  /** Creates each ring's slots once (idempotent, so any number of workers may race to do it). */
+  private async ensureRings(keys: RateKey[]): Promise<void> {
+    for (const k of keys) {
+      if (this.rings.has(k.key)) continue;
+      await this.q(`INSERT INTO rate_slots (key, slot) SELECT $1, s FROM generate_series(0, $2 - 1) AS s ON CONFLICT DO NOTHING`, [k.key, k.count]);
+      this.rings.add(k.key);
+    }
+  }
+
+  async markSending(items: SendingMark[], now: Date): Promise<void> {
     return this.writeBatch(items, [], now);
   }
 
@@ -456,7 +547,7 @@ export class PgStore implements Store {
     return this.writeBatch([], outcomes, new Date());
   }
 
-  async writeBatch(marks: Mark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
+  async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     if (marks.length === 0 && outcomes.length === 0) return;
     // PostgreSQL commits are durable (synchronous_commit on) unless told otherwise; an
     // outcomes-only batch may skip waiting for the WAL flush, as the interface allows.
@@ -492,16 +583,16 @@ export class PgStore implements Store {
         if (marks.length > 0) {
           const { rows } = await c.query(
             `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, message_id = m.message_id,
-               first_attempt_at = coalesce(d.first_attempt_at, $3), updated_at = $3
-             FROM unnest($1::bigint[], $2::text[]) AS m(id, message_id)
-             WHERE d.id = m.id AND d.status IN ('pending', 'deferred')
+               first_attempt_at = coalesce(d.first_attempt_at, $3), updated_at = $3, worker = m.worker, relay = m.relay
+             FROM unnest($1::bigint[], $2::text[], $4::text[], $5::text[]) AS m(id, message_id, worker, relay)
+             WHERE d.id = m.id AND d.status IN ('pending', 'deferred') AND d.claimed_by = m.worker
              RETURNING d.id, d.campaign_id, d.attempts`,
-            [marks.map((m) => m.deliveryId), marks.map((m) => m.messageId), now],
+            [marks.map((m) => m.deliveryId), marks.map((m) => m.messageId), now, marks.map((m) => m.worker), marks.map((m) => m.relay)],
           );
           const byId = new Map(rows.map((r) => [r.id as number, r]));
           for (const m of marks) {
             const row = byId.get(m.deliveryId);
-            if (!row) throw new Error(`delivery ${m.deliveryId} is no longer pending; refusing to send it`);
+            if (!row) throw new Error(`delivery ${m.deliveryId} is no longer pending or no longer claimed by ${m.worker}; refusing to send it`);
             events.push([row.campaign_id, m.deliveryId, now, 'sending', row.attempts, null, null, null, m.messageId, null, null]);
           }
         }
@@ -550,7 +641,7 @@ export class PgStore implements Store {
       where.push(`key = $${args.length}`);
     }
     const { rows } = await this.q(
-      `SELECT id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`,
+      `SELECT ${ROW_COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`,
       args,
     );
     return rows.map(toDeliveryRow);

@@ -143,4 +143,21 @@ CREATE INDEX deliveries_campaign_updated ON deliveries (campaign_id, updated_at)
 CREATE INDEX bounce_events_delivery_only ON bounce_events (delivery_id);
 `,
   },
+  {
+    // Several workers (issue 7): who sent each message through which relay, and the shared
+    // rate ledger, one ring of slots per ceiling (see Store.takeRateSlots).
+    version: 5,
+    sql: `
+ALTER TABLE deliveries ADD COLUMN worker TEXT;
+ALTER TABLE deliveries ADD COLUMN relay TEXT;
+CREATE TABLE rate_slots (
+  key TEXT NOT NULL,
+  slot INTEGER NOT NULL,
+  running_since INTEGER,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  holder TEXT,
+  PRIMARY KEY (key, slot)
+) WITHOUT ROWID;
+`,
+  },
 ];

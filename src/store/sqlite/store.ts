@@ -17,6 +17,9 @@ import {
   type DeliveryStatus,
   type EventRecord,
   type OutcomeRecord,
+  type RateKey,
+  type RateSlot,
+  type SendingMark,
   type SkippedRow,
   type StatusCounts,
   type Store,
@@ -33,6 +36,8 @@ import { date, foldCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery,
 
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : null);
+/** A ring whose every slot is running: look again this soon. */
+const RATE_RUNNING_POLL_MS = 5;
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export function openSqliteStore(file: string): SqliteStore {
@@ -102,6 +107,20 @@ export class SqliteStore implements Store {
       setSuppressed: db.prepare(
         `UPDATE deliveries SET status = 'suppressed', claimed_by = NULL, claim_expires = NULL, updated_at = ? WHERE id = ?`,
       ),
+      ensureRing: db.prepare(
+        `INSERT INTO rate_slots (key, slot) WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < $count)
+         SELECT $key, n FROM s WHERE $count > 0 ON CONFLICT DO NOTHING`,
+      ),
+      freeRateSlot: db
+        .prepare(
+          `SELECT slot FROM rate_slots WHERE key = ? AND ((running_since IS NULL AND ended_at <= ?) OR running_since <= ?)
+           ORDER BY ended_at LIMIT 1`,
+        )
+        .pluck(),
+      takeRateSlot: db.prepare('UPDATE rate_slots SET running_since = ?, holder = ? WHERE key = ? AND slot = ?'),
+      endRateSlot: db.prepare('UPDATE rate_slots SET running_since = NULL, ended_at = ? WHERE key = ? AND slot = ? AND holder = ? AND running_since IS NOT NULL'),
+      // When the ring may next have a free slot; a running slot counts as "ask again shortly".
+      rateFreeFrom: db.prepare('SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE ? END) FROM rate_slots WHERE key = ?').pluck(),
     };
   }
 
@@ -312,7 +331,75 @@ export class SqliteStore implements Store {
       .run(campaignId, owner);
   }
 
-  async markSending(items: { deliveryId: number; messageId: string }[], now: Date): Promise<void> {
+  async renewClaims(campaignId: number, owner: string, now: Date, leaseMs: number): Promise<void> {
+    this.db.prepare('UPDATE deliveries SET claim_expires = ? WHERE campaign_id = ? AND claimed_by = ?').run(now.getTime() + leaseMs, campaignId, owner);
+  }
+
+  async liveClaimHolders(campaignId: number, now: Date, except?: string): Promise<string[]> {
+    return this.db
+      .prepare('SELECT DISTINCT claimed_by FROM deliveries WHERE campaign_id = ? AND claimed_by IS NOT NULL AND claim_expires >= ? AND claimed_by <> ? ORDER BY 1')
+      .pluck()
+      .all(campaignId, now.getTime(), except ?? '') as string[];
+  }
+
+  async claimableWork(campaignId: number, now: Date): Promise<{ due: number; lapsedInFlight: number }> {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) FILTER (WHERE status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= $now)
+                                   AND (claimed_by IS NULL OR claim_expires < $now)) AS due,
+                count(*) FILTER (WHERE status = 'sending' AND (claim_expires IS NULL OR claim_expires < $now)) AS lapsed
+         FROM deliveries WHERE campaign_id = $campaign AND status IN ('pending', 'deferred', 'sending')`,
+      )
+      .get({ now: now.getTime(), campaign: campaignId }) as Row;
+    return { due: row.due, lapsedInFlight: row.lapsed };
+  }
+
+  async takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }> {
+    const at = now.getTime();
+    // IMMEDIATE: the write lock up front, so two processes never both see the same slot free.
+    const taken = this.lazily(() => this.db
+      .transaction(() => {
+        const slots: RateSlot[] = [];
+        for (const k of keys) {
+          this.stmt.ensureRing.run({ key: k.key, count: k.count });
+          const slot = this.stmt.freeRateSlot.get(k.key, at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
+          if (slot === undefined) return undefined;
+          slots.push({ key: k.key, slot });
+        }
+        for (const s of slots) this.stmt.takeRateSlot.run(at, owner, s.key, s.slot);
+        return slots;
+      })
+      .immediate());
+    if (taken) return { slots: taken };
+    let wait = 0;
+    for (const k of keys) {
+      const freeFrom = this.stmt.rateFreeFrom.get(at + RATE_RUNNING_POLL_MS - k.windowMs, k.key) as number | null;
+      wait = Math.max(wait, (freeFrom ?? 0) + k.windowMs - at);
+    }
+    return { waitMs: Math.max(1, wait) };
+  }
+
+  async endRateSlots(slots: RateSlot[], owner: string, now: Date): Promise<void> {
+    this.lazily(() => this.db.transaction(() => {
+      for (const s of slots) this.stmt.endRateSlot.run(now.getTime(), s.key, s.slot, owner);
+    })());
+  }
+
+  /**
+   * Runs a commit without its fsync (WAL + NORMAL). For the rate ledger: two writes per message
+   * would otherwise be two fsyncs on the event loop, and only a power loss can lose such a
+   * write, after which every worker has stopped for far longer than any rate window.
+   */
+  private lazily<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  async markSending(items: SendingMark[], now: Date): Promise<void> {
     return this.writeBatch(items, [], now);
   }
 
@@ -320,7 +407,7 @@ export class SqliteStore implements Store {
     return this.writeBatch([], outcomes, new Date());
   }
 
-  async writeBatch(marks: { deliveryId: number; messageId: string }[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
+  async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     this.writer ??= new SqliteWriter(this.db.name);
     return this.writer.write(marks, outcomes, now);
   }
@@ -366,7 +453,7 @@ export class SqliteStore implements Store {
       args.push(filter.email.trim().toLowerCase());
     }
     const rows = this.db
-      .prepare(`SELECT id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`)
+      .prepare(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id`)
       .all(...args) as Row[];
     return rows.map(toDeliveryRow);
   }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import type { OutcomeRecord } from '../types.js';
+import type { OutcomeRecord, SendingMark } from '../types.js';
 
 /**
  * The sender's hot writes ("sending" marks and outcomes) run on a worker thread with its own
@@ -18,8 +18,8 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
 const mark = db.prepare(\`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, message_id = ?,
-  first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
-  WHERE id = ? AND status IN ('pending', 'deferred') RETURNING campaign_id, attempts\`);
+  first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?, worker = ?, relay = ?
+  WHERE id = ? AND status IN ('pending', 'deferred') AND claimed_by = ? RETURNING campaign_id, attempts\`);
 const outcome = db.prepare(\`UPDATE deliveries SET status = ?, code = ?, enhanced = ?, response = ?, next_attempt_at = ?,
   claimed_by = NULL, claim_expires = NULL, updated_at = ?
   WHERE id = ? AND status = 'sending' RETURNING campaign_id\`);
@@ -32,8 +32,8 @@ const apply = db.transaction((marks, outcomes, at) => {
     event.run(row.campaign_id, o.deliveryId, o.at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
   }
   for (const m of marks) {
-    const row = mark.get(m.messageId, at, at, m.deliveryId);
-    if (!row) throw new Error('delivery ' + m.deliveryId + ' is no longer pending; refusing to send it');
+    const row = mark.get(m.messageId, at, at, m.worker, m.relay, m.deliveryId, m.worker);
+    if (!row) throw new Error('delivery ' + m.deliveryId + ' is no longer pending or no longer claimed by ' + m.worker + '; refusing to send it');
     event.run(row.campaign_id, m.deliveryId, at, 'sending', row.attempts, null, null, null, m.messageId, null, null);
   }
 });
@@ -51,8 +51,6 @@ parentPort.on('message', ({ id, marks, outcomes, at }) => {
   }
 });
 `;
-
-type Mark = { deliveryId: number; messageId: string };
 
 /** Serialised (plain numbers, no Dates) so it crosses the thread boundary cheaply. */
 interface WireOutcome extends Omit<OutcomeRecord, 'at' | 'nextAttemptAt'> {
@@ -82,7 +80,7 @@ export class SqliteWriter {
     });
   }
 
-  write(marks: Mark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
+  write(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     const id = this.nextId++;
     const wire: WireOutcome[] = outcomes.map((o) => ({ ...o, at: o.at.getTime(), nextAttemptAt: o.nextAttemptAt ? o.nextAttemptAt.getTime() : null }));
     return new Promise((resolve, reject) => {

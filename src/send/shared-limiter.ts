@@ -1,0 +1,56 @@
+import type { Clock } from '../clock.js';
+import type { Rate } from '../config/rate.js';
+import type { RateKey, RateSlot, Store } from '../store/types.js';
+
+/** Longest single sleep between asks, so a stop or a deadline is noticed promptly. */
+const MAX_SLEEP_MS = 250;
+
+/**
+ * The rate ceilings held across every worker sharing a store (issue 7): each start takes one
+ * slot of the global ring and one of its domain's ring in the store's ledger, and ends them when
+ * the relay answered. A slot is reused only a full window after its last event ended, so any
+ * window holds at most `count` starts from all workers together (see SlidingWindow, whose rule
+ * this is, for why end times make the ceiling hold as the relay sees it).
+ *
+ * Rings are named by the ceiling itself (`global:50/1000`), not by campaign or worker: campaigns
+ * sent at the same time under the same ceiling share it, as they share the relay.
+ */
+export class SharedRateGate {
+  constructor(
+    private readonly store: Store,
+    private readonly owner: string,
+    private readonly global: Rate,
+    private readonly perDomain: Rate,
+    private readonly domainRates: Map<string, Rate>,
+    /** A slot running longer than this belongs to a worker that died (the claim lease). */
+    private readonly staleMs: number,
+  ) {}
+
+  private keysFor(domain: string): RateKey[] {
+    const keys: RateKey[] = [];
+    if (this.global.count > 0) keys.push({ key: `global:${this.global.count}/${this.global.windowMs}`, count: this.global.count, windowMs: this.global.windowMs });
+    const d = this.domainRates.get(domain) ?? this.perDomain;
+    if (d.count > 0) keys.push({ key: `domain:${domain}:${d.count}/${d.windowMs}`, count: d.count, windowMs: d.windowMs });
+    return keys;
+  }
+
+  /**
+   * Waits until this start may happen everywhere at once and takes its slots. Returns undefined
+   * (nothing taken) when `giveUp` says to stop waiting: a stop request or an embargo deadline.
+   */
+  async acquire(domain: string, clock: Clock, giveUp: () => boolean): Promise<RateSlot[] | undefined> {
+    const keys = this.keysFor(domain);
+    if (keys.length === 0) return [];
+    for (;;) {
+      if (giveUp()) return undefined;
+      const now = clock.now();
+      const got = await this.store.takeRateSlots(keys, this.owner, now, new Date(now.getTime() - this.staleMs));
+      if ('slots' in got) return got.slots;
+      await clock.sleep(Math.min(got.waitMs, MAX_SLEEP_MS));
+    }
+  }
+
+  async release(slots: RateSlot[], clock: Clock): Promise<void> {
+    if (slots.length > 0) await this.store.endRateSlots(slots, this.owner, clock.now());
+  }
+}
