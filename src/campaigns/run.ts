@@ -89,6 +89,14 @@ export function defaultTransport(config: Config, env: Env, campaignId: number): 
   return createOutboxTransport(join(config.paths.outbox, String(campaignId)), dkim);
 }
 
+/**
+ * When a ledger slot still marked running must belong to a worker that died: no live attempt
+ * outlasts the connection, greeting and socket timeouts together, nor a live worker its lease.
+ */
+function slotStaleMs(config: Config, leaseMs: number): number {
+  return Math.max(leaseMs, config.smtp.connectionTimeoutMs + config.smtp.greetingTimeoutMs + config.smtp.socketTimeoutMs);
+}
+
 /** A relay from config `relays`: its URL from the environment variable the config names. */
 export function relayTransport(config: Config, env: Env, name: string): Transport {
   const relay = config.relays[name];
@@ -203,7 +211,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       shared: options.shared,
       // Several processes may send at once whenever workers run or the store is shared, so the
       // ceilings go through the store's ledger then; a lone SQLite `send` keeps them in memory.
-      sharedRates: options.shared || store.kind === 'postgres' ? new SharedRateGate(store, owner, pace.global, pace.perDomain, pace.domains, leaseMs) : undefined,
+      sharedRates: options.shared || store.kind === 'postgres' ? new SharedRateGate(store, owner, pace.global, pace.perDomain, pace.domains, slotStaleMs(config, leaseMs)) : undefined,
       deadline,
       retry: config.retry,
       breaker: config.breaker,

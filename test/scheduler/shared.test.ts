@@ -1,5 +1,6 @@
 // Worker mode against interactive sends: a campaign is shared by workers or held by one
 // `send`/`resume`, never both; relays come from config with their URL from the environment.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relayTransport, runCampaign } from '../../src/campaigns/run.js';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
@@ -59,6 +60,10 @@ describe('sharing a campaign', () => {
     const t = relayTransport(config, { ...env, vars: { SMTP_URL_EU: 'smtp://user:secret@relay-eu.example:587' } }, 'eu');
     expect(t.name).toBe('eu smtp://relay-eu.example:587');
     expect(() => validateConfig({ relays: { eu: { urlEnv: 'smtp://user:pw@x' } } })).toThrow(/relays\.eu\.urlEnv/);
+    // The example config documents relays and the worker lease, and is itself valid.
+    const example = validateConfig(JSON.parse(readFileSync('config/pressline.example.json', 'utf8')));
+    expect(Object.keys(example.relays)).toEqual(['eu', 'us']);
+    expect(example.worker.leaseMs).toBe(60_000);
     return t.close();
   });
 });
