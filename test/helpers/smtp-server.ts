@@ -108,6 +108,8 @@ export interface ReceivedMessage {
   receivedAt: number;
   connectionNo: number;
   user: string | undefined;
+  /** The client's address as the server saw it (a relay's `localAddress` shows here). */
+  remoteAddress: string;
 }
 
 /** One RCPT TO as seen, with the reply code the server gave (0 for 'cut'). */
@@ -316,6 +318,7 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
           receivedAt: Date.now(),
           connectionNo: info?.no ?? 0,
           user: typeof session.user === 'string' ? session.user : undefined,
+          remoteAddress: session.remoteAddress,
         };
         if (rule === 'cut') {
           // The whole message is in; the client now waits for a reply it will never get.

@@ -6,6 +6,7 @@ import { relayTransport, runCampaign } from '../../src/campaigns/run.js';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { validateConfig } from '../../src/config/load.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { startTestSmtp } from '../helpers/smtp-server.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -50,6 +51,21 @@ describe('sharing a campaign', () => {
       rows.map((r) => (r.id === held!.id ? ['held', undefined] : ['sent', 'w2@here:2:def'])),
     );
     expect(rows.find((r) => r.status === 'sent')?.relay).toMatch(/^outbox /);
+  });
+
+  it('a worker sends through its own relay from its own source address, and says so per delivery', async () => {
+    const smtp = await startTestSmtp();
+    try {
+      const a = testApp({ config: { relays: { second: { urlEnv: 'SMTP_URL_SECOND', localAddress: '127.0.0.2' } } }, env: { vars: { SMTP_URL_SECOND: smtp.url } } });
+      app = a;
+      const id = await planned(a);
+      const summary = await runCampaign(id, a, { waitForRetries: false, shared: true, relay: 'second', owner: 'w9@here:9:abc' });
+      expect(summary.end).toBe('done');
+      expect(smtp.messages.map((m) => m.remoteAddress)).toEqual(['127.0.0.2', '127.0.0.2', '127.0.0.2']);
+      expect(new Set((await a.store.deliveries(id)).map((r) => `${r.worker} | ${r.relay}`))).toEqual(new Set([`w9@here:9:abc | second ${smtp.url}`]));
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('a relay comes from config with its URL from the named environment variable', () => {
