@@ -78,6 +78,8 @@ describe('several workers on one campaign', () => {
     }
     for (const w of [workers[0]!, workers[2]!]) w.child.kill('SIGTERM');
     for (const w of [workers[0]!, workers[2]!]) expect((await w.exited).code, w.output().slice(-2000)).toBe(0);
+    // The survivors never failed a run (a deadlock or a lost write would show here first).
+    for (const w of [workers[0]!, workers[2]!]) expect(w.output().split('\n').filter((l) => /"level":50/.test(l))).toEqual([]);
 
     // Everyone accounted for: sent, or unknown because it was in flight in the killed worker.
     const report = await a.store.deliveries(id!);

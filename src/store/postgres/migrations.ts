@@ -167,6 +167,53 @@ CREATE TABLE rate_slots (
   holder text,
   PRIMARY KEY (key, slot)
 );
+-- The sender's hot write (Store.writeBatch) in one round trip instead of five: outcomes, then
+-- "sending" marks (only by the claim holder), each with its event, all or nothing.
+CREATE FUNCTION pressline_write_batch(
+  o_ids bigint[], o_status text[], o_code int[], o_enhanced text[], o_response text[], o_next timestamptz[], o_at timestamptz[],
+  o_attempt int[], o_message_id text[], o_duration int[], o_detail text[],
+  m_ids bigint[], m_message_id text[], m_worker text[], m_relay text[], m_at timestamptz
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  marked bigint[];
+  missing bigint;
+BEGIN
+  -- Outcomes alone may skip waiting for the WAL flush: a lost one leaves the delivery
+  -- "sending", which recovery reports as unknown, never as a second send.
+  IF coalesce(array_length(m_ids, 1), 0) = 0 THEN
+    PERFORM set_config('synchronous_commit', 'off', true);
+  END IF;
+  -- Every row up front, in id order, as lease renewals lock them: no deadlock between the two.
+  PERFORM 1 FROM deliveries WHERE id = ANY (o_ids || m_ids) ORDER BY id FOR UPDATE;
+  WITH settled AS (
+    UPDATE deliveries d SET status = x.status, code = x.code, enhanced = x.enhanced, response = x.response,
+      next_attempt_at = x.next_at, claimed_by = NULL, claim_expires = NULL, updated_at = x.at
+    FROM unnest(o_ids, o_status, o_code, o_enhanced, o_response, o_next, o_at, o_attempt, o_message_id, o_duration, o_detail)
+      WITH ORDINALITY AS x(id, status, code, enhanced, response, next_at, at, attempt, message_id, duration_ms, detail, n)
+    WHERE d.id = x.id AND d.status = 'sending'
+    RETURNING d.campaign_id, x.*
+  )
+  INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
+  SELECT campaign_id, id, at, status, attempt, code, enhanced, response, message_id, duration_ms, detail FROM settled ORDER BY n;
+
+  WITH m AS (
+    UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, message_id = x.message_id,
+      first_attempt_at = coalesce(d.first_attempt_at, m_at), updated_at = m_at, worker = x.worker, relay = x.relay
+    FROM unnest(m_ids, m_message_id, m_worker, m_relay) WITH ORDINALITY AS x(id, message_id, worker, relay, n)
+    WHERE d.id = x.id AND d.status IN ('pending', 'deferred') AND d.claimed_by = x.worker
+    RETURNING d.id, d.campaign_id, d.attempts, x.message_id, x.n
+  ), ev AS (
+    INSERT INTO events (campaign_id, delivery_id, at, type, attempt, message_id)
+    SELECT campaign_id, id, m_at, 'sending', attempts, message_id FROM m ORDER BY n
+  )
+  SELECT coalesce(array_agg(id), '{}') INTO marked FROM m;
+  IF coalesce(array_length(marked, 1), 0) < coalesce(array_length(m_ids, 1), 0) THEN
+    SELECT min(i) INTO missing FROM unnest(m_ids) AS i WHERE i <> ALL (marked);
+    RAISE EXCEPTION 'delivery % is no longer pending or no longer claimed by %; refusing to send it',
+      missing, (SELECT w FROM unnest(m_ids, m_worker) AS u(i, w) WHERE i = missing LIMIT 1);
+  END IF;
+END
+$fn$;
 `,
   },
 ];

@@ -132,6 +132,30 @@ const SORT_COLUMN: Record<DeliverySort, string> = {
   updated: 'updated_at',
 };
 
+/**
+ * Extends (or ends) an owner's claims. Rows are locked in id order, as pressline_write_batch locks
+ * its rows, so a lease renewal and the same sender's writes never wait on each other in a cycle.
+ */
+const SET_CLAIM_EXPIRY = `UPDATE deliveries d SET claim_expires = $1
+  FROM (SELECT id FROM deliveries WHERE campaign_id = $2 AND claimed_by = $3 ORDER BY id FOR UPDATE) r WHERE d.id = r.id`;
+
+const DEADLOCK_DETECTED = '40P01';
+
+/**
+ * Runs an idempotent write again when PostgreSQL chose it as a deadlock victim (rolled back, so
+ * nothing of it was applied). Lock order makes that rare (see SET_CLAIM_EXPIRY); this makes it
+ * harmless instead of a stopped sender.
+ */
+async function retryDeadlock<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as { code?: string }).code !== DEADLOCK_DETECTED || i >= attempts) throw err;
+    }
+  }
+}
+
 const INSERT_EVENT = `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
@@ -372,7 +396,7 @@ export class PgStore implements Store {
         [owner, expires, id, now],
       );
       if (!rowCount) return false;
-      await c.query('UPDATE deliveries SET claim_expires = $1 WHERE campaign_id = $2 AND claimed_by = $3', [expires, id, owner]);
+      await c.query(SET_CLAIM_EXPIRY, [expires, id, owner]);
       return true;
     });
   }
@@ -389,7 +413,7 @@ export class PgStore implements Store {
   async forceReleaseCampaign(id: number, deadOwner: string): Promise<void> {
     await this.tx(async (c) => {
       await c.query('UPDATE campaigns SET owner_expires = $1 WHERE id = $2 AND owner = $3', [EPOCH, id, deadOwner]);
-      await c.query('UPDATE deliveries SET claim_expires = $1 WHERE campaign_id = $2 AND claimed_by = $3', [EPOCH, id, deadOwner]);
+      await c.query(SET_CLAIM_EXPIRY, [EPOCH, id, deadOwner]);
     });
   }
 
@@ -454,7 +478,7 @@ export class PgStore implements Store {
   }
 
   async renewClaims(campaignId: number, owner: string, now: Date, leaseMs: number): Promise<void> {
-    await this.q('UPDATE deliveries SET claim_expires = $1 WHERE campaign_id = $2 AND claimed_by = $3', [new Date(now.getTime() + leaseMs), campaignId, owner]);
+    await retryDeadlock(() => this.q(SET_CLAIM_EXPIRY, [new Date(now.getTime() + leaseMs), campaignId, owner]));
   }
 
   async liveClaimHolders(campaignId: number, now: Date, except?: string): Promise<string[]> {
@@ -549,57 +573,27 @@ export class PgStore implements Store {
 
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     if (marks.length === 0 && outcomes.length === 0) return;
-    // PostgreSQL commits are durable (synchronous_commit on) unless told otherwise; an
-    // outcomes-only batch may skip waiting for the WAL flush, as the interface allows.
-    await this.tx(
-      async (c) => {
-        const events: unknown[][] = [];
-        if (outcomes.length > 0) {
-          const { rows } = await c.query(
-            `UPDATE deliveries d SET status = o.status, code = o.code, enhanced = o.enhanced, response = o.response,
-               next_attempt_at = o.next_attempt_at, claimed_by = NULL, claim_expires = NULL, updated_at = o.at
-             FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
-               AS o(id, status, code, enhanced, response, next_attempt_at, at)
-             WHERE d.id = o.id AND d.status = 'sending'
-             RETURNING d.id, d.campaign_id`,
-            [
-              outcomes.map((o) => o.deliveryId),
-              outcomes.map((o) => o.status),
-              outcomes.map((o) => o.code ?? null),
-              outcomes.map((o) => o.enhanced ?? null),
-              outcomes.map((o) => o.response ?? null),
-              outcomes.map((o) => o.nextAttemptAt ?? null),
-              outcomes.map((o) => o.at),
-            ],
-          );
-          // A delivery missing here was settled elsewhere meanwhile (recovered as unknown).
-          const campaignOf = new Map(rows.map((r) => [r.id as number, r.campaign_id as number]));
-          for (const o of outcomes) {
-            const campaignId = campaignOf.get(o.deliveryId);
-            if (campaignId === undefined) continue;
-            events.push([campaignId, o.deliveryId, o.at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null]);
-          }
-        }
-        if (marks.length > 0) {
-          const { rows } = await c.query(
-            `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, message_id = m.message_id,
-               first_attempt_at = coalesce(d.first_attempt_at, $3), updated_at = $3, worker = m.worker, relay = m.relay
-             FROM unnest($1::bigint[], $2::text[], $4::text[], $5::text[]) AS m(id, message_id, worker, relay)
-             WHERE d.id = m.id AND d.status IN ('pending', 'deferred') AND d.claimed_by = m.worker
-             RETURNING d.id, d.campaign_id, d.attempts`,
-            [marks.map((m) => m.deliveryId), marks.map((m) => m.messageId), now, marks.map((m) => m.worker), marks.map((m) => m.relay)],
-          );
-          const byId = new Map(rows.map((r) => [r.id as number, r]));
-          for (const m of marks) {
-            const row = byId.get(m.deliveryId);
-            if (!row) throw new Error(`delivery ${m.deliveryId} is no longer pending or no longer claimed by ${m.worker}; refusing to send it`);
-            events.push([row.campaign_id, m.deliveryId, now, 'sending', row.attempts, null, null, null, m.messageId, null, null]);
-          }
-        }
-        await this.insertEvents(c, events);
-      },
-      { lazyCommit: marks.length === 0 },
-    );
+    // One statement, so one transaction and one round trip (see the function in migration 5).
+    // A mark that fails raises inside it, and nothing of the batch is written.
+    const args = [
+      outcomes.map((o) => o.deliveryId),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.code ?? null),
+      outcomes.map((o) => o.enhanced ?? null),
+      outcomes.map((o) => o.response ?? null),
+      outcomes.map((o) => o.nextAttemptAt ?? null),
+      outcomes.map((o) => o.at),
+      outcomes.map((o) => o.attempt),
+      outcomes.map((o) => o.messageId),
+      outcomes.map((o) => Math.round(o.durationMs)),
+      outcomes.map((o) => o.detail ?? null),
+      marks.map((m) => m.deliveryId),
+      marks.map((m) => m.messageId),
+      marks.map((m) => m.worker),
+      marks.map((m) => m.relay),
+      now,
+    ];
+    await retryDeadlock(() => this.q('SELECT pressline_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', args));
   }
 
   async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
