@@ -178,6 +178,7 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
 <h2>Last response</h2>
 ${d.response ? `<pre id="last-response">${e([d.code, d.enhanced].filter((x) => x !== undefined).join(' '))}${d.code || d.enhanced ? '\n' : ''}${e(d.response)}</pre>` : '<p class="muted">No reply recorded.</p>'}
 ${d.messageId ? `<p class="muted">Message-ID ${e(d.messageId)}</p>` : ''}
+${d.worker ? `<p class="muted" id="sent-by">Last attempt by worker ${e(d.worker)} through relay ${e(d.relay ?? '—')}</p>` : ''}
 <h2>Timeline</h2>
 <ol class="timeline">
 ${items}
