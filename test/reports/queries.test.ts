@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { renderHtmlReport } from '../../src/reports/html.js';
+import { recipientsTableHtml, renderHtmlReport } from '../../src/reports/html.js';
 import { campaignSummary, campaignsOverview, outcomeSeries, parseTableParams, pickBucket, reasonBreakdown, recipientPage, recipientTimeline } from '../../src/reports/queries.js';
 import { delivered, type Delivered } from '../helpers/delivered.js';
 
@@ -114,6 +114,18 @@ describe('report and log commands', () => {
     summary.campaign.releaseTitle = '<img src=x onerror=alert(1)>';
     const html = renderHtmlReport({ summary, series: { bucketMs: 1000, types: [], buckets: [] }, reasons: { byStatus: [], byDomain: [] }, rows: [], generatedAt: new Date() });
     expect(html).not.toContain('<img');
+  });
+
+  it('the recipient table names worker and relay only when several shared the campaign, escaped', async () => {
+    const rows = await d.app.store.deliveries(d.campaignId);
+    const one = recipientsTableHtml(rows, 'one sender');
+    expect(one).not.toContain('sent by');
+    const shared = rows.map((r, i) => ({ ...r, worker: i % 2 ? 'w1@host:1:aa' : 'w2@host:2:<b>', relay: i % 2 ? 'eu smtp://relay-eu:587' : 'us smtp://relay-us:587' }));
+    const html = recipientsTableHtml(shared, 'two workers');
+    expect(html).toContain('<th scope="col">sent by (worker · relay)</th>');
+    expect(html).toContain('<td data-label="sent by">w1@host:1:aa · eu smtp://relay-eu:587</td>');
+    expect(html).toContain('w2@host:2:&#60;b&#62;');
+    expect(html).not.toContain('<b>');
   });
 
   it('log --email shows the raw 550 reply; log --json lists the campaign events in order', async () => {
