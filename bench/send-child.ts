@@ -1,7 +1,8 @@
 /**
  * One side of the send benchmark, in its own process so its peak RSS is its own:
  *   sink <port-file>                 a counting SMTP sink on 127.0.0.1 (no files)
- *   plain <url> <n> <conns>          the best plain nodemailer pooled sender: no store, no logs
+ *   plain <url> <n> <conns>          stock nodemailer pooled sender: no store, no logs
+ *   plainraw <url> <n> <conns>       the same pool fed our MIME builder's bytes (`raw`): no store, no logs
  *   pipeline <url> <n> <conns> <dir> pressline: list → plan → SQLite → render → send → log
  * Prints one JSON line with the figures.
  */
@@ -14,6 +15,7 @@ import { preparePlan, persistPlan } from '../src/campaigns/plan.js';
 import { runCampaign } from '../src/campaigns/run.js';
 import { loadRelease } from '../src/releases/load.js';
 import { compileRelease } from '../src/render/compile.js';
+import { buildMessage } from '../src/send/mime.js';
 import { startSink } from '../src/send/sink.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 
@@ -26,11 +28,17 @@ function writeList(file: string, n: number): void {
   writeFileSync(file, rows.join('\n') + '\n');
 }
 
+/**
+ * Messages in flight at once for the plain raw sender and the pipeline alike (BENCH_CONCURRENCY,
+ * default twice the connections, so a connection has its next message ready when it finishes one).
+ */
+const inFlight = (conns: number) => Number(process.env.BENCH_CONCURRENCY ?? conns * 2);
+
 function benchConfig(dir: string, conns: number) {
   return validateConfig({
     from: { name: 'Press Office', address: 'press@ngo.example.org' },
     paths: { outbox: join(dir, 'outbox'), logs: join(dir, 'logs'), database: join(dir, 'bench.db') },
-    rate: { global: 0, perDomain: 0, concurrency: Number(process.env.BENCH_CONCURRENCY ?? conns), batchSize: 1000 },
+    rate: { global: 0, perDomain: 0, concurrency: inFlight(conns), batchSize: 1000 },
     smtp: { maxConnections: conns, maxMessagesPerConnection: 100_000 },
   });
 }
@@ -63,6 +71,42 @@ async function plain(url: string, n: number, conns: number): Promise<void> {
   process.stdout.write(JSON.stringify({ mode: 'plain', n, seconds, perSecond: n / seconds, rssMb: rssMb() }) + '\n');
 }
 
+/**
+ * The best plain sender we can write: stock's messages, built by src/send/mime.ts and handed to
+ * the same pool as `raw`. Built when a connection is about to need one (inFlight at a time)
+ * rather than all n up front: built bytes take memory, stock's queued options do not.
+ */
+async function plainRaw(url: string, n: number, conns: number): Promise<void> {
+  const config = benchConfig('/tmp', conns);
+  const release = await loadRelease(RELEASE, config);
+  const compiled = await compileRelease(release, { config, now: new Date(), columns: [] });
+  const contact = { email: 'x@d.example', key: 'x@d.example', domain: 'd.example', firstName: 'Jo', lastName: 'Doe', outlet: 'Daily', tags: [], language: 'en', country: '', timeZone: '', extra: {}, source: { file: '-', line: 0 } };
+  const byLanguage = { en: compiled.pickVariant({ ...contact, language: 'en' }).render(contact), ru: compiled.pickVariant({ ...contact, language: 'ru' }).render(contact) };
+  const mailer = nodemailer.createTransport({ url, pool: true, maxConnections: conns, maxMessages: 100_000 } as TransportOptions);
+  const from = config.from!;
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const to = `j${i}@d${i % 50}.example`;
+      const msg = i % 5 === 0 ? byLanguage.ru : byLanguage.en;
+      // Stock's message, plus what stock nodemailer adds by itself: a Message-ID and a Date.
+      const messageId = `<plain.${i}.${started}@ngo.example.org>`;
+      const raw = buildMessage({
+        from, to: { address: to }, subject: msg.subject, html: msg.html, text: msg.text,
+        messageId, date: new Date(), headers: {}, attachments: [], envelope: { from: from.address, to }, tag: '',
+      });
+      // messageId too, or nodemailer spends random bytes generating one it never writes.
+      await mailer.sendMail({ raw, envelope: { from: from.address, to }, messageId });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight(conns) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  mailer.close();
+  process.stdout.write(JSON.stringify({ mode: 'plainraw', n, seconds, perSecond: n / seconds, rssMb: rssMb() }) + '\n');
+}
+
 async function pipeline(url: string, n: number, conns: number, dir: string): Promise<void> {
   const config = benchConfig(dir, conns);
   const list = join(dir, 'list.csv');
@@ -82,7 +126,11 @@ async function pipeline(url: string, n: number, conns: number, dir: string): Pro
 }
 
 const [mode, ...args] = process.argv.slice(2);
-const run = mode === 'sink' ? sink(args[0]!) : mode === 'plain' ? plain(args[0]!, Number(args[1]), Number(args[2])) : pipeline(args[0]!, Number(args[1]), Number(args[2]), args[3]!);
+const run =
+  mode === 'sink' ? sink(args[0]!)
+  : mode === 'plain' ? plain(args[0]!, Number(args[1]), Number(args[2]))
+  : mode === 'plainraw' ? plainRaw(args[0]!, Number(args[1]), Number(args[2]))
+  : pipeline(args[0]!, Number(args[1]), Number(args[2]), args[3]!);
 run.catch((err) => {
   process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exit(2);

@@ -1,8 +1,10 @@
 /**
- * The full sending pipeline (plan, SQLite store, per-recipient render, delivery log) against the
- * best plain nodemailer pooled sender, both to the same counting SMTP sink on 127.0.0.1, with
- * the same connection count and no rate limit. Then a large campaign for peak memory.
- * Targets: pipeline >= 0.8x plain; 100,000 recipients planned and sent under 300 MB peak RSS.
+ * The full sending pipeline (plan, SQLite store, per-recipient render, delivery log) against two
+ * plain pooled senders without store or logs: stock nodemailer, and the same pool fed by our MIME
+ * builder (`raw`), the fastest plain sender we have. All go to the same counting SMTP sink on
+ * 127.0.0.1 with the same connection count and no rate limit. Then a large campaign for peak memory.
+ * Targets: pipeline >= 0.8x the best plain sender; 100,000 recipients planned and sent under
+ * 300 MB peak RSS.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,19 +32,28 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
     await new Promise((r) => setTimeout(r, 50));
     const url = `smtp://127.0.0.1:${readFileSync(portFile, 'utf8')}`;
     const lines = [`${n} messages to a counting SMTP sink on loopback, ${conns} connections, no rate limit:`];
-    // Alternate the two, three times, and keep each one's best: the machine has 2 cores and noise.
-    const plainRuns = [];
+    // Alternate the three, three times, and keep each one's best: the machine has 2 cores and noise.
+    const stockRuns = [];
+    const rawRuns = [];
     const pipeRuns = [];
     for (let i = 0; i < 3; i++) {
-      plainRuns.push(await child(['plain', url, String(n), String(conns)]));
+      stockRuns.push(await child(['plain', url, String(n), String(conns)]));
+      rawRuns.push(await child(['plainraw', url, String(n), String(conns)]));
       const d = mkdtempSync(join(dir, 'p-'));
       pipeRuns.push(await child(['pipeline', url, String(n), String(conns), d]));
     }
-    const plain = plainRuns.reduce((a, b) => (a.perSecond! > b.perSecond! ? a : b));
-    const pipe = pipeRuns.reduce((a, b) => (a.perSecond! > b.perSecond! ? a : b));
-    lines.push(`  plain nodemailer pool    ${plain.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${plain.rssMb} MB`);
-    lines.push(`  pressline pipeline       ${pipe.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${pipe.rssMb} MB   (planning ${pipe.planSeconds!.toFixed(2)} s before)`);
-    lines.push(`  ratio pipeline / plain   ${(pipe.perSecond! / plain.perSecond!).toFixed(2)}x   (target >= 0.8x)`);
+    const best = (runs: Record<string, number>[]) => runs.reduce((a, b) => (a.perSecond! > b.perSecond! ? a : b));
+    const stock = best(stockRuns);
+    const raw = best(rawRuns);
+    const pipe = best(pipeRuns);
+    // The target compares with the best plain sender, whichever that is.
+    const plain = raw.perSecond! >= stock.perSecond! ? raw : stock;
+    const all = (runs: Record<string, number>[]) => runs.map((r) => r.perSecond!.toFixed(0)).join('/');
+    lines.push(`  plain nodemailer pool    ${stock.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${stock.rssMb} MB   (runs ${all(stockRuns)})`);
+    lines.push(`  plain pool, raw MIME     ${raw.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${raw.rssMb} MB   (runs ${all(rawRuns)})`);
+    lines.push(`  pressline pipeline       ${pipe.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${pipe.rssMb} MB   (runs ${all(pipeRuns)}; planning ${pipe.planSeconds!.toFixed(2)} s before)`);
+    lines.push(`  ratio pipeline / best plain (${plain === raw ? 'raw MIME' : 'stock'})   ${(pipe.perSecond! / plain.perSecond!).toFixed(2)}x   (target >= 0.8x)`);
+    lines.push(`  ratio pipeline / stock nodemailer      ${(pipe.perSecond! / stock.perSecond!).toFixed(2)}x`);
     if (large > 0) {
       const d = mkdtempSync(join(dir, 'large-'));
       const big = await child(['pipeline', url, String(large), String(conns), d]);

@@ -6,8 +6,9 @@ import type { SendResult } from './outcome.js';
 import type { OutgoingMail, Transport } from './transport.js';
 
 /**
- * Writes each message as `<dir>/<tag>.eml` instead of sending it: the same nodemailer pipeline
- * (MIME, DKIM) as SMTP, so a run without a relay differs only in where the bytes go.
+ * Writes each message as `<dir>/<tag>.eml` instead of sending it: the same mail options
+ * (toMailOptions: our MIME bytes, or nodemailer's with attachments) and the same DKIM signing
+ * as SMTP, so a run without a relay differs only in where the bytes go.
  */
 export function createOutboxTransport(dir: string, dkim?: DKIMOptions): Transport {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', dkim });
