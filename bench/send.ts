@@ -51,7 +51,7 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
     const all = (runs: Record<string, number>[]) => runs.map((r) => r.perSecond!.toFixed(0)).join('/');
     lines.push(`  plain nodemailer pool    ${stock.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${stock.rssMb} MB   (runs ${all(stockRuns)})`);
     lines.push(`  plain pool, raw MIME     ${raw.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${raw.rssMb} MB   (runs ${all(rawRuns)})`);
-    lines.push(`  pressline pipeline       ${pipe.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${pipe.rssMb} MB   (runs ${all(pipeRuns)}; planning ${pipe.planSeconds!.toFixed(2)} s before)`);
+    lines.push(`  pressline pipeline       ${pipe.perSecond!.toFixed(0).padStart(6)} msg/s   peak RSS ${pipe.rssMb} MB   (runs ${all(pipeRuns)}; before it: planning ${pipe.planSeconds!.toFixed(2)} s, start ${pipe.startSeconds!.toFixed(2)} s)`);
     lines.push(`  ratio pipeline / best plain (${plain === raw ? 'raw MIME' : 'stock'})   ${(pipe.perSecond! / plain.perSecond!).toFixed(2)}x   (target >= 0.8x)`);
     lines.push(`  ratio pipeline / stock nodemailer      ${(pipe.perSecond! / stock.perSecond!).toFixed(2)}x`);
     if (large > 0) {

@@ -28,7 +28,9 @@ export interface DeliveryLog {
 
 /**
  * NDJSON per campaign through pino. Buffered (the store already holds the durable record), and
- * flushed on close; credentials are redacted even if a caller passes them by mistake.
+ * flushed on close. A line carries exactly the fields of DeliveryLogEntry, copied one by one
+ * (relays are named by host, never by a URL with user and password), and pino's redaction stays
+ * on as a second guard.
  */
 export function createDeliveryLog(dir: string, campaignId: number): DeliveryLog {
   mkdirSync(dir, { recursive: true });
@@ -44,8 +46,12 @@ export function createDeliveryLog(dir: string, campaignId: number): DeliveryLog 
     dest,
   );
   return {
-    write(entry) {
-      logger.info(entry);
+    write(e) {
+      // Only the known fields, whatever else a caller's object carries.
+      logger.info({
+        event: e.event, recipient: e.recipient, deliveryId: e.deliveryId, attempt: e.attempt, code: e.code, enhanced: e.enhanced,
+        response: e.response, messageId: e.messageId, durationMs: e.durationMs, detail: e.detail, worker: e.worker, relay: e.relay,
+      });
     },
     close() {
       return new Promise((resolve) => {

@@ -200,7 +200,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     };
     // Not awaited: the slot is free as soon as the relay answered. A lost outcome leaves the
     // delivery `sending`, which recovery reports as `unknown`, never as a second send.
-    writes.add({ outcome: record }).catch(failWrite);
+    writes.add({ outcome: record }, { lazy: true }).catch(failWrite);
     move('sending', status);
     attemptsDone++;
     if (policy.suppress && status === 'bounced') {

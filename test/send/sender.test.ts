@@ -152,6 +152,11 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(second.end).toBe('done');
     expect(second.counts.sent).toBe(10);
     for (let i = 1; i <= 10; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
+    // Neither password reaches the delivery log, the store's events or the campaign's reasons.
+    const { readFileSync } = await import('node:fs');
+    const trail = readFileSync(`${app.config.paths.logs}/${id}.ndjson`, 'utf8') + JSON.stringify(await app.store.events(id)) + JSON.stringify(await app.store.getCampaign(id));
+    expect(trail).toContain('relay');
+    expect(trail).not.toMatch(/wrong|right@|press:/);
   });
 
   it('pauses after repeated connection failures (421 at greeting) instead of burning attempts', async () => {

@@ -37,7 +37,8 @@ const apply = db.transaction((marks, outcomes, at) => {
     event.run(row.campaign_id, m.deliveryId, at, 'sending', row.attempts, null, null, null, m.messageId, null, null);
   }
 });
-parentPort.on('message', ({ id, marks, outcomes, at }) => {
+parentPort.on('message', ({ id, batch }) => {
+  const { marks, outcomes, at } = JSON.parse(batch);
   // Outcomes alone may wait for the next durable commit (WAL + NORMAL skips the fsync).
   const lazy = marks.length === 0;
   try {
@@ -87,7 +88,9 @@ export class SqliteWriter {
       this.waiting.set(id, { resolve, reject });
       // Keep the process alive while a write is outstanding, and only then.
       this.worker.ref();
-      this.worker.postMessage({ id, marks, outcomes: wire, at: now.getTime() });
+      // One JSON string crosses the thread boundary cheaper than a structured clone of the same
+      // objects (profiled: ~100 µs of main-thread time per message for the clone, ~30 for this).
+      this.worker.postMessage({ id, batch: JSON.stringify({ marks, outcomes: wire, at: now.getTime() }) });
     });
   }
 
