@@ -72,7 +72,7 @@ export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
   };
 }
 
-/** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
+/** nodemailer's DKIM options with the key read from the file config names (undefined when off). */
 function readDkim(config: Config) {
   return dkimOptions(config, (file) => {
     try {
@@ -83,6 +83,7 @@ function readDkim(config: Config) {
   });
 }
 
+/** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
 export function defaultTransport(config: Config, env: Env, campaignId: number): Transport {
   const dkim = readDkim(config);
   if (env.smtpUrl) return createSmtpTransport(env.smtpUrl, config, dkim);
