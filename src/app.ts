@@ -21,6 +21,16 @@ export async function createApp(options: { configFile?: string | undefined; cloc
   return { config, env, store, clock: options.clock ?? systemClock, close: () => store.close() };
 }
 
+/** Runs one command with an app built from its `--config`, and closes the app whatever happens. */
+export async function withApp<T>(configFile: string | undefined, run: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp({ configFile });
+  try {
+    return await run(app);
+  } finally {
+    await app.close();
+  }
+}
+
 /** Config and env only, for commands that never touch the store (lists check, render). */
 export function loadSettings(configFile?: string): { config: Config; env: Env } {
   return { config: loadConfig(configFile), env: readEnv() };

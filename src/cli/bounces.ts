@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
+import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { readImap } from '../bounces/imap.js';
 import { ingestMessages, type IngestSummary } from '../bounces/ingest.js';
@@ -32,8 +32,7 @@ export function registerBounceCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  pressline bounces ingest ~/Maildir/.bounces\n  pressline bounces ingest --imap imaps://bounces@mail.example.org/INBOX\n')
     .action(async (paths: string[], flags) => {
       if (paths.length === 0 && !flags.imap) throw new PresslineError('USAGE', 'give Maildir/mbox/.eml paths or --imap imaps://user@host/INBOX');
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const source = flags.imap
           ? readImap({ url: flags.imap, password: process.env.PRESSLINE_IMAP_PASSWORD, processedFolder: flags.processedFolder })
           : allPaths(paths);
@@ -41,22 +40,17 @@ export function registerBounceCommands(program: Command): void {
         if (flags.json) printJson(summary);
         else process.stdout.write(describe(summary) + '\n');
         process.exitCode = summary.unattributed.length + summary.unrecognised.length > 0 ? 1 : 0;
-      } finally {
-        await app.close();
-      }
+      });
     });
   bounces
     .command('unattributed')
     .description('reports kept because they name no delivery of ours (or are no report at all)')
     .option('--json', 'one JSON document on stdout')
     .action(async (flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const rows = await app.store.bounceEvents({ outcome: 'unattributed' });
         if (flags.json) printJson(rows.map(({ raw: _raw, ...r }) => r));
         else for (const r of rows) process.stdout.write(`${r.receivedAt.toISOString()}  ${r.kind.padEnd(12)} ${r.recipient || '-'}  ${r.source}  ${r.note ?? ''}\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { createApp } from '../app.js';
+import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { toCsv } from '../reports/csv.js';
 import { deliveryReport, parseStatuses } from '../reports/delivery-report.js';
@@ -19,8 +19,7 @@ export function registerCampaignCommands(program: Command): void {
     .option('--json', 'one JSON document on stdout')
     .addHelpText('after', '\nExample:\n  pressline campaigns --json\n')
     .action(async (flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaigns = await app.store.listCampaigns();
         const rows = [];
         for (const c of campaigns) rows.push({ ...c, counts: await app.store.counts(c.id) });
@@ -53,9 +52,7 @@ export function registerCampaignCommands(program: Command): void {
             ]),
           ) + '\n',
         );
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   program
@@ -64,15 +61,12 @@ export function registerCampaignCommands(program: Command): void {
     .argument('<campaign>', 'campaign id')
     .addHelpText('after', '\nExample:\n  pressline pause 3\n')
     .action(async (id: string) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const ok = await app.store.setCampaignStatus(campaignId, 'paused', app.clock.now(), { from: ['sending', 'scheduled', 'draft'], reason: 'paused by an operator' });
         if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
         process.stdout.write(`Campaign ${campaignId} paused. Continue with: pressline resume ${campaignId}\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   program
@@ -81,15 +75,12 @@ export function registerCampaignCommands(program: Command): void {
     .argument('<campaign>', 'campaign id')
     .addHelpText('after', '\nExample:\n  pressline cancel 3\n')
     .action(async (id: string) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const ok = await app.store.setCampaignStatus(campaignId, 'cancelled', app.clock.now(), { from: ['draft', 'scheduled', 'sending', 'paused'], reason: 'cancelled by an operator' });
         if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is already finished or cancelled`);
         process.stdout.write(`Campaign ${campaignId} cancelled.\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   program
@@ -102,8 +93,7 @@ export function registerCampaignCommands(program: Command): void {
     .option('--json', 'same as --format json')
     .addHelpText('after', '\nExample:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n  pressline report 3 --format html --out report-3.html\n')
     .action(async (id: string, flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const format = flags.json ? 'json' : String(flags.format);
         const entries = await deliveryReport(app.store, campaignId, parseStatuses(flags.status));
@@ -151,8 +141,6 @@ export function registerCampaignCommands(program: Command): void {
         } else {
           process.stdout.write(text);
         }
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

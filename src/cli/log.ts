@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
+import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { recipientTimeline, type TimelineEntry } from '../reports/queries.js';
 import type { EventRecord } from '../store/types.js';
@@ -54,8 +54,7 @@ export function registerLogCommand(program: Command): void {
     .option('--json', 'one JSON document on stdout')
     .addHelpText('after', '\nExamples:\n  pressline log 3 --email anna@paper.example\n  pressline log 3 --json > events.json\n')
     .action(async (id: string, flags: { email?: string; json?: boolean }) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const campaign = await app.store.getCampaign(campaignId);
         if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
@@ -94,8 +93,6 @@ export function registerLogCommand(program: Command): void {
           return;
         }
         process.stdout.write(events.map((e) => eventLine(e, e.deliveryId !== undefined ? emails.get(e.deliveryId) : '(campaign)')).join('\n') + (events.length ? '\n' : 'no events\n'));
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
+import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
@@ -37,8 +37,7 @@ Examples:
     .action(async (release: string | undefined, flags) => {
       if (!release) throw new PresslineError('USAGE', 'name the release to schedule, or use `schedule list` / `schedule cancel <id>`');
       if (!flags.at) throw new PresslineError('USAGE', 'say when with --at (e.g. --at "embargo - 24h" or --at "2026-12-01 09:00 Europe/Brussels")');
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const plan = await planSchedule(
           { releaseFile: release, lists: flags.list, embargoed: flags.embargoed, public: flags.public, at: flags.at, publicAt: flags.publicAt, localTime: flags.localTime, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) },
           app,
@@ -57,9 +56,7 @@ Examples:
         const ids = await storeSchedule(plan, app, flags.rate ? { rate: flags.rate } : {});
         if (flags.json) printJson(ids.map((id, i) => ({ id, phase: plan.phases[i]!.phase, at: plan.phases[i]!.at.instant.toISOString(), zone: plan.phases[i]!.at.zone })));
         else out.write(`Scheduled as campaign${ids.length > 1 ? 's' : ''} ${ids.join(' and ')}. Keep \`pressline worker\` running to send ${ids.length > 1 ? 'them' : 'it'}.\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   schedule
@@ -67,8 +64,7 @@ Examples:
     .description('scheduled sends, with their time in the zone given, in UTC and in your zone')
     .option('--json', 'one JSON document on stdout')
     .action(async (flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const now = app.clock.now();
         const rows = (await app.store.listCampaigns()).filter((c) => c.scheduledAt && ['scheduled', 'sending', 'paused', 'missed'].includes(c.status));
         if (flags.json) {
@@ -97,9 +93,7 @@ Examples:
         for (const c of rows.filter((r) => r.embargoAt)) {
           process.stdout.write(`  campaign ${c.id}: embargo until ${formatInZone(c.embargoAt!, c.embargoZone!)}${c.statusReason ? ` — ${c.statusReason}` : ''}\n`);
         }
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   schedule
@@ -107,14 +101,11 @@ Examples:
     .description('cancel a scheduled send before it starts')
     .argument('<campaign>', 'campaign id')
     .action(async (id: string) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const ok = await app.store.setCampaignStatus(campaignId, 'cancelled', app.clock.now(), { from: ['scheduled', 'paused'], reason: 'schedule cancelled by an operator' });
         if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not scheduled (see \`pressline schedule list\`); a send in progress is stopped with \`pressline cancel ${campaignId}\``);
         process.stdout.write(`Scheduled campaign ${campaignId} cancelled.\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp, type App } from '../app.js';
+import { withApp, type App } from '../app.js';
 import { preparePlan, persistPlan, type Plan } from '../campaigns/plan.js';
 import { runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
@@ -134,8 +134,7 @@ export function registerSendCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n')
     .action(async (release: string, flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const pace = paceOverrides(flags);
         const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
         const plan = await preparePlan(input, app);
@@ -158,9 +157,7 @@ export function registerSendCommands(program: Command): void {
         const campaignId = await persistPlan(plan, app, { options: { pace } });
         out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
         await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   addPaceOptions(
@@ -174,8 +171,7 @@ export function registerSendCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  pressline resume 3\n')
     .action(async (id: string, flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -185,9 +181,7 @@ export function registerSendCommands(program: Command): void {
           return;
         }
         await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
-      } finally {
-        await app.close();
-      }
+      });
     });
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { createApp } from '../app.js';
+import { withApp } from '../app.js';
 import { addressKey } from '../bounces/apply.js';
 import { PresslineError } from '../errors.js';
 import { loadLists } from '../lists/load.js';
@@ -24,15 +24,12 @@ export function registerSuppressCommands(program: Command): void {
     .description('every suppressed address with reason, source and time')
     .option('--json', 'one JSON document on stdout')
     .action(async (flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const rows = await app.store.listSuppressions();
         if (flags.json) printJson(rows.map((s) => ({ email: s.email, key: s.key, reason: s.reason, source: s.source, detail: s.detail ?? null, createdAt: s.createdAt })));
         else if (rows.length === 0) process.stdout.write('No suppressed addresses.\n');
         else process.stdout.write(table(['email', 'reason', 'source', 'since', 'detail'], rows.map((s) => [s.email, s.reason, s.source, s.createdAt.toISOString().slice(0, 16).replace('T', ' '), (s.detail ?? '').slice(0, 50)])) + '\n');
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   suppress
@@ -42,8 +39,7 @@ export function registerSuppressCommands(program: Command): void {
     .option('--reason <reason>', REASONS.join(' | '), 'manual')
     .option('--note <text>', 'why, for the record')
     .action(async (emails: string[], flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const reason = reasonOf(flags.reason);
         for (const email of emails) {
           const key = addressKey(email);
@@ -51,9 +47,7 @@ export function registerSuppressCommands(program: Command): void {
           const added = await app.store.addSuppression({ key, email, reason, source: 'operator', detail: flags.note }, app.clock.now());
           process.stdout.write(`${email}: ${added ? 'suppressed' : 'was already suppressed'}\n`);
         }
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   suppress
@@ -63,17 +57,14 @@ export function registerSuppressCommands(program: Command): void {
     .option('--yes', 'confirm: the address may receive mail again')
     .action(async (emails: string[], flags) => {
       if (!flags.yes) throw new PresslineError('USAGE', 'removing a suppression lets mail reach that address again: repeat with --yes');
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         for (const email of emails) {
           const key = addressKey(email) ?? email.toLowerCase();
           const removed = await app.store.removeSuppression(key, `operator (${process.env.USER ?? 'unknown user'})`, app.clock.now());
           process.stdout.write(`${email}: ${removed ? 'no longer suppressed (logged)' : 'was not suppressed'}\n`);
           if (!removed) process.exitCode = 1;
         }
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   suppress
@@ -82,8 +73,7 @@ export function registerSuppressCommands(program: Command): void {
     .argument('<file>', 'CSV file, as exported from another tool')
     .option('--reason <reason>', 'reason for rows without one', 'manual')
     .action(async (file: string, flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const fallback = reasonOf(flags.reason);
         let added = 0;
         let rows = 0;
@@ -99,9 +89,7 @@ export function registerSuppressCommands(program: Command): void {
         process.stdout.write(`${rows} addresses read, ${added} newly suppressed, ${report.invalid.length} invalid rows\n`);
         for (const p of report.invalid) process.stdout.write(`  ${p.file}:${p.line}: ${p.reason}\n`);
         process.exitCode = report.invalid.length > 0 ? 1 : 0;
-      } finally {
-        await app.close();
-      }
+      });
     });
 
   suppress
@@ -109,14 +97,11 @@ export function registerSuppressCommands(program: Command): void {
     .description('write the suppression list as CSV (UTF-8 with BOM)')
     .option('--out <file>', 'file to write (default: stdout)')
     .action(async (flags) => {
-      const app = await createApp({ configFile: program.opts().config });
-      try {
+      await withApp(program.opts().config, async (app) => {
         const rows = await app.store.listSuppressions();
         const csv = toCsv(['email', 'reason', 'source', 'createdAt', 'detail'], rows.map((s) => [s.email, s.reason, s.source, s.createdAt, s.detail]));
         if (flags.out) writeFileSync(flags.out, csv);
         else process.stdout.write(csv);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

@@ -104,6 +104,13 @@ export function toSuppression(r: Row): Suppression {
 }
 
 /** Per-campaign status counts from `campaign_id, status, n` rows; every listed campaign gets a row. */
+/** One campaign's `status, n` rows as counts of every status (absent ones 0). */
+export function statusCounts(rows: Row[]): StatusCounts {
+  const counts = emptyCounts();
+  for (const r of rows) counts[r.status as DeliveryStatus] = r.n;
+  return counts;
+}
+
 export function foldCounts(campaignIds: number[], rows: Row[]): Map<number, StatusCounts> {
   const out = new Map<number, StatusCounts>(campaignIds.map((id) => [id, emptyCounts()]));
   for (const r of rows) {

@@ -2,7 +2,6 @@ import pg from 'pg';
 import { PresslineError } from '../../errors.js';
 import type { Contact } from '../../lists/contact.js';
 import {
-  emptyCounts,
   type Campaign,
   type CampaignInput,
   type CampaignStatus,
@@ -29,7 +28,7 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { date, foldCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
+import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -617,10 +616,8 @@ export class PgStore implements Store {
   }
 
   async counts(campaignId: number): Promise<StatusCounts> {
-    const counts = emptyCounts();
     const { rows } = await this.q('SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = $1 GROUP BY status', [campaignId]);
-    for (const r of rows) counts[r.status as DeliveryStatus] = r.n;
-    return counts;
+    return statusCounts(rows);
   }
 
   async deliveries(campaignId: number, filter: { status?: DeliveryStatus[]; email?: string } = {}): Promise<DeliveryRow[]> {

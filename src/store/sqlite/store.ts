@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import { PresslineError } from '../../errors.js';
 import type { Contact } from '../../lists/contact.js';
 import {
-  emptyCounts,
   type Campaign,
   type CampaignInput,
   type CampaignStatus,
@@ -32,7 +31,7 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
-import { date, foldCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
+import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
 
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : null);
@@ -435,10 +434,7 @@ export class SqliteStore implements Store {
   }
 
   async counts(campaignId: number): Promise<StatusCounts> {
-    const counts = emptyCounts();
-    const rows = this.db.prepare('SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY status').all(campaignId) as Row[];
-    for (const r of rows) counts[r.status as DeliveryStatus] = r.n;
-    return counts;
+    return statusCounts(this.db.prepare('SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY status').all(campaignId) as Row[]);
   }
 
   async deliveries(campaignId: number, filter: { status?: DeliveryStatus[]; email?: string } = {}): Promise<DeliveryRow[]> {
