@@ -355,20 +355,24 @@ export class SqliteStore implements Store {
 
   async takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }> {
     const at = now.getTime();
+    for (const k of keys) {
+      if (this.rings.has(k.key)) continue;
+      // Each ring is created once per process (idempotent, so processes may race to do it).
+      this.stmt.ensureRing.run({ key: k.key, count: k.count });
+      this.rings.add(k.key);
+    }
+    const take = this.db.transaction(() => {
+      const slots: RateSlot[] = [];
+      for (const k of keys) {
+        const slot = this.stmt.freeRateSlot.get(k.key, at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
+        if (slot === undefined) return undefined; // all or nothing
+        slots.push({ key: k.key, slot });
+      }
+      for (const s of slots) this.stmt.takeRateSlot.run(at, owner, s.key, s.slot);
+      return slots;
+    });
     // IMMEDIATE: the write lock up front, so two processes never both see the same slot free.
-    const taken = this.lazily(() => this.db
-      .transaction(() => {
-        const slots: RateSlot[] = [];
-        for (const k of keys) {
-          this.stmt.ensureRing.run({ key: k.key, count: k.count });
-          const slot = this.stmt.freeRateSlot.get(k.key, at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
-          if (slot === undefined) return undefined;
-          slots.push({ key: k.key, slot });
-        }
-        for (const s of slots) this.stmt.takeRateSlot.run(at, owner, s.key, s.slot);
-        return slots;
-      })
-      .immediate());
+    const taken = this.lazily(() => take.immediate());
     if (taken) return { slots: taken };
     let wait = 0;
     for (const k of keys) {
@@ -377,6 +381,8 @@ export class SqliteStore implements Store {
     }
     return { waitMs: Math.max(1, wait) };
   }
+
+  private readonly rings = new Set<string>();
 
   async endRateSlots(slots: RateSlot[], owner: string, now: Date): Promise<void> {
     this.lazily(() => this.db.transaction(() => {
