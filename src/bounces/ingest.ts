@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
 import { applyBounceEvent } from './apply.js';
-import { parseMailboxMessage } from './parse.js';
+import { parseMailboxMessage, RAW_CAP_CHARS } from './parse.js';
 import type { MailboxMessage } from './sources.js';
 import type { BounceKind } from './types.js';
 
@@ -38,7 +38,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     } else if (parsed.kind === 'unrecognised' || parsed.events.length === 0) {
       const reportId = `unrecognised:${createHash('sha256').update(message.raw).digest('hex')}`;
       const stored = await app.store.recordBounce(
-        { reportId, source: message.source, kind: 'unrecognised', recipient: '', campaignId: undefined, deliveryId: undefined, status: undefined, diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: parsed.reason, raw: message.raw.toString('utf8').slice(0, 65_536), receivedAt: app.clock.now() },
+        { reportId, source: message.source, kind: 'unrecognised', recipient: '', campaignId: undefined, deliveryId: undefined, status: undefined, diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: parsed.reason, raw: message.raw.toString('utf8').slice(0, RAW_CAP_CHARS), receivedAt: app.clock.now() },
         undefined,
         app.clock.now(),
       );

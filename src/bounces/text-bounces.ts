@@ -24,6 +24,9 @@ export interface TextBounce {
 // Addresses in prose: no spaces, brackets, quotes or trailing sentence punctuation.
 const ADDR = "[^\\s<>()\\[\\]\"',;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+";
 const ADDR_RE = new RegExp(ADDR, 'i');
+// Per-line patterns, compiled once (no `g` flag, so they keep no state between lines).
+const EXIM_ENTRY_START = new RegExp(`^\\s*<?(${ADDR})>?(?::(?:\\s+(.*))?|\\s*)$`, 'i');
+const EXCHANGE_BARE_ADDRESS = new RegExp(`^\\s*(?:mailto:)?(${ADDR})(?:\\s*<mailto:[^>]*>)?\\s*(?:on .*)?$`, 'i');
 
 /** The enhanced status in prose: "550 5.1.1 …", "(#5.1.1)", "#550 5.1.10 …##". */
 export function statusInText(text: string | undefined): string | undefined {
@@ -66,7 +69,7 @@ function indentedEntries(section: string, action: 'failed' | 'delayed'): TextRec
     if (line.trim() === '') continue;
     if (/^\s*-{3,}/.test(line)) break;
     const indent = /^\s*/.exec(line)![0].replace(/\t/g, '        ').length;
-    const start = new RegExp(`^\\s*<?(${ADDR})>?(?::(?:\\s+(.*))?|\\s*)$`, 'i').exec(line);
+    const start = EXIM_ENTRY_START.exec(line);
     if (start && (entryIndent === undefined || indent <= entryIndent)) {
       entryIndent = indent;
       out.push({ recipient: start[1]!, diag: start[2] ? [start[2]] : [] });
@@ -110,7 +113,7 @@ function exchange(text: string): TextBounce | undefined {
   const lines = text.split('\n');
   let current: string | undefined;
   for (const line of lines) {
-    const bare = new RegExp(`^\\s*(?:mailto:)?(${ADDR})(?:\\s*<mailto:[^>]*>)?\\s*(?:on .*)?$`, 'i').exec(line);
+    const bare = EXCHANGE_BARE_ADDRESS.exec(line);
     if (bare) {
       current = bare[1];
       continue;

@@ -132,12 +132,16 @@ async function takeCampaign(store: Store, id: number, owner: string, now: Date, 
   );
 }
 
-/** Worker mode: join the campaign unless an interactive `send`/`resume` holds it exclusively. */
-async function joinCampaign(store: Store, id: number, now: Date): Promise<void> {
+/** Who holds the campaign alone right now (an interactive `send`/`resume`), if anyone. */
+export async function heldAlone(store: Store, id: number, now: Date): Promise<string | undefined> {
   const holder = await store.campaignOwner(id);
-  if (holder && holder.expires > now && !ownerIsDead(holder.owner)) {
-    throw new PresslineError('REFUSED', `campaign ${id} is being sent by ${holder.owner} on its own; workers join when it stops`);
-  }
+  return holder && holder.expires > now && !ownerIsDead(holder.owner) ? holder.owner : undefined;
+}
+
+/** Worker mode: join the campaign unless an interactive `send`/`resume` holds it alone. */
+async function joinCampaign(store: Store, id: number, now: Date): Promise<void> {
+  const holder = await heldAlone(store, id, now);
+  if (holder) throw new PresslineError('REFUSED', `campaign ${id} is being sent by ${holder} on its own; workers join when it stops`);
 }
 
 /**

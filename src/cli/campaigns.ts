@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { toCsv } from '../reports/csv.js';
-import { deliveryReport, parseStatuses } from '../reports/delivery-report.js';
+import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
 import { collect, printJson, table } from './output.js';
@@ -96,7 +96,9 @@ export function registerCampaignCommands(program: Command): void {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         const format = flags.json ? 'json' : String(flags.format);
-        const entries = await deliveryReport(app.store, campaignId, parseStatuses(flags.status));
+        const statuses = parseStatuses(flags.status);
+        const rows = await reportRows(app.store, campaignId, statuses);
+        const entries = rows.map(toEntry);
         let text: string;
         switch (format) {
           case 'json':
@@ -128,8 +130,7 @@ export function registerCampaignCommands(program: Command): void {
               outcomeSeries(app.store, campaignId),
               reasonBreakdown(app.store, campaignId),
             ]);
-            const rows = await app.store.deliveries(campaignId, parseStatuses(flags.status) ? { status: parseStatuses(flags.status)! } : {});
-            text = renderHtmlReport({ summary, series, reasons, rows, statuses: parseStatuses(flags.status), generatedAt: app.clock.now() });
+            text = renderHtmlReport({ summary, series, reasons, rows, statuses, generatedAt: app.clock.now() });
             break;
           }
           default:

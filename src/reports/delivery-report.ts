@@ -49,10 +49,9 @@ export function toEntry(r: DeliveryRow): ReportEntry {
   };
 }
 
-/** Every recipient of a campaign with their last known fate, oldest delivery first. */
-export async function deliveryReport(store: Store, campaignId: number, statuses?: DeliveryStatus[]): Promise<ReportEntry[]> {
+/** Every recipient of a campaign (of these statuses) with their last known fate, oldest delivery first. */
+export async function reportRows(store: Store, campaignId: number, statuses?: DeliveryStatus[]): Promise<DeliveryRow[]> {
   const campaign = await store.getCampaign(campaignId);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
-  const rows = await store.deliveries(campaignId, statuses ? { status: statuses } : {});
-  return rows.map(toEntry);
+  return store.deliveries(campaignId, statuses ? { status: statuses } : {});
 }

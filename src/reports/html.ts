@@ -1,9 +1,8 @@
 import type { DeliveryRow, EventType, ReasonCount, StatusCounts } from '../store/types.js';
 import { DELIVERY_STATUSES } from '../store/types.js';
-import { escapeHtml } from '../web/html.js';
+import { e } from '../web/html.js';
 import type { CampaignSummary, OutcomeSeries, ReasonBreakdown } from './queries.js';
 
-const e = (v: unknown): string => escapeHtml(v === undefined || v === null ? '' : String(v));
 
 /** Colours for outcome series; each has at least 4.5:1 contrast on white. */
 export const OUTCOME_COLOURS: Partial<Record<EventType, string>> = {

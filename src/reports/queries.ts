@@ -12,7 +12,7 @@ import type {
   Store,
   StoredBounceEvent,
 } from '../store/types.js';
-import { DELIVERY_SORTS, DELIVERY_STATUSES, FINAL_STATUSES } from '../store/types.js';
+import { DELIVERY_SORTS, DELIVERY_STATUSES, emptyCounts, FINAL_STATUSES } from '../store/types.js';
 
 /** Outcome event types drawn in the deliveries-over-time chart, in legend order. */
 export const SERIES_TYPES: readonly EventType[] = ['sent', 'deferred', 'bounced', 'blocked', 'failed', 'unknown', 'complained'];
@@ -42,11 +42,7 @@ function summarise(campaign: Campaign, counts: StatusCounts): CampaignSummary {
 /** Every campaign, oldest first, with counts (one grouped query, not one per campaign). */
 export async function campaignsOverview(store: Store): Promise<CampaignSummary[]> {
   const [campaigns, counts] = await Promise.all([store.listCampaigns(), store.countsByCampaign()]);
-  return campaigns.map((c) => summarise(c, counts.get(c.id) ?? emptyCountsOf()));
-}
-
-function emptyCountsOf(): StatusCounts {
-  return Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  return campaigns.map((c) => summarise(c, counts.get(c.id) ?? emptyCounts()));
 }
 
 /** One campaign with counts; NOT_FOUND when there is none. */

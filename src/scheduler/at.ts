@@ -19,7 +19,7 @@ export interface ParsedAt {
 }
 
 /** How far in the past an --at may be before it is refused (typing and confirming take time). */
-export const PAST_TOLERANCE_MS = 60_000;
+const PAST_TOLERANCE_MS = 60_000;
 
 const MINUTE = 60_000;
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: MINUTE } as const;

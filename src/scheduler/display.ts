@@ -4,7 +4,7 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
 /** The wall-clock reading of an instant in a zone, as numbers (month 1-12). */
-export function wallParts(instant: Date, zone: string): { year: number; month: number; day: number; hour: number; minute: number } {
+function wallParts(instant: Date, zone: string): { year: number; month: number; day: number; hour: number; minute: number } {
   // The zone's offset (embargo.ts owns the Intl zone lookup) shifts the instant to wall time.
   const wall = new Date(instant.getTime() + zoneOffsetMs(zone, instant.getTime()));
   return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes() };

@@ -1,11 +1,9 @@
 import type { Embargo } from '../releases/embargo.js';
+import type { CampaignPhase as Phase } from '../store/types.js';
 import { formatWithUtc, spell } from './display.js';
 
-/** Which copy a scheduled send carries: the only one, the embargoed copy (before the lift) or the public copy (after it). */
-export type Phase = 'single' | 'embargoed' | 'public';
-
 /** How late a send may start before the worker calls it late (default 5 minutes). */
-export const DEFAULT_GRACE_MS = 5 * 60_000;
+const DEFAULT_GRACE_MS = 5 * 60_000;
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
-import { runCampaign } from '../campaigns/run.js';
+import { heldAlone, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
 import type { Campaign } from '../store/types.js';
@@ -23,8 +23,7 @@ export type WorkerAction =
  * on it are no reason to stay away; an interactive `send`/`resume` holding it alone is.
  */
 async function hasWorkNow(app: App, c: Campaign, now: Date): Promise<string | undefined> {
-  const holder = await app.store.campaignOwner(c.id);
-  if (holder && holder.expires > now && !ownerIsDead(holder.owner)) return undefined;
+  if (await heldAlone(app.store, c.id, now)) return undefined;
   // A worker on this host that died lets go of its claims at once instead of after the lease.
   for (const owner of await app.store.liveClaimHolders(c.id, now)) {
     if (ownerIsDead(owner)) await app.store.forceReleaseCampaign(c.id, owner);

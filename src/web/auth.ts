@@ -25,10 +25,14 @@ function sameSecret(given: string, expected: string): boolean {
 export function presentedToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   const bearer = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] : undefined;
-  if (bearer) return bearer;
+  return bearer || cookie(req, TOKEN_COOKIE);
+}
+
+/** A cookie's decoded value, or undefined when absent or malformed. */
+export function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) {
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
       try {
         return decodeURIComponent(part.slice(eq + 1).trim());
       } catch {

@@ -3,6 +3,9 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Any value (undefined and null as nothing) as escaped HTML text. */
+export const e = (v: unknown): string => escapeHtml(v === undefined || v === null ? '' : String(v));
+
 /** `a***@paper.example`: enough for the owner to recognise, too little to harvest. */
 export function maskAddress(email: string): string {
   const at = email.lastIndexOf('@');

@@ -2,9 +2,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { REPORT_CSS } from '../../reports/html.js';
 import type { Reply } from '../context.js';
-import { escapeHtml } from '../html.js';
+import { cookie } from '../auth.js';
+import { e } from '../html.js';
 
-export const e = (v: unknown): string => escapeHtml(v === undefined || v === null ? '' : String(v));
 
 /** Dashboard pages may run the one same-origin script and poll same-origin JSON; nothing else loads. */
 export const DASHBOARD_CSP =
@@ -41,20 +41,6 @@ ${body}
 </html>
 `;
   return { status: options.status ?? 200, type: 'html', body: html, headers: { 'Content-Security-Policy': DASHBOARD_CSP, ...options.headers } };
-}
-
-export function cookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 export const SESSION_COOKIE = 'pressline_session';

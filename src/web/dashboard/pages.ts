@@ -18,7 +18,8 @@ import { HttpError } from '../body.js';
 import { json, type Handler, type Reply, type RequestContext } from '../context.js';
 import { formFields } from '../unsubscribe.js';
 import { DASHBOARD_JS } from './client.js';
-import { Csrf, e, layout, viewerZone } from './layout.js';
+import { Csrf, layout, viewerZone } from './layout.js';
+import { e } from '../html.js';
 
 interface DashRoute {
   pattern: RegExp;
