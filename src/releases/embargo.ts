@@ -62,7 +62,7 @@ export function zoneOffsetMs(zone: string, instant: number): number {
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
-function wallToUtcMs(date: string, time: string): number | undefined {
+export function wallToUtcMs(date: string, time: string): number | undefined {
   const d = DATE_RE.exec(date);
   const t = TIME_RE.exec(time);
   if (!d || !t) return undefined;
@@ -197,7 +197,8 @@ function checkZone(zone: string, where?: Location): void {
   }
 }
 
-function parseOffset(off: string): number {
+/** `Z`, `+02:00`, `-0530` as milliseconds east of UTC. */
+export function parseOffset(off: string): number {
   if (off.toUpperCase() === 'Z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(off)!;
   const minutes = Number(m[2]) * 60 + Number(m[3]);

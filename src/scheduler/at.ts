@@ -1,5 +1,5 @@
 import { PresslineError } from '../errors.js';
-import { formatOffset, isValidTimeZone, parseEmbargo, resolveWallTime, zoneOffsetMs, type Embargo } from '../releases/embargo.js';
+import { formatOffset, isValidTimeZone, parseEmbargo, parseOffset, resolveWallTime, wallToUtcMs, zoneOffsetMs, type Embargo } from '../releases/embargo.js';
 import { formatWithUtc } from './display.js';
 import { firstInstantAfterGap } from './local-time.js';
 
@@ -163,19 +163,9 @@ function parseDuration(text: string, raw: string): number {
 
 /** The wall time read as if it were UTC, validating the calendar date (no 2026-02-30). */
 function wallAsUtc(text: string, date: string, time: string): number {
-  try {
-    const r = resolveWallTime(date, time, 'UTC');
-    if (r.kind === 'ok') return r.instant.getTime();
-  } catch (err) {
-    if (!(err instanceof PresslineError)) throw err;
-  }
-  throw usage(text, `"${date} ${time}" is not a valid date and time (expected YYYY-MM-DD HH:MM)`);
-}
-
-function parseOffset(off: string): number {
-  if (off.toUpperCase() === 'Z') return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(off)!;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * MINUTE;
+  const ms = wallToUtcMs(date, time);
+  if (ms === undefined) throw usage(text, `"${date} ${time}" is not a valid date and time (expected YYYY-MM-DD HH:MM)`);
+  return ms;
 }
 
 /** "2026-03-29 03:00": the instant's wall time in the zone, as --at accepts it. */
