@@ -18,15 +18,10 @@ import { compileRelease } from '../src/render/compile.js';
 import { buildMessage } from '../src/send/mime.js';
 import { startSink } from '../src/send/sink.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { writeList } from './common.js';
 
 const RELEASE = 'releases/eu-russia-summit.md';
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-
-function writeList(file: string, n: number): void {
-  const rows = ['Email,First Name,Last Name,Outlet,Beat,Language'];
-  for (let i = 0; i < n; i++) rows.push(`j${i}@d${i % 50}.example,Jo${i},Doe,Daily ${i % 9},russia,${i % 5 === 0 ? 'ru' : 'en'}`);
-  writeFileSync(file, rows.join('\n') + '\n');
-}
 
 /**
  * Messages in flight at once for the plain raw sender and the pipeline alike (BENCH_CONCURRENCY,

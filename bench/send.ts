@@ -6,11 +6,12 @@
  * Targets: pipeline >= 0.8x the best plain sender; 100,000 recipients planned and sent under
  * 300 MB peak RSS.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startSinkChild } from './common.js';
 
 const run = promisify(execFile);
 const CHILD = 'dist/bench/send-child.js';
@@ -25,12 +26,9 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
   const large = options.large ?? Number(process.env.BENCH_SEND_LARGE ?? 100_000);
   const conns = options.conns ?? 5;
   const dir = mkdtempSync(join(tmpdir(), 'pressline-bench-'));
-  const portFile = join(dir, 'port');
-  const sink = spawn(process.execPath, [CHILD, 'sink', portFile], { stdio: 'ignore' });
+  const sink = await startSinkChild();
+  const url = sink.url;
   try {
-    while (!existsSync(portFile)) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 50));
-    const url = `smtp://127.0.0.1:${readFileSync(portFile, 'utf8')}`;
     const lines = [`${n} messages to a counting SMTP sink on loopback, ${conns} connections, no rate limit:`];
     // Alternate the three, three times, and keep each one's best: the machine has 2 cores and noise.
     const stockRuns = [];
@@ -61,7 +59,7 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
     }
     return lines;
   } finally {
-    sink.kill('SIGTERM');
+    sink.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

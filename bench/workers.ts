@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -17,9 +17,9 @@ import { planSchedule, storeSchedule } from '../src/scheduler/schedule.js';
 import { connectPostgresStore } from '../src/store/postgres/store.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { Store } from '../src/store/types.js';
+import { startSinkChild, writeList } from './common.js';
 
 const CLI = 'dist/src/cli/main.js';
-const SINK = 'dist/bench/send-child.js';
 const RELEASE = 'releases/eu-russia-summit.md';
 const DATABASE_URL = process.env.PRESSLINE_BENCH_DATABASE_URL ?? process.env.PRESSLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -70,9 +70,7 @@ async function runWorkers(kind: 'postgres' | 'sqlite', workers: number, n: numbe
   const children: ChildProcess[] = [];
   try {
     const list = join(dir, 'list.csv');
-    const rows = ['Email,First Name,Last Name,Outlet,Beat,Language'];
-    for (let i = 0; i < n; i++) rows.push(`j${i}@d${i % 50}.example,Jo${i},Doe,Daily ${i % 9},russia,${i % 5 === 0 ? 'ru' : 'en'}`);
-    writeFileSync(list, rows.join('\n') + '\n');
+    writeList(list, n);
     const app = { config, env: { smtpUrl: sinkUrl, databaseUrl: undefined, sqliteFile: undefined, secret: 'bench', dashboardToken: undefined }, store: handle.store, clock: systemClock, close: async () => {} };
     const plan = await planSchedule({ releaseFile: RELEASE, lists: [list], at: 'now', where: [], skipInvalid: false }, app);
     const [id] = await storeSchedule(plan, app);
@@ -134,14 +132,11 @@ async function storeCost(handle: StoreHandle, n: number): Promise<number> {
 
 export async function benchWorkers(): Promise<string[]> {
   const n = Number(process.env.BENCH_WORKERS_N ?? 6000);
-  const dir = mkdtempSync(join(tmpdir(), 'pressline-bench-sink-'));
-  const portFile = join(dir, 'port');
-  const sink = spawn(process.execPath, [SINK, 'sink', portFile], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), 'pressline-bench-stores-'));
+  const sink = await startSinkChild();
+  const url = sink.url;
   const lines: string[] = [];
   try {
-    while (!existsSync(portFile)) await sleep(20);
-    await sleep(50);
-    const url = `smtp://127.0.0.1:${readFileSync(portFile, 'utf8')}`;
     lines.push(`${n} messages, worker processes sharing one campaign, counting SMTP sink on loopback, no rate limit, 5 connections each:`);
     const one = await runWorkers('postgres', 1, n, url);
     lines.push(`  PostgreSQL, 1 worker     ${one.perSecond.toFixed(0).padStart(5)} msg/s   (${one.split})`);
@@ -167,7 +162,7 @@ export async function benchWorkers(): Promise<string[]> {
     lines.push(`  SQLite ${costs.SQLite!.toFixed(0)} µs   PostgreSQL ${costs.PostgreSQL!.toFixed(0)} µs   ratio ${(costs.PostgreSQL! / costs.SQLite!).toFixed(2)}x`);
     return lines;
   } finally {
-    sink.kill('SIGTERM');
+    sink.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
