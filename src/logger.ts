@@ -1,8 +1,11 @@
 import pino from 'pino';
 
+/** Secret-bearing keys at the top of a log line. */
+export const TOP_LEVEL_REDACT_PATHS = ['password', 'pass', 'secret', 'token', 'smtpUrl', 'url', 'auth', 'authorization', 'headers.authorization'];
+
 /** Keys whose values never reach a log line, wherever they sit in the logged object. */
 export const REDACT_PATHS = [
-  'password', 'pass', 'secret', 'token', 'smtpUrl', 'url', 'auth', 'authorization', 'headers.authorization',
+  ...TOP_LEVEL_REDACT_PATHS,
   '*.password', '*.pass', '*.secret', '*.token', '*.smtpUrl', '*.auth', '*.authorization', '*.url',
 ];
 

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, PresslineError } from '../errors.js';
 import { loadDotenv } from '../config/load.js';
+import { keepHeapCompact } from '../heap.js';
 import { registerListsCommands } from './lists.js';
 import { registerRenderCommand } from './render.js';
 import { registerSendCommands } from './send.js';
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   loadDotenv();
+  keepHeapCompact();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

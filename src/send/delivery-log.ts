@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REDACT_PATHS } from '../logger.js';
+import { TOP_LEVEL_REDACT_PATHS } from '../logger.js';
 import type { EventType } from '../store/types.js';
 
 /** One line of `logs/<campaign>.ndjson`: the second, human- and tool-readable record of an event. */
@@ -30,7 +30,8 @@ export interface DeliveryLog {
  * NDJSON per campaign through pino. Buffered (the store already holds the durable record), and
  * flushed on close. A line carries exactly the fields of DeliveryLogEntry, copied one by one
  * (relays are named by host, never by a URL with user and password), and pino's redaction stays
- * on as a second guard.
+ * on as a second guard. Only its top-level paths: a line is flat (no field holds an object), so
+ * the wildcard paths could never match, and they cost 13 µs a line (two lines per message).
  */
 export function createDeliveryLog(dir: string, campaignId: number): DeliveryLog {
   mkdirSync(dir, { recursive: true });
@@ -41,7 +42,7 @@ export function createDeliveryLog(dir: string, campaignId: number): DeliveryLog 
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: TOP_LEVEL_REDACT_PATHS, censor: '[redacted]' },
     },
     dest,
   );

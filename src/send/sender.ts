@@ -106,6 +106,8 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   let lastPoll = clock.now().getTime();
   let lastRenew = lastPoll;
   let buffer: Delivery[] = [];
+  let claiming: Promise<Delivery[]> | undefined;
+  let lastClaimFull = false;
   let batches = 0;
   let waitingUntil: Date | undefined;
   let writeError: unknown;
@@ -228,6 +230,10 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     stop ??= { end: 'paused', reason: `store write failed: ${(err as Error).message}` };
   }
 
+  function claimNext(): Promise<Delivery[]> {
+    return store.claimBatch(campaignId, o.owner, o.pace.batchSize, clock.now(), leaseMs);
+  }
+
   function launch(d: Delivery): void {
     queue.add(() => sendOne(d)).catch(failWrite);
   }
@@ -272,8 +278,10 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
       if (pastDeadline()) stop ??= { end: 'embargo-lifted', reason: EMBARGO_LIFTED };
       if (stop) break;
       if (buffer.length === 0) {
-        if (batches > 0 && o.pace.batchPauseMs > 0) await clock.sleep(o.pace.batchPauseMs, o.signal);
-        buffer = await store.claimBatch(campaignId, o.owner, o.pace.batchSize, clock.now(), leaseMs);
+        if (!claiming && batches > 0 && o.pace.batchPauseMs > 0) await clock.sleep(o.pace.batchPauseMs, o.signal);
+        buffer = await (claiming ?? claimNext());
+        claiming = undefined;
+        lastClaimFull = buffer.length === o.pace.batchSize;
         if (buffer.length > 0) {
           batches++;
           continue;
@@ -326,9 +334,17 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
       const [d] = buffer.splice(picked, 1);
       gate.promise(d!.domain);
       launch(d!);
+      // Claim the next batch while this one is sent, so the connections never wait on the store.
+      // Not with a pause between batches (the pause comes first), nor after a short batch (none left).
+      if (!claiming && lastClaimFull && o.pace.batchPauseMs === 0 && buffer.length <= o.pace.batchSize / 2) {
+        claiming = claimNext();
+        claiming.catch(() => undefined); // handled where it is awaited; not an unhandled rejection meanwhile
+      }
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    // A claim still on its way is awaited before the claims are released, or it would land after.
+    await claiming?.catch(() => undefined);
     await queue.onIdle();
     renewal.abort();
     await renewing;

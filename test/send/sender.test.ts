@@ -204,4 +204,23 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(second.counts.sent).toBe(40);
     for (let i = 1; i <= 40; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
   });
+
+  it('claims batch after small batch while sending; a pause leaves no claim behind and resume sends nobody twice', async () => {
+    smtp = await startTestSmtp({ delayMs: 15 });
+    // Batches of 4: the next claim starts while the last two of a batch are still to go.
+    app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2, batchSize: 4 } } });
+    const id = await plan(app, [app.list(journalists(40))]);
+    const running = runCampaign(id, app, { waitForRetries: true });
+    while (smtp.messages.length < 13) await new Promise((r) => setTimeout(r, 5));
+    await app.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
+    const first = await running;
+    expect(first.end).toBe('paused');
+    expect(first.counts.pending).toBeGreaterThan(0);
+    expect(first.counts.sending).toBe(0);
+    expect(await app.store.liveClaimHolders(id, new Date())).toEqual([]);
+    const second = await runCampaign(id, app, { waitForRetries: true });
+    expect(second.end).toBe('done');
+    expect(second.counts.sent).toBe(40);
+    for (let i = 1; i <= 40; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
+  });
 });

@@ -103,9 +103,6 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       suppression: db.prepare('SELECT * FROM suppressions WHERE key = ?'),
-      setSuppressed: db.prepare(
-        `UPDATE deliveries SET status = 'suppressed', claimed_by = NULL, claim_expires = NULL, updated_at = ? WHERE id = ?`,
-      ),
       ensureRing: db.prepare(
         `INSERT INTO rate_slots (key, slot) WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < $count)
          SELECT $key, n FROM s WHERE $count > 0 ON CONFLICT DO NOTHING`,
@@ -295,33 +292,10 @@ export class SqliteStore implements Store {
     })();
   }
 
+  /** On the writer thread, like the marks that follow it: the event loop keeps sending meanwhile. */
   async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
-    const at = now.getTime();
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `UPDATE deliveries SET claimed_by = ?, claim_expires = ?
-           WHERE id IN (
-             SELECT id FROM deliveries
-             WHERE campaign_id = ? AND status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-               AND (claimed_by IS NULL OR claim_expires < ?)
-             ORDER BY id LIMIT ?)
-           RETURNING *`,
-        )
-        .all(owner, at + leaseMs, campaignId, at, at, limit) as Row[];
-      const claimed: Delivery[] = [];
-      for (const r of rows.sort((a, b) => a.id - b.id)) {
-        // Checked again here, seconds before sending: an unsubscribe since planning must win.
-        const s = this.stmt.suppression.get(r.key) as Row | undefined;
-        if (s) {
-          this.stmt.setSuppressed.run(at, r.id);
-          this.stmt.insertEvent.run(campaignId, r.id, at, 'suppressed', r.attempts, null, null, null, null, null, `suppressed since planning: ${s.reason} (${s.source})`);
-          continue;
-        }
-        claimed.push(toDelivery(r));
-      }
-      return claimed;
-    })();
+    const rows = await this.hotWriter().claim({ campaignId, owner, limit, at: now.getTime(), leaseMs });
+    return rows.map(toDelivery);
   }
 
   async releaseClaims(campaignId: number, owner: string): Promise<void> {
@@ -413,8 +387,12 @@ export class SqliteStore implements Store {
   }
 
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
+    return this.hotWriter().write(marks, outcomes, now);
+  }
+
+  private hotWriter(): SqliteWriter {
     this.writer ??= new SqliteWriter(this.db.name);
-    return this.writer.write(marks, outcomes, now);
+    return this.writer;
   }
 
   async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
