@@ -8,6 +8,7 @@ import { loadRelease } from '../releases/load.js';
 import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
 import type { CompiledRelease } from '../render/types.js';
+import { messageIdFor } from '../send/compose.js';
 import type { CampaignPhase, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 
@@ -164,6 +165,9 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
     now,
   );
   const suppressedKeys = await store.suppressedKeys();
+  // Each recipient's Message-ID, fixed now so the send-time mark need not write it (see messageIdFor).
+  const from = plan.release.variants[0]!.from ?? deps.config.from;
+  const messageId = from ? (c: Contact) => messageIdFor(campaignId, c.key, from.address) : undefined;
   let pending: Contact[] = [];
   let blocked: Contact[] = [];
   let other: Contact[] = [];
@@ -174,9 +178,9 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
     blocked = [];
     other = [];
     writes = writes.then(async () => {
-      if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now, undefined, extra.notBefore);
-      if (b.length > 0) await store.addDeliveries(campaignId, b, 'suppressed', now, 'on the suppression list when planned');
-      if (o.length > 0) await store.addDeliveries(campaignId, o, 'skipped', now, extra.skipReason);
+      if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now, { notBefore: extra.notBefore, messageId });
+      if (b.length > 0) await store.addDeliveries(campaignId, b, 'suppressed', now, { detail: 'on the suppression list when planned' });
+      if (o.length > 0) await store.addDeliveries(campaignId, o, 'skipped', now, { detail: extra.skipReason });
     });
   };
   let taken = 0;

@@ -66,7 +66,7 @@ async function decideScheduled(app: App, c: Campaign, now: Date): Promise<Worker
   const moved = (embargo?.instant.getTime() ?? null) !== (c.embargoAt?.getTime() ?? null);
   if (moved && phase === 'public' && embargo && c.scheduledAt!.getTime() === c.embargoAt?.getTime()) {
     // The public phase was set for the lift: it follows the lift.
-    await app.store.reschedule(c.id, embargo.instant);
+    await app.store.reschedule(c.id, embargo.instant, embargo.instant);
     return { kind: 'rescheduled', campaignId: c.id, to: embargo.instant, why: `the release's embargo moved; the public phase follows it to ${formatWithUtc(embargo.instant, zone)}` };
   }
   if (moved) {
@@ -75,12 +75,14 @@ async function decideScheduled(app: App, c: Campaign, now: Date): Promise<Worker
       await app.store.setCampaignStatus(c.id, 'paused', now, { from: ['scheduled'], reason: `the release's embargo changed: ${check.reason}; reschedule or cancel it` });
       return { kind: 'held', campaignId: c.id, why: check.reason };
     }
+    // Still fine with the moved embargo: it is the one the next move is compared with.
+    await app.store.reschedule(c.id, c.scheduledAt!, embargo?.instant ?? null);
   }
   const decision = decideAtStart(phase, c.scheduledAt!, now, embargo);
   switch (decision.action) {
     case 'wait':
       if (phase === 'public' && embargo && c.scheduledAt! < embargo.instant) {
-        await app.store.reschedule(c.id, embargo.instant);
+        await app.store.reschedule(c.id, embargo.instant, embargo.instant);
         return { kind: 'rescheduled', campaignId: c.id, to: embargo.instant, why: decision.message ?? 'waiting for the lift' };
       }
       return undefined;

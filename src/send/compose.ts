@@ -50,11 +50,15 @@ export function headerSafe(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 }
 
-/** Stable per campaign and recipient, so a retry carries the same Message-ID and receivers can dedupe. */
-export function messageIdFor(campaignId: number, deliveryId: number, key: string, fromAddress: string): string {
+/**
+ * Stable per campaign and recipient, so a retry carries the same Message-ID and receivers can
+ * dedupe. Assigned when the campaign is planned (see persistPlan): the send-time mark then leaves
+ * the Message-ID index alone. 80 bits of digest keep it unique within any campaign.
+ */
+export function messageIdFor(campaignId: number, key: string, fromAddress: string): string {
   const domain = fromAddress.split('@').pop() ?? 'pressline.invalid';
-  const digest = createHash('sha256').update(`${campaignId}:${deliveryId}:${key}`).digest('hex').slice(0, 12);
-  return `<pressline.${campaignId}.${deliveryId}.${digest}@${domain}>`;
+  const digest = createHash('sha256').update(`${campaignId}:${key}`).digest('hex').slice(0, 20);
+  return `<pressline.${campaignId}.${digest}@${domain}>`;
 }
 
 export function unsubscribeUrl(ctx: ComposeContext, deliveryId: number): string | undefined {

@@ -145,7 +145,8 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   }
 
   async function attemptOne(d: Delivery, endShared: () => Promise<void>): Promise<void> {
-    const messageId = d.messageId ?? messageIdFor(campaignId, d.id, d.key, o.compose.from.address);
+    // Planned before this release's campaigns had their Message-IDs assigned at planning: made now.
+    const messageId = d.messageId ?? messageIdFor(campaignId, d.key, o.compose.from.address);
     const variant = o.compiled.pickVariant(d.contact);
     const unsubscribe = unsubscribeUrl(o.compose, d.id);
     const rendered = variant.render(d.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});

@@ -71,6 +71,16 @@ export interface Campaign extends CampaignInput {
   statusReason: string | undefined;
 }
 
+/** What addDeliveries may set besides the contact and status. */
+export interface NewDeliveryOptions {
+  /** The `planned` (or status) event's detail. */
+  detail?: string | undefined;
+  /** Holds a recipient back until that instant (local delivery time). */
+  notBefore?: ((c: Contact) => Date | undefined) | undefined;
+  /** The Message-ID its message will carry (assigned at planning, kept across retries). */
+  messageId?: ((c: Contact) => string) | undefined;
+}
+
 export interface Delivery {
   id: number;
   campaignId: number;
@@ -276,7 +286,7 @@ export interface Store {
    * Inserts recipients (one delivery + one `planned` event each); duplicates by key are ignored.
    * `notBefore` holds a recipient back until that instant (local delivery time).
    */
-  addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string, notBefore?: (c: Contact) => Date | undefined): Promise<number>;
+  addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, options?: NewDeliveryOptions): Promise<number>;
   /** Keys of a campaign's recipients (for excluding one phase's audience from the other). */
   deliveryKeys(campaignId: number): Promise<Set<string>>;
   addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void>;
@@ -285,8 +295,12 @@ export interface Store {
   listCampaigns(): Promise<Campaign[]>;
   /** Replaces the campaign's options (e.g. the release fingerprint taken when sending starts). */
   updateCampaignOptions(id: number, options: Record<string, unknown>): Promise<void>;
-  /** Moves a scheduled campaign's start (e.g. a public phase after the embargo moved later). */
-  reschedule(id: number, at: Date): Promise<void>;
+  /**
+   * Moves a scheduled campaign's start (e.g. a public phase after the embargo moved later), and
+   * records the embargo it was checked against when given (null: the release has none now), so
+   * the next move of the embargo is compared with this one, not with the embargo at planning.
+   */
+  reschedule(id: number, at: Date, embargoAt?: Date | null): Promise<void>;
   /**
    * Public phase: recipients stored as `skipped` because they were in the embargoed audience go
    * back to `pending` when the embargoed phase never reached them. Returns how many.

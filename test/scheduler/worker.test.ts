@@ -148,6 +148,27 @@ describe('embargoed release in two phases', () => {
     expect(held).toContainEqual(expect.objectContaining({ kind: 'held', campaignId: embargoedId }));
     expect((await a.store.getCampaign(embargoedId!))?.status).toBe('paused');
   });
+
+  it('keeps the public phase on the lift through a second move of the embargo', async () => {
+    const clock = new ManualClock(new Date(LIFT.getTime() - 48 * HOUR));
+    const { a, release, trusted, everyone } = setUp(clock);
+    app = a;
+    const [embargoedId, publicId] = await schedule(a, release, trusted, everyone);
+    const moveTo = async (from: string, to: string) => {
+      writeFileSync(release, readFileSync(release, 'utf8').replace(from, to));
+      return decideDue(a, clock.now(), new Set());
+    };
+    await moveTo('2027-03-16 09:00 Europe/Brussels', '2027-03-15 21:00 Europe/Brussels');
+    // A look with nothing changed moves nothing and holds nothing.
+    expect(await decideDue(a, clock.now(), new Set())).toEqual([]);
+    const second = await moveTo('2027-03-15 21:00 Europe/Brussels', '2027-03-16 01:00 Europe/Brussels');
+    expect(second).toContainEqual(expect.objectContaining({ kind: 'rescheduled', campaignId: publicId, to: new Date('2027-03-16T00:00:00Z') }));
+    const pub = await a.store.getCampaign(publicId!);
+    expect(pub?.status).toBe('scheduled');
+    expect(pub?.scheduledAt).toEqual(new Date('2027-03-16T00:00:00Z'));
+    expect(pub?.embargoAt).toEqual(new Date('2027-03-16T00:00:00Z'));
+    expect((await a.store.getCampaign(embargoedId!))?.status).toBe('scheduled');
+  });
 });
 
 describe('pressline worker, end to end in real time', () => {

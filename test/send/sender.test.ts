@@ -96,8 +96,11 @@ describe('sending through a real SMTP server that fails the way real servers fai
       expect(h.has('bcc')).toBe(false);
       expect(h.get('list-unsubscribe')).toMatch(/^<https:\/\/press\.ngo\.example\.org\/u\/[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}>$/);
       expect(h.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
-      expect(m.messageId).toMatch(new RegExp(`^<pressline\\.${id}\\.\\d+\\.[0-9a-f]{12}@ngo\\.example\\.org>$`));
+      expect(m.messageId).toMatch(new RegExp(`^<pressline\\.${id}\\.[0-9a-f]{20}@ngo\\.example\\.org>$`));
     }
+    // The Message-ID each recipient got is the one assigned at planning and kept for retries.
+    const stored = new Map((await app.store.deliveries(id)).map((d) => [d.email, d.messageId]));
+    for (const m of smtp.messages) expect(stored.get(m.rcpts[0]!)).toBe(m.messageId);
     const raw = smtp.messages.map((m) => m.raw.toString()).join('\n');
     expect(raw).not.toMatch(/^Bcc:/im);
     expect(smtp.attemptsFor('victim@evil.example')).toBe(0);

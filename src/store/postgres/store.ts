@@ -9,6 +9,7 @@ import {
   type DeliveryRef,
   type DeliveryRow,
   type DeliveryStatus,
+  type NewDeliveryOptions,
   type EventRecord,
   type EventType,
   type OutcomeRecord,
@@ -249,8 +250,9 @@ export class PgStore implements Store {
     await this.q('UPDATE campaigns SET options = $1 WHERE id = $2', [JSON.stringify(options), id]);
   }
 
-  async reschedule(id: number, at: Date): Promise<void> {
-    await this.q(`UPDATE campaigns SET scheduled_at = $1 WHERE id = $2 AND status = 'scheduled'`, [at, id]);
+  async reschedule(id: number, at: Date, embargoAt?: Date | null): Promise<void> {
+    if (embargoAt === undefined) await this.q(`UPDATE campaigns SET scheduled_at = $1 WHERE id = $2 AND status = 'scheduled'`, [at, id]);
+    else await this.q(`UPDATE campaigns SET scheduled_at = $1, embargo_at = $2 WHERE id = $3 AND status = 'scheduled'`, [at, embargoAt, id]);
   }
 
   async deliveryKeys(campaignId: number): Promise<Set<string>> {
@@ -298,7 +300,8 @@ export class PgStore implements Store {
     }
   }
 
-  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string, notBefore?: (c: Contact) => Date | undefined): Promise<number> {
+  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, options: NewDeliveryOptions = {}): Promise<number> {
+    const { detail, notBefore, messageId } = options;
     const type = status === 'pending' ? 'planned' : status;
     return this.tx(async (c) => {
       let added = 0;
@@ -309,11 +312,11 @@ export class PgStore implements Store {
         // gets its event in the same statement.
         const { rows } = await c.query(
           `WITH input AS (
-             SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
-               WITH ORDINALITY AS t(email, key, domain, language, outlet, contact, next_attempt_at, n)
+             SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $13::text[])
+               WITH ORDINALITY AS t(email, key, domain, language, outlet, contact, next_attempt_at, message_id, n)
            ), ins AS (
-             INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at)
-             SELECT $1::bigint, email, key, domain, language, outlet, contact, $9::text, $10::timestamptz, next_attempt_at FROM input ORDER BY n
+             INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at, message_id)
+             SELECT $1::bigint, email, key, domain, language, outlet, contact, $9::text, $10::timestamptz, next_attempt_at, message_id FROM input ORDER BY n
              ON CONFLICT (campaign_id, key) DO NOTHING
              RETURNING id
            ), ev AS (
@@ -334,6 +337,7 @@ export class PgStore implements Store {
             now,
             type,
             detail ?? null,
+            chunk.map((x) => messageId?.(x) ?? null),
           ],
         );
         added += rows[0]!.n;

@@ -14,6 +14,7 @@ import {
   type StoredBounceEvent,
   type SuppressionLogEntry,
   type DeliveryStatus,
+  type NewDeliveryOptions,
   type EventRecord,
   type OutcomeRecord,
   type RateKey,
@@ -95,8 +96,8 @@ export class SqliteStore implements Store {
   constructor(readonly db: Database.Database) {
     this.stmt = {
       insertDelivery: db.prepare(
-        `INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, key) DO NOTHING`,
+        `INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at, message_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, key) DO NOTHING`,
       ),
       insertEvent: db.prepare(
         `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
@@ -150,8 +151,10 @@ export class SqliteStore implements Store {
     this.db.prepare('UPDATE campaigns SET options = ? WHERE id = ?').run(JSON.stringify(options), id);
   }
 
-  async reschedule(id: number, at: Date): Promise<void> {
-    this.db.prepare(`UPDATE campaigns SET scheduled_at = ? WHERE id = ? AND status = 'scheduled'`).run(at.getTime(), id);
+  async reschedule(id: number, at: Date, embargoAt?: Date | null): Promise<void> {
+    const embargo = embargoAt === undefined ? 'embargo_at' : '?';
+    const args = embargoAt === undefined ? [at.getTime(), id] : [at.getTime(), embargoAt?.getTime() ?? null, id];
+    this.db.prepare(`UPDATE campaigns SET scheduled_at = ?, embargo_at = ${embargo} WHERE id = ? AND status = 'scheduled'`).run(...args);
   }
 
   async deliveryKeys(campaignId: number): Promise<Set<string>> {
@@ -191,12 +194,13 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, detail?: string, notBefore?: (c: Contact) => Date | undefined): Promise<number> {
+  async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, options: NewDeliveryOptions = {}): Promise<number> {
+    const { detail, notBefore, messageId } = options;
     const at = now.getTime();
     let added = 0;
     this.db.transaction(() => {
       for (const c of contacts) {
-        const info = this.stmt.insertDelivery.run(campaignId, c.email, c.key, c.domain, c.language, c.outlet, JSON.stringify(c), status, at, ms(notBefore?.(c)));
+        const info = this.stmt.insertDelivery.run(campaignId, c.email, c.key, c.domain, c.language, c.outlet, JSON.stringify(c), status, at, ms(notBefore?.(c)), messageId?.(c) ?? null);
         if (info.changes === 0) continue;
         added++;
         const type = status === 'pending' ? 'planned' : status;

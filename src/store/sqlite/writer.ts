@@ -20,6 +20,16 @@ const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
+// Each commit of marks and outcomes rewrites a dozen pages or more (rows, five indexes, events), mostly
+// the same hot pages again and again. Checkpointing every 10,000 WAL pages rather than SQLite's
+// 1,000 copies each hot page into the database once per 40 MB instead of ten times, and stalls
+// the marks behind a checkpoint a tenth as often (bench/send: +9% throughput; 40,000 gained nothing).
+db.pragma('wal_autocheckpoint = 10000');
+// A delivery planned with its Message-ID (all since planning assigns them) is marked without
+// writing it again: naming message_id in SET would rewrite its index entry on every send.
+const markPlanned = db.prepare(\`UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
+  first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?, worker = ?, relay = ?
+  WHERE id = ? AND status IN ('pending', 'deferred') AND claimed_by = ? AND message_id IS NOT NULL RETURNING campaign_id, attempts\`);
 const mark = db.prepare(\`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, message_id = ?,
   first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?, worker = ?, relay = ?
   WHERE id = ? AND status IN ('pending', 'deferred') AND claimed_by = ? RETURNING campaign_id, attempts\`);
@@ -45,7 +55,7 @@ const write = db.transaction((marks, outcomes, at) => {
     event.run(row.campaign_id, o.deliveryId, o.at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
   }
   for (const m of marks) {
-    const row = mark.get(m.messageId, at, at, m.worker, m.relay, m.deliveryId, m.worker);
+    const row = markPlanned.get(at, at, m.worker, m.relay, m.deliveryId, m.worker) ?? mark.get(m.messageId, at, at, m.worker, m.relay, m.deliveryId, m.worker);
     if (!row) throw new Error('delivery ' + m.deliveryId + ' is no longer pending or no longer claimed by ' + m.worker + '; refusing to send it');
     event.run(row.campaign_id, m.deliveryId, at, 'sending', row.attempts, null, null, null, m.messageId, null, null);
   }
