@@ -209,12 +209,13 @@ describe('sending through a real SMTP server that fails the way real servers fai
   });
 
   it('claims batch after small batch while sending; a pause leaves no claim behind and resume sends nobody twice', async () => {
-    smtp = await startTestSmtp({ delayMs: 15 });
-    // Batches of 4: the next claim starts while the last two of a batch are still to go.
+    smtp = await startTestSmtp({ delayMs: 40 });
+    // Batches of 4: the next claim starts while the last two of a batch are still to go. The rest
+    // takes about a second, twice the interval at which the sender looks for a pause.
     app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2, batchSize: 4 } } });
-    const id = await plan(app, [app.list(journalists(40))]);
+    const id = await plan(app, [app.list(journalists(60))]);
     const running = runCampaign(id, app, { waitForRetries: true });
-    while (smtp.messages.length < 13) await new Promise((r) => setTimeout(r, 5));
+    while (smtp.messages.length < 9) await new Promise((r) => setTimeout(r, 5));
     await app.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
     const first = await running;
     expect(first.end).toBe('paused');
@@ -223,7 +224,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(await app.store.liveClaimHolders(id, new Date())).toEqual([]);
     const second = await runCampaign(id, app, { waitForRetries: true });
     expect(second.end).toBe('done');
-    expect(second.counts.sent).toBe(40);
-    for (let i = 1; i <= 40; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
+    expect(second.counts.sent).toBe(60);
+    for (let i = 1; i <= 60; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
   });
 });

@@ -13,10 +13,21 @@ import type { OutcomeRecord, SendingMark } from '../types.js';
  * thread boundary as one JSON string each: cheaper than a structured clone of the same objects
  * (profiled: ~100 µs of main-thread time per message for the clone, ~30 for this).
  */
+/** Niceness of the writer thread (0 is the default, 19 the lowest priority). */
+const WRITER_NICE = 10;
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
+// This thread mostly waits on fsync; when it wakes while the event loop is busy building and
+// transmitting messages, the loop should keep the CPU: a lower priority for this thread alone
+// (Linux: a thread id is a valid setpriority target). bench/send: +4.5% throughput, paired runs.
+// Elsewhere, or when refused, it simply keeps the default priority.
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (tid > 0) require('node:os').setPriority(tid, ${WRITER_NICE});
+} catch {}
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
