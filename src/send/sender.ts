@@ -145,7 +145,8 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   }
 
   async function attemptOne(d: Delivery, endShared: () => Promise<void>): Promise<void> {
-    // Planned before this release's campaigns had their Message-IDs assigned at planning: made now.
+    // Assigned at planning; a delivery planned without one (an older database, or one handed back
+    // from the embargoed phase to the public one) gets it now.
     const messageId = d.messageId ?? messageIdFor(campaignId, d.key, o.compose.from.address);
     const variant = o.compiled.pickVariant(d.contact);
     const unsubscribe = unsubscribeUrl(o.compose, d.id);

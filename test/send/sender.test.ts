@@ -24,6 +24,29 @@ async function statusOf(a: TestApp, campaignId: number): Promise<Record<string, 
   return Object.fromEntries(rows.map((r) => [r.email, r.status]));
 }
 
+/**
+ * Pauses a running campaign from "another terminal" once `pauseAfter` messages arrived, then
+ * resumes it. What is left must take well over the 500 ms in which the sender notices a pause.
+ */
+async function pauseMidwayAndResume(o: { total: number; pauseAfter: number; delayMs: number; batchSize?: number }): Promise<void> {
+  smtp = await startTestSmtp({ delayMs: o.delayMs });
+  const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2, ...(o.batchSize ? { batchSize: o.batchSize } : {}) } } });
+  app = a;
+  const id = await plan(a, [a.list(journalists(o.total))]);
+  const running = runCampaign(id, a, { waitForRetries: true });
+  while (smtp.messages.length < o.pauseAfter) await new Promise((r) => setTimeout(r, 5));
+  await a.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
+  const first = await running;
+  expect(first.end).toBe('paused');
+  expect(first.counts.pending).toBeGreaterThan(0);
+  expect(first.counts.sending).toBe(0);
+  expect(await a.store.liveClaimHolders(id, new Date())).toEqual([]);
+  const second = await runCampaign(id, a, { waitForRetries: true });
+  expect(second.end).toBe('done');
+  expect(second.counts.sent).toBe(o.total);
+  for (let i = 1; i <= o.total; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
+}
+
 describe('sending through a real SMTP server that fails the way real servers fail', () => {
   it('ends every recipient in the right status with the right number of deliveries at the server', async () => {
     const cut = 'cut@news.example';
@@ -191,40 +214,10 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(JSON.stringify(log)).not.toContain('test-secret');
   });
 
-  it('stops when paused from another terminal and finishes on resume, sending nobody twice', async () => {
-    smtp = await startTestSmtp({ delayMs: 30 });
-    app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2 } } });
-    const id = await plan(app, [app.list(journalists(40))]);
-    const running = runCampaign(id, app, { waitForRetries: true });
-    while (smtp.messages.length < 5) await new Promise((r) => setTimeout(r, 10));
-    await app.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
-    const first = await running;
-    expect(first.end).toBe('paused');
-    expect(first.counts.pending).toBeGreaterThan(0);
-    expect(first.counts.sending).toBe(0);
-    const second = await runCampaign(id, app, { waitForRetries: true });
-    expect(second.end).toBe('done');
-    expect(second.counts.sent).toBe(40);
-    for (let i = 1; i <= 40; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
-  });
+  it('stops when paused from another terminal and finishes on resume, sending nobody twice', () =>
+    pauseMidwayAndResume({ total: 40, pauseAfter: 5, delayMs: 30 }));
 
-  it('claims batch after small batch while sending; a pause leaves no claim behind and resume sends nobody twice', async () => {
-    smtp = await startTestSmtp({ delayMs: 40 });
-    // Batches of 4: the next claim starts while the last two of a batch are still to go. The rest
-    // takes about a second, twice the interval at which the sender looks for a pause.
-    app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2, batchSize: 4 } } });
-    const id = await plan(app, [app.list(journalists(60))]);
-    const running = runCampaign(id, app, { waitForRetries: true });
-    while (smtp.messages.length < 9) await new Promise((r) => setTimeout(r, 5));
-    await app.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
-    const first = await running;
-    expect(first.end).toBe('paused');
-    expect(first.counts.pending).toBeGreaterThan(0);
-    expect(first.counts.sending).toBe(0);
-    expect(await app.store.liveClaimHolders(id, new Date())).toEqual([]);
-    const second = await runCampaign(id, app, { waitForRetries: true });
-    expect(second.end).toBe('done');
-    expect(second.counts.sent).toBe(60);
-    for (let i = 1; i <= 60; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
-  });
+  // Batches of 4: the next claim starts while the last two of a batch are still to go.
+  it('claims batch after small batch while sending; a pause leaves no claim behind and resume sends nobody twice', () =>
+    pauseMidwayAndResume({ total: 60, pauseAfter: 9, delayMs: 40, batchSize: 4 }));
 });
