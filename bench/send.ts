@@ -35,16 +35,21 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
   try {
     const lines = [`${n} messages to a counting SMTP sink on loopback, ${conns} connections, no rate limit, ${rounds} rounds:`];
     // The three run back to back in each round, and the ratio is taken within a round: this is a
-    // shared 2-core machine whose speed drifts by a third over minutes, so runs minutes apart
-    // compare the machine, not the senders. The median round is reported.
+    // shared 2-core machine whose speed drifts by a third over minutes (every thread's CPU time per
+    // message moves together), so runs minutes apart compare the machine, not the senders. The
+    // median round is reported.
     const stockRuns: Record<string, number>[] = [];
     const rawRuns: Record<string, number>[] = [];
     const pipeRuns: Record<string, number>[] = [];
     for (let i = 0; i < rounds; i++) {
-      stockRuns.push(await child(['plain', url, String(n), String(conns)]));
-      rawRuns.push(await child(['plainraw', url, String(n), String(conns)]));
-      const d = mkdtempSync(join(dir, 'p-'));
-      pipeRuns.push(await child(['pipeline', url, String(n), String(conns), d]));
+      const sides = [
+        async () => stockRuns.push(await child(['plain', url, String(n), String(conns)])),
+        async () => rawRuns.push(await child(['plainraw', url, String(n), String(conns)])),
+        async () => pipeRuns.push(await child(['pipeline', url, String(n), String(conns), mkdtempSync(join(dir, 'p-'))])),
+      ];
+      // Every other round in reverse order, so a drift in the machine's speed favours neither side.
+      if (i % 2 === 1) sides.reverse();
+      for (const side of sides) await side();
     }
     const rate = (runs: Record<string, number>[]) => runs.map((r) => r.perSecond!);
     const all = (runs: Record<string, number>[]) => rate(runs).map((v) => v.toFixed(0)).join('/');
