@@ -11,13 +11,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../src/clock.js';
 import { validateConfig } from '../src/config/load.js';
+import { keepHeapCompact } from '../src/heap.js';
 import { preparePlan, persistPlan } from '../src/campaigns/plan.js';
 import { runCampaign } from '../src/campaigns/run.js';
 import { loadRelease } from '../src/releases/load.js';
 import { compileRelease } from '../src/render/compile.js';
 import { buildMessage } from '../src/send/mime.js';
 import { startSink } from '../src/send/sink.js';
-import { keepHeapCompact } from '../src/heap.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { writeList } from './common.js';
 

@@ -152,9 +152,8 @@ export class SqliteStore implements Store {
   }
 
   async reschedule(id: number, at: Date, embargoAt?: Date | null): Promise<void> {
-    const embargo = embargoAt === undefined ? 'embargo_at' : '?';
-    const args = embargoAt === undefined ? [at.getTime(), id] : [at.getTime(), embargoAt?.getTime() ?? null, id];
-    this.db.prepare(`UPDATE campaigns SET scheduled_at = ?, embargo_at = ${embargo} WHERE id = ? AND status = 'scheduled'`).run(...args);
+    if (embargoAt === undefined) this.db.prepare(`UPDATE campaigns SET scheduled_at = ? WHERE id = ? AND status = 'scheduled'`).run(at.getTime(), id);
+    else this.db.prepare(`UPDATE campaigns SET scheduled_at = ?, embargo_at = ? WHERE id = ? AND status = 'scheduled'`).run(at.getTime(), embargoAt?.getTime() ?? null, id);
   }
 
   async deliveryKeys(campaignId: number): Promise<Set<string>> {
