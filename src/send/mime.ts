@@ -50,7 +50,7 @@ export function buildMessage(mail: OutgoingMail): Buffer {
   if (mail.sender) head.push(addressHeader('Sender', mail.sender));
   head.push(addressHeader('To', mail.to));
   if (mail.replyTo) head.push(addressHeader('Reply-To', mail.replyTo));
-  head.push(unstructuredHeader('Subject', mail.subject));
+  head.push(unstructuredHeader('Subject', headerSafe(mail.subject)));
   head.push(`Date: ${rfc5322Date(mail.date)}`);
   const messageId = msgId(mail.messageId);
   head.push(`Message-ID: ${messageId}`);
@@ -308,10 +308,10 @@ function fold(name: string, tokens: string[]): string {
 /**
  * Subject and extra headers: printable ASCII goes as it is (folded at its spaces); anything else,
  * an "=?" that a reader would take for an encoded-word, or a word too long to fold, makes the
- * whole value encoded-words (nodemailer also encodes the whole value).
+ * whole value encoded-words (nodemailer also encodes the whole value). `value` has been through
+ * headerSafe already.
  */
-function unstructuredHeader(name: string, raw: string): string {
-  const value = headerSafe(raw);
+function unstructuredHeader(name: string, value: string): string {
   const words = value.split(' ');
   const plain = /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') && words.every((w) => w.length <= MAX_LINE - name.length - 2);
   if (plain) return fold(name, words);
@@ -387,7 +387,7 @@ function encodedWords(value: string, firstMax: number): string[] {
     max = room(false);
   };
   for (const ch of value) {
-    const bytes = utf8(ch.codePointAt(0)!);
+    const bytes = Buffer.from(ch, 'utf8'); // a lone surrogate becomes U+FFFD
     if (useB) {
       // base64 of k bytes takes 4*ceil(k/3) characters.
       if (pending.length > 0 && 4 * Math.ceil((pending.length + bytes.length) / 3) > max) flush();
@@ -405,13 +405,4 @@ function encodedWords(value: string, firstMax: number): string[] {
   }
   if (payload.length > 0 || pending.length > 0 || words.length === 0) flush();
   return words;
-}
-
-/** The UTF-8 bytes of one code point; a lone surrogate becomes U+FFFD, as Buffer.from does. */
-function utf8(cp: number): number[] {
-  if (cp < 0x80) return [cp];
-  if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 63)];
-  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-  if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
-  return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
 }

@@ -103,7 +103,6 @@ export function toSuppression(r: Row): Suppression {
   return { key: r.key, email: r.email, reason: r.reason, source: r.source, detail: opt(r.detail), createdAt: new Date(r.created_at) };
 }
 
-/** Per-campaign status counts from `campaign_id, status, n` rows; every listed campaign gets a row. */
 /** One campaign's `status, n` rows as counts of every status (absent ones 0). */
 export function statusCounts(rows: Row[]): StatusCounts {
   const counts = emptyCounts();
@@ -111,6 +110,7 @@ export function statusCounts(rows: Row[]): StatusCounts {
   return counts;
 }
 
+/** Per-campaign status counts from `campaign_id, status, n` rows; every listed campaign gets a row. */
 export function foldCounts(campaignIds: number[], rows: Row[]): Map<number, StatusCounts> {
   const out = new Map<number, StatusCounts>(campaignIds.map((id) => [id, emptyCounts()]));
   for (const r of rows) {

@@ -92,6 +92,8 @@ export class SqliteStore implements Store {
   private readonly stmt;
   /** Started on the first hot write; `send` needs it, `report` and friends never do. */
   private writer: SqliteWriter | undefined;
+  /** Rate-ledger rings this process has made sure exist (takeRateSlots). */
+  private readonly rings = new Set<string>();
 
   constructor(readonly db: Database.Database) {
     this.stmt = {
@@ -358,8 +360,6 @@ export class SqliteStore implements Store {
     }
     return { waitMs: Math.max(1, wait) };
   }
-
-  private readonly rings = new Set<string>();
 
   async endRateSlots(slots: RateSlot[], owner: string, now: Date): Promise<void> {
     this.lazily(() => this.db.transaction(() => {

@@ -2,6 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type { OutcomeRecord, SendingMark } from '../types.js';
 
+/** Niceness of the writer thread (0 is the default, 19 the lowest priority). */
+const WRITER_NICE = 10;
+
 /**
  * The sender's hot store work runs on a worker thread with its own connection: its "sending"
  * marks and outcomes (the fsync a durable mark needs then blocks that thread, not the event loop
@@ -13,9 +16,6 @@ import type { OutcomeRecord, SendingMark } from '../types.js';
  * thread boundary as one JSON string each: cheaper than a structured clone of the same objects
  * (profiled: ~100 µs of main-thread time per message for the clone, ~30 for this).
  */
-/** Niceness of the writer thread (0 is the default, 19 the lowest priority). */
-const WRITER_NICE = 10;
-
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -31,8 +31,8 @@ try {
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
-// Each commit of marks and outcomes rewrites a dozen pages or more (rows, five indexes, events), mostly
-// the same hot pages again and again. Checkpointing every 10,000 WAL pages rather than SQLite's
+// Each commit of marks and outcomes rewrites a dozen pages or more (rows, five indexes, events),
+// mostly the same hot pages again and again. Checkpointing every 10,000 WAL pages rather than SQLite's
 // 1,000 copies each hot page into the database once per 40 MB instead of ten times, and stalls
 // the marks behind a checkpoint a tenth as often (bench/send: +9% throughput; 40,000 gained nothing).
 db.pragma('wal_autocheckpoint = 10000');
