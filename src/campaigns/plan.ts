@@ -9,6 +9,7 @@ import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
 import type { CompiledRelease } from '../render/types.js';
 import { messageIdFor } from '../send/compose.js';
+import { openDeliveryLog } from '../send/delivery-log.js';
 import type { CampaignPhase, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 
@@ -209,5 +210,7 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
     ];
     if (skipped.length > 0) await store.addSkipped(campaignId, skipped, now);
   }
+  // The plan's events (planned, suppressed, skipped) in the delivery log from the start.
+  await openDeliveryLog(store, deps.config.paths.logs, campaignId).catchUp();
   return campaignId;
 }

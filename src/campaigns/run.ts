@@ -8,7 +8,7 @@ import { PresslineError } from '../errors.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
 import { composeContext } from '../send/compose.js';
-import { createDeliveryLog, type DeliveryLog } from '../send/delivery-log.js';
+import { openDeliveryLog } from '../send/delivery-log.js';
 import { dkimOptions } from '../send/nodemailer-adapter.js';
 import { createOutboxTransport } from '../send/outbox.js';
 import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
@@ -19,6 +19,9 @@ import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { newOwnerId, ownerIsDead } from './owner.js';
 import { releaseFiles, templatePath } from './plan.js';
+
+/** How often a running campaign copies its new events to the delivery log (`tail -f` friendly). */
+const LOG_CATCH_UP_MS = 500;
 
 export interface RunDeps {
   config: Config;
@@ -159,8 +162,10 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
   const leaseMs = options.leaseMs ?? 60_000;
   if (options.shared) await joinCampaign(store, campaignId, clock.now());
   else await takeCampaign(store, campaignId, owner, clock.now(), leaseMs);
-  let log: DeliveryLog | undefined;
   let transport: Transport | undefined;
+  // The delivery log copies the store's events as they are committed, from here to the end.
+  const log = openDeliveryLog(store, config.paths.logs, campaignId);
+  const copying = setInterval(() => void log.catchUp(), LOG_CATCH_UP_MS).unref();
   try {
     const recovered = await store.recoverInFlight(campaignId, clock.now());
     const requeued = options.resendUnknown ? await store.requeue(campaignId, ['unknown'], clock.now()) : 0;
@@ -200,8 +205,6 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       { secret: env.secret, test: campaign.test, attachments: release.attachments.map((a) => ({ filename: a.filename, path: a.path })) },
     );
     transport = options.transport ?? (options.relay ? relayTransport(config, env, options.relay) : defaultTransport(config, env, campaignId));
-    log = createDeliveryLog(config.paths.logs, campaignId);
-    if (recovered > 0) log.write({ event: 'unknown', detail: `${recovered} deliveries were in flight when the last sender stopped` });
     await store.setCampaignStatus(campaignId, 'sending', clock.now(), { from: ['draft', 'scheduled', 'paused', 'sending', 'done'], reason: campaign.status === 'sending' ? 'resumed' : undefined });
     options.onStart?.({ recovered, requeued, transport: transport.name });
 
@@ -221,7 +224,6 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       retry: config.retry,
       breaker: config.breaker,
       clock,
-      log,
       owner,
       leaseMs,
       waitForRetries: options.waitForRetries,
@@ -241,20 +243,23 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
         await store.setCampaignStatus(campaignId, 'done', now, { from: ['sending'], reason: `stopped at the embargo lift; ${skipped} embargoed copies not sent` });
         break;
       }
-      case 'cancelled':
+      case 'cancelled': // recorded by the cancel itself
+        break;
       case 'retries-pending':
       case 'lost-lease':
       case 'interrupted':
+        // No change of status records these ends: an event of their own does, for the log.
+        await store.addEvent({ campaignId, deliveryId: undefined, at: now, type: 'campaign', detail: `${summary.end}${summary.reason ? `: ${summary.reason}` : ''}` });
         break;
       default: {
         const never: never = summary.end;
         throw new Error(`unhandled end ${String(never)}`);
       }
     }
-    log.write({ event: 'campaign', detail: `${summary.end}${summary.reason ? `: ${summary.reason}` : ''}` });
     return summary;
   } finally {
-    await log?.close();
+    clearInterval(copying);
+    await log.catchUp();
     await transport?.close();
     await store.releaseCampaign(campaignId, owner);
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
+import { openDeliveryLog } from '../send/delivery-log.js';
 import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
@@ -79,6 +80,7 @@ export function registerCampaignCommands(program: Command): void {
         const campaignId = parseCampaignId(id);
         const ok = await app.store.setCampaignStatus(campaignId, 'cancelled', app.clock.now(), { from: ['draft', 'scheduled', 'sending', 'paused'], reason: 'cancelled by an operator' });
         if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is already finished or cancelled`);
+        await openDeliveryLog(app.store, app.config.paths.logs, campaignId).catchUp();
         process.stdout.write(`Campaign ${campaignId} cancelled.\n`);
       });
     });

@@ -1,73 +1,220 @@
 import pino from 'pino';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOP_LEVEL_REDACT_PATHS } from '../logger.js';
-import type { EventType } from '../store/types.js';
-
-/** One line of `logs/<campaign>.ndjson`: the second, human- and tool-readable record of an event. */
-export interface DeliveryLogEntry {
-  event: EventType;
-  recipient?: string | undefined;
-  deliveryId?: number | undefined;
-  attempt?: number | undefined;
-  code?: number | undefined;
-  enhanced?: string | undefined;
-  response?: string | undefined;
-  messageId?: string | undefined;
-  durationMs?: number | undefined;
-  detail?: string | undefined;
-  worker?: string | undefined;
-  relay?: string | undefined;
-}
-
-export interface DeliveryLog {
-  write(entry: DeliveryLogEntry): void;
-  /** Flushes buffered lines to disk; call before the process exits. */
-  close(): Promise<void>;
-}
+import type { EventType, LoggedEvent, Store } from '../store/types.js';
 
 /**
- * NDJSON per campaign through pino. Buffered (the store already holds the durable record), and
- * flushed on close. A line carries exactly the fields of DeliveryLogEntry, copied one by one
- * (relays are named by host, never by a URL with user and password), and pino's redaction stays
- * on as a second guard. Only its top-level paths: a line is flat (no field holds an object), so
- * the wildcard paths could never match, and they cost 13 µs a line (two lines per message).
+ * `logs/<campaign>.ndjson`: one pino line per event of the campaign, copied from the store's
+ * events table in id order. Being a copy makes it complete by construction: planning (planned,
+ * suppressed, skipped), every attempt and outcome, suppressions found at claim time, recoveries,
+ * cancellations and bounces all reach it, whichever process or command recorded them. And a line
+ * is written only once its event is committed, so the file never claims more than the store.
+ *
+ * Each line carries its `eventId`; the last one in the file says where to go on. After a crash,
+ * the next catch-up (any later run, or planning, cancelling, bounce processing) cuts a half-written
+ * last line and copies what is missing, so no line is lost and none is written twice.
  */
-export function createDeliveryLog(dir: string, campaignId: number): DeliveryLog {
-  mkdirSync(dir, { recursive: true });
-  const dest = pino.destination({ dest: join(dir, `${campaignId}.ndjson`), sync: false, minLength: 8_192, mkdir: true });
-  const logger = pino(
+export interface DeliveryLog {
+  /**
+   * Appends the campaign's events the file does not have yet; the number of lines written. Never
+   * fails: a file that cannot be written (disk full) is reported once on stderr, and the store
+   * still holds every event (`pressline log`).
+   */
+  catchUp(): Promise<number>;
+}
+
+/** Events read per query while catching up. */
+const PAGE = 2_000;
+/**
+ * PostgreSQL only: how far below the highest id in the file a late commit is still looked for
+ * (a transaction that took its ids before another one and committed after it). Our transactions
+ * are short and write at most a few dozen events each, so a late one lands well within this.
+ */
+const LATE_WINDOW = 1_000;
+/** A lock file older than this was left by a process that died while writing: taken over. */
+const STALE_LOCK_MS = 30_000;
+
+/** Events a reader scanning for trouble should see (level "warn"); the rest are "info". */
+const WARN_EVENTS = new Set<EventType>(['bounced', 'blocked', 'failed', 'unknown', 'complained']);
+
+/** What is known of the file: its size, the highest event id in it, and the ids near the top. */
+interface FileState {
+  size: number;
+  lastId: number;
+  /** Ids above lastId − LATE_WINDOW (kept only where ids may commit out of order). */
+  recent: Set<number>;
+}
+
+export function openDeliveryLog(store: Store, dir: string, campaignId: number): DeliveryLog {
+  const file = join(dir, `${campaignId}.ndjson`);
+  const lockFile = `${file}.lock`;
+  // pino formats each line (redaction on as a second guard: lines are flat and carry only the
+  // fields below); the lines of one catch-up are collected and appended in one write.
+  let batch: string[] = [];
+  const format = pino(
     {
       base: { campaign: campaignId },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: false, // the event's own time goes in `time`
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: TOP_LEVEL_REDACT_PATHS, censor: '[redacted]' },
     },
-    dest,
+    { write: (line: string) => void batch.push(line) },
   );
+  let known: FileState | undefined;
+  let running: Promise<number> = Promise.resolve(0);
+  let warned = false;
+
+  async function copyNew(): Promise<number> {
+    mkdirSync(dir, { recursive: true });
+    if (!takeLock(lockFile)) return 0; // another process is copying right now; the next catch-up goes on
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'a+');
+      const size = fstatSync(fd).size;
+      // Our own last write left the file as we know it, unless another process appended since.
+      let state = known && known.size === size ? known : readState(fd, size, !store.eventIdsInCommitOrder);
+      const keepRecent = !store.eventIdsInCommitOrder;
+      let written = 0;
+      let scan = keepRecent ? Math.max(0, state.lastId - LATE_WINDOW) : state.lastId;
+      for (;;) {
+        const events = await store.eventsAfter(campaignId, scan, PAGE);
+        const fresh = events.filter((e) => e.id > state.lastId || (keepRecent && !state.recent.has(e.id)));
+        if (fresh.length > 0) {
+          batch = [];
+          for (const e of fresh) format[WARN_EVENTS.has(e.type) ? 'warn' : 'info'](lineOf(e));
+          const text = batch.join('');
+          batch = [];
+          writeSync(fd, text);
+          state = advance(state, fresh, Buffer.byteLength(text), keepRecent);
+          written += fresh.length;
+        }
+        if (events.length < PAGE) break;
+        scan = events.at(-1)!.id;
+      }
+      known = state;
+      return written;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      unlinkSync(lockFile);
+    }
+  }
+
   return {
-    write(e) {
-      // Only the known fields, whatever else a caller's object carries.
-      logger.info({
-        event: e.event, recipient: e.recipient, deliveryId: e.deliveryId, attempt: e.attempt, code: e.code, enhanced: e.enhanced,
-        response: e.response, messageId: e.messageId, durationMs: e.durationMs, detail: e.detail, worker: e.worker, relay: e.relay,
+    catchUp() {
+      // One catch-up at a time in this process: a second caller waits for the one running.
+      running = running.then(copyNew).catch((err: Error) => {
+        known = undefined; // read the file again next time
+        if (!warned) process.stderr.write(`pressline: could not write the delivery log ${file}: ${err.message}; the store keeps every event (pressline log ${campaignId})\n`);
+        warned = true;
+        return 0;
       });
-    },
-    close() {
-      return new Promise((resolve) => {
-        dest.flush((err) => {
-          if (err) {
-            // Flushing failed (disk full?): the store still has every event.
-            process.stderr.write(`pressline: could not flush the delivery log: ${err.message}\n`);
-          }
-          dest.end();
-          resolve();
-        });
-      });
+      return running;
     },
   };
 }
 
-/** A log that keeps nothing, for tests and dry runs. */
-export const nullDeliveryLog: DeliveryLog = { write() {}, close: async () => {} };
+/** The line of one event: only these fields, whatever else a row carries. */
+function lineOf(e: LoggedEvent) {
+  const attempt = e.type === 'sending' || e.attempt !== undefined;
+  return {
+    time: e.at.toISOString(),
+    eventId: e.id,
+    event: e.type,
+    recipient: e.email,
+    deliveryId: e.deliveryId,
+    attempt: e.attempt,
+    code: e.code,
+    enhanced: e.enhanced,
+    response: e.response,
+    messageId: e.messageId,
+    durationMs: e.durationMs,
+    detail: e.detail,
+    // Relays are named by host, never by a URL with user and password.
+    worker: attempt ? e.worker : undefined,
+    relay: attempt ? e.relay : undefined,
+  };
+}
+
+function advance(state: FileState, fresh: LoggedEvent[], bytes: number, keepRecent: boolean): FileState {
+  let lastId = state.lastId;
+  for (const e of fresh) lastId = Math.max(lastId, e.id);
+  const recent = keepRecent ? state.recent : new Set<number>();
+  if (keepRecent) {
+    for (const e of fresh) recent.add(e.id);
+    for (const id of recent) if (id <= lastId - LATE_WINDOW) recent.delete(id);
+  }
+  return { size: state.size + bytes, lastId, recent };
+}
+
+/**
+ * Reads the file's state from its end: cuts a half-written last line (a crash mid-write), then
+ * reads lines backwards until it has the highest event id, or with `keepRecent` every id within
+ * LATE_WINDOW of it. Lines without an eventId (written before lines carried one) end the search.
+ */
+function readState(fd: number, size: number, keepRecent: boolean): FileState {
+  const recent = new Set<number>();
+  let lastId = 0;
+  let end = size;
+  let carry = Buffer.alloc(0);
+  let first = true;
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const n = readSync(fd, chunk, 0, end - start, start);
+    let data = Buffer.concat([chunk.subarray(0, n), carry]);
+    if (first) {
+      first = false;
+      const cut = data.lastIndexOf(0x0a) + 1;
+      if (cut < data.length) {
+        // A half-written last line: cut it, and copy its event again.
+        size = start + cut;
+        ftruncateSync(fd, size);
+        data = data.subarray(0, cut);
+      }
+    }
+    // Whole lines only; a line cut by the chunk's start is read with the next chunk.
+    const from = start === 0 ? 0 : data.indexOf(0x0a) + 1;
+    carry = data.subarray(0, from);
+    const lines = data.subarray(from).toString('utf8').split('\n').filter(Boolean).reverse();
+    for (const line of lines) {
+      const id = eventIdOf(line);
+      if (id === undefined) return { size, lastId, recent };
+      lastId = Math.max(lastId, id);
+      if (!keepRecent) return { size, lastId, recent };
+      if (id <= lastId - LATE_WINDOW) return { size, lastId, recent };
+      recent.add(id);
+    }
+    end = start;
+  }
+  return { size, lastId, recent };
+}
+
+function eventIdOf(line: string): number | undefined {
+  try {
+    const id = (JSON.parse(line) as { eventId?: unknown }).eventId;
+    return typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An exclusive lock file: created only if absent; one left by a dead process is taken over. */
+function takeLock(lockFile: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(lockFile, 'wx'));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    try {
+      if (Date.now() - statSync(lockFile).mtimeMs < STALE_LOCK_MS) return false;
+      unlinkSync(lockFile);
+    } catch {
+      // Removed by its owner meanwhile: try again.
+    }
+  }
+  return false;
+}

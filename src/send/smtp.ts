@@ -34,6 +34,7 @@ export function createSmtpTransport(url: string, config: Config, dkim?: DKIMOpti
   } as TransportOptions);
   return {
     name,
+    connections: config.smtp.maxConnections,
     async send(mail: OutgoingMail): Promise<SendResult> {
       const started = performance.now();
       try {

@@ -28,6 +28,8 @@ export interface OutgoingMail {
 /** Sends one message and reports what happened; never throws for a delivery failure. */
 export interface Transport {
   readonly name: string;
+  /** Messages it carries at once (an SMTP pool's connections); 1 when not set. */
+  readonly connections?: number;
   send(mail: OutgoingMail): Promise<SendResult>;
   close(): Promise<void>;
 }

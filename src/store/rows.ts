@@ -1,5 +1,5 @@
 import type { Contact } from '../lists/contact.js';
-import { emptyCounts, type Campaign, type Delivery, type DeliveryRef, type DeliveryRow, type DeliveryStatus, type EventRecord, type StatusCounts, type Suppression } from './types.js';
+import { emptyCounts, type Campaign, type Delivery, type DeliveryRef, type DeliveryRow, type DeliveryStatus, type EventRecord, type LoggedEvent, type SkippedRow, type StatusCounts, type Suppression } from './types.js';
 
 /**
  * Row → record mappers shared by both stores. SQLite hands back times as epoch milliseconds and
@@ -74,6 +74,15 @@ export function toEvent(r: Row): EventRecord {
     durationMs: opt(r.duration_ms),
     detail: opt(r.detail),
   };
+}
+
+export function toLoggedEvent(r: Row): LoggedEvent {
+  return { ...toEvent(r), id: Number(r.id), email: opt(r.email), worker: opt(r.worker), relay: opt(r.relay) };
+}
+
+/** A list row left out of a campaign, as the detail of its `skipped` event. */
+export function skippedRowDetail(r: SkippedRow): string {
+  return `${r.file}:${r.line}${r.email ? ` ${r.email}` : ''}: ${r.reason}`;
 }
 
 export function toDeliveryRow(r: Row): DeliveryRow {

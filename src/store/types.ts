@@ -154,6 +154,15 @@ export interface EventRecord {
   detail?: string | undefined;
 }
 
+/** An event as the delivery log writes it: with its id and the recipient it concerns. */
+export interface LoggedEvent extends EventRecord {
+  id: number;
+  email: string | undefined;
+  /** The delivery's latest worker and relay (the events table does not repeat them per event). */
+  worker: string | undefined;
+  relay: string | undefined;
+}
+
 /** The result of one attempt, written with the delivery's new status in one transaction. */
 export interface OutcomeRecord {
   deliveryId: number;
@@ -359,6 +368,13 @@ export interface Store {
   deliveries(campaignId: number, filter?: { status?: DeliveryStatus[]; email?: string }): Promise<DeliveryRow[]>;
   events(campaignId: number, deliveryId?: number): Promise<EventRecord[]>;
   addEvent(event: EventRecord): Promise<void>;
+  /** The campaign's events after `afterId`, in id order, at most `limit`: what the delivery log copies. */
+  eventsAfter(campaignId: number, afterId: number, limit: number): Promise<LoggedEvent[]>;
+  /**
+   * Whether event ids become visible in increasing order (SQLite: one writer at a time). Not so
+   * in PostgreSQL, where a transaction may commit after a later one that took a higher id.
+   */
+  readonly eventIdsInCommitOrder: boolean;
 
   getDelivery(id: number): Promise<DeliveryRef | undefined>;
   /** The delivery that sent the message with this Message-ID (and, when given, to this address key). */

@@ -11,6 +11,7 @@ import {
   type DeliveryStatus,
   type NewDeliveryOptions,
   type EventRecord,
+  type LoggedEvent,
   type EventType,
   type OutcomeRecord,
   type RateKey,
@@ -29,7 +30,7 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
+import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -170,6 +171,7 @@ const CHUNK = 5000;
  */
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
+  readonly eventIdsInCommitOrder = false;
   private readonly migrated: Promise<{ version: number; applied: number[] }>;
   private closed: Promise<void> | undefined;
 
@@ -356,6 +358,7 @@ export class PgStore implements Store {
            SELECT $1::bigint, file, line, email, reason, $6::timestamptz FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) WITH ORDINALITY AS t(file, line, email, reason, n) ORDER BY n`,
           [campaignId, chunk.map((r) => r.file), chunk.map((r) => r.line), chunk.map((r) => r.email), chunk.map((r) => r.reason), now],
         );
+        await this.insertEvents(c, chunk.map((r) => [campaignId, null, now, 'skipped', null, null, null, null, null, null, skippedRowDetail(r)]));
       }
     });
   }
@@ -648,6 +651,15 @@ export class PgStore implements Store {
         ? await this.q('SELECT * FROM events WHERE campaign_id = $1 ORDER BY id', [campaignId])
         : await this.q('SELECT * FROM events WHERE campaign_id = $1 AND delivery_id = $2 ORDER BY id', [campaignId, deliveryId]);
     return rows.map(toEvent);
+  }
+
+  async eventsAfter(campaignId: number, afterId: number, limit: number): Promise<LoggedEvent[]> {
+    const { rows } = await this.q(
+      `SELECT e.*, d.email, d.worker, d.relay FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id
+       WHERE e.id > $1 AND e.campaign_id = $2 ORDER BY e.id LIMIT $3`,
+      [afterId, campaignId, limit],
+    );
+    return rows.map(toLoggedEvent);
   }
 
   async addEvent(e: EventRecord): Promise<void> {

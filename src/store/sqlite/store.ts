@@ -16,6 +16,7 @@ import {
   type DeliveryStatus,
   type NewDeliveryOptions,
   type EventRecord,
+  type LoggedEvent,
   type OutcomeRecord,
   type RateKey,
   type RateSlot,
@@ -32,7 +33,7 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
-import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toRef, toSuppression, type Row } from '../rows.js';
+import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : null);
@@ -89,6 +90,7 @@ const SORT_COLUMN: Record<DeliverySort, string> = {
 /** The embedded store: one SQLite file, synchronous underneath, async at the interface. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  readonly eventIdsInCommitOrder = true;
   private readonly stmt;
   /** Started on the first hot write; `send` needs it, `report` and friends never do. */
   private writer: SqliteWriter | undefined;
@@ -214,7 +216,10 @@ export class SqliteStore implements Store {
   async addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void> {
     const insert = this.db.prepare('INSERT INTO skipped_rows (campaign_id, file, line, email, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const r of rows) insert.run(campaignId, r.file, r.line, r.email, r.reason, now.getTime());
+      for (const r of rows) {
+        insert.run(campaignId, r.file, r.line, r.email, r.reason, now.getTime());
+        this.stmt.insertEvent.run(campaignId, null, now.getTime(), 'skipped', null, null, null, null, null, null, skippedRowDetail(r));
+      }
     })();
   }
 
@@ -447,6 +452,18 @@ export class SqliteStore implements Store {
         ? this.db.prepare('SELECT * FROM events WHERE campaign_id = ? ORDER BY id').all(campaignId)
         : this.db.prepare('SELECT * FROM events WHERE campaign_id = ? AND delivery_id = ? ORDER BY id').all(campaignId, deliveryId);
     return (rows as Row[]).map(toEvent);
+  }
+
+  async eventsAfter(campaignId: number, afterId: number, limit: number): Promise<LoggedEvent[]> {
+    // "+e.campaign_id" keeps the planner on the id range (the newest few rows) instead of an index
+    // on campaign_id, which would read all of the campaign's events each time.
+    const rows = this.db
+      .prepare(
+        `SELECT e.*, d.email, d.worker, d.relay FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id
+         WHERE e.id > ? AND +e.campaign_id = ? ORDER BY e.id LIMIT ?`,
+      )
+      .all(afterId, campaignId, limit);
+    return (rows as Row[]).map(toLoggedEvent);
   }
 
   async addEvent(e: EventRecord): Promise<void> {

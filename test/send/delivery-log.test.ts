@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
+import { runCampaign } from '../../src/campaigns/run.js';
+import { openDeliveryLog } from '../../src/send/delivery-log.js';
+import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { EXAMPLE_RELEASE, journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
+
+let app: TestApp | undefined;
+let smtp: TestSmtpServer | undefined;
+afterEach(async () => {
+  await smtp?.close();
+  await app?.close();
+  app = undefined;
+  smtp = undefined;
+});
+
+async function plan(a: TestApp, lists: string[], skipInvalid = false) {
+  return persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists, where: [], skipInvalid }, a), a);
+}
+
+const logFile = (a: TestApp, id: number) => join(a.config.paths.logs, `${id}.ndjson`);
+const lines = (a: TestApp, id: number) =>
+  readFileSync(logFile(a, id), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
+
+describe('the delivery log (logs/<campaign>.ndjson)', () => {
+  it('has one line per event in the store, planning and bounces included, in order', async () => {
+    smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'unknown@news.example' ? replies.userUnknown(rcpt) : 'accept') });
+    const a = testApp({ env: { smtpUrl: smtp.url } });
+    app = a;
+    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribed', source: 'test' }, new Date());
+    const list = a.list([...journalists(3), 'unknown@news.example,Un,Known,Daily,russia,en', 'gone@news.example,Go,Ne,Daily,russia,en', 'not-an-address,Bad,Row,Daily,russia,en']);
+    const id = await plan(a, [list], true);
+
+    // Planning alone already put its events in the file.
+    const planned = lines(a, id);
+    expect(planned.filter((l) => l.event === 'planned').map((l) => l.recipient)).toEqual(['j1@news.example', 'j2@news.example', 'j3@news.example', 'unknown@news.example']);
+    expect(planned.find((l) => l.event === 'suppressed')).toMatchObject({ recipient: 'gone@news.example', detail: 'on the suppression list when planned' });
+    expect(planned.find((l) => l.event === 'skipped')!.detail).toMatch(/list-1\.csv:7: invalid email "not-an-address"/);
+
+    await runCampaign(id, a, { waitForRetries: true });
+    const log = lines(a, id);
+    const events = await a.store.events(id);
+    expect(log.map((l) => l.event)).toEqual(events.map((e) => e.type));
+    expect(log.map((l) => l.eventId)).toEqual([...log.map((l) => l.eventId)].sort((x, y) => x - y));
+    expect(new Set(log.map((l) => l.eventId)).size).toBe(log.length);
+    expect(log.filter((l) => l.event === 'sent')).toHaveLength(3);
+    const bounce = log.find((l) => l.event === 'bounced')!;
+    expect(bounce).toMatchObject({ campaign: id, recipient: 'unknown@news.example', attempt: 1, code: 550, enhanced: '5.1.1', relay: expect.stringContaining('127.0.0.1') });
+    expect(bounce.messageId).toMatch(/^<pressline\./);
+    expect(bounce.level).toBe('warn');
+    expect(log.at(-1)).toMatchObject({ event: 'campaign', detail: 'done' });
+    expect(readFileSync(logFile(a, id), 'utf8')).not.toContain('test-secret');
+    expect(existsSync(`${logFile(a, id)}.lock`)).toBe(false);
+  });
+
+  it('after a crash, cuts a half-written line and copies what is missing, once', async () => {
+    const a = testApp();
+    app = a;
+    const id = await plan(a, [a.list(journalists(4))]);
+    const file = logFile(a, id);
+    const whole = readFileSync(file, 'utf8');
+    const kept = whole.split('\n').slice(0, 2).join('\n') + '\n';
+    // The process died while appending the third line.
+    writeFileSync(file, kept + whole.split('\n')[2]!.slice(0, 25));
+    expect(await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp()).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe(whole);
+    // Another process (another instance) finds nothing left to copy.
+    expect(await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp()).toBe(0);
+  });
+
+  it('waits while another process holds the lock, and takes over a lock its owner left behind', async () => {
+    const a = testApp();
+    app = a;
+    const id = await plan(a, [a.list(journalists(2))]);
+    const log = openDeliveryLog(a.store, a.config.paths.logs, id);
+    await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'note' });
+    writeFileSync(`${logFile(a, id)}.lock`, '');
+    expect(await log.catchUp()).toBe(0);
+    expect(lines(a, id).some((l) => l.detail === 'note')).toBe(false);
+    // A minute-old lock is a dead process's.
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${logFile(a, id)}.lock`, old, old);
+    expect(await log.catchUp()).toBe(1);
+    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'note' });
+  });
+
+  it('starts lines without an eventId (an older file) over after them, and keeps them', async () => {
+    const a = testApp();
+    app = a;
+    const id = await plan(a, [a.list(journalists(1))]);
+    const file = logFile(a, id);
+    writeFileSync(file, '{"level":"info","event":"sending"}\n');
+    await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp();
+    const all = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(all[0]).toBe('{"level":"info","event":"sending"}');
+    expect(all.slice(1).map((l) => JSON.parse(l).event)).toEqual(['planned']);
+  });
+
+  // PostgreSQL hands out ids in one order and may commit them in another.
+  it.runIf(TEST_STORE === 'postgres')('copies an event committed after a later one that was copied already', async () => {
+    const a = testApp();
+    app = a;
+    const id = await plan(a, [a.list(journalists(1))]);
+    const log = openDeliveryLog(a.store, a.config.paths.logs, id);
+    const slow = new pg.Client({ connectionString: a.storeEnv.DATABASE_URL });
+    await slow.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query(`INSERT INTO events (campaign_id, at, type, detail) VALUES ($1, now(), 'campaign', 'slow')`, [id]);
+      await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'fast' });
+      expect(await log.catchUp()).toBe(1);
+      await slow.query('COMMIT');
+    } finally {
+      await slow.end();
+    }
+    expect(await log.catchUp()).toBe(1);
+    expect(await log.catchUp()).toBe(0);
+    const details = lines(a, id).map((l) => l.detail).filter(Boolean);
+    expect(details).toEqual(['fast', 'slow']);
+  });
+});
