@@ -164,8 +164,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
   else await takeCampaign(store, campaignId, owner, clock.now(), leaseMs);
   let transport: Transport | undefined;
   // The delivery log copies the store's events as they are committed, from here to the end.
-  const log = openDeliveryLog(store, config.paths.logs, campaignId);
-  const copying = setInterval(() => void log.catchUp(), LOG_CATCH_UP_MS).unref();
+  const log = openDeliveryLog(store, config.paths.logs, campaignId).follow(LOG_CATCH_UP_MS);
   try {
     const recovered = await store.recoverInFlight(campaignId, clock.now());
     const requeued = options.resendUnknown ? await store.requeue(campaignId, ['unknown'], clock.now()) : 0;
@@ -258,8 +257,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     }
     return summary;
   } finally {
-    clearInterval(copying);
-    await log.catchUp();
+    await log.stop();
     await transport?.close();
     await store.releaseCampaign(campaignId, owner);
   }

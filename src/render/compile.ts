@@ -9,13 +9,17 @@ import { escapeHtml, neutraliseLine, neutraliseText } from './escape.js';
 import { labelsFor, languageName, type Labels } from './labels.js';
 import { markdownToHtml } from './markdown.js';
 import type { CompiledRelease, CompiledVariant } from './types.js';
+import { quotedPrintablePiece, suitsQuotedPrintable } from '../send/mime.js';
 import {
   createFieldCatalog,
+  encodeSegments,
   fieldsOf,
   MergeTokens,
+  renderEncoded,
   renderSegments,
   SPECIAL_FIELDS,
   type FieldCatalog,
+  type Segment,
 } from './merge.js';
 import { checkTagBalance, expandTemplate, parseTemplate } from './template.js';
 import { markdownToText, wrap, TEXT_WIDTH } from './text.js';
@@ -170,6 +174,12 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
   const fields = new Set<string>();
   for (const segs of [subjectSegments, htmlSegments, textSegments]) fieldsOf(segs, fields);
   const readers = [...fields].map((f) => [f, ctx.catalog.resolver(f)] as const);
+  // The bodies' fixed text encoded once for every recipient, where the part goes as
+  // quoted-printable (base64, for a mostly Cyrillic part, is encoded whole per message).
+  const encodedOnce = (segments: Segment[], escape: (s: string) => string) =>
+    suitsQuotedPrintable(renderSegments(segments, {}, escape)) ? encodeSegments(segments, quotedPrintablePiece) : undefined;
+  const htmlEncoded = encodedOnce(htmlSegments, escapeHtml);
+  const textEncoded = encodedOnce(textSegments, neutraliseLine);
 
   return {
     language: lang,
@@ -184,6 +194,10 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
         subject: renderSegments(subjectSegments, values, neutraliseLine).trim(),
         html: renderSegments(htmlSegments, values, escapeHtml),
         text: renderSegments(textSegments, values, neutraliseLine),
+        encoded: {
+          html: htmlEncoded && renderEncoded(htmlEncoded, values, escapeHtml, quotedPrintablePiece),
+          text: textEncoded && renderEncoded(textEncoded, values, neutraliseLine, quotedPrintablePiece),
+        },
       };
     },
   };

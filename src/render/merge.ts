@@ -262,6 +262,46 @@ export interface CondSegment {
 /** A compiled part: literal strings (already escaped), field slots and conditionals. */
 export type Segment = string | FieldSegment | CondSegment;
 
+/**
+ * A segment list ready for sending: its literal text already encoded, once for all recipients
+ * (quoted-printable pieces, see quotedPrintablePiece in send/mime.ts); fields and conditionals
+ * as in Segment.
+ */
+export type EncodedSegment = Buffer | FieldSegment | EncodedCondSegment;
+
+export interface EncodedCondSegment {
+  field: string;
+  then: EncodedSegment[];
+  otherwise: EncodedSegment[];
+}
+
+export function encodeSegments(segments: readonly Segment[], encode: (text: string) => Buffer): EncodedSegment[] {
+  return segments.map((s) =>
+    typeof s === 'string' ? encode(s) : 'then' in s ? { field: s.field, then: encodeSegments(s.then, encode), otherwise: encodeSegments(s.otherwise, encode) } : s,
+  );
+}
+
+/** One recipient's body as encoded pieces: renderSegments' text, with only the merge values encoded now. */
+export function renderEncoded(
+  segments: readonly EncodedSegment[],
+  values: Record<string, string>,
+  escape: (s: string) => string,
+  encode: (text: string) => Buffer,
+  into: Buffer[] = [],
+): Buffer[] {
+  for (const s of segments) {
+    if (Buffer.isBuffer(s)) {
+      into.push(s);
+    } else if ('then' in s) {
+      renderEncoded(values[s.field] ? s.then : s.otherwise, values, escape, encode, into);
+    } else {
+      const v = values[s.field];
+      into.push(encode(v ? escape(v) : s.fallback));
+    }
+  }
+  return into;
+}
+
 /** Every field a segment list reads, in first-use order. */
 export function fieldsOf(segments: readonly Segment[], into: Set<string> = new Set()): Set<string> {
   for (const s of segments) {

@@ -1,3 +1,4 @@
+import type { EncodedBodies } from '../send/transport.js';
 import type { Contact } from '../lists/contact.js';
 import type { Release, ReleaseVariant } from '../releases/types.js';
 import type { MergeSpecials } from './merge.js';
@@ -8,6 +9,8 @@ export interface RenderedMessage {
   subject: string;
   html: string;
   text: string;
+  /** html and text in quoted-printable pieces, for the MIME builder (see EncodedBodies). */
+  encoded?: EncodedBodies;
 }
 
 /** A language variant compiled once; `render` is a cheap, pure join per recipient. */

@@ -103,6 +103,7 @@ export function composeMail(
     subject: headerSafe((ctx.test ? '[TEST] ' : '') + rendered.subject),
     html: rendered.html,
     text: rendered.text,
+    encoded: rendered.encoded,
     messageId: delivery.messageId,
     date: now,
     headers,

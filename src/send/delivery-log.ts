@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOP_LEVEL_REDACT_PATHS } from '../logger.js';
 import type { EventType, LoggedEvent, Store } from '../store/types.js';
@@ -22,6 +22,11 @@ export interface DeliveryLog {
    * still holds every event (`pressline log`).
    */
   catchUp(): Promise<number>;
+  /**
+   * Catches up every `intervalMs` (a tick is skipped while a copy still runs) until `stop`, which
+   * makes the last copy: for a campaign while it sends.
+   */
+  follow(intervalMs: number): { stop(): Promise<number> };
 }
 
 /** Events read per query while catching up. */
@@ -34,6 +39,7 @@ const PAGE = 2_000;
 const LATE_WINDOW = 1_000;
 /** A lock file older than this was left by a process that died while writing: taken over. */
 const STALE_LOCK_MS = 30_000;
+const LOCK_POLL_MS = 20;
 
 /** Events a reader scanning for trouble should see (level "warn"); the rest are "info". */
 const WARN_EVENTS = new Set<EventType>(['bounced', 'blocked', 'failed', 'unknown', 'complained']);
@@ -66,9 +72,13 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
   let running: Promise<number> = Promise.resolve(0);
   let warned = false;
 
-  async function copyNew(): Promise<number> {
+  /** `patient`: wait for another process's copy to finish (a last copy must not be skipped). */
+  async function copyNew(patient: boolean): Promise<number> {
     mkdirSync(dir, { recursive: true });
-    if (!takeLock(lockFile)) return 0; // another process is copying right now; the next catch-up goes on
+    for (let waited = 0; !takeLock(lockFile); waited += LOCK_POLL_MS) {
+      if (!patient || waited >= STALE_LOCK_MS) return 0; // the next catch-up goes on from here
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
     let fd: number | undefined;
     try {
       fd = openSync(file, 'a+');
@@ -97,20 +107,38 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
       return written;
     } finally {
       if (fd !== undefined) closeSync(fd);
-      unlinkSync(lockFile);
+      rmSync(lockFile, { force: true });
     }
   }
 
-  return {
-    catchUp() {
-      // One catch-up at a time in this process: a second caller waits for the one running.
-      running = running.then(copyNew).catch((err: Error) => {
+  let copying = 0;
+  function catchUp(patient = true): Promise<number> {
+    // One catch-up at a time in this process: a second caller waits for the one running.
+    copying++;
+    running = running
+      .then(() => copyNew(patient))
+      .catch((err: Error) => {
         known = undefined; // read the file again next time
         if (!warned) process.stderr.write(`pressline: could not write the delivery log ${file}: ${err.message}; the store keeps every event (pressline log ${campaignId})\n`);
         warned = true;
         return 0;
-      });
-      return running;
+      })
+      .finally(() => copying--);
+    return running;
+  }
+
+  return {
+    catchUp: () => catchUp(),
+    follow(intervalMs) {
+      const timer = setInterval(() => {
+        if (copying === 0) void catchUp(false);
+      }, intervalMs).unref();
+      return {
+        stop() {
+          clearInterval(timer);
+          return catchUp();
+        },
+      };
     },
   };
 }

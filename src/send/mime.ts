@@ -63,9 +63,9 @@ export function buildMessage(mail: OutgoingMail): Buffer {
     if (value) head.push(unstructuredHeader(name, value));
   }
 
-  const parts: { type: string; body: string }[] = [];
-  if (mail.text) parts.push({ type: 'text/plain', body: mail.text });
-  if (mail.html) parts.push({ type: 'text/html', body: mail.html });
+  const parts: Part[] = [];
+  if (mail.text) parts.push({ type: 'text/plain', body: mail.text, pieces: mail.encoded?.text });
+  if (mail.html) parts.push({ type: 'text/html', body: mail.html, pieces: mail.encoded?.html });
   if (parts.length === 0) parts.push({ type: 'text/plain', body: '' });
 
   const out = new Writer(head.length * 80 + (mail.text.length + mail.html.length) * 4 + 1024);
@@ -73,7 +73,7 @@ export function buildMessage(mail: OutgoingMail): Buffer {
     const part = parts[0]!;
     out.str(head.join('\r\n'));
     out.str('\r\n');
-    writePart(out, part.type, part.body);
+    writePart(out, part);
     // A message ends with a line break (nodemailer adds one too); it is no part of the text.
     out.endLine();
   } else {
@@ -85,7 +85,7 @@ export function buildMessage(mail: OutgoingMail): Buffer {
     out.str('\r\n\r\n');
     for (const part of parts) {
       out.str(`--${boundary}\r\n`);
-      writePart(out, part.type, part.body);
+      writePart(out, part);
       // This CRLF belongs to the delimiter (RFC 2046 §5.1.1), not to the part's content.
       out.str('\r\n');
     }
@@ -94,19 +94,55 @@ export function buildMessage(mail: OutgoingMail): Buffer {
   return out.result();
 }
 
+interface Part {
+  type: string;
+  body: string;
+  /** The body already in quoted-printable pieces (EncodedBodies), when the renderer has them. */
+  pieces?: readonly Buffer[] | undefined;
+}
+
 /** Content-Type, Content-Transfer-Encoding, blank line, encoded body (a line break only if the text ends in one). */
-function writePart(out: Writer, type: string, body: string): void {
+function writePart(out: Writer, { type, body, pieces }: Part): void {
+  if (pieces) {
+    out.str(`Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`);
+    out.pieces(pieces);
+    return;
+  }
   const bytes = utf8Bytes(body);
-  // Base64 when at least half the characters are non-ASCII, counted by the extra bytes UTF-8
-  // spends on them (no scan in JS): a Russian text part is a third the size it would be in
-  // quoted-printable, and nodemailer (which counts Latin letters) chooses the same for such text.
-  if ((bytes.length - body.length) * 2 >= body.length && body.length > 0) {
+  if (needsBase64(bytes.length, body.length)) {
     out.str(`Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n`);
     out.base64Lines(bytes);
   } else {
     out.str(`Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`);
     out.quotedPrintable(bytes);
   }
+}
+
+/**
+ * A stretch of body text in quoted-printable that starts at column 0 and ends with a soft line
+ * break ("=" CRLF, which decodes to nothing) unless it ends at column 0 already. Pieces therefore
+ * join in any order and number into valid quoted-printable for the joined text: a template's
+ * fixed text is encoded once for all recipients, and only the merge values per recipient.
+ */
+export function quotedPrintablePiece(text: string): Buffer {
+  const bytes = utf8Bytes(text);
+  const out = new Writer(bytes.length * 3 + Math.ceil(bytes.length / 25) * 3 + 3);
+  out.quotedPrintable(bytes, true);
+  return out.result();
+}
+
+/**
+ * Base64 when at least half the characters are non-ASCII, counted by the extra bytes UTF-8
+ * spends on them (no scan in JS): a Russian text part is a third the size it would be in
+ * quoted-printable, and nodemailer (which counts Latin letters) chooses the same for such text.
+ */
+function needsBase64(utf8Length: number, chars: number): boolean {
+  return (utf8Length - chars) * 2 >= chars && chars > 0;
+}
+
+/** Whether writePart would send this body as quoted-printable (else base64). */
+export function suitsQuotedPrintable(body: string): boolean {
+  return !needsBase64(Buffer.byteLength(body, 'utf8'), body.length);
 }
 
 /**
@@ -200,6 +236,19 @@ class Writer {
     }
   }
 
+  /** Quoted-printable pieces one after another, without the soft line break that ends the last. */
+  pieces(list: readonly Buffer[]): void {
+    let total = 0;
+    for (const p of list) total += p.length;
+    this.ensure(total);
+    for (const p of list) this.pos += p.copy(this.buf, this.pos);
+    // A soft break at the very end joins the part's last line with nothing: drop it, unless it
+    // guards a space or tab there (a line may not end in one: relays strip them).
+    const b = this.buf;
+    const p = this.pos;
+    if (p >= 4 && b[p - 3] === 0x3d && b[p - 2] === 0x0d && b[p - 1] === 0x0a && b[p - 4] !== 0x20 && b[p - 4] !== 0x09) this.pos -= 3;
+  }
+
   /**
    * Quoted-printable (RFC 2045 §6.7) with CRLF line ends: any of CRLF, LF or a lone CR in the
    * input is one hard line break; soft breaks keep lines at most 76 characters and never split
@@ -207,8 +256,11 @@ class Writer {
    * ASCII are encoded. A "." or the "F" of "From " at the start of a line are encoded too, so
    * neither SMTP dot-stuffing nor mbox ">From " quoting on the way can alter the body (and with
    * it a DKIM body hash). Ends with CRLF only where the input ends with a line break.
+   *
+   * `piece`: more text follows on the same line (quotedPrintablePiece), so the end of the input is
+   * no line end: the last line keeps room for a soft break, which then ends the piece.
    */
-  quotedPrintable(src: Buffer): void {
+  quotedPrintable(src: Buffer, piece = false): void {
     const n = src.length;
     // Worst case: every byte as =XX and a soft break after every 25 of them.
     this.ensure(n * 3 + Math.ceil(n / 25) * 3);
@@ -235,7 +287,7 @@ class Writer {
         col = 0;
         continue;
       }
-      const next = i + 1 < n ? src[i + 1]! : 0x0a; // the end of the body is a line end too
+      const next = i + 1 < n ? src[i + 1]! : piece ? 0x41 : 0x0a; // the end of the body is a line end too
       const lineEnds = next === 0x0d || next === 0x0a;
       let literal = cls === LITERAL || (cls === SPACE && !lineEnds);
       // 76 characters a line: 75 plus the "=" of a soft break, or all 76 for the last one.
@@ -258,6 +310,11 @@ class Writer {
         col += 3;
       }
       i++;
+    }
+    if (piece && col > 0) {
+      out[o++] = 0x3d;
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
     }
     this.pos = o;
   }

@@ -5,6 +5,12 @@ export interface Address {
   address: string;
 }
 
+/** Quoted-printable pieces in order, each starting at column 0 and ending with a soft line break. */
+export interface EncodedBodies {
+  html?: readonly Buffer[] | undefined;
+  text?: readonly Buffer[] | undefined;
+}
+
 /** One fully personalised message for one recipient: To holds that recipient alone. */
 export interface OutgoingMail {
   from: Address;
@@ -14,6 +20,12 @@ export interface OutgoingMail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * The same bodies already in quoted-printable, when the renderer has them (a template's fixed
+   * text encoded once, see quotedPrintablePiece): the MIME builder copies these instead of
+   * encoding html and text again for every recipient.
+   */
+  encoded?: EncodedBodies | undefined;
   messageId: string;
   date: Date;
   /** Extra headers (List-Unsubscribe…); values are already free of CR/LF. */

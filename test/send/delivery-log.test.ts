@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
@@ -79,15 +79,27 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     app = a;
     const id = await plan(a, [a.list(journalists(2))]);
     const log = openDeliveryLog(a.store, a.config.paths.logs, id);
-    await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'note' });
-    writeFileSync(`${logFile(a, id)}.lock`, '');
-    expect(await log.catchUp()).toBe(0);
-    expect(lines(a, id).some((l) => l.detail === 'note')).toBe(false);
+    const lock = `${logFile(a, id)}.lock`;
+    await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'first' });
+    writeFileSync(lock, '');
+    // A tick while another process copies is skipped...
+    const following = log.follow(10);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(lines(a, id).some((l) => l.detail === 'first')).toBe(false);
+    // ...and the last copy waits for it to finish.
+    const last = following.stop();
+    await new Promise((r) => setTimeout(r, 60));
+    rmSync(lock);
+    expect(await last).toBe(1);
+    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'first' });
     // A minute-old lock is a dead process's.
+    await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'second' });
+    writeFileSync(lock, '');
     const old = new Date(Date.now() - 60_000);
-    utimesSync(`${logFile(a, id)}.lock`, old, old);
+    utimesSync(lock, old, old);
     expect(await log.catchUp()).toBe(1);
-    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'note' });
+    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'second' });
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('starts lines without an eventId (an older file) over after them, and keeps them', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
+import { launchGroup } from '../../src/send/sender.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
 import { maxInWindow } from '../helpers/windows.js';
@@ -220,4 +221,33 @@ describe('sending through a real SMTP server that fails the way real servers fai
   // Batches of 4: the next claim starts while the last two of a batch are still to go.
   it('claims batch after small batch while sending; a pause leaves no claim behind and resume sends nobody twice', () =>
     pauseMidwayAndResume({ total: 60, pauseAfter: 9, delayMs: 40, batchSize: 4 }));
+});
+
+describe('refilling freed slots in groups', () => {
+  it('sizes groups to leave two messages per connection in flight', () => {
+    expect(launchGroup(20, 5)).toBe(10);
+    expect(launchGroup(12, 4)).toBe(4);
+    expect(launchGroup(5, 5)).toBe(1); // as many in flight as connections: one at a time, as before
+    expect(launchGroup(1, 1)).toBe(1);
+  });
+
+  it('marks a group of messages in one commit, and still sends everyone once', async () => {
+    smtp = await startTestSmtp({ delayMs: 15 });
+    const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 12 }, smtp: { maxConnections: 4 } } });
+    app = a;
+    const marksPerCommit: number[] = [];
+    const write = a.store.writeBatch.bind(a.store);
+    a.store.writeBatch = (marks, outcomes, now) => {
+      if (marks.length > 0) marksPerCommit.push(marks.length);
+      return write(marks, outcomes, now);
+    };
+    const id = await plan(a, [a.list(journalists(120))]);
+    const summary = await runCampaign(id, a, { waitForRetries: true });
+    expect(summary.counts.sent).toBe(120);
+    for (let i = 1; i <= 120; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
+    // After the first fill (all 12 at once), refills come in groups of at least 4 (12 - 2 x 4),
+    // now and then split over two commits; one slot at a time they average under 2.
+    const refills = marksPerCommit.slice(1);
+    expect(refills.reduce((s, n) => s + n, 0) / refills.length).toBeGreaterThanOrEqual(3);
+  });
 });
