@@ -126,7 +126,7 @@ function writePart(out: Writer, { type, body, pieces }: Part): void {
  */
 export function quotedPrintablePiece(text: string): Buffer {
   const bytes = utf8Bytes(text);
-  const out = new Writer(bytes.length * 3 + Math.ceil(bytes.length / 25) * 3 + 3);
+  const out = new Writer(bytes.length * 3);
   out.quotedPrintable(bytes, true);
   return out.result();
 }
@@ -262,8 +262,8 @@ class Writer {
    */
   quotedPrintable(src: Buffer, piece = false): void {
     const n = src.length;
-    // Worst case: every byte as =XX and a soft break after every 25 of them.
-    this.ensure(n * 3 + Math.ceil(n / 25) * 3);
+    // Worst case: every byte as =XX, a soft break after every 25 of them, and a piece's last one.
+    this.ensure(n * 3 + Math.ceil(n / 25) * 3 + 3);
     const out = this.buf;
     let o = this.pos;
     let col = 0;
