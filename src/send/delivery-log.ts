@@ -145,7 +145,7 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
 
 /** The line of one event: only these fields, whatever else a row carries. */
 function lineOf(e: LoggedEvent) {
-  const attempt = e.type === 'sending' || e.attempt !== undefined;
+  const anAttempt = e.type === 'sending' || e.attempt !== undefined;
   return {
     time: e.at.toISOString(),
     eventId: e.id,
@@ -160,8 +160,8 @@ function lineOf(e: LoggedEvent) {
     durationMs: e.durationMs,
     detail: e.detail,
     // Relays are named by host, never by a URL with user and password.
-    worker: attempt ? e.worker : undefined,
-    relay: attempt ? e.relay : undefined,
+    worker: anAttempt ? e.worker : undefined,
+    relay: anAttempt ? e.relay : undefined,
   };
 }
 
