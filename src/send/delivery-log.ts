@@ -1,6 +1,8 @@
 import pino from 'pino';
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ownerIsDead } from '../campaigns/owner.js';
 import { TOP_LEVEL_REDACT_PATHS } from '../logger.js';
 import type { EventType, LoggedEvent, Store } from '../store/types.js';
 
@@ -228,20 +230,25 @@ function eventIdOf(line: string): number | undefined {
   }
 }
 
-/** An exclusive lock file: created only if absent; one left by a dead process is taken over. */
+/**
+ * An exclusive lock file, created only if absent and naming its holder (host:pid). One left behind
+ * is taken over: at once when its holder was a process on this host that is gone (killed while
+ * copying), else once it is STALE_LOCK_MS old.
+ */
 function takeLock(lockFile: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      closeSync(openSync(lockFile, 'wx'));
+      writeFileSync(lockFile, `${hostname()}:${process.pid}`, { flag: 'wx' });
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     try {
-      if (Date.now() - statSync(lockFile).mtimeMs < STALE_LOCK_MS) return false;
+      const holder = readFileSync(lockFile, 'utf8');
+      if (!ownerIsDead(holder) && Date.now() - statSync(lockFile).mtimeMs < STALE_LOCK_MS) return false;
       unlinkSync(lockFile);
     } catch {
-      // Removed by its owner meanwhile: try again.
+      // Removed by its holder meanwhile: try again.
     }
   }
   return false;

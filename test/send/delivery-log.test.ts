@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
@@ -92,7 +94,7 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     rmSync(lock);
     expect(await last).toBe(1);
     expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'first' });
-    // A minute-old lock is a dead process's.
+    // A minute-old lock is a dead process's...
     await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'second' });
     writeFileSync(lock, '');
     const old = new Date(Date.now() - 60_000);
@@ -100,6 +102,12 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     expect(await log.catchUp()).toBe(1);
     expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'second' });
     expect(existsSync(lock)).toBe(false);
+    // ...and so is a fresh one whose holder on this host has exited.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'third' });
+    writeFileSync(lock, `${hostname()}:${gone}`);
+    expect(await log.catchUp()).toBe(1);
+    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'third' });
   });
 
   it('starts lines without an eventId (an older file) over after them, and keeps them', async () => {
