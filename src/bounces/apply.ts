@@ -1,5 +1,6 @@
 import type { App } from '../app.js';
 import { checkEmail } from '../lists/email.js';
+import { openDeliveryLog } from '../send/delivery-log.js';
 import type { DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
 import { readToken } from '../tokens.js';
 import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
@@ -86,6 +87,9 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
     now,
   );
   if (!stored) return { outcome: 'duplicate', note: 'this report was ingested before' };
+  // The report's event goes into the campaign's delivery log like the campaign's other events,
+  // whichever way it came (bounce mailbox, webhook, one-click unsubscribe).
+  if (delivery) await openDeliveryLog(app.store, app.config.paths.logs, delivery.campaignId).catchUp();
   if (outcome === 'unattributed' || !key) return { outcome, note };
 
   let suppress = effect.suppress;

@@ -1,5 +1,5 @@
 import type { BounceKind } from './types.js';
-import { parseEnhanced } from '../send/outcome.js';
+import { parseEnhanced, permanentStatusMeaning } from '../send/outcome.js';
 import { parseStatusField } from './dsn-fields.js';
 
 /*
@@ -51,9 +51,8 @@ export function classifyStatus(status: string): BounceKind | undefined {
   if (klass === '2') return 'delivered';
   if (klass === '4') return 'soft';
   if (klass !== '5') return undefined;
-  if (subject === '1' && ['1', '2', '3', '6', '10'].includes(detail!)) return 'hard';
-  if (subject === '2' && detail === '1') return 'hard';
-  if (subject === '7') return 'policy';
+  const meaning = permanentStatusMeaning(status);
+  if (meaning) return meaning;
   if (subject === '2' && detail === '2') return 'soft';
   if (subject === '3' || subject === '4') return 'soft';
   return undefined;

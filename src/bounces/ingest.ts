@@ -1,6 +1,5 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
-import { openDeliveryLog } from '../send/delivery-log.js';
 import { applyBounceEvent } from './apply.js';
 import { parseMailboxMessage, RAW_CAP_CHARS } from './parse.js';
 import type { MailboxMessage } from './sources.js';
@@ -26,7 +25,6 @@ export interface IngestSummary {
  */
 export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMessage>): Promise<IngestSummary> {
   const summary: IngestSummary = { messages: 0, applied: {}, autoReplies: 0, duplicates: 0, suppressed: 0, unattributed: [], unrecognised: [] };
-  const touched = new Set<number>();
   for await (const message of messages) {
     summary.messages++;
     const parsed = await parseMailboxMessage(message.raw, {
@@ -49,7 +47,6 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     } else {
       for (const event of parsed.events) {
         const result = await applyBounceEvent(app, event);
-        if (result.campaignId !== undefined) touched.add(result.campaignId);
         if (result.outcome === 'duplicate') summary.duplicates++;
         else if (result.outcome === 'unattributed') summary.unattributed.push({ source: event.source, recipient: event.recipient, note: result.note });
         else if (result.outcome === 'applied') summary.applied[event.kind] = (summary.applied[event.kind] ?? 0) + 1;
@@ -58,7 +55,5 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     }
     await message.done?.();
   }
-  // Bounces and complaints go into each campaign's delivery log like its other events.
-  for (const campaignId of touched) await openDeliveryLog(app.store, app.config.paths.logs, campaignId).catchUp();
   return summary;
 }

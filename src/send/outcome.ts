@@ -56,6 +56,20 @@ const NO_SUCH_USER = /user unknown|unknown user|no such (user|mailbox|recipient)
 // (a 554 greeting from a blocklisting relay, say), they say nothing about the recipient.
 const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EPROTOCOL', 'EDNS', 'ETLS', 'EPROXY', 'EMAXLIMIT']);
 
+/**
+ * What a permanent (5.x.x) enhanced status says about the address (RFC 3463): it is gone or
+ * unusable (5.1.1 bad mailbox, 5.1.2 bad domain, 5.1.3 bad syntax, 5.1.6 moved, 5.1.10 null MX,
+ * 5.2.1 disabled), or the message was refused by policy (5.7.x), or neither. Bounce reports are
+ * read by the same rule (bounces/classify.ts).
+ */
+export function permanentStatusMeaning(enhanced: string): 'hard' | 'policy' | undefined {
+  const [, subject, detail] = enhanced.split('.');
+  if (subject === '1' && ['1', '2', '3', '6', '10'].includes(detail!)) return 'hard';
+  if (subject === '2' && detail === '1') return 'hard';
+  if (subject === '7') return 'policy';
+  return undefined;
+}
+
 /** Sorts one attempt's result into a class; the table above says what follows from it. */
 export function classify(result: SendResult): OutcomeClass {
   if (result.accepted) return 'accepted';
@@ -66,13 +80,7 @@ export function classify(result: SendResult): OutcomeClass {
   if (code === undefined || code === 421) return 'connection';
   const enhanced = result.enhanced;
   if (code >= 500 && code < 600) {
-    if (enhanced) {
-      const [, subject, detail] = enhanced.split('.');
-      if (subject === '1' && ['1', '2', '3', '6', '10'].includes(detail!)) return 'hard';
-      if (subject === '2' && detail === '1') return 'hard';
-      if (subject === '7') return 'policy';
-      return 'permanent';
-    }
+    if (enhanced) return permanentStatusMeaning(enhanced) ?? 'permanent';
     if ((code === 550 || code === 551 || code === 553) && NO_SUCH_USER.test(result.response)) return 'hard';
     return 'permanent';
   }

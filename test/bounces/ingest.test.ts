@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
@@ -101,6 +101,11 @@ describe('bounces that arrive after the send', () => {
     expect(gone.enhanced).toBe('5.1.1');
     const timeline = (await app.store.events(id, gone.id)).map((e) => e.type);
     expect(timeline).toEqual(['planned', 'sending', 'sent', 'bounced']);
+    // The campaign's delivery log has the reports' events too, each once.
+    const log = readFileSync(join(app.config.paths.logs, `${id}.ndjson`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log).toHaveLength((await app.store.events(id)).length);
+    expect(new Set(log.map((l) => l.eventId)).size).toBe(log.length);
+    expect(log.filter((l) => l.recipient === 'gone@paper.example').map((l) => l.event)).toEqual(['planned', 'sending', 'sent', 'bounced']);
 
     const again = await ingestMessages(app, readPath(maildir));
     expect(again.applied).toEqual({});
