@@ -20,6 +20,10 @@ import { fingerprintFiles } from './fingerprint.js';
 import { newOwnerId, ownerIsDead } from './owner.js';
 import { releaseFiles, templatePath } from './plan.js';
 
+function hasCeiling(pace: Pace): boolean {
+  return pace.global.count > 0 || pace.perDomain.count > 0 || [...pace.domains.values()].some((r) => r.count > 0);
+}
+
 /** How often a running campaign copies its new events to the delivery log (`tail -f` friendly). */
 const LOG_CATCH_UP_MS = 500;
 
@@ -216,9 +220,10 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       compose,
       pace,
       shared: options.shared,
-      // Several processes may send at once whenever workers run or the store is shared, so the
-      // ceilings go through the store's ledger then; a lone SQLite `send` keeps them in memory.
-      sharedRates: options.shared || store.kind === 'postgres' ? new SharedRateGate(store, owner, pace.global, pace.perDomain, pace.domains, slotStaleMs(config, leaseMs)) : undefined,
+      // A ceiling holds for everything sent through the store at once (workers, another `send`
+      // of another campaign), so every ceiling goes through the store's ledger. Without one there
+      // is nothing to share.
+      sharedRates: hasCeiling(pace) ? new SharedRateGate(store, owner, pace.global, pace.perDomain, pace.domains, slotStaleMs(config, leaseMs)) : undefined,
       deadline,
       retry: config.retry,
       breaker: config.breaker,

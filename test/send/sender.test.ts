@@ -145,6 +145,17 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(starts.at(-1)! - starts[0]!).toBeLessThan(3_500);
   });
 
+  it('holds the ceiling for two campaigns sent at once from one store', async () => {
+    smtp = await startTestSmtp();
+    const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: '10/s', concurrency: 4 } } });
+    app = a;
+    const first = await plan(a, [a.list(journalists(15))]);
+    const second = await plan(a, [a.list(journalists(15, 'wire.example'))]);
+    await Promise.all([runCampaign(first, a, { waitForRetries: true }), runCampaign(second, a, { waitForRetries: true })]);
+    expect(smtp.messages).toHaveLength(30);
+    expect(maxInWindow(smtp.rcptLog.map((e) => e.at), 1000 - 25)).toBeLessThanOrEqual(10);
+  });
+
   it('holds a per-domain ceiling without holding up other domains', async () => {
     smtp = await startTestSmtp();
     app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, perDomain: 0, domains: { 'slow.example': '3/s' }, concurrency: 4 } } });
