@@ -152,6 +152,24 @@ async function joinCampaign(store: Store, id: number, now: Date): Promise<void> 
 }
 
 /**
+ * `resume --workers`: a paused campaign goes back to the workers instead of being sent from this
+ * terminal. Only its status changes (the workers join a `sending` campaign with due deliveries);
+ * with `resendUnknown`, deliveries whose fate is unknown are queued again first.
+ */
+export async function handToWorkers(store: Store, campaignId: number, now: Date, options: { resendUnknown?: boolean } = {}): Promise<{ requeued: number }> {
+  const campaign = await store.getCampaign(campaignId);
+  if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
+  if (campaign.status !== 'paused') {
+    throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}, not paused; only a paused campaign is handed back to the workers`);
+  }
+  const requeued = options.resendUnknown ? await store.requeue(campaignId, ['unknown'], now) : 0;
+  if (!(await store.setCampaignStatus(campaignId, 'sending', now, { from: ['paused'], reason: 'resumed for the workers' }))) {
+    throw new PresslineError('REFUSED', `campaign ${campaignId} changed status meanwhile; look again with \`pressline campaigns\``);
+  }
+  return { requeued };
+}
+
+/**
  * Sends (or resumes) a planned campaign: takes its lease, turns what a dead process left in
  * flight into `unknown`, checks the release is unchanged, and sends until done or stopped.
  */

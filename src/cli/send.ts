@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
 import { preparePlan, persistPlan, type Plan } from '../campaigns/plan.js';
-import { runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
+import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
 import { loadLists } from '../lists/load.js';
@@ -167,12 +167,20 @@ export function registerSendCommands(program: Command): void {
       .argument('<campaign>', 'campaign id')
       .option('--resend-unknown', 'also resend deliveries whose fate is unknown (may reach someone twice)')
       .option('--accept-changes', 'send even though the release or template changed since planning')
+      .option('--workers', 'hand the paused campaign back to the running `pressline worker` processes instead of sending it from here')
       .option('--yes', 'do not ask for confirmation'),
   )
-    .addHelpText('after', '\nExample:\n  pressline resume 3\n')
+    .addHelpText('after', '\nExamples:\n  pressline resume 3\n  pressline resume 3 --workers\n')
     .action(async (id: string, flags) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
+        if (flags.workers) {
+          if (flags.acceptChanges) throw new PresslineError('USAGE', '--accept-changes needs the send to run here; resume without --workers');
+          const { requeued } = await handToWorkers(app.store, campaignId, app.clock.now(), { resendUnknown: flags.resendUnknown });
+          if (flags.json) printJson({ campaignId, status: 'sending', handedToWorkers: true, requeued });
+          else process.stdout.write(`Campaign ${campaignId} handed back to the workers${requeued > 0 ? ` (${requeued} unknown deliveries queued again)` : ''}.\n`);
+          return;
+        }
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         const open = counts.pending + counts.deferred + counts.sending + (flags.resendUnknown ? counts.unknown : 0);

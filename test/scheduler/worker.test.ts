@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/clock.js';
-import { runCampaign } from '../../src/campaigns/run.js';
+import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
+import { handToWorkers, runCampaign } from '../../src/campaigns/run.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';
 import type { Transport } from '../../src/send/transport.js';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { decideDue, runWorker } from '../../src/scheduler/worker.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
-import { testApp, type TestApp } from '../helpers/app.js';
+import { journalists, testApp, type TestApp } from '../helpers/app.js';
 
 // releases/examples/embargoed.md: embargo 2027-03-16 09:00 Europe/Brussels = 08:00 UTC.
 const LIFT = new Date('2027-03-16T08:00:00Z');
@@ -191,6 +192,37 @@ describe('pressline worker, end to end in real time', () => {
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.receivedAt).toBeGreaterThanOrEqual(at.getTime());
     expect((await a.store.listCampaigns())[0]?.status).toBe('done');
+  });
+});
+
+describe('resume --workers', () => {
+  it('hands a paused campaign back to the workers, who send the rest, everyone once', async () => {
+    smtp = await startTestSmtp({ delayMs: 30 });
+    const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2 } } });
+    app = a;
+    const id = await persistPlan(await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [a.list(journalists(30))], where: [], skipInvalid: false }, a), a);
+    const running = runCampaign(id, a, { waitForRetries: true });
+    while (smtp.messages.length < 5) await new Promise((r) => setTimeout(r, 5));
+    await a.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
+    expect((await running).end).toBe('paused');
+    const controller = new AbortController();
+    const worker = runWorker(a, { intervalMs: 100, signal: controller.signal, log: pino({ level: 'silent' }), owner: 'test-worker:1:b' });
+    try {
+      // Paused means paused: the worker leaves it alone...
+      const sentWhilePaused = smtp.messages.length;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(smtp.messages.length).toBe(sentWhilePaused);
+      // ...until it is handed back.
+      await handToWorkers(a.store, id, new Date());
+      const deadline = Date.now() + 15_000;
+      while ((await a.store.getCampaign(id))?.status !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      controller.abort('shutdown');
+      await worker;
+    }
+    expect((await a.store.getCampaign(id))?.status).toBe('done');
+    for (let i = 1; i <= 30; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
+    await expect(handToWorkers(a.store, id, new Date())).rejects.toThrow(/is done, not paused/);
   });
 });
 
