@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { applyBounceEvent } from '../bounces/apply.js';
+import { classifyStatus } from '../bounces/classify.js';
 import type { ApplyResult, BounceEvent, BounceKind } from '../bounces/types.js';
 import { PresslineError } from '../errors.js';
 import { HttpError } from './body.js';
@@ -38,13 +39,15 @@ export function verifySendgridSignature(key: KeyObject, timestamp: string, body:
 type Obj = Record<string, any>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-/** SendGrid `bounce` events: `blocked` is a policy block; otherwise the enhanced status decides. */
+/**
+ * SendGrid `bounce` events: `blocked` is a policy block; otherwise the enhanced status decides, by
+ * the rule bounce reports follow (classifyStatus), and anything it does not call hard or policy
+ * is soft: a 5.1.7 (our sender address) never suppresses the recipient.
+ */
 export function classifyBounce(type: string | undefined, status: string | undefined): BounceKind {
   if (type === 'blocked') return 'policy';
-  const s = status ?? '';
-  if (/^5\.1\.\d+$/.test(s) || s === '5.2.1') return 'hard';
-  if (/^5\.7\.\d+$/.test(s)) return 'policy';
-  return 'soft';
+  const kind = status ? classifyStatus(status) : undefined;
+  return kind === 'hard' || kind === 'policy' ? kind : 'soft';
 }
 
 const SUPPRESSION_DROPS = new Set(['Bounced Address', 'Unsubscribed Address', 'Spam Reporting Address']);

@@ -137,6 +137,9 @@ describe('SendGrid event mapping', () => {
     expect(classifyBounce('bounce', '5.1.10')).toBe('hard');
     expect(classifyBounce('bounce', '5.2.1')).toBe('hard');
     expect(classifyBounce('bounce', '5.2.2')).toBe('soft');
+    // About our sender address or system, not the recipient's: never a reason to suppress them.
+    expect(classifyBounce('bounce', '5.1.7')).toBe('soft');
+    expect(classifyBounce('bounce', '5.1.8')).toBe('soft');
     expect(classifyBounce('bounce', '5.7.1')).toBe('policy');
     expect(classifyBounce('bounce', '4.4.7')).toBe('soft');
     expect(classifyBounce('bounce', undefined)).toBe('soft');
