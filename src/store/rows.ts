@@ -76,25 +76,8 @@ export function toEvent(r: Row): EventRecord {
   };
 }
 
-/** Written out rather than spread over toEvent: the delivery log maps every event of a send. */
 export function toLoggedEvent(r: Row): LoggedEvent {
-  return {
-    id: Number(r.id),
-    campaignId: r.campaign_id,
-    deliveryId: opt(r.delivery_id),
-    at: new Date(r.at),
-    type: r.type,
-    attempt: opt(r.attempt),
-    code: opt(r.code),
-    enhanced: opt(r.enhanced),
-    response: opt(r.response),
-    messageId: opt(r.message_id),
-    durationMs: opt(r.duration_ms),
-    detail: opt(r.detail),
-    email: opt(r.email),
-    worker: opt(r.worker),
-    relay: opt(r.relay),
-  };
+  return { ...toEvent(r), id: Number(r.id), email: opt(r.email), worker: opt(r.worker), relay: opt(r.relay) };
 }
 
 /** A list row left out of a campaign, as the detail of its `skipped` event. */
