@@ -87,9 +87,6 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
     now,
   );
   if (!stored) return { outcome: 'duplicate', note: 'this report was ingested before' };
-  // The report's event goes into the campaign's delivery log like the campaign's other events,
-  // whichever way it came (bounce mailbox, webhook, one-click unsubscribe).
-  if (delivery) await openDeliveryLog(app.store, app.config.paths.logs, delivery.campaignId).catchUp();
   if (outcome === 'unattributed' || !key) return { outcome, note };
 
   let suppress = effect.suppress;
@@ -107,4 +104,15 @@ const RANK: Partial<Record<DeliveryStatus, number>> = { sent: 1, unknown: 1, def
 
 function canMove(from: DeliveryStatus, to: DeliveryStatus): boolean {
   return (RANK[to] ?? 0) > (RANK[from] ?? 0);
+}
+
+/**
+ * Copies the events these reports added into their campaigns' delivery logs, once per campaign
+ * (a catch-up reads the end of the log file; a mailbox of reports should not do that per report).
+ * Every caller of applyBounceEvent ends with this: mailbox, webhooks, one-click unsubscribe.
+ */
+export async function logApplied(app: App, results: Iterable<ApplyResult>): Promise<void> {
+  const campaigns = new Set<number>();
+  for (const r of results) if (r.campaignId !== undefined) campaigns.add(r.campaignId);
+  for (const id of campaigns) await openDeliveryLog(app.store, app.config.paths.logs, id).catchUp();
 }

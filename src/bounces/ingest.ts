@@ -1,9 +1,9 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
-import { applyBounceEvent } from './apply.js';
+import { applyBounceEvent, logApplied } from './apply.js';
 import { parseMailboxMessage, RAW_CAP_CHARS } from './parse.js';
 import type { MailboxMessage } from './sources.js';
-import type { BounceKind } from './types.js';
+import type { ApplyResult, BounceKind } from './types.js';
 
 export interface IngestSummary {
   messages: number;
@@ -25,6 +25,7 @@ export interface IngestSummary {
  */
 export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMessage>): Promise<IngestSummary> {
   const summary: IngestSummary = { messages: 0, applied: {}, autoReplies: 0, duplicates: 0, suppressed: 0, unattributed: [], unrecognised: [] };
+  const results: ApplyResult[] = [];
   for await (const message of messages) {
     summary.messages++;
     const parsed = await parseMailboxMessage(message.raw, {
@@ -47,6 +48,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     } else {
       for (const event of parsed.events) {
         const result = await applyBounceEvent(app, event);
+        results.push(result);
         if (result.outcome === 'duplicate') summary.duplicates++;
         else if (result.outcome === 'unattributed') summary.unattributed.push({ source: event.source, recipient: event.recipient, note: result.note });
         else if (result.outcome === 'applied') summary.applied[event.kind] = (summary.applied[event.kind] ?? 0) + 1;
@@ -55,5 +57,6 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     }
     await message.done?.();
   }
+  await logApplied(app, results);
   return summary;
 }

@@ -70,13 +70,16 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
     },
     { write: (line: string) => void batch.push(line) },
   );
+  const keepRecent = !store.eventIdsInCommitOrder;
+  let made = false;
   let known: FileState | undefined;
   let running: Promise<number> = Promise.resolve(0);
   let warned = false;
 
   /** `patient`: wait for another process's copy to finish (a last copy must not be skipped). */
   async function copyNew(patient: boolean): Promise<number> {
-    mkdirSync(dir, { recursive: true });
+    if (!made) mkdirSync(dir, { recursive: true });
+    made = true;
     for (let waited = 0; !takeLock(lockFile); waited += LOCK_POLL_MS) {
       if (!patient || waited >= STALE_LOCK_MS) return 0; // the next catch-up goes on from here
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
@@ -86,8 +89,7 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
       fd = openSync(file, 'a+');
       const size = fstatSync(fd).size;
       // Our own last write left the file as we know it, unless another process appended since.
-      let state = known && known.size === size ? known : readState(fd, size, !store.eventIdsInCommitOrder);
-      const keepRecent = !store.eventIdsInCommitOrder;
+      let state = known && known.size === size ? known : readState(fd, size, keepRecent);
       let written = 0;
       let scan = keepRecent ? Math.max(0, state.lastId - LATE_WINDOW) : state.lastId;
       for (;;) {
@@ -170,12 +172,11 @@ function lineOf(e: LoggedEvent) {
 function advance(state: FileState, fresh: LoggedEvent[], bytes: number, keepRecent: boolean): FileState {
   let lastId = state.lastId;
   for (const e of fresh) lastId = Math.max(lastId, e.id);
-  const recent = keepRecent ? state.recent : new Set<number>();
   if (keepRecent) {
-    for (const e of fresh) recent.add(e.id);
-    for (const id of recent) if (id <= lastId - LATE_WINDOW) recent.delete(id);
+    for (const e of fresh) state.recent.add(e.id);
+    for (const id of state.recent) if (id <= lastId - LATE_WINDOW) state.recent.delete(id);
   }
-  return { size: state.size + bytes, lastId, recent };
+  return { size: state.size + bytes, lastId, recent: state.recent };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { applyBounceEvent } from '../bounces/apply.js';
+import { applyBounceEvent, logApplied } from '../bounces/apply.js';
 import { classifyStatus } from '../bounces/classify.js';
 import type { ApplyResult, BounceEvent, BounceKind } from '../bounces/types.js';
 import { PresslineError } from '../errors.js';
@@ -134,6 +134,7 @@ export function sendgridWebhook(key: KeyObject | undefined): Handler {
     if (!Array.isArray(events)) throw new HttpError(400, 'body is not a JSON array of events');
 
     const counts: Record<string, number> = { applied: 0, duplicate: 0, unattributed: 0, ignored: 0, replay: 0 };
+    const results: ApplyResult[] = [];
     for (const e of events as Obj[]) {
       if (!e || typeof e !== 'object') {
         counts.ignored!++;
@@ -152,8 +153,10 @@ export function sendgridWebhook(key: KeyObject | undefined): Handler {
         continue;
       }
       const result: ApplyResult = await applyBounceEvent(ctx.app, mapped);
+      results.push(result);
       counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
     }
+    await logApplied(ctx.app, results);
     ctx.note({ events: events.length, ...counts });
     return json(200, counts);
   };

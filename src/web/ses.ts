@@ -1,5 +1,5 @@
 import { createVerify, X509Certificate } from 'node:crypto';
-import { applyBounceEvent } from '../bounces/apply.js';
+import { applyBounceEvent, logApplied } from '../bounces/apply.js';
 import type { ApplyResult, BounceEvent, BounceKind } from '../bounces/types.js';
 import { HttpError } from './body.js';
 import { json, text, type Handler } from './context.js';
@@ -243,6 +243,7 @@ export const sesWebhook: Handler = async (ctx) => {
   }
   const results: ApplyResult[] = [];
   for (const e of events) results.push(await applyBounceEvent(ctx.app, e));
+  await logApplied(ctx.app, results);
   const counts = tally(results);
   ctx.note({ kinds: [...new Set(events.map((e) => e.kind))], ...counts });
   return json(200, counts);

@@ -1,4 +1,4 @@
-import { applyBounceEvent } from '../bounces/apply.js';
+import { applyBounceEvent, logApplied } from '../bounces/apply.js';
 import type { DeliveryRef } from '../store/types.js';
 import { makeToken, readToken, type DeliveryRef as TokenRef } from '../tokens.js';
 import { HttpError } from './body.js';
@@ -115,6 +115,7 @@ export const unsubscribePost: Handler = async (ctx) => {
     raw: 'POST /u/<token> List-Unsubscribe=One-Click',
     receivedAt: now,
   });
+  await logApplied(ctx.app, [result]);
   ctx.note({ suppressed: added, outcome: result.outcome });
   const org = organisation(ctx);
   const done = `You will not receive press releases from ${org} any more.`;

@@ -103,6 +103,12 @@ export class SqliteStore implements Store {
         `INSERT INTO deliveries (campaign_id, email, key, domain, language, outlet, contact, status, updated_at, next_attempt_at, message_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, key) DO NOTHING`,
       ),
+      // "+e.campaign_id" keeps the planner on the id range (the newest few rows) instead of an
+      // index on campaign_id, which would read all of the campaign's events each time.
+      eventsAfter: db.prepare(
+        `SELECT e.*, d.email, d.worker, d.relay FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id
+         WHERE e.id > ? AND +e.campaign_id = ? ORDER BY e.id LIMIT ?`,
+      ),
       insertEvent: db.prepare(
         `INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -455,15 +461,7 @@ export class SqliteStore implements Store {
   }
 
   async eventsAfter(campaignId: number, afterId: number, limit: number): Promise<LoggedEvent[]> {
-    // "+e.campaign_id" keeps the planner on the id range (the newest few rows) instead of an index
-    // on campaign_id, which would read all of the campaign's events each time.
-    const rows = this.db
-      .prepare(
-        `SELECT e.*, d.email, d.worker, d.relay FROM events e LEFT JOIN deliveries d ON d.id = e.delivery_id
-         WHERE e.id > ? AND +e.campaign_id = ? ORDER BY e.id LIMIT ?`,
-      )
-      .all(afterId, campaignId, limit);
-    return (rows as Row[]).map(toLoggedEvent);
+    return (this.stmt.eventsAfter.all(afterId, campaignId, limit) as Row[]).map(toLoggedEvent);
   }
 
   async addEvent(e: EventRecord): Promise<void> {
