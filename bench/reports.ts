@@ -15,6 +15,7 @@ import { createLogger } from '../src/logger.js';
 import { renderHtmlReport } from '../src/reports/html.js';
 import { campaignSummary, campaignsOverview, outcomeSeries, parseTableParams, reasonBreakdown, recipientPage, recipientTimeline } from '../src/reports/queries.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { transition } from '../src/campaigns/lifecycle.js';
 import type { DeliveryStatus, OutcomeRecord } from '../src/store/types.js';
 import { createWebServer } from '../src/web/server.js';
 
@@ -87,7 +88,7 @@ export async function benchReports(options: { recipients?: number } = {}): Promi
     }
     const events = (store.db.prepare('SELECT count(*) FROM events WHERE campaign_id = ?').pluck().get(id) as number);
     lines.push(`  fill: ${n} deliveries, ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await store.setCampaignStatus(id, 'done', new Date());
+    await transition({ store, config }, id, 'finish', new Date());
 
     lines.push('  read models (store + reports/queries.ts):');
     await time('campaigns overview (counts of all)', lines, () => campaignsOverview(store));

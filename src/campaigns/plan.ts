@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { parseRate, perSecond } from '../config/rate.js';
 import type { Config } from '../config/schema.js';
@@ -9,9 +10,11 @@ import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
 import type { CompiledRelease } from '../render/types.js';
 import { messageIdFor } from '../send/compose.js';
-import { openDeliveryLog } from '../send/delivery-log.js';
-import type { CampaignPhase, SkippedRow, Store } from '../store/types.js';
+import { nextLocalTime } from '../scheduler/local-time.js';
+import type { CampaignPhase, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
+import { finishPlanning } from './lifecycle.js';
+import { newOwnerId, ownerIsDead } from './owner.js';
 
 export interface PlanInput {
   releaseFile: string;
@@ -123,11 +126,6 @@ export function estimateMs(recipients: number, perDomain: Map<string, number>, c
   return Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0;
 }
 
-/**
- * Second pass: the campaign row and one delivery row per recipient, all before the first
- * message. Suppressed contacts are recorded as `suppressed`; with --skip-invalid, the invalid
- * and duplicate rows are recorded as skipped.
- */
 /** How a planned campaign is stored: sent now (draft), or scheduled, maybe as an embargo phase. */
 export interface PersistOptions {
   options?: Record<string, unknown>;
@@ -135,18 +133,51 @@ export interface PersistOptions {
   scheduledAt?: Date | undefined;
   scheduleZone?: string | undefined;
   phase?: CampaignPhase;
+  /** Public phase: the embargoed phase's id; its audience is stored as `skipped` here. */
   groupId?: number | undefined;
-  /** Recipients stored as `skipped` with `skipReason` (the other phase's audience). */
-  skipKeys?: Set<string>;
-  skipReason?: string;
-  /** Hold each recipient until this instant (e.g. 09:00 in their own time zone). */
-  notBefore?: (c: Contact) => Date | undefined;
+  /** "09:00": hold each recipient until that time in their own zone (list column, else config). */
+  localTime?: string | undefined;
+  /** Send even to recipients another campaign of this release reached or is about to reach. */
+  again?: boolean | undefined;
+  /** Plan only recipients with no sent or unknown delivery of this release yet. */
+  newOnly?: boolean | undefined;
+  /** The planner's name in the campaign lease (tests); a fresh owner id otherwise. */
+  owner?: string | undefined;
 }
 
+/** How long a planner's lease lasts; renewed with every chunk it stores. */
+const PLANNING_LEASE_MS = 60_000;
+
+/** What makes two campaigns "the same release" for the double-send guard. */
+export function releaseIdentity(releaseFile: string, fingerprint: string): ReleaseIdentity {
+  return { file: releaseFile, path: resolve(releaseFile), fingerprint };
+}
+
+/**
+ * Second pass: the campaign row (status `planning`, with everything needed to finish planning
+ * later: lists, filters, flags, the lists' fingerprint), then one delivery row per recipient,
+ * then `finishPlanning` makes it `draft` or `scheduled` in one transaction. Until then no worker
+ * or sender can claim a delivery of it; killed midway, `pressline resume` finishes the plan.
+ */
 export async function persistPlan(plan: Plan, deps: { config: Config; store: Store; clock: Clock }, extra: PersistOptions = {}): Promise<number> {
   const { store, clock } = deps;
   const input = plan.input;
   const now = clock.now();
+  const options: PlanningOptions = {
+    ...extra.options,
+    fingerprint: plan.fingerprint,
+    releasePath: resolve(input.releaseFile),
+    listFingerprint: await fingerprintFiles(input.lists),
+    columns: plan.report.columns,
+    encoding: input.encoding,
+    templateFile: input.templateFile,
+    testTo: input.testTo,
+    skipInvalid: input.skipInvalid,
+    target: extra.status ?? 'draft',
+    localTime: extra.localTime,
+    again: extra.again,
+    newOnly: extra.newOnly,
+  };
   const campaignId = await store.createCampaign(
     {
       releaseFile: input.releaseFile,
@@ -154,63 +185,166 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
       lists: input.lists,
       where: input.where,
       test: Boolean(input.testTo),
-      status: extra.status ?? 'draft',
+      status: 'planning',
       scheduledAt: extra.scheduledAt,
       scheduleZone: extra.scheduleZone,
       phase: extra.phase ?? 'single',
       groupId: extra.groupId,
       embargoAt: plan.release.embargo?.instant,
       embargoZone: plan.release.embargo?.zone,
-      options: { ...extra.options, fingerprint: plan.fingerprint, columns: plan.report.columns, encoding: input.encoding, templateFile: input.templateFile, testTo: input.testTo },
+      options,
     },
     now,
   );
-  const suppressedKeys = await store.suppressedKeys();
-  // Each recipient's Message-ID, fixed now so the send-time mark need not write it (see messageIdFor).
-  const from = plan.release.variants[0]!.from ?? deps.config.from;
-  const messageId = from ? (c: Contact) => messageIdFor(campaignId, c.key, from.address) : undefined;
-  let pending: Contact[] = [];
-  let blocked: Contact[] = [];
-  let other: Contact[] = [];
-  let writes = Promise.resolve();
-  const flush = () => {
-    const [p, b, o] = [pending, blocked, other];
-    pending = [];
-    blocked = [];
-    other = [];
-    writes = writes.then(async () => {
-      if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now, { notBefore: extra.notBefore, messageId });
-      if (b.length > 0) await store.addDeliveries(campaignId, b, 'suppressed', now, { detail: 'on the suppression list when planned' });
-      if (o.length > 0) await store.addDeliveries(campaignId, o, 'skipped', now, { detail: extra.skipReason });
-    });
-  };
-  let taken = 0;
-  await loadLists(input.lists, {
-    encoding: input.encoding,
-    where: input.where,
-    onContact: (c) => {
-      if (input.testTo) {
-        if (taken++ > 0) return;
-        // The test copy carries the first journalist's merge fields, addressed to the tester.
-        const [local, domain = ''] = input.testTo.split('@');
-        c = { ...c, email: input.testTo, key: `${local!.toLowerCase()}@${domain.toLowerCase()}`, domain: domain.toLowerCase() };
-        pending.push(c);
-        return;
-      }
-      (suppressedKeys.has(c.key) ? blocked : extra.skipKeys?.has(c.key) ? other : pending).push(c);
-      if (pending.length + blocked.length + other.length >= CHUNK) flush();
-    },
-  });
-  flush();
-  await writes;
-  if (input.skipInvalid && !input.testTo) {
-    const skipped: SkippedRow[] = [
-      ...plan.report.invalid.map((p) => ({ file: p.file, line: p.line, email: '', reason: p.reason })),
-      ...plan.report.duplicates.map((d) => ({ file: d.file, line: d.line, email: d.email, reason: `duplicate of ${d.first.file}:${d.first.line}` })),
-    ];
-    if (skipped.length > 0) await store.addSkipped(campaignId, skipped, now);
-  }
-  // The plan's events (planned, suppressed, skipped) in the delivery log from the start.
-  await openDeliveryLog(store, deps.config.paths.logs, campaignId).catchUp();
+  await storeRecipients(campaignId, plan, deps, options, extra.owner);
   return campaignId;
+}
+
+/** What persistPlan keeps in a campaign's options so that planning can be finished later. */
+export interface PlanningOptions extends Record<string, unknown> {
+  fingerprint: string;
+  releasePath: string;
+  listFingerprint: string;
+  columns: string[];
+  encoding?: string | undefined;
+  templateFile?: string | undefined;
+  testTo?: string | undefined;
+  skipInvalid: boolean;
+  target: 'draft' | 'scheduled';
+  localTime?: string | undefined;
+  again?: boolean | undefined;
+  newOnly?: boolean | undefined;
+}
+
+/**
+ * Stores the campaign's recipients (again: rows already stored are kept as they are, so this
+ * finishes an interrupted plan) and ends planning. The planner holds the campaign's lease
+ * meanwhile, so `campaigns` can tell a plan in progress from one whose planner died.
+ */
+async function storeRecipients(campaignId: number, plan: Plan, deps: { config: Config; store: Store; clock: Clock }, options: PlanningOptions, ownerName?: string): Promise<void> {
+  const { store, clock, config } = deps;
+  const input = plan.input;
+  const owner = ownerName ?? newOwnerId();
+  const campaign = (await store.getCampaign(campaignId))!;
+  const now = clock.now();
+  if (!(await store.acquireCampaign(campaignId, owner, now, PLANNING_LEASE_MS))) {
+    const holder = await store.campaignOwner(campaignId);
+    throw new PresslineError('REFUSED', `campaign ${campaignId} is being planned by ${holder?.owner ?? 'another process'}; wait for it, or cancel it with \`pressline cancel ${campaignId}\``);
+  }
+  try {
+    const suppressedKeys = await store.suppressedKeys();
+    // The other phase's audience (an embargoed release's public phase skips the embargoed one).
+    const otherPhase = campaign.phase === 'public' && campaign.groupId !== undefined ? await store.deliveryKeys(campaign.groupId) : undefined;
+    const otherPhaseReason = `gets the embargoed copy (campaign ${campaign.groupId}) instead`;
+    const reached = options.newOnly ? await store.reachedKeys(releaseIdentity(input.releaseFile, plan.fingerprint), campaignId) : undefined;
+    const notBefore = options.localTime && campaign.scheduledAt ? localTimeFor(options.localTime, campaign.scheduledAt, config.defaultTimeZone) : undefined;
+    // Each recipient's Message-ID, fixed now so the send-time mark need not write it (see messageIdFor).
+    const from = plan.release.variants[0]!.from ?? config.from;
+    const messageId = from ? (c: Contact) => messageIdFor(campaignId, c.key, from.address) : undefined;
+    let pending: Contact[] = [];
+    let blocked: Contact[] = [];
+    let other: Contact[] = [];
+    let had: Contact[] = [];
+    let writes = Promise.resolve();
+    const flush = () => {
+      const [p, b, o, h] = [pending, blocked, other, had];
+      pending = [];
+      blocked = [];
+      other = [];
+      had = [];
+      writes = writes.then(async () => {
+        if (p.length > 0) await store.addDeliveries(campaignId, p, 'pending', now, { notBefore, messageId });
+        if (b.length > 0) await store.addDeliveries(campaignId, b, 'suppressed', now, { detail: 'on the suppression list when planned' });
+        if (o.length > 0) await store.addDeliveries(campaignId, o, 'skipped', now, { detail: otherPhaseReason });
+        if (h.length > 0) await store.addDeliveries(campaignId, h, 'skipped', now, { detail: 'already had this release from an earlier campaign (--new-only)' });
+        // Still planning: the lease says so to anyone who looks (`campaigns`, a resume).
+        await store.acquireCampaign(campaignId, owner, clock.now(), PLANNING_LEASE_MS);
+      });
+    };
+    let taken = 0;
+    await loadLists(input.lists, {
+      encoding: input.encoding,
+      where: input.where,
+      onContact: (c) => {
+        if (input.testTo) {
+          if (taken++ > 0) return;
+          // The test copy carries the first journalist's merge fields, addressed to the tester.
+          const [local, domain = ''] = input.testTo.split('@');
+          c = { ...c, email: input.testTo, key: `${local!.toLowerCase()}@${domain.toLowerCase()}`, domain: domain.toLowerCase() };
+          pending.push(c);
+          return;
+        }
+        (suppressedKeys.has(c.key) ? blocked : otherPhase?.has(c.key) ? other : reached?.has(c.key) ? had : pending).push(c);
+        if (pending.length + blocked.length + other.length + had.length >= CHUNK) flush();
+      },
+    });
+    flush();
+    await writes;
+    // Skipped list rows are stored in one transaction: all of them, or none yet.
+    if (input.skipInvalid && !input.testTo && (await store.skipped(campaignId)).length === 0) {
+      const skipped: SkippedRow[] = [
+        ...plan.report.invalid.map((p) => ({ file: p.file, line: p.line, email: '', reason: p.reason })),
+        ...plan.report.duplicates.map((d) => ({ file: d.file, line: d.line, email: d.email, reason: `duplicate of ${d.first.file}:${d.first.line}` })),
+      ];
+      if (skipped.length > 0) await store.addSkipped(campaignId, skipped, now);
+    }
+    await finishPlanning(deps, campaignId, options.target, clock.now(), {
+      release: releaseIdentity(input.releaseFile, plan.fingerprint),
+      again: Boolean(options.again || input.testTo),
+    });
+  } finally {
+    await store.releaseCampaign(campaignId, owner);
+  }
+}
+
+/**
+ * Finishes planning a campaign whose planner stopped (killed, crashed): reads its lists again and
+ * stores the recipients still missing, then makes it `draft` or `scheduled` as it was meant to
+ * be. Refused while its planner is alive, and when a list changed since (`acceptChanges` to go
+ * on with the lists as they are now). Returns the status it ended in.
+ */
+export async function resumePlanning(campaignId: number, deps: { config: Config; store: Store; clock: Clock }, o: { acceptChanges?: boolean } = {}): Promise<'draft' | 'scheduled'> {
+  const { store } = deps;
+  const campaign = await store.getCampaign(campaignId);
+  if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
+  if (campaign.status !== 'planning') throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}, not planning`);
+  const options = campaign.options as PlanningOptions;
+  const input: PlanInput = {
+    releaseFile: campaign.releaseFile,
+    lists: campaign.lists,
+    where: campaign.where,
+    encoding: options.encoding,
+    skipInvalid: Boolean(options.skipInvalid),
+    testTo: options.testTo,
+    templateFile: options.templateFile,
+  };
+  if (!o.acceptChanges && (await fingerprintFiles(input.lists).catch(() => undefined)) !== options.listFingerprint) {
+    throw new PresslineError(
+      'REFUSED',
+      `a list of campaign ${campaignId} changed (or is gone) since its planning was interrupted: ${input.lists.join(', ')}; pass --accept-changes to plan from the lists as they are now, or cancel it with \`pressline cancel ${campaignId}\``,
+    );
+  }
+  const plan = await preparePlan(input, deps);
+  if (plan.fingerprint !== options.fingerprint && !o.acceptChanges) {
+    throw new PresslineError('REFUSED', `the release or template changed since campaign ${campaignId} was planned; pass --accept-changes to plan the new text`);
+  }
+  await storeRecipients(campaignId, plan, deps, { ...options, fingerprint: plan.fingerprint });
+  return options.target;
+}
+
+/** Whether a campaign in `planning` has a live planner, or was left behind by one that stopped. */
+export async function planningInterrupted(store: Store, campaignId: number, now: Date): Promise<boolean> {
+  const holder = await store.campaignOwner(campaignId);
+  return !holder || holder.expires <= now || ownerIsDead(holder.owner);
+}
+
+/** Each contact's instant for "hh:mm in their zone", never before the campaign's own start. */
+export function localTimeFor(hhmm: string, start: Date, defaultZone: string): (c: Contact) => Date {
+  const byZone = new Map<string, Date>();
+  return (c) => {
+    const zone = c.timeZone || defaultZone;
+    let at = byZone.get(zone);
+    if (!at) byZone.set(zone, (at = nextLocalTime(hhmm, zone, start)));
+    return at;
+  };
 }

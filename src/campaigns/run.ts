@@ -17,6 +17,7 @@ import { createSmtpTransport } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
+import { transition, type LifecycleDeps } from './lifecycle.js';
 import { newOwnerId, ownerIsDead } from './owner.js';
 import { releaseFiles, templatePath } from './plan.js';
 
@@ -140,6 +141,14 @@ async function takeCampaign(store: Store, id: number, owner: string, now: Date, 
   );
 }
 
+/** What an embargoed copy that never went out is marked with. */
+const EMBARGO_SKIP = 'the embargo lifted before the embargoed phase reached this recipient';
+
+/** A run's end that changes no status still gets a `campaign` event, for the log. */
+function noteRunEnd(store: Store, campaignId: number, now: Date, detail: string): Promise<void> {
+  return store.addEvent({ campaignId, deliveryId: undefined, at: now, type: 'campaign', detail });
+}
+
 /** Who holds the campaign alone right now (an interactive `send`/`resume`), if anyone. */
 export async function heldAlone(store: Store, id: number, now: Date): Promise<string | undefined> {
   const holder = await store.campaignOwner(id);
@@ -157,14 +166,15 @@ async function joinCampaign(store: Store, id: number, now: Date): Promise<void> 
  * terminal. Only its status changes (the workers join a `sending` campaign with due deliveries);
  * with `resendUnknown`, deliveries whose fate is unknown are queued again first.
  */
-export async function handToWorkers(store: Store, campaignId: number, now: Date, options: { resendUnknown?: boolean } = {}): Promise<{ requeued: number }> {
+export async function handToWorkers(deps: LifecycleDeps, campaignId: number, now: Date, options: { resendUnknown?: boolean } = {}): Promise<{ requeued: number }> {
+  const { store } = deps;
   const campaign = await store.getCampaign(campaignId);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
   if (campaign.status !== 'paused') {
     throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}, not paused; only a paused campaign is handed back to the workers`);
   }
   const requeued = options.resendUnknown ? await store.requeue(campaignId, ['unknown'], now) : 0;
-  if (!(await store.setCampaignStatus(campaignId, 'sending', now, { from: ['paused'], reason: 'resumed for the workers' }))) {
+  if (!(await transition(deps, campaignId, 'handToWorkers', now, { reason: 'resumed for the workers' }))) {
     throw new PresslineError('REFUSED', `campaign ${campaignId} changed status meanwhile; look again with \`pressline campaigns\``);
   }
   return { requeued };
@@ -180,6 +190,10 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
   if (campaign.status === 'cancelled' || campaign.status === 'missed') {
     throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}; it will not be sent`);
+  }
+  if (campaign.status === 'planning') {
+    // Not every recipient is stored yet: sending now would leave the rest out and call it done.
+    throw new PresslineError('REFUSED', `campaign ${campaignId} is still being planned (or its planning was interrupted); \`pressline resume ${campaignId}\` finishes planning first`);
   }
   const owner = options.owner ?? newOwnerId();
   const leaseMs = options.leaseMs ?? 60_000;
@@ -215,8 +229,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     // An embargoed phase may not start a copy at or after the lift, whatever happens meanwhile.
     const deadline = campaign.phase === 'embargoed' && embargo ? embargo.instant : undefined;
     if (deadline && clock.now() >= deadline) {
-      const skipped = await store.skipRemaining(campaignId, 'the embargo lifted before the embargoed phase reached this recipient', clock.now());
-      await store.setCampaignStatus(campaignId, 'missed', clock.now(), { reason: `embargo lifted at ${embargo!.text}; ${skipped} embargoed copies not sent` });
+      await transition(deps, campaignId, 'miss', clock.now(), { reason: `embargo lifted at ${embargo!.text}; embargoed copies not sent`, skipOpen: EMBARGO_SKIP });
       throw new PresslineError('REFUSED', `campaign ${campaignId} is an embargoed phase and the embargo lifted at ${embargo!.text}; it is marked missed and will not be sent`);
     }
     const compiled = await compileRelease(release, { config, now: clock.now(), columns: (campaign.options.columns as string[]) ?? [], templateFile });
@@ -227,7 +240,9 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       { secret: env.secret, test: campaign.test, attachments: release.attachments.map((a) => ({ filename: a.filename, path: a.path })) },
     );
     transport = options.transport ?? (options.relay ? relayTransport(config, env, options.relay) : defaultTransport(config, env, campaignId));
-    await store.setCampaignStatus(campaignId, 'sending', clock.now(), { from: ['draft', 'scheduled', 'paused', 'sending', 'done'], reason: campaign.status === 'sending' ? 'resumed' : undefined });
+    if (!(await transition(deps, campaignId, 'start', clock.now(), { reason: campaign.status === 'sending' ? 'resumed' : undefined }))) {
+      throw new PresslineError('REFUSED', `campaign ${campaignId} changed status meanwhile; look again with \`pressline campaigns\``);
+    }
     options.onStart?.({ recovered, requeued, transport: transport.name });
 
     const pace = paceFrom(config, options.pace ?? (campaign.options.pace as PaceOverrides | undefined));
@@ -256,23 +271,23 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     const now = clock.now();
     switch (summary.end) {
       case 'done':
-        await store.setCampaignStatus(campaignId, 'done', now, { from: ['sending'] });
+        // Refused by the store while any delivery is still open (another worker's, a retry):
+        // then whoever settles the last one finishes it.
+        if (!(await transition(deps, campaignId, 'finish', now))) await noteRunEnd(store, campaignId, now, 'deliveries remain open; the campaign stays sending');
         break;
       case 'paused':
-        await store.setCampaignStatus(campaignId, 'paused', now, { from: ['sending'], reason: summary.reason });
+        await transition(deps, campaignId, 'pause', now, { reason: summary.reason });
         break;
-      case 'embargo-lifted': {
-        const skipped = await store.skipRemaining(campaignId, 'the embargo lifted before the embargoed phase reached this recipient', now);
-        await store.setCampaignStatus(campaignId, 'done', now, { from: ['sending'], reason: `stopped at the embargo lift; ${skipped} embargoed copies not sent` });
+      case 'embargo-lifted':
+        await transition(deps, campaignId, 'stopAtLift', now, { reason: 'stopped at the embargo lift; embargoed copies not sent', skipOpen: EMBARGO_SKIP });
         break;
-      }
       case 'cancelled': // recorded by the cancel itself
         break;
       case 'retries-pending':
       case 'lost-lease':
       case 'interrupted':
         // No change of status records these ends: an event of their own does, for the log.
-        await store.addEvent({ campaignId, deliveryId: undefined, at: now, type: 'campaign', detail: `${summary.end}${summary.reason ? `: ${summary.reason}` : ''}` });
+        await noteRunEnd(store, campaignId, now, `${summary.end}${summary.reason ? `: ${summary.reason}` : ''}`);
         break;
       default: {
         const never: never = summary.end;

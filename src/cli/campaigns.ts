@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
-import { openDeliveryLog } from '../send/delivery-log.js';
+import { transition } from '../campaigns/lifecycle.js';
+import { planningInterrupted } from '../campaigns/plan.js';
 import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
@@ -23,7 +24,12 @@ export function registerCampaignCommands(program: Command): void {
       await withApp(program.opts().config, async (app) => {
         const campaigns = await app.store.listCampaigns();
         const rows = [];
-        for (const c of campaigns) rows.push({ ...c, counts: await app.store.counts(c.id) });
+        for (const c of campaigns) {
+          // A plan whose planner stopped can only be finished or dropped by a person: say so.
+          const interrupted = c.status === 'planning' && (await planningInterrupted(app.store, c.id, app.clock.now()));
+          const statusReason = interrupted ? `planning interrupted: finish it with \`pressline resume ${c.id}\`, or \`pressline cancel ${c.id}\`` : c.statusReason;
+          rows.push({ ...c, statusReason, counts: await app.store.counts(c.id) });
+        }
         if (flags.json) {
           printJson(
             rows.map((c) => ({
@@ -53,6 +59,10 @@ export function registerCampaignCommands(program: Command): void {
             ]),
           ) + '\n',
         );
+        // Why a campaign is not moving (paused, refused, interrupted), one line each under the table.
+        for (const c of rows.filter((r) => r.statusReason && ['planning', 'paused', 'cancelled', 'missed'].includes(r.status))) {
+          process.stdout.write(`  campaign ${c.id} ${c.status}: ${c.statusReason!.replace(/\s+/g, ' ')}\n`);
+        }
       });
     });
 
@@ -64,7 +74,7 @@ export function registerCampaignCommands(program: Command): void {
     .action(async (id: string) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
-        const ok = await app.store.setCampaignStatus(campaignId, 'paused', app.clock.now(), { from: ['sending', 'scheduled', 'draft'], reason: 'paused by an operator' });
+        const ok = await transition(app, campaignId, 'pause', app.clock.now(), { reason: 'paused by an operator' });
         if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
         process.stdout.write(`Campaign ${campaignId} paused. Continue with: pressline resume ${campaignId}\n`);
       });
@@ -78,9 +88,8 @@ export function registerCampaignCommands(program: Command): void {
     .action(async (id: string) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
-        const ok = await app.store.setCampaignStatus(campaignId, 'cancelled', app.clock.now(), { from: ['draft', 'scheduled', 'sending', 'paused'], reason: 'cancelled by an operator' });
+        const ok = await transition(app, campaignId, 'cancel', app.clock.now(), { reason: 'cancelled by an operator' });
         if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is already finished or cancelled`);
-        await openDeliveryLog(app.store, app.config.paths.logs, campaignId).catchUp();
         process.stdout.write(`Campaign ${campaignId} cancelled.\n`);
       });
     });

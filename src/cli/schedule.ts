@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withApp } from '../app.js';
+import { transition } from '../campaigns/lifecycle.js';
 import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
@@ -22,6 +23,8 @@ export function registerScheduleCommands(program: Command): void {
     .option('--encoding <enc>', 'character encoding of the lists when not UTF-8')
     .option('--skip-invalid', 'schedule for the valid rows of a list that has invalid ones')
     .option('--rate <rate>', 'global ceiling for these sends (default from config)')
+    .option('--new-only', 'only journalists who have not had this release yet (from an earlier campaign)')
+    .option('--again', 'schedule even for journalists another campaign of this release reached or is about to reach')
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print the scheduled campaigns as JSON')
     .addHelpText(
@@ -53,7 +56,7 @@ Examples:
           process.exitCode = 1;
           return;
         }
-        const ids = await storeSchedule(plan, app, flags.rate ? { rate: flags.rate } : {});
+        const ids = await storeSchedule(plan, app, flags.rate ? { rate: flags.rate } : {}, { again: flags.again, newOnly: flags.newOnly });
         if (flags.json) printJson(ids.map((id, i) => ({ id, phase: plan.phases[i]!.phase, at: plan.phases[i]!.at.instant.toISOString(), zone: plan.phases[i]!.at.zone })));
         else out.write(`Scheduled as campaign${ids.length > 1 ? 's' : ''} ${ids.join(' and ')}. Keep \`pressline worker\` running to send ${ids.length > 1 ? 'them' : 'it'}.\n`);
       });
@@ -103,8 +106,8 @@ Examples:
     .action(async (id: string) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
-        const ok = await app.store.setCampaignStatus(campaignId, 'cancelled', app.clock.now(), { from: ['scheduled', 'paused'], reason: 'schedule cancelled by an operator' });
-        if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not scheduled (see \`pressline schedule list\`); a send in progress is stopped with \`pressline cancel ${campaignId}\``);
+        const ok = await transition(app, campaignId, 'cancel', app.clock.now(), { reason: 'schedule cancelled by an operator' });
+        if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is already finished or cancelled (see \`pressline schedule list\`)`);
         process.stdout.write(`Scheduled campaign ${campaignId} cancelled.\n`);
       });
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
-import { preparePlan, persistPlan, type Plan } from '../campaigns/plan.js';
+import { planningInterrupted, preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
@@ -130,6 +130,8 @@ export function registerSendCommands(program: Command): void {
       .option('--skip-invalid', 'send to the valid rows of a list that has invalid ones; record the rest as skipped')
       .option('--dry-run', 'plan and render every message, send nothing, store nothing')
       .option('--test-to <email>', 'send one copy, marked as a test, to this address only')
+      .option('--new-only', 'only journalists who have not had this release yet (from an earlier campaign)')
+      .option('--again', 'send even to journalists another campaign of this release reached or is about to reach')
       .option('--yes', 'do not ask for confirmation'),
   )
     .addHelpText('after', '\nExample:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n')
@@ -154,7 +156,7 @@ export function registerSendCommands(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        const campaignId = await persistPlan(plan, app, { options: { pace } });
+        const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
         out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
         await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
       });
@@ -176,10 +178,23 @@ export function registerSendCommands(program: Command): void {
         const campaignId = parseCampaignId(id);
         if (flags.workers) {
           if (flags.acceptChanges) throw new PresslineError('USAGE', '--accept-changes needs the send to run here; resume without --workers');
-          const { requeued } = await handToWorkers(app.store, campaignId, app.clock.now(), { resendUnknown: flags.resendUnknown });
+          const { requeued } = await handToWorkers(app, campaignId, app.clock.now(), { resendUnknown: flags.resendUnknown });
           if (flags.json) printJson({ campaignId, status: 'sending', handedToWorkers: true, requeued });
           else process.stdout.write(`Campaign ${campaignId} handed back to the workers${requeued > 0 ? ` (${requeued} unknown deliveries queued again)` : ''}.\n`);
           return;
+        }
+        if ((await app.store.getCampaign(campaignId))?.status === 'planning') {
+          // Killed while planning: finish the plan first (what it was meant to become decides the rest).
+          const out = flags.json ? process.stderr : process.stdout;
+          if (await heldByPlanner(app, campaignId)) throw new PresslineError('REFUSED', `campaign ${campaignId} is still being planned by another process; wait for it to finish`);
+          const target = await resumePlanning(campaignId, app, { acceptChanges: flags.acceptChanges });
+          const counts = await app.store.counts(campaignId);
+          out.write(`Campaign ${campaignId}: planning finished, ${counts.pending} deliveries to send\n`);
+          if (target === 'scheduled') {
+            out.write(`It is scheduled; keep \`pressline worker\` running to send it.\n`);
+            if (flags.json) printJson({ campaignId, status: 'scheduled', counts });
+            return;
+          }
         }
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -191,6 +206,11 @@ export function registerSendCommands(program: Command): void {
         await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
       });
     });
+}
+
+/** Whether a live planner still holds the campaign (then a resume must wait). */
+async function heldByPlanner(app: App, campaignId: number): Promise<boolean> {
+  return !(await planningInterrupted(app.store, campaignId, app.clock.now()));
 }
 
 /** Renders every recipient's message, for --dry-run: what would fail at send time fails here. */

@@ -6,18 +6,6 @@ import type { CampaignPhase } from '../store/types.js';
 import { parseAt, type ParsedAt } from './at.js';
 import { checkSchedule } from './guards.js';
 import { nextLocalTime } from './local-time.js';
-import type { Contact } from '../lists/contact.js';
-
-/** Each contact's instant for "hh:mm in their zone", never before the campaign's own start. */
-function localTimeFor(hhmm: string, start: Date, defaultZone: string): (c: Contact) => Date {
-  const byZone = new Map<string, Date>();
-  return (c) => {
-    const zone = c.timeZone || defaultZone;
-    let at = byZone.get(zone);
-    if (!at) byZone.set(zone, (at = nextLocalTime(hhmm, zone, start)));
-    return at;
-  };
-}
 
 export interface ScheduleInput {
   releaseFile: string;
@@ -95,11 +83,10 @@ export async function planSchedule(input: ScheduleInput, app: App): Promise<Sche
 }
 
 /** Stores the planned phases as scheduled campaigns; the public phase skips the embargoed audience. */
-export async function storeSchedule(plan: SchedulePlan, app: App, pace: Record<string, unknown> = {}): Promise<number[]> {
+export async function storeSchedule(plan: SchedulePlan, app: App, pace: Record<string, unknown> = {}, guard: { again?: boolean; newOnly?: boolean } = {}): Promise<number[]> {
   const ids: number[] = [];
   let embargoedId: number | undefined;
   for (const p of plan.phases) {
-    const skipKeys = p.phase === 'public' && embargoedId !== undefined ? await app.store.deliveryKeys(embargoedId) : undefined;
     const id = await persistPlan(p.plan, app, {
       options: { pace },
       status: 'scheduled',
@@ -107,9 +94,9 @@ export async function storeSchedule(plan: SchedulePlan, app: App, pace: Record<s
       scheduleZone: p.at.zone,
       phase: p.phase,
       groupId: embargoedId,
-      skipKeys,
-      skipReason: embargoedId !== undefined ? `gets the embargoed copy (campaign ${embargoedId}) instead` : undefined,
-      notBefore: plan.localTime ? localTimeFor(plan.localTime, p.at.instant, app.config.defaultTimeZone) : undefined,
+      localTime: plan.localTime,
+      again: guard.again,
+      newOnly: guard.newOnly,
     });
     if (p.phase === 'embargoed') embargoedId = id;
     ids.push(id);

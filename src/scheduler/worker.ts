@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
+import { transition } from '../campaigns/lifecycle.js';
+import { planningInterrupted } from '../campaigns/plan.js';
 import { heldAlone, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
@@ -15,7 +17,8 @@ export type WorkerAction =
   | { kind: 'missed'; campaignId: number; why: string }
   | { kind: 'rescheduled'; campaignId: number; to: Date; why: string }
   | { kind: 'held'; campaignId: number; why: string }
-  | { kind: 'error'; campaignId: number; error: string };
+  | { kind: 'error'; campaignId: number; error: string }
+  | { kind: 'stalled'; campaignId: number; why: string };
 
 /**
  * Whether a worker should join a campaign that is sending: there are due deliveries nobody
@@ -51,6 +54,9 @@ export async function decideDue(app: App, now: Date, busy: Set<number>): Promise
       } else if (c.status === 'sending') {
         const why = await hasWorkNow(app, c, now);
         if (why) actions.push({ kind: 'resume', campaignId: c.id, why });
+      } else if (c.status === 'planning' && (await planningInterrupted(app.store, c.id, now))) {
+        // Never sent as it is (part of its list is missing), and nobody is finishing it.
+        actions.push({ kind: 'stalled', campaignId: c.id, why: `planning was interrupted before every recipient was stored; finish it with \`pressline resume ${c.id}\` or drop it with \`pressline cancel ${c.id}\`` });
       }
     } catch (err) {
       actions.push({ kind: 'error', campaignId: c.id, error: (err as Error).message });
@@ -72,7 +78,7 @@ async function decideScheduled(app: App, c: Campaign, now: Date): Promise<Worker
   if (moved) {
     const check = checkSchedule(phase, c.scheduledAt!, embargo, app.config.embargo.minLeadHours);
     if (!check.ok) {
-      await app.store.setCampaignStatus(c.id, 'paused', now, { from: ['scheduled'], reason: `the release's embargo changed: ${check.reason}; reschedule or cancel it` });
+      await transition(app, c.id, 'hold', now, { reason: `the release's embargo changed: ${check.reason}; reschedule or cancel it` });
       return { kind: 'held', campaignId: c.id, why: check.reason };
     }
     // Still fine with the moved embargo: it is the one the next move is compared with.
@@ -87,8 +93,7 @@ async function decideScheduled(app: App, c: Campaign, now: Date): Promise<Worker
       }
       return undefined;
     case 'missed': {
-      const skipped = await app.store.skipRemaining(c.id, 'the embargoed phase did not start before the embargo lifted', now);
-      await app.store.setCampaignStatus(c.id, 'missed', now, { from: ['scheduled'], reason: `${decision.message} (${skipped} recipients)` });
+      await transition(app, c.id, 'miss', now, { reason: decision.message, skipOpen: 'the embargoed phase did not start before the embargo lifted' });
       return { kind: 'missed', campaignId: c.id, why: decision.message ?? 'embargo lifted' };
     }
     case 'send-late':
@@ -120,6 +125,7 @@ export interface WorkerOptions {
  */
 export async function runWorker(app: App, options: WorkerOptions): Promise<void> {
   const running = new Map<number, Promise<void>>();
+  const stalled = new Set<number>();
   const { log } = options;
   log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL' }, 'worker started');
   while (!options.signal.aborted) {
@@ -155,6 +161,11 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
           break;
         case 'error':
           log.error({ campaign: a.campaignId, err: a.error }, 'cannot check campaign');
+          break;
+        case 'stalled':
+          // Once per campaign and worker: it says the same thing on every poll.
+          if (!stalled.has(a.campaignId)) log.warn({ campaign: a.campaignId }, a.why);
+          stalled.add(a.campaignId);
           break;
         default: {
           const never: never = a;

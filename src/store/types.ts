@@ -20,7 +20,40 @@ export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
 /** Statuses from which nothing more will be sent without an explicit decision. */
 export const FINAL_STATUSES: readonly DeliveryStatus[] = ['sent', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown'];
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled' | 'missed';
+/**
+ * `planning`: the campaign row exists but not all its deliveries are stored yet; invisible to
+ * workers and senders until it becomes `draft` (sent from a terminal) or `scheduled`.
+ * Only src/campaigns/lifecycle.ts changes a campaign's status (see its transition table).
+ */
+export type CampaignStatus = 'planning' | 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled' | 'missed';
+
+/** One change of a campaign's status, as the lifecycle module asks the store for it. */
+export interface CampaignTransition {
+  from: readonly CampaignStatus[];
+  to: CampaignStatus;
+  reason?: string | undefined;
+  /**
+   * When the status allows the change: deliveries still pending or deferred become `skipped` with
+   * this reason in the same transaction (kept even when `done` is then refused for a delivery
+   * still in flight elsewhere).
+   */
+  skipOpen?: string | undefined;
+}
+
+/** What identifies "the same release" across campaigns: its file as given, its absolute path, its fingerprint. */
+export interface ReleaseIdentity {
+  file: string;
+  path: string;
+  fingerprint: string;
+}
+
+/** Another campaign of the same release that would reach some of the same journalists. */
+export interface PlanConflict {
+  campaignId: number;
+  status: CampaignStatus;
+  /** Recipients of the new campaign this one already reached, or is about to. */
+  recipients: number;
+}
 
 /** A single send, or one of the two phases of an embargoed release. */
 export type CampaignPhase = 'single' | 'embargoed' | 'public';
@@ -315,10 +348,26 @@ export interface Store {
    * back to `pending` when the embargoed phase never reached them. Returns how many.
    */
   releaseUnreachedFromEmbargo(publicId: number, embargoedId: number, now: Date): Promise<number>;
-  /** Every pending or deferred delivery becomes `skipped` with the reason (an embargo lifted). */
-  skipRemaining(campaignId: number, reason: string, now: Date): Promise<number>;
-  /** Compare-and-set: changes status only when it is one of `from`; returns whether it did. */
-  setCampaignStatus(id: number, to: CampaignStatus, now: Date, options?: { from?: CampaignStatus[]; reason?: string }): Promise<boolean>;
+  /**
+   * Compare-and-set, one transaction with its `campaign` event: changes the status only when it is
+   * one of `from`; returns whether it did. Refuses `done` while any delivery is pending, sending
+   * or deferred. Only the lifecycle module calls this.
+   */
+  transitionCampaign(id: number, change: CampaignTransition, now: Date): Promise<boolean>;
+  /**
+   * Ends planning (`planning` → `to`) in one transaction, serialised against every other end of
+   * planning. With `guard`, first looks for other campaigns of the same release that reached, or
+   * are about to reach, any of this campaign's pending recipients; when there are some, the
+   * campaign becomes `cancelled` with `refusal(conflicts)` as its reason instead.
+   */
+  finishPlanning(
+    id: number,
+    to: 'draft' | 'scheduled',
+    now: Date,
+    guard: { release: ReleaseIdentity; refusal: (conflicts: PlanConflict[]) => string } | undefined,
+  ): Promise<{ ok: true } | { ok: false; conflicts: PlanConflict[] }>;
+  /** Recipients (by key) that already have a sent or unknown delivery of this release, with the campaign. */
+  reachedKeys(release: ReleaseIdentity, except: number): Promise<Map<string, number>>;
 
   /** Takes the campaign for `owner` unless another live owner holds it; renews when it is ours. */
   acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean>;

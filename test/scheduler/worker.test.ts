@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/clock.js';
+import { transition } from '../../src/campaigns/lifecycle.js';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { handToWorkers, runCampaign } from '../../src/campaigns/run.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';
@@ -203,7 +204,7 @@ describe('resume --workers', () => {
     const id = await persistPlan(await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [a.list(journalists(30))], where: [], skipInvalid: false }, a), a);
     const running = runCampaign(id, a, { waitForRetries: true });
     while (smtp.messages.length < 5) await new Promise((r) => setTimeout(r, 5));
-    await a.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
+    await transition(a, id, 'pause', new Date(), { reason: 'paused by an operator' });
     expect((await running).end).toBe('paused');
     const controller = new AbortController();
     const worker = runWorker(a, { intervalMs: 100, signal: controller.signal, log: pino({ level: 'silent' }), owner: 'test-worker:1:b' });
@@ -213,7 +214,7 @@ describe('resume --workers', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(smtp.messages.length).toBe(sentWhilePaused);
       // ...until it is handed back.
-      await handToWorkers(a.store, id, new Date());
+      await handToWorkers(a, id, new Date());
       const deadline = Date.now() + 15_000;
       while ((await a.store.getCampaign(id))?.status !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     } finally {
@@ -222,7 +223,7 @@ describe('resume --workers', () => {
     }
     expect((await a.store.getCampaign(id))?.status).toBe('done');
     for (let i = 1; i <= 30; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
-    await expect(handToWorkers(a.store, id, new Date())).rejects.toThrow(/is done, not paused/);
+    await expect(handToWorkers(a, id, new Date())).rejects.toThrow(/is done, not paused/);
   });
 });
 

@@ -70,7 +70,8 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     const kept = whole.split('\n').slice(0, 2).join('\n') + '\n';
     // The process died while appending the third line.
     writeFileSync(file, kept + whole.split('\n')[2]!.slice(0, 25));
-    expect(await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp()).toBe(2);
+    // The cut line, the fourth planned, and the end of planning.
+    expect(await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp()).toBe(3);
     expect(readFileSync(file, 'utf8')).toBe(whole);
     // Another process (another instance) finds nothing left to copy.
     expect(await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp()).toBe(0);
@@ -119,7 +120,7 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp();
     const all = readFileSync(file, 'utf8').split('\n').filter(Boolean);
     expect(all[0]).toBe('{"level":"info","event":"sending"}');
-    expect(all.slice(1).map((l) => JSON.parse(l).event)).toEqual(['planned']);
+    expect(all.slice(1).map((l) => JSON.parse(l).event)).toEqual(['planned', 'campaign']);
   });
 
   // PostgreSQL hands out ids in one order and may commit them in another.

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { transition } from '../../src/campaigns/lifecycle.js';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { launchGroup } from '../../src/send/sender.js';
@@ -36,7 +37,7 @@ async function pauseMidwayAndResume(o: { total: number; pauseAfter: number; dela
   const id = await plan(a, [a.list(journalists(o.total))]);
   const running = runCampaign(id, a, { waitForRetries: true });
   while (smtp.messages.length < o.pauseAfter) await new Promise((r) => setTimeout(r, 5));
-  await a.store.setCampaignStatus(id, 'paused', new Date(), { from: ['sending'], reason: 'paused by an operator' });
+  await transition(a, id, 'pause', new Date(), { reason: 'paused by an operator' });
   const first = await running;
   expect(first.end).toBe('paused');
   expect(first.counts.pending).toBeGreaterThan(0);

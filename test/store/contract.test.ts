@@ -224,12 +224,12 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   it('campaign status is compare-and-set: of two racing changes exactly one wins', async () => {
     const { store, other } = open();
     const id = await store.createCampaign({ ...CAMPAIGN, status: 'draft' }, T0);
-    expect(await store.setCampaignStatus(id, 'sending', at(1), { from: ['draft'] })).toBe(true);
-    expect(await store.setCampaignStatus(id, 'sending', at(2), { from: ['draft'] })).toBe(false);
+    expect(await store.transitionCampaign(id, { from: ['draft'], to: 'sending' }, at(1))).toBe(true);
+    expect(await store.transitionCampaign(id, { from: ['draft'], to: 'sending' }, at(2))).toBe(false);
     const second = other();
     const results = await Promise.all([
-      store.setCampaignStatus(id, 'paused', at(3), { from: ['sending'], reason: 'operator' }),
-      second.setCampaignStatus(id, 'done', at(3), { from: ['sending'] }),
+      store.transitionCampaign(id, { from: ['sending'], to: 'paused', reason: 'operator' }, at(3)),
+      second.transitionCampaign(id, { from: ['sending'], to: 'done' }, at(3)),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     const c = await store.getCampaign(id);

@@ -149,8 +149,7 @@ describe('dashboard in headless Chromium', () => {
     const app = d.app;
     const list = app.list(journalists(3, 'later.example'));
     const plan = await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app);
-    const id = await persistPlan(plan, app);
-    await app.store.setCampaignStatus(id, 'scheduled', new Date());
+    const id = await persistPlan(plan, app, { status: 'scheduled', scheduledAt: new Date('2030-12-01T08:00:00Z') });
     if (app.store.kind === 'postgres') {
       await (app.store as any).pool.query('UPDATE campaigns SET scheduled_at = $1, schedule_zone = $2 WHERE id = $3', [new Date('2030-12-01T08:00:00Z'), 'Europe/Brussels', id]);
     } else {

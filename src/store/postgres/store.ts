@@ -4,7 +4,9 @@ import type { Contact } from '../../lists/contact.js';
 import {
   type Campaign,
   type CampaignInput,
-  type CampaignStatus,
+  type CampaignTransition,
+  type PlanConflict,
+  type ReleaseIdentity,
   type Delivery,
   type DeliveryRef,
   type DeliveryRow,
@@ -30,6 +32,7 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { CLAIMABLE, conflictingStatuses, REACHED } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -277,16 +280,15 @@ export class PgStore implements Store {
     });
   }
 
-  async skipRemaining(campaignId: number, reason: string, now: Date): Promise<number> {
-    return this.tx(async (c) => {
-      const { rows } = await c.query(
-        `UPDATE deliveries SET status = 'skipped', claimed_by = NULL, claim_expires = NULL, response = $1, updated_at = $2
-         WHERE campaign_id = $3 AND status IN ('pending', 'deferred') RETURNING id, attempts`,
-        [reason, now, campaignId],
-      );
-      await this.insertEvents(c, rows.sort((a, b) => a.id - b.id).map((r) => [campaignId, r.id, now, 'skipped', r.attempts, null, null, null, null, null, reason]));
-      return rows.length;
-    });
+  /** Every pending or deferred delivery becomes `skipped` with its event (inside a transaction). */
+  private async skipOpen(c: Queryable, campaignId: number, reason: string, now: Date): Promise<number> {
+    const { rows } = await c.query(
+      `UPDATE deliveries SET status = 'skipped', claimed_by = NULL, claim_expires = NULL, response = $1, updated_at = $2
+       WHERE campaign_id = $3 AND status IN ('pending', 'deferred') RETURNING id, attempts`,
+      [reason, now, campaignId],
+    );
+    await this.insertEvents(c, rows.sort((a, b) => a.id - b.id).map((r) => [campaignId, r.id, now, 'skipped', r.attempts, null, null, null, null, null, reason]));
+    return rows.length;
   }
 
   /** Many event rows in one statement, in the order given (event ids follow it). */
@@ -378,20 +380,84 @@ export class PgStore implements Store {
     return rows.map(toCampaign);
   }
 
-  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: { from?: CampaignStatus[]; reason?: string } = {}): Promise<boolean> {
-    const from = options.from ?? [];
+  async transitionCampaign(id: number, change: CampaignTransition, now: Date): Promise<boolean> {
+    const { from, to } = change;
     return this.tx(async (c) => {
-      const { rowCount } = await c.query(
+      // FOR UPDATE: the status read here holds until the change, whoever else wants it.
+      const { rows } = await c.query('SELECT status FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
+      if (!rows[0] || !from.includes(rows[0].status)) return false;
+      if (change.skipOpen !== undefined) await this.skipOpen(c, id, change.skipOpen, now);
+      // `done` only once nothing is left to send (a delivery still in flight elsewhere keeps it open).
+      if (to === 'done') {
+        const open = await c.query(`SELECT 1 FROM deliveries WHERE campaign_id = $1 AND status IN ('pending', 'sending', 'deferred') LIMIT 1`, [id]);
+        if (open.rows.length > 0) return false;
+      }
+      await c.query(
         `UPDATE campaigns SET status = $1::text, status_reason = $2,
            started_at = CASE WHEN $1::text = 'sending' THEN coalesce(started_at, $3) ELSE started_at END,
            finished_at = CASE WHEN $1::text IN ('done', 'cancelled', 'missed') THEN $3 ELSE finished_at END
-         WHERE id = $4 AND (cardinality($5::text[]) = 0 OR status = ANY($5::text[]))`,
-        [to, options.reason ?? null, now, id, from],
+         WHERE id = $4`,
+        [to, change.reason ?? null, now, id],
       );
-      if (!rowCount) return false;
-      await c.query(INSERT_EVENT, [id, null, now, 'campaign', null, null, null, null, null, null, `${to}${options.reason ? `: ${options.reason}` : ''}`]);
+      await c.query(INSERT_EVENT, [id, null, now, 'campaign', null, null, null, null, null, null, `${to}${change.reason ? `: ${change.reason}` : ''}`]);
       return true;
     });
+  }
+
+  async finishPlanning(
+    id: number,
+    to: 'draft' | 'scheduled',
+    now: Date,
+    guard: { release: ReleaseIdentity; refusal: (conflicts: PlanConflict[]) => string } | undefined,
+  ): Promise<{ ok: true } | { ok: false; conflicts: PlanConflict[] }> {
+    return this.tx(async (c) => {
+      // One end of planning at a time in the whole database, so two plans of one release cannot
+      // both pass: each would see the other still planning. Held to the commit.
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('pressline:finish-planning'))`);
+      const conflicts = guard ? await this.planConflicts(c, id, guard.release) : [];
+      const refused = conflicts.length > 0;
+      const reason = refused ? guard!.refusal(conflicts) : null;
+      const { rowCount } = await c.query(`UPDATE campaigns SET status = $1, status_reason = $2, finished_at = $3 WHERE id = $4 AND status = 'planning'`, [
+        refused ? 'cancelled' : to,
+        reason,
+        refused ? now : null,
+        id,
+      ]);
+      if (!rowCount) throw new PresslineError('REFUSED', `campaign ${id} is no longer being planned`);
+      await c.query(INSERT_EVENT, [id, null, now, 'campaign', null, null, null, null, null, null, refused ? `cancelled: ${reason}` : `${to}: planned`]);
+      return refused ? { ok: false as const, conflicts } : { ok: true as const };
+    });
+  }
+
+  private async planConflicts(c: Queryable, id: number, release: ReleaseIdentity): Promise<PlanConflict[]> {
+    const { rows: others } = await c.query(
+      `SELECT id, status FROM campaigns WHERE id <> $1 AND NOT test
+         AND (release_file = $2 OR options->>'releasePath' = $3 OR options->>'fingerprint' = $4) ORDER BY id`,
+      [id, release.file, release.path, release.fingerprint],
+    );
+    const conflicts: PlanConflict[] = [];
+    for (const o of others) {
+      const { rows } = await c.query(
+        `SELECT count(*) AS n FROM deliveries d JOIN deliveries o ON o.campaign_id = $1 AND o.key = d.key
+         WHERE d.campaign_id = $2 AND d.status = 'pending' AND o.status = ANY($3::text[])`,
+        [o.id, id, conflictingStatuses(o.status)],
+      );
+      if (rows[0]!.n > 0) conflicts.push({ campaignId: o.id, status: o.status, recipients: rows[0]!.n });
+    }
+    return conflicts;
+  }
+
+  async reachedKeys(release: ReleaseIdentity, except: number): Promise<Map<string, number>> {
+    const { rows } = await this.q(
+      `SELECT d.key, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+       WHERE c.id <> $1 AND NOT c.test AND d.status = ANY($2::text[])
+         AND (c.release_file = $3 OR c.options->>'releasePath' = $4 OR c.options->>'fingerprint' = $5)
+       ORDER BY d.id`,
+      [except, REACHED, release.file, release.path, release.fingerprint],
+    );
+    const keys = new Map<string, number>();
+    for (const r of rows) if (!keys.has(r.key)) keys.set(r.key, r.campaign_id);
+    return keys;
   }
 
   async acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> {
@@ -453,6 +519,8 @@ export class PgStore implements Store {
          SELECT id, key FROM deliveries
          WHERE campaign_id = $3 AND status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
            AND (claimed_by IS NULL OR claim_expires < $4)
+           -- A campaign still being planned (or finished) has nothing to claim, whoever asks.
+           AND EXISTS (SELECT 1 FROM campaigns WHERE id = $3 AND status = ANY($6::text[]))
          ORDER BY id LIMIT $5
          FOR UPDATE SKIP LOCKED
        ), checked AS (
@@ -471,7 +539,7 @@ export class PgStore implements Store {
          FROM upd WHERE s_reason IS NOT NULL ORDER BY id
        )
        SELECT * FROM upd WHERE s_reason IS NULL ORDER BY id`,
-      [owner, new Date(now.getTime() + leaseMs), campaignId, now, limit],
+      [owner, new Date(now.getTime() + leaseMs), campaignId, now, limit, CLAIMABLE],
     );
     return rows.map(toDelivery);
   }

@@ -7,6 +7,9 @@ import {
   type Campaign,
   type CampaignInput,
   type CampaignStatus,
+  type CampaignTransition,
+  type PlanConflict,
+  type ReleaseIdentity,
   type Delivery,
   type DeliveryRef,
   type DeliveryRow,
@@ -33,6 +36,7 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
+import { conflictingStatuses, REACHED } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 
@@ -189,18 +193,17 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async skipRemaining(campaignId: number, reason: string, now: Date): Promise<number> {
-    const at = now.getTime();
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `UPDATE deliveries SET status = 'skipped', claimed_by = NULL, claim_expires = NULL, response = ?, updated_at = ?
-           WHERE campaign_id = ? AND status IN ('pending', 'deferred') RETURNING id, attempts`,
-        )
-        .all(reason, at, campaignId) as Row[];
-      for (const r of rows) this.stmt.insertEvent.run(campaignId, r.id, at, 'skipped', r.attempts, null, null, null, null, null, reason);
-      return rows.length;
-    })();
+  /** Every pending or deferred delivery becomes `skipped` with its event (inside a transaction). */
+  private skipOpen(campaignId: number, reason: string, at: number): number {
+    const rows = this.db
+      .prepare(
+        `UPDATE deliveries SET status = 'skipped', claimed_by = NULL, claim_expires = NULL, response = ?, updated_at = ?
+         WHERE campaign_id = ? AND status IN ('pending', 'deferred') RETURNING id, attempts`,
+      )
+      .all(reason, at, campaignId) as Row[];
+    rows.sort((a, b) => a.id - b.id);
+    for (const r of rows) this.stmt.insertEvent.run(campaignId, r.id, at, 'skipped', r.attempts, null, null, null, null, null, reason);
+    return rows.length;
   }
 
   async addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, options: NewDeliveryOptions = {}): Promise<number> {
@@ -242,21 +245,84 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM campaigns ORDER BY id').all() as Row[]).map(toCampaign);
   }
 
-  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: { from?: CampaignStatus[]; reason?: string } = {}): Promise<boolean> {
-    const from = options.from ?? [];
-    const guard = from.length > 0 ? ` AND status IN (${from.map(() => '?').join(',')})` : '';
-    const info = this.db
+  async transitionCampaign(id: number, change: CampaignTransition, now: Date): Promise<boolean> {
+    const at = now.getTime();
+    const { from, to } = change;
+    // IMMEDIATE: the status read below holds until the change, whoever else wants it.
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT status FROM campaigns WHERE id = ?').pluck().get(id) as CampaignStatus | undefined;
+      if (current === undefined || !from.includes(current)) return false;
+      if (change.skipOpen !== undefined) this.skipOpen(id, change.skipOpen, at);
+      // `done` only once nothing is left to send (a delivery still in flight elsewhere keeps it open).
+      if (to === 'done' && this.db.prepare(`SELECT 1 FROM deliveries WHERE campaign_id = ? AND status IN ('pending', 'sending', 'deferred') LIMIT 1`).get(id)) return false;
+      this.db
+        .prepare(
+          `UPDATE campaigns SET status = ?, status_reason = ?,
+             started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?) ELSE started_at END,
+             finished_at = CASE WHEN ? IN ('done', 'cancelled', 'missed') THEN ? ELSE finished_at END
+           WHERE id = ?`,
+        )
+        .run(to, change.reason ?? null, to, at, to, at, id);
+      this.stmt.insertEvent.run(id, null, at, 'campaign', null, null, null, null, null, null, `${to}${change.reason ? `: ${change.reason}` : ''}`);
+      return true;
+    }).immediate();
+  }
+
+  async finishPlanning(
+    id: number,
+    to: 'draft' | 'scheduled',
+    now: Date,
+    guard: { release: ReleaseIdentity; refusal: (conflicts: PlanConflict[]) => string } | undefined,
+  ): Promise<{ ok: true } | { ok: false; conflicts: PlanConflict[] }> {
+    const at = now.getTime();
+    // IMMEDIATE: one end of planning at a time, so two plans of one release cannot both pass.
+    return this.db.transaction((): { ok: true } | { ok: false; conflicts: PlanConflict[] } => {
+      const conflicts = guard ? this.planConflicts(id, guard.release) : [];
+      const refused = conflicts.length > 0;
+      const reason = refused ? guard!.refusal(conflicts) : null;
+      const info = this.db
+        .prepare(`UPDATE campaigns SET status = ?, status_reason = ?, finished_at = ? WHERE id = ? AND status = 'planning'`)
+        .run(refused ? 'cancelled' : to, reason, refused ? at : null, id);
+      if (info.changes === 0) throw new PresslineError('REFUSED', `campaign ${id} is no longer being planned`);
+      this.stmt.insertEvent.run(id, null, at, 'campaign', null, null, null, null, null, null, refused ? `cancelled: ${reason}` : `${to}: planned`);
+      return refused ? { ok: false, conflicts } : { ok: true };
+    }).immediate();
+  }
+
+  private planConflicts(id: number, release: ReleaseIdentity): PlanConflict[] {
+    const others = this.db
       .prepare(
-        `UPDATE campaigns SET status = ?, status_reason = ?,
-           started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?) ELSE started_at END,
-           finished_at = CASE WHEN ? IN ('done', 'cancelled', 'missed') THEN ? ELSE finished_at END
-         WHERE id = ?${guard}`,
+        `SELECT id, status FROM campaigns WHERE id <> ? AND test = 0
+           AND (release_file = ? OR json_extract(options, '$.releasePath') = ? OR json_extract(options, '$.fingerprint') = ?) ORDER BY id`,
       )
-      .run(to, options.reason ?? null, to, now.getTime(), to, now.getTime(), id, ...from);
-    if (info.changes > 0) {
-      this.stmt.insertEvent.run(id, null, now.getTime(), 'campaign', null, null, null, null, null, null, `${to}${options.reason ? `: ${options.reason}` : ''}`);
+      .all(id, release.file, release.path, release.fingerprint) as Row[];
+    const conflicts: PlanConflict[] = [];
+    for (const o of others) {
+      const statuses = conflictingStatuses(o.status);
+      const n = this.db
+        .prepare(
+          `SELECT count(*) FROM deliveries d JOIN deliveries o ON o.campaign_id = ? AND o.key = d.key
+           WHERE d.campaign_id = ? AND d.status = 'pending' AND o.status IN (${statuses.map(() => '?').join(',')})`,
+        )
+        .pluck()
+        .get(o.id, id, ...statuses) as number;
+      if (n > 0) conflicts.push({ campaignId: o.id, status: o.status, recipients: n });
     }
-    return info.changes > 0;
+    return conflicts;
+  }
+
+  async reachedKeys(release: ReleaseIdentity, except: number): Promise<Map<string, number>> {
+    const rows = this.db
+      .prepare(
+        `SELECT d.key, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+         WHERE c.id <> ? AND c.test = 0 AND d.status IN (${REACHED.map(() => '?').join(',')})
+           AND (c.release_file = ? OR json_extract(c.options, '$.releasePath') = ? OR json_extract(c.options, '$.fingerprint') = ?)
+         ORDER BY d.id`,
+      )
+      .all(except, ...REACHED, release.file, release.path, release.fingerprint) as Row[];
+    const keys = new Map<string, number>();
+    for (const r of rows) if (!keys.has(r.key)) keys.set(r.key, r.campaign_id);
+    return keys;
   }
 
   async acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> {

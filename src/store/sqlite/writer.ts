@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { CLAIMABLE_SQL } from '../plan-guard.js';
 import type { OutcomeRecord, SendingMark } from '../types.js';
 
 /** Niceness of the writer thread (0 is the default, 19 the lowest priority). */
@@ -72,7 +73,11 @@ const write = db.transaction((marks, outcomes, at) => {
   }
 });
 
+// A campaign still being planned (or finished) has nothing to claim, whoever asks.
+const claimable = db.prepare(\`SELECT 1 FROM campaigns WHERE id = ? AND status IN (${CLAIMABLE_SQL})\`);
+
 const claimBatch = db.transaction(({ campaignId, owner, limit, at, leaseMs }) => {
+  if (!claimable.get(campaignId)) return [];
   const rows = claim.all(owner, at + leaseMs, campaignId, at, at, limit).sort((a, b) => a.id - b.id);
   const claimed = [];
   for (const r of rows) {
@@ -93,7 +98,8 @@ const claimBatch = db.transaction(({ campaignId, owner, limit, at, leaseMs }) =>
 // wait for the next durable commit (WAL + NORMAL skips the fsync): losing one to a power cut
 // leaves a delivery "sending" (reported unknown, never resent) or unclaimed (claimed again).
 function run(kind, request) {
-  if (kind === 'claim') return JSON.stringify(claimBatch(request));
+  // IMMEDIATE: it reads (the campaign) before it writes; a deferred one could not wait for the lock.
+  if (kind === 'claim') return JSON.stringify(claimBatch.immediate(request));
   write(request.marks, request.outcomes, request.at);
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { transition } from '../../campaigns/lifecycle.js';
 import { PresslineError } from '../../errors.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
@@ -305,9 +306,9 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This dash
       return layout('Not cancelled', `<h1>Not cancelled</h1><p>The form expired or came from another site. <a href="/campaigns/${id}/cancel">Try again</a>.</p>`, { status: 403 });
     }
     await orNotFound(campaignSummary(ctx.app.store, id));
-    const ok = await ctx.app.store.setCampaignStatus(id, 'cancelled', ctx.app.clock.now(), { from: ['scheduled', 'paused'], reason: 'cancelled from the dashboard' });
+    const ok = await transition(ctx.app, id, 'cancel', ctx.app.clock.now(), { reason: 'cancelled from the dashboard' });
     ctx.note({ campaignId: id, cancelled: ok });
-    if (!ok) return layout('Not cancelled', `<h1>Campaign ${id} was not cancelled</h1><p>It is no longer scheduled or paused.</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409 });
+    if (!ok) return layout('Not cancelled', `<h1>Campaign ${id} was not cancelled</h1><p>It is already finished or cancelled.</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409 });
     return { status: 303, type: 'text', body: 'cancelled\n', headers: { Location: `/scheduled?cancelled=${id}` } };
   };
 

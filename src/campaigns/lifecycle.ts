@@ -1,0 +1,95 @@
+import { PresslineError } from '../errors.js';
+import { openDeliveryLog } from '../send/delivery-log.js';
+import type { CampaignStatus, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
+
+/**
+ * The one owner of campaign status. Every change goes through `transition` (or `finishPlanning`),
+ * which asks the store for one compare-and-set transaction that also writes the `campaign` event,
+ * and then copies the event to the delivery log, wherever the change was asked for (CLI,
+ * dashboard, worker, sender). The same operation allows the same states everywhere.
+ *
+ *   planning ──finishPlanning──► draft | scheduled     (or cancelled: refused as a second send)
+ *   draft | scheduled | paused | sending | done ──start──► sending
+ *   draft | scheduled | sending ──pause──► paused      scheduled ──hold──► paused
+ *   paused ──handToWorkers──► sending
+ *   sending ──finish──► done                            (the store refuses while deliveries are open)
+ *   sending ──stopAtLift──► done                        (open deliveries skipped in the same transaction)
+ *   scheduled | sending ──miss──► missed                (open deliveries skipped in the same transaction)
+ *   planning | draft | scheduled | sending | paused ──cancel──► cancelled
+ */
+export const TRANSITIONS = {
+  /** A sender takes the campaign (again): a resume after a crash, or `--resend-unknown` after done. */
+  start: { from: ['draft', 'scheduled', 'paused', 'sending', 'done'], to: 'sending' },
+  /** An operator, the breaker, or a check that failed before sending. */
+  pause: { from: ['draft', 'scheduled', 'sending'], to: 'paused' },
+  /** A scheduled phase the edited embargo would overtake waits for a person. */
+  hold: { from: ['scheduled'], to: 'paused' },
+  /** `resume --workers`: the workers take a paused campaign back. */
+  handToWorkers: { from: ['paused'], to: 'sending' },
+  finish: { from: ['sending'], to: 'done' },
+  /** An embargoed phase reached the lift while sending: the rest is never sent. */
+  stopAtLift: { from: ['sending'], to: 'done' },
+  /** An embargoed phase that cannot start before the lift. */
+  miss: { from: ['scheduled', 'sending'], to: 'missed' },
+  cancel: { from: ['planning', 'draft', 'scheduled', 'sending', 'paused'], to: 'cancelled' },
+} as const satisfies Record<string, { from: readonly CampaignStatus[]; to: CampaignStatus }>;
+
+export type CampaignOperation = keyof typeof TRANSITIONS;
+
+/** What a transition needs: the store, and where the delivery log lives. */
+export interface LifecycleDeps {
+  store: Store;
+  config: { paths: { logs: string } };
+}
+
+/**
+ * Applies `operation` to the campaign when its status allows it; returns whether it did. With
+ * `skipOpen`, pending and deferred deliveries become `skipped` with that reason in the same
+ * transaction (an embargo lift, a missed phase).
+ */
+export async function transition(
+  deps: LifecycleDeps,
+  campaignId: number,
+  operation: CampaignOperation,
+  now: Date,
+  options: { reason?: string | undefined; skipOpen?: string | undefined } = {},
+): Promise<boolean> {
+  const { from, to } = TRANSITIONS[operation];
+  const changed = await deps.store.transitionCampaign(campaignId, { from, to, reason: options.reason, skipOpen: options.skipOpen }, now);
+  if (changed) await openDeliveryLog(deps.store, deps.config.paths.logs, campaignId).catchUp();
+  return changed;
+}
+
+/** The states `operation` may start from, for messages ("only a paused campaign…"). */
+export function allowedFrom(operation: CampaignOperation): readonly CampaignStatus[] {
+  return TRANSITIONS[operation].from;
+}
+
+/**
+ * Ends planning: the campaign becomes `to` and claimable. Unless `again`, it is refused (and
+ * becomes `cancelled`, with the reason) when another campaign of the same release reached, or is
+ * about to reach, any of its recipients; the error says which campaigns and how many.
+ */
+export async function finishPlanning(
+  deps: LifecycleDeps,
+  campaignId: number,
+  to: 'draft' | 'scheduled',
+  now: Date,
+  guard: { release: ReleaseIdentity; again: boolean },
+): Promise<void> {
+  const result = await deps.store.finishPlanning(campaignId, to, now, guard.again ? undefined : { release: guard.release, refusal: describeConflicts });
+  await openDeliveryLog(deps.store, deps.config.paths.logs, campaignId).catchUp();
+  if (!result.ok) {
+    throw new PresslineError(
+      'REFUSED',
+      `campaign ${campaignId} not sent: ${describeConflicts(result.conflicts)}; pass --new-only to send only to those who have not had it, or --again to send it to everyone anyway`,
+    );
+  }
+}
+
+/** "40 recipients already have it from campaign 3 (sending), 2 from campaign 5 (done)". */
+export function describeConflicts(conflicts: PlanConflict[]): string {
+  const parts = conflicts.map((c) => `${c.recipients} from campaign ${c.campaignId} (${c.status})`);
+  const total = conflicts.reduce((n, c) => n + c.recipients, 0);
+  return `${total} recipient${total === 1 ? '' : 's'} already had or are about to get this release: ${parts.join(', ')}`;
+}
