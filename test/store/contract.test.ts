@@ -193,7 +193,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   it('rate ledger: at most `count` starts per window across owners, ended slots free a window later', async () => {
     const { store, other } = open();
     const second = other();
-    const ring: RateKey[] = [{ key: 'global:3/1000', count: 3, windowMs: 1000 }];
+    const ring: RateKey[] = [{ key: 'global/1000ms', count: 3, windowMs: 1000 }];
     const stale = at(-60_000);
     const takes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((o, i) => (i % 2 ? second : store).takeRateSlots(ring, o, at(0), stale)));
     const granted = takes.filter((t) => 'slots' in t);
@@ -208,7 +208,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     expect(await store.takeRateSlots(ring, 'f', at(1099), stale)).toEqual({ waitMs: 1 });
     expect('slots' in (await store.takeRateSlots(ring, 'f', at(1100), stale))).toBe(true);
     // Two rings at once: all or nothing.
-    const both: RateKey[] = [...ring, { key: 'domain:news.example:1/1000', count: 1, windowMs: 1000 }];
+    const both: RateKey[] = [...ring, { key: 'domain:news.example/1000ms', count: 1, windowMs: 1000 }];
     expect('waitMs' in (await store.takeRateSlots(both, 'g', at(1200), stale))).toBe(true);
     const domainOnly = await store.takeRateSlots([both[1]!], 'g', at(1200), stale);
     expect('slots' in domainOnly).toBe(true);
@@ -216,7 +216,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
 
   it('rate ledger: a slot left running by a dead worker is free a window after it went stale', async () => {
     const { store } = open();
-    const ring: RateKey[] = [{ key: 'global:1/1000', count: 1, windowMs: 1000 }];
+    const ring: RateKey[] = [{ key: 'global/1000ms', count: 1, windowMs: 1000 }];
     expect('slots' in (await store.takeRateSlots(ring, 'dead', at(0), at(-60_000)))).toBe(true);
     // Never ended. With a 60 s lease, it counts as ended at 60 s and frees at 61 s.
     expect('waitMs' in (await store.takeRateSlots(ring, 'b', at(60_500), at(500)))).toBe(true);
