@@ -9,11 +9,20 @@ const MAX_SLEEP_MS = 250;
  * The rate ceilings held across every worker sharing a store (issue 7): each start takes one
  * slot of the global ring and one of its domain's ring in the store's ledger, and ends them when
  * the relay answered. A slot is reused only a full window after its last event ended, so any
- * window holds at most `count` starts from all workers together (see SlidingWindow, whose rule
- * this is, for why end times make the ceiling hold as the relay sees it).
+ * window holds at most one start per slot from all workers together (see SlidingWindow, whose
+ * rule this is, for why end times make the ceiling hold as the relay sees it).
  *
- * Rings are named by the ceiling itself (`global:50/1000`), not by campaign or worker: campaigns
- * sent at the same time under the same ceiling share it, as they share the relay.
+ * One ring per ceiling scope (the global one; each receiving domain) and window length, not per
+ * rate string (issue 13): workers configured with different counts for the same scope, as during
+ * a rolling config change, share one ring. A worker whose count is c takes only slots numbered
+ * below c, so its own starts stay within its rate, and all workers together stay within the
+ * highest count in force (the ring is as large as the largest count any worker asked for; slots
+ * above every current count, left from a higher rate before a config change, are simply never
+ * taken again). Rings are named by scope, not by campaign or worker: campaigns sent at the same
+ * time share them, as they share the relay.
+ *
+ * Different window lengths are different ceilings and get different rings: a 100/s worker and a
+ * 6000/m worker each hold their own ceiling, and neither's starts count against the other's.
  */
 export class SharedRateGate {
   constructor(
@@ -28,9 +37,9 @@ export class SharedRateGate {
 
   private keysFor(domain: string): RateKey[] {
     const keys: RateKey[] = [];
-    if (this.global.count > 0) keys.push({ key: `global:${this.global.count}/${this.global.windowMs}`, count: this.global.count, windowMs: this.global.windowMs });
+    if (this.global.count > 0) keys.push(rateKey('global', this.global));
     const d = this.domainRates.get(domain) ?? this.perDomain;
-    if (d.count > 0) keys.push({ key: `domain:${domain}:${d.count}/${d.windowMs}`, count: d.count, windowMs: d.windowMs });
+    if (d.count > 0) keys.push(rateKey(`domain:${domain}`, d));
     return keys;
   }
 
@@ -53,4 +62,9 @@ export class SharedRateGate {
   async release(slots: RateSlot[], clock: Clock): Promise<void> {
     if (slots.length > 0) await this.store.endRateSlots(slots, this.owner, clock.now());
   }
+}
+
+/** The ledger ring of one ceiling scope at one window length, as this worker's rate uses it. */
+export function rateKey(scope: string, rate: Rate): RateKey {
+  return { key: `${scope}/${rate.windowMs}ms`, count: rate.count, windowMs: rate.windowMs };
 }

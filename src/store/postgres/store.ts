@@ -582,9 +582,9 @@ export class PgStore implements Store {
         // SKIP LOCKED: two workers never queue on the same slot; each takes a different free one.
         const { rows } = await c.query(
           `SELECT slot FROM rate_slots
-           WHERE key = $1 AND ((running_since IS NULL AND ended_at <= $2) OR running_since <= $3)
+           WHERE key = $1 AND slot < $4 AND ((running_since IS NULL AND ended_at <= $2) OR running_since <= $3)
            ORDER BY ended_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [k.key, new Date(now.getTime() - k.windowMs), new Date(staleBefore.getTime() - k.windowMs)],
+          [k.key, new Date(now.getTime() - k.windowMs), new Date(staleBefore.getTime() - k.windowMs), k.count],
         );
         if (rows.length === 0) return undefined; // all or nothing: the commit just drops the row locks
         slots.push({ key: k.key, slot: rows[0]!.slot });
@@ -602,8 +602,8 @@ export class PgStore implements Store {
     let wait = 0;
     for (const k of keys) {
       const { rows } = await this.q(
-        `SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE $2::timestamptz END) AS free_from FROM rate_slots WHERE key = $1`,
-        [k.key, new Date(now.getTime() + RATE_RUNNING_POLL_MS - k.windowMs)],
+        `SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE $2::timestamptz END) AS free_from FROM rate_slots WHERE key = $1 AND slot < $3`,
+        [k.key, new Date(now.getTime() + RATE_RUNNING_POLL_MS - k.windowMs), k.count],
       );
       const freeFrom = (rows[0]?.free_from as Date | undefined)?.getTime() ?? 0;
       wait = Math.max(wait, freeFrom + k.windowMs - now.getTime());
@@ -628,12 +628,16 @@ export class PgStore implements Store {
 
   private readonly rings = new Set<string>();
 
-  /** Creates each ring's slots once (idempotent, so any number of workers may race to do it). */
+  /**
+   * Makes each ring at least as large as this caller's count, once per process (idempotent, so
+   * workers with any counts may race to do it; a larger count only adds the missing slots).
+   */
   private async ensureRings(keys: RateKey[]): Promise<void> {
     for (const k of keys) {
-      if (this.rings.has(k.key)) continue;
+      const ring = `${k.key}#${k.count}`;
+      if (this.rings.has(ring)) continue;
       await this.q(`INSERT INTO rate_slots (key, slot) SELECT $1, s FROM generate_series(0, $2 - 1) AS s ON CONFLICT DO NOTHING`, [k.key, k.count]);
-      this.rings.add(k.key);
+      this.rings.add(ring);
     }
   }
 

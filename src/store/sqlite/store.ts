@@ -98,7 +98,7 @@ export class SqliteStore implements Store {
   private readonly stmt;
   /** Started on the first hot write; `send` needs it, `report` and friends never do. */
   private writer: SqliteWriter | undefined;
-  /** Rate-ledger rings this process has made sure exist (takeRateSlots). */
+  /** Rate-ledger rings (and sizes) this process has made sure exist (takeRateSlots). */
   private readonly rings = new Set<string>();
 
   constructor(readonly db: Database.Database) {
@@ -124,14 +124,14 @@ export class SqliteStore implements Store {
       ),
       freeRateSlot: db
         .prepare(
-          `SELECT slot FROM rate_slots WHERE key = ? AND ((running_since IS NULL AND ended_at <= ?) OR running_since <= ?)
+          `SELECT slot FROM rate_slots WHERE key = ? AND slot < ? AND ((running_since IS NULL AND ended_at <= ?) OR running_since <= ?)
            ORDER BY ended_at LIMIT 1`,
         )
         .pluck(),
       takeRateSlot: db.prepare('UPDATE rate_slots SET running_since = ?, holder = ? WHERE key = ? AND slot = ?'),
       endRateSlot: db.prepare('UPDATE rate_slots SET running_since = NULL, ended_at = ? WHERE key = ? AND slot = ? AND holder = ? AND running_since IS NOT NULL'),
       // When the ring may next have a free slot; a running slot counts as "ask again shortly".
-      rateFreeFrom: db.prepare('SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE ? END) FROM rate_slots WHERE key = ?').pluck(),
+      rateFreeFrom: db.prepare('SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE ? END) FROM rate_slots WHERE key = ? AND slot < ?').pluck(),
     };
   }
 
@@ -412,15 +412,17 @@ export class SqliteStore implements Store {
   async takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }> {
     const at = now.getTime();
     for (const k of keys) {
-      if (this.rings.has(k.key)) continue;
-      // Each ring is created once per process (idempotent, so processes may race to do it).
+      const ring = `${k.key}#${k.count}`;
+      if (this.rings.has(ring)) continue;
+      // Each ring is made at least this large once per process (idempotent, so processes with
+      // any counts may race to do it; a larger count only adds the missing slots).
       this.stmt.ensureRing.run({ key: k.key, count: k.count });
-      this.rings.add(k.key);
+      this.rings.add(ring);
     }
     const take = this.db.transaction(() => {
       const slots: RateSlot[] = [];
       for (const k of keys) {
-        const slot = this.stmt.freeRateSlot.get(k.key, at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
+        const slot = this.stmt.freeRateSlot.get(k.key, k.count, at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
         if (slot === undefined) return undefined; // all or nothing
         slots.push({ key: k.key, slot });
       }
@@ -432,7 +434,7 @@ export class SqliteStore implements Store {
     if (taken) return { slots: taken };
     let wait = 0;
     for (const k of keys) {
-      const freeFrom = this.stmt.rateFreeFrom.get(at + RATE_RUNNING_POLL_MS - k.windowMs, k.key) as number | null;
+      const freeFrom = this.stmt.rateFreeFrom.get(at + RATE_RUNNING_POLL_MS - k.windowMs, k.key, k.count) as number | null;
       wait = Math.max(wait, (freeFrom ?? 0) + k.windowMs - at);
     }
     return { waitMs: Math.max(1, wait) };
