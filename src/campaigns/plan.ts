@@ -14,7 +14,7 @@ import { nextLocalTime } from '../scheduler/local-time.js';
 import type { CampaignPhase, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { finishPlanning } from './lifecycle.js';
-import { newOwnerId, ownerIsDead } from './owner.js';
+import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
 
 export interface PlanInput {
   releaseFile: string;
@@ -227,7 +227,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: { config: C
   const owner = ownerName ?? newOwnerId();
   const campaign = (await store.getCampaign(campaignId))!;
   const now = clock.now();
-  if (!(await store.acquireCampaign(campaignId, owner, now, PLANNING_LEASE_MS))) {
+  if (!(await acquireOrTakeOver(store, campaignId, owner, now, PLANNING_LEASE_MS))) {
     const holder = await store.campaignOwner(campaignId);
     throw new PresslineError('REFUSED', `campaign ${campaignId} is being planned by ${holder?.owner ?? 'another process'}; wait for it, or cancel it with \`pressline cancel ${campaignId}\``);
   }

@@ -18,7 +18,7 @@ import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { transition, type LifecycleDeps } from './lifecycle.js';
-import { newOwnerId, ownerIsDead } from './owner.js';
+import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
 import { releaseFiles, templatePath } from './plan.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
@@ -121,7 +121,7 @@ export function relayTransport(config: Config, env: Env, name: string): Transpor
 }
 
 async function takeCampaign(store: Store, id: number, owner: string, now: Date, leaseMs: number): Promise<void> {
-  if (await store.acquireCampaign(id, owner, now, leaseMs)) {
+  if (await acquireOrTakeOver(store, id, owner, now, leaseMs)) {
     const workers = await store.liveClaimHolders(id, now, owner);
     if (workers.length === 0) return;
     await store.releaseCampaign(id, owner);
@@ -131,10 +131,6 @@ async function takeCampaign(store: Store, id: number, owner: string, now: Date, 
     );
   }
   const holder = await store.campaignOwner(id);
-  if (holder && ownerIsDead(holder.owner)) {
-    await store.forceReleaseCampaign(id, holder.owner);
-    if (await store.acquireCampaign(id, owner, now, leaseMs)) return;
-  }
   throw new PresslineError(
     'REFUSED',
     `campaign ${id} is being sent by ${holder?.owner ?? 'another process'} (lease until ${holder?.expires.toISOString() ?? '?'}); pause it with \`pressline pause ${id}\` or wait for that process to stop`,
