@@ -1,6 +1,7 @@
 import { PresslineError } from '../errors.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
-import type { CampaignStatus, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
+import type { Campaign, CampaignStatus, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
+import { ownerIsDead } from './owner.js';
 
 /**
  * The one owner of campaign status. Every change goes through `transition` (or `finishPlanning`),
@@ -92,4 +93,21 @@ export function describeConflicts(conflicts: PlanConflict[]): string {
   const parts = conflicts.map((c) => `${c.recipients} from campaign ${c.campaignId} (${c.status})`);
   const total = conflicts.reduce((n, c) => n + c.recipients, 0);
   return `${total} recipient${total === 1 ? '' : 's'} already had or are about to get this release: ${parts.join(', ')}`;
+}
+
+/** Whether a campaign in `planning` has a live planner, or was left behind by one that stopped. */
+export async function planningInterrupted(store: Store, campaignId: number, now: Date): Promise<boolean> {
+  const holder = await store.campaignOwner(campaignId);
+  return !holder || holder.expires <= now || ownerIsDead(holder.owner);
+}
+
+/**
+ * Why the campaign stands where it stands, for people (`campaigns`, dashboard, reports): the
+ * stored reason, or for a plan whose planner stopped, what to do about it.
+ */
+export async function explainStatus(store: Store, c: Campaign, now: Date): Promise<string | undefined> {
+  if (c.status === 'planning' && (await planningInterrupted(store, c.id, now))) {
+    return `planning interrupted: finish it with \`pressline resume ${c.id}\`, or \`pressline cancel ${c.id}\``;
+  }
+  return c.statusReason;
 }

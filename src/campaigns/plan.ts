@@ -14,7 +14,7 @@ import { nextLocalTime } from '../scheduler/local-time.js';
 import type { CampaignPhase, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { finishPlanning } from './lifecycle.js';
-import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
+import { acquireOrTakeOver, newOwnerId } from './owner.js';
 
 export interface PlanInput {
   releaseFile: string;
@@ -330,12 +330,6 @@ export async function resumePlanning(campaignId: number, deps: { config: Config;
   }
   await storeRecipients(campaignId, plan, deps, { ...options, fingerprint: plan.fingerprint });
   return options.target;
-}
-
-/** Whether a campaign in `planning` has a live planner, or was left behind by one that stopped. */
-export async function planningInterrupted(store: Store, campaignId: number, now: Date): Promise<boolean> {
-  const holder = await store.campaignOwner(campaignId);
-  return !holder || holder.expires <= now || ownerIsDead(holder.owner);
 }
 
 /** Each contact's instant for "hh:mm in their zone", never before the campaign's own start. */

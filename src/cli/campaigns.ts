@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
-import { transition } from '../campaigns/lifecycle.js';
-import { planningInterrupted } from '../campaigns/plan.js';
+import { explainStatus, transition } from '../campaigns/lifecycle.js';
 import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
@@ -25,10 +24,7 @@ export function registerCampaignCommands(program: Command): void {
         const campaigns = await app.store.listCampaigns();
         const rows = [];
         for (const c of campaigns) {
-          // A plan whose planner stopped can only be finished or dropped by a person: say so.
-          const interrupted = c.status === 'planning' && (await planningInterrupted(app.store, c.id, app.clock.now()));
-          const statusReason = interrupted ? `planning interrupted: finish it with \`pressline resume ${c.id}\`, or \`pressline cancel ${c.id}\`` : c.statusReason;
-          rows.push({ ...c, statusReason, counts: await app.store.counts(c.id) });
+          rows.push({ ...c, statusReason: await explainStatus(app.store, c, app.clock.now()), counts: await app.store.counts(c.id) });
         }
         if (flags.json) {
           printJson(

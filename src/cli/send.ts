@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
-import { planningInterrupted, preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
+import { planningInterrupted } from '../campaigns/lifecycle.js';
+import { preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';

@@ -1,3 +1,4 @@
+import { explainStatus } from '../campaigns/lifecycle.js';
 import { PresslineError } from '../errors.js';
 import type {
   Campaign,
@@ -49,7 +50,7 @@ export async function campaignsOverview(store: Store): Promise<CampaignSummary[]
 export async function campaignSummary(store: Store, id: number): Promise<CampaignSummary> {
   const campaign = await store.getCampaign(id);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${id}; \`pressline campaigns\` lists them`);
-  return summarise(campaign, await store.counts(id));
+  return summarise({ ...campaign, statusReason: await explainStatus(store, campaign, new Date()) }, await store.counts(id));
 }
 
 const BUCKETS = [1_000, 5_000, 15_000, 60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
-import { transition } from '../campaigns/lifecycle.js';
-import { planningInterrupted } from '../campaigns/plan.js';
+import { planningInterrupted, transition } from '../campaigns/lifecycle.js';
 import { heldAlone, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';

@@ -1,4 +1,4 @@
-import { transition } from '../../campaigns/lifecycle.js';
+import { allowedFrom, transition } from '../../campaigns/lifecycle.js';
 import { PresslineError } from '../../errors.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
@@ -95,7 +95,7 @@ function select(name: string, label: string, value: string, options: [string, st
 }
 
 function cancellable(c: Campaign): boolean {
-  return c.status === 'scheduled' || c.status === 'paused';
+  return allowedFrom('cancel').includes(c.status);
 }
 
 // Facets depend only on the set of recipients, which changes only when rows are added: keyed by
