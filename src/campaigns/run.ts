@@ -18,6 +18,7 @@ import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { newOwnerId, ownerIsDead } from './owner.js';
+import { recordRunPause } from './pause.js';
 import { releaseFiles, templatePath } from './plan.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
@@ -62,6 +63,11 @@ export interface RunOptions {
   shared?: boolean;
   /** A relay named in config `relays` instead of SMTP_URL (per-worker relay or source IP). */
   relay?: string | undefined;
+  /**
+   * A relay-trouble pause is left for workers to probe and resume (worker mode with config
+   * `breaker.autoResume`); otherwise it waits for \`pressline resume\`.
+   */
+  autoResume?: boolean;
   /** Called once recovery is done and sending is about to begin. */
   onStart?: (info: { recovered: number; requeued: number; transport: string }) => void;
 }
@@ -116,7 +122,7 @@ export function relayTransport(config: Config, env: Env, name: string): Transpor
   const url = (env.vars ?? process.env)[relay.urlEnv]?.trim();
   if (!url) throw new PresslineError('CONFIG_INVALID', `relay "${name}" takes its URL from ${relay.urlEnv}, which is not set in the environment or .env`, { file: 'config', field: `relays.${name}.urlEnv` });
   const transport = createSmtpTransport(url, config, readDkim(config), { localAddress: relay.localAddress });
-  return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), close: () => transport.close() };
+  return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), probe: () => transport.probe!(), close: () => transport.close() };
 }
 
 async function takeCampaign(store: Store, id: number, owner: string, now: Date, leaseMs: number): Promise<void> {
@@ -259,7 +265,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
         await store.setCampaignStatus(campaignId, 'done', now, { from: ['sending'] });
         break;
       case 'paused':
-        await store.setCampaignStatus(campaignId, 'paused', now, { from: ['sending'], reason: summary.reason });
+        await recordRunPause(store, campaignId, now, summary, options.autoResume ?? false);
         break;
       case 'embargo-lifted': {
         const skipped = await store.skipRemaining(campaignId, 'the embargo lifted before the embargoed phase reached this recipient', now);

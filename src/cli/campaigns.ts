@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
+import { pauseByOperator } from '../campaigns/pause.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
@@ -64,8 +65,9 @@ export function registerCampaignCommands(program: Command): void {
     .action(async (id: string) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
-        const ok = await app.store.setCampaignStatus(campaignId, 'paused', app.clock.now(), { from: ['sending', 'scheduled', 'draft'], reason: 'paused by an operator' });
-        if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
+        const done = await pauseByOperator(app.store, campaignId, app.clock.now());
+        if (!done) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
+        if (done === 'taken-over') process.stdout.write(`Campaign ${campaignId} was paused for relay trouble; it is now yours: workers will not resume it when the relay answers.\n`);
         process.stdout.write(`Campaign ${campaignId} paused. Continue with: pressline resume ${campaignId}\n`);
       });
     });

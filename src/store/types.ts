@@ -22,6 +22,25 @@ export const FINAL_STATUSES: readonly DeliveryStatus[] = ['sent', 'bounced', 'bl
 
 export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled' | 'missed';
 
+/**
+ * What paused a campaign, which says who may resume it. `relay`: the relay failed under a worker,
+ * and workers probe it and resume the campaign when it answers. `relay-held`: the relay failed
+ * under an interactive send (or with `breaker.autoResume` off): a person resumes it. The others
+ * (refused credentials, an operator, Ctrl-C, a failed store write) always wait for a person.
+ */
+export type PauseKind = 'relay' | 'relay-held' | 'credentials' | 'operator' | 'interrupted' | 'store';
+
+/** Guards and details of a campaign status change (Store.setCampaignStatus). */
+export interface StatusChangeOptions {
+  /** Change only from one of these statuses (empty or absent: from any). */
+  from?: CampaignStatus[];
+  reason?: string | undefined;
+  /** To `paused`: what paused it (stored with the instant as `pausedSince`); any other status clears both. */
+  pause?: PauseKind | undefined;
+  /** Change only while paused by one of these kinds (a worker resuming only its own relay pause). */
+  fromPause?: PauseKind[];
+}
+
 /** A single send, or one of the two phases of an embargoed release. */
 export type CampaignPhase = 'single' | 'embargoed' | 'public';
 
@@ -69,6 +88,10 @@ export interface Campaign extends CampaignInput {
   finishedAt: Date | undefined;
   /** Why the campaign is paused or stopped (breaker, Ctrl-C, operator). */
   statusReason: string | undefined;
+  /** While paused: what paused it (undefined for pauses recorded before kinds were stored). */
+  pausedKind?: PauseKind | undefined;
+  /** While paused: since when. */
+  pausedSince?: Date | undefined;
 }
 
 /** What addDeliveries may set besides the contact and status. */
@@ -318,7 +341,7 @@ export interface Store {
   /** Every pending or deferred delivery becomes `skipped` with the reason (an embargo lifted). */
   skipRemaining(campaignId: number, reason: string, now: Date): Promise<number>;
   /** Compare-and-set: changes status only when it is one of `from`; returns whether it did. */
-  setCampaignStatus(id: number, to: CampaignStatus, now: Date, options?: { from?: CampaignStatus[]; reason?: string }): Promise<boolean>;
+  setCampaignStatus(id: number, to: CampaignStatus, now: Date, options?: StatusChangeOptions): Promise<boolean>;
 
   /** Takes the campaign for `owner` unless another live owner holds it; renews when it is ours. */
   acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean>;

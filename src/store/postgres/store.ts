@@ -5,6 +5,7 @@ import {
   type Campaign,
   type CampaignInput,
   type CampaignStatus,
+  type StatusChangeOptions,
   type Delivery,
   type DeliveryRef,
   type DeliveryRow,
@@ -378,15 +379,17 @@ export class PgStore implements Store {
     return rows.map(toCampaign);
   }
 
-  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: { from?: CampaignStatus[]; reason?: string } = {}): Promise<boolean> {
+  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: StatusChangeOptions = {}): Promise<boolean> {
     const from = options.from ?? [];
+    const paused = to === 'paused';
     return this.tx(async (c) => {
       const { rowCount } = await c.query(
-        `UPDATE campaigns SET status = $1::text, status_reason = $2,
+        `UPDATE campaigns SET status = $1::text, status_reason = $2, paused_kind = $6, paused_since = $7,
            started_at = CASE WHEN $1::text = 'sending' THEN coalesce(started_at, $3) ELSE started_at END,
            finished_at = CASE WHEN $1::text IN ('done', 'cancelled', 'missed') THEN $3 ELSE finished_at END
-         WHERE id = $4 AND (cardinality($5::text[]) = 0 OR status = ANY($5::text[]))`,
-        [to, options.reason ?? null, now, id, from],
+         WHERE id = $4 AND (cardinality($5::text[]) = 0 OR status = ANY($5::text[]))
+           AND (cardinality($8::text[]) = 0 OR paused_kind = ANY($8::text[]))`,
+        [to, options.reason ?? null, now, id, from, paused ? (options.pause ?? null) : null, paused ? now : null, options.fromPause ?? []],
       );
       if (!rowCount) return false;
       await c.query(INSERT_EVENT, [id, null, now, 'campaign', null, null, null, null, null, null, `${to}${options.reason ? `: ${options.reason}` : ''}`]);

@@ -7,6 +7,7 @@ import {
   type Campaign,
   type CampaignInput,
   type CampaignStatus,
+  type StatusChangeOptions,
   type Delivery,
   type DeliveryRef,
   type DeliveryRow,
@@ -242,17 +243,21 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM campaigns ORDER BY id').all() as Row[]).map(toCampaign);
   }
 
-  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: { from?: CampaignStatus[]; reason?: string } = {}): Promise<boolean> {
+  async setCampaignStatus(id: number, to: CampaignStatus, now: Date, options: StatusChangeOptions = {}): Promise<boolean> {
     const from = options.from ?? [];
-    const guard = from.length > 0 ? ` AND status IN (${from.map(() => '?').join(',')})` : '';
+    const fromPause = options.fromPause ?? [];
+    const guard =
+      (from.length > 0 ? ` AND status IN (${from.map(() => '?').join(',')})` : '') +
+      (fromPause.length > 0 ? ` AND paused_kind IN (${fromPause.map(() => '?').join(',')})` : '');
+    const paused = to === 'paused';
     const info = this.db
       .prepare(
-        `UPDATE campaigns SET status = ?, status_reason = ?,
+        `UPDATE campaigns SET status = ?, status_reason = ?, paused_kind = ?, paused_since = ?,
            started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?) ELSE started_at END,
            finished_at = CASE WHEN ? IN ('done', 'cancelled', 'missed') THEN ? ELSE finished_at END
          WHERE id = ?${guard}`,
       )
-      .run(to, options.reason ?? null, to, now.getTime(), to, now.getTime(), id, ...from);
+      .run(to, options.reason ?? null, paused ? (options.pause ?? null) : null, paused ? now.getTime() : null, to, now.getTime(), to, now.getTime(), id, ...from, ...fromPause);
     if (info.changes > 0) {
       this.stmt.insertEvent.run(id, null, now.getTime(), 'campaign', null, null, null, null, null, null, `${to}${options.reason ? `: ${options.reason}` : ''}`);
     }
