@@ -78,6 +78,17 @@ export async function pauseByOperator(store: Store, campaignId: number, now: Dat
   return undefined;
 }
 
+/**
+ * What a listing shows after "paused: " for a paused campaign: the stored reason, a relay pause
+ * cut to its first clause ("relay unreachable since 2026-12-01 14:43:05 UTC"); undefined when
+ * the campaign is not paused.
+ */
+export function pauseHeadline(c: Pick<Campaign, 'status' | 'statusReason' | 'pausedKind'>): string | undefined {
+  if (c.status !== 'paused') return undefined;
+  if (c.pausedKind === 'relay' || c.pausedKind === 'relay-held') return c.statusReason?.split('; ')[0];
+  return c.statusReason ?? 'no reason recorded';
+}
+
 /** Campaigns that workers are to probe the relay for and resume. */
 export function awaitingRelay(campaigns: readonly Campaign[]): Campaign[] {
   return campaigns.filter((c) => c.status === 'paused' && c.pausedKind === 'relay');

@@ -29,6 +29,7 @@ export function registerCampaignCommands(program: Command): void {
           printJson(
             rows.map((c) => ({
               id: c.id, release: c.releaseFile, title: c.releaseTitle, phase: c.phase ?? 'single', status: c.status, statusReason: c.statusReason ?? null,
+              pausedKind: c.pausedKind ?? null, pausedSince: c.pausedSince ?? null,
               test: c.test, lists: c.lists, where: c.where, createdAt: c.createdAt, scheduledAt: c.scheduledAt ?? null,
               startedAt: c.startedAt ?? null, finishedAt: c.finishedAt ?? null, counts: c.counts,
             })),
@@ -54,6 +55,8 @@ export function registerCampaignCommands(program: Command): void {
             ]),
           ) + '\n',
         );
+        // Why a campaign waits matters more than its counts: a relay outage, an operator, Ctrl-C.
+        for (const c of rows.filter((r) => r.status === 'paused')) process.stdout.write(`  campaign ${c.id} paused: ${c.statusReason ?? 'no reason recorded'}\n`);
       });
     });
 
