@@ -85,14 +85,16 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms: n
 }
 
 describe('relay outage under a worker', () => {
-  it('20 s with the relay refusing connections mid-send: the worker pauses, probes, resumes, and the campaign finishes by itself with no duplicates', async () => {
+  it('20 s with the relay refusing connections mid-send: two workers pause, probe, one resumes, both rejoin, and the campaign finishes by itself with no duplicates', async () => {
     const { a, config, list } = setup(RECIPIENTS);
     const first = await startTestSmtp({ delayMs: (phase) => (phase === 'data' ? 10 : 0) });
     servers.push(first);
     const port = first.port;
     const id = await schedule(a, list);
     const env = { ...process.env, ...a.storeEnv, SMTP_URL: first.url, PRESSLINE_LOG_LEVEL: 'info' };
-    const worker = run(['worker', '--interval', '0.3', '--name', 'w1'], config, env);
+    const workers = [run(['worker', '--interval', '0.3', '--name', 'w1'], config, env), run(['worker', '--interval', '0.3', '--name', 'w2'], config, env)];
+    const logs = () => workers.map((w) => w.output()).join('\n');
+    const worker = { output: logs };
 
     await waitFor('100 messages before the cut', () => first.messages.length >= 100, 30_000, worker.output);
     const cutAt = Date.now();
@@ -122,8 +124,8 @@ describe('relay outage under a worker', () => {
 
     await waitFor('the campaign to finish', async () => (await a.store.getCampaign(id))?.status === 'done', 40_000, worker.output);
     const finishedAt = Date.now();
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited, worker.output().slice(-2000)).toBe(0);
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) expect(await w.exited, w.output().slice(-2000)).toBe(0);
 
     // Every recipient sent (or unknown: in flight at the cut), none twice at the relay.
     const report = await a.store.deliveries(id);
@@ -137,16 +139,24 @@ describe('relay outage under a worker', () => {
     expect([...arrivals].filter(([, n]) => n > 1)).toEqual([]);
     for (const r of sent) expect(arrivals.get(r.email), r.email).toBe(1);
     expect(second.messages.length).toBeGreaterThan(0);
+    // Both workers rejoined after the resume: each sent some of what arrived after the outage.
+    const byEmail = new Map(report.map((r) => [r.email, r]));
+    const after = new Set(second.messages.flatMap((m) => m.rcpts).map((r) => byEmail.get(r)?.worker?.split('@')[0]));
+    expect([...after].sort()).toEqual(['w1', 'w2']);
 
-    // The log tells the story at warn/error: the pause, the failed probes, the recovery.
-    const lines = loud(worker.output());
+    // The log tells the story at warn/error: the pause, the failed probes, the recovery (once).
+    const lines = loud(logs());
     expect(lines.some((l) => l.level === 40 && /^campaign \d+ paused for relay trouble: circuit breaker/.test(l.msg))).toBe(true);
-    expect(lines.some((l) => l.level >= 40 && /^relay SMTP_URL still does not answer \(1 failed probe since/.test(l.msg))).toBe(true);
+    for (const w of workers) {
+      expect(loud(w.output()).some((l) => l.level >= 40 && /^campaign \d+ paused/.test(l.msg))).toBe(true);
+      expect(loud(w.output()).some((l) => l.level >= 40 && /^relay SMTP_URL still does not answer \(1 failed probe since/.test(l.msg))).toBe(true);
+      // Probes back off to 4 s: the failed-probe lines are a handful, not one per poll.
+      expect(loud(w.output()).filter((l) => /still does not answer/.test(l.msg)).length).toBeLessThanOrEqual(4);
+    }
     const recovered = lines.filter((l) => /^relay answers again after \d+ s: resuming campaign/.test(l.msg));
     expect(recovered).toHaveLength(1);
     expect(recovered[0]!.level).toBe(40);
-    // Probes back off to 4 s: the failed-probe lines are a handful, not one per poll.
-    expect(lines.filter((l) => /still does not answer/.test(l.msg)).length).toBeLessThanOrEqual(4);
+    expect((await a.store.events(id)).filter((e) => e.type === 'campaign' && e.detail?.startsWith('sending: relay answers again'))).toHaveLength(1);
     const pausedFor = Number(/after (\d+) s/.exec(recovered[0]!.msg)![1]);
     console.log(`relay outage: paused ${pausedFor} s, resumed ${((finishedAt - backAt) / 1000).toFixed(1)} s after the relay came back until done; ${first.messages.length} before the cut, ${second.messages.length} after; unknown ${unknown.length}`);
   }, 90_000);
