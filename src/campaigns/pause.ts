@@ -14,6 +14,9 @@ export function pauseKindFor(cause: PauseCause | undefined, autoResume: boolean)
   switch (cause) {
     case 'relay':
       return autoResume ? 'relay' : 'relay-held';
+    case 'refusing':
+      // The relay answers but refuses most messages for good: a probe cannot tell it is fixed.
+      return 'relay-held';
     case 'credentials':
     case 'interrupted':
     case 'store':

@@ -213,6 +213,7 @@ function logRunEnd(log: Logger, campaignId: number, s: RunSummary, autoResume: b
       return log.error(line, `campaign ${campaignId} paused for relay trouble: ${s.reason}; continue with: pressline resume ${campaignId}`);
     case 'recorded':
       return log.warn(line, `campaign ${campaignId} paused: ${s.reason}`);
+    case 'refusing':
     case 'credentials':
     case 'store':
     case 'interrupted':

@@ -65,11 +65,11 @@ export interface Progress {
 export type RunEnd = 'done' | 'paused' | 'cancelled' | 'retries-pending' | 'lost-lease' | 'interrupted' | 'embargo-lifted';
 
 /**
- * What ended a run `paused`: the breaker (`relay` trouble or refused `credentials`), Ctrl-C, a
+ * What ended a run `paused`: the breaker (see BreakerTrip), Ctrl-C, a
  * failed store write, or a pause already `recorded` in the store by someone else (an operator,
  * another worker's breaker), which the caller must not record again.
  */
-export type PauseCause = 'relay' | 'credentials' | 'interrupted' | 'store' | 'recorded';
+export type PauseCause = 'relay' | 'refusing' | 'credentials' | 'interrupted' | 'store' | 'recorded';
 
 export interface RunSummary {
   end: RunEnd;

@@ -25,7 +25,8 @@ export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'don
 /**
  * What paused a campaign, which says who may resume it. `relay`: the relay failed under a worker,
  * and workers probe it and resume the campaign when it answers. `relay-held`: the relay failed
- * under an interactive send (or with `breaker.autoResume` off): a person resumes it. The others
+ * under an interactive send (or with `breaker.autoResume` off), or refused most messages for
+ * good (which a probe cannot tell is fixed): a person resumes it. The others
  * (refused credentials, an operator, Ctrl-C, a failed store write) always wait for a person.
  */
 export type PauseKind = 'relay' | 'relay-held' | 'credentials' | 'operator' | 'interrupted' | 'store';
