@@ -62,7 +62,7 @@ export function registerCampaignCommands(program: Command): void {
 
   program
     .command('pause')
-    .description('ask a running send to stop after the messages in flight (works from another terminal)')
+    .description('ask a running send to stop after the messages in flight (works from another terminal); a campaign waiting for its relay becomes yours, and workers no longer resume it')
     .argument('<campaign>', 'campaign id')
     .addHelpText('after', '\nExample:\n  pressline pause 3\n')
     .action(async (id: string) => {
