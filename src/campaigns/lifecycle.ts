@@ -1,6 +1,6 @@
 import { PresslineError } from '../errors.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
-import type { Campaign, CampaignStatus, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
+import type { Campaign, CampaignStatus, PauseKind, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
 import { ownerIsDead } from './owner.js';
 
 /**
@@ -11,7 +11,9 @@ import { ownerIsDead } from './owner.js';
  *
  *   planning ──finishPlanning──► draft | scheduled     (or cancelled: refused as a second send)
  *   draft | scheduled | paused | sending | done ──start──► sending
- *   draft | scheduled | sending ──pause──► paused      scheduled ──hold──► paused
+ *   draft | scheduled | sending ──pause──► paused      sending ──pauseRun──► paused
+ *   scheduled ──hold──► paused                          paused (relay) ──takeOverRelayPause──► paused (operator)
+ *   paused (relay) ──resumeAfterRelay──► sending
  *   paused ──handToWorkers──► sending
  *   sending ──finish──► done                            (the store refuses while deliveries are open)
  *   sending ──stopAtLift──► done                        (open deliveries skipped in the same transaction)
@@ -21,8 +23,14 @@ import { ownerIsDead } from './owner.js';
 export const TRANSITIONS = {
   /** A sender takes the campaign (again): a resume after a crash, or `--resend-unknown` after done. */
   start: { from: ['draft', 'scheduled', 'paused', 'sending', 'done'], to: 'sending' },
-  /** An operator, the breaker, or a check that failed before sending. */
+  /** An operator, or a check that failed before sending. */
   pause: { from: ['draft', 'scheduled', 'sending'], to: 'paused' },
+  /** A run ends paused (breaker, Ctrl-C, a failed store write): only a campaign still sending. */
+  pauseRun: { from: ['sending'], to: 'paused' },
+  /** An operator takes over a pause that workers would end when the relay answers. */
+  takeOverRelayPause: { from: ['paused'], fromPause: ['relay'], to: 'paused' },
+  /** A worker's probe found the relay answering: only a campaign still paused for the relay. */
+  resumeAfterRelay: { from: ['paused'], fromPause: ['relay'], to: 'sending' },
   /** A scheduled phase the edited embargo would overtake waits for a person. */
   hold: { from: ['scheduled'], to: 'paused' },
   /** `resume --workers`: the workers take a paused campaign back. */
@@ -33,7 +41,7 @@ export const TRANSITIONS = {
   /** An embargoed phase that cannot start before the lift. */
   miss: { from: ['scheduled', 'sending'], to: 'missed' },
   cancel: { from: ['planning', 'draft', 'scheduled', 'sending', 'paused'], to: 'cancelled' },
-} as const satisfies Record<string, { from: readonly CampaignStatus[]; to: CampaignStatus }>;
+} as const satisfies Record<string, { from: readonly CampaignStatus[]; fromPause?: readonly PauseKind[]; to: CampaignStatus }>;
 
 export type CampaignOperation = keyof typeof TRANSITIONS;
 
@@ -53,10 +61,14 @@ export async function transition(
   campaignId: number,
   operation: CampaignOperation,
   now: Date,
-  options: { reason?: string | undefined; skipOpen?: string | undefined } = {},
+  options: { reason?: string | undefined; skipOpen?: string | undefined; pause?: PauseKind | undefined } = {},
 ): Promise<boolean> {
-  const { from, to } = TRANSITIONS[operation];
-  const changed = await deps.store.transitionCampaign(campaignId, { from, to, reason: options.reason, skipOpen: options.skipOpen }, now);
+  const rule: { from: readonly CampaignStatus[]; fromPause?: readonly PauseKind[]; to: CampaignStatus } = TRANSITIONS[operation];
+  const changed = await deps.store.transitionCampaign(
+    campaignId,
+    { from: rule.from, fromPause: rule.fromPause, to: rule.to, reason: options.reason, skipOpen: options.skipOpen, pause: options.pause },
+    now,
+  );
   if (changed) await openDeliveryLog(deps.store, deps.config.paths.logs, campaignId).catchUp();
   return changed;
 }

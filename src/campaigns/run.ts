@@ -19,6 +19,7 @@ import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { transition, type LifecycleDeps } from './lifecycle.js';
 import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
+import { recordRunPause } from './pause.js';
 import { releaseFiles, templatePath } from './plan.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
@@ -63,6 +64,11 @@ export interface RunOptions {
   shared?: boolean;
   /** A relay named in config `relays` instead of SMTP_URL (per-worker relay or source IP). */
   relay?: string | undefined;
+  /**
+   * A relay-trouble pause is left for workers to probe and resume (worker mode with config
+   * `breaker.autoResume`); otherwise it waits for \`pressline resume\`.
+   */
+  autoResume?: boolean;
   /** Called once recovery is done and sending is about to begin. */
   onStart?: (info: { recovered: number; requeued: number; transport: string }) => void;
 }
@@ -117,7 +123,7 @@ export function relayTransport(config: Config, env: Env, name: string): Transpor
   const url = (env.vars ?? process.env)[relay.urlEnv]?.trim();
   if (!url) throw new PresslineError('CONFIG_INVALID', `relay "${name}" takes its URL from ${relay.urlEnv}, which is not set in the environment or .env`, { file: 'config', field: `relays.${name}.urlEnv` });
   const transport = createSmtpTransport(url, config, readDkim(config), { localAddress: relay.localAddress });
-  return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), close: () => transport.close() };
+  return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), probe: () => transport.probe!(), close: () => transport.close() };
 }
 
 async function takeCampaign(store: Store, id: number, owner: string, now: Date, leaseMs: number): Promise<void> {
@@ -272,7 +278,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
         if (!(await transition(deps, campaignId, 'finish', now))) await noteRunEnd(store, campaignId, now, 'deliveries remain open; the campaign stays sending');
         break;
       case 'paused':
-        await transition(deps, campaignId, 'pause', now, { reason: summary.reason });
+        await recordRunPause(deps, campaignId, now, summary, options.autoResume ?? false);
         break;
       case 'embargo-lifted':
         await transition(deps, campaignId, 'stopAtLift', now, { reason: 'stopped at the embargo lift; embargoed copies not sent', skipOpen: EMBARGO_SKIP });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { explainStatus, transition } from '../campaigns/lifecycle.js';
+import { pauseByOperator } from '../campaigns/pause.js';
 import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
@@ -30,6 +31,7 @@ export function registerCampaignCommands(program: Command): void {
           printJson(
             rows.map((c) => ({
               id: c.id, release: c.releaseFile, title: c.releaseTitle, phase: c.phase ?? 'single', status: c.status, statusReason: c.statusReason ?? null,
+              pausedKind: c.pausedKind ?? null, pausedSince: c.pausedSince ?? null,
               test: c.test, lists: c.lists, where: c.where, createdAt: c.createdAt, scheduledAt: c.scheduledAt ?? null,
               startedAt: c.startedAt ?? null, finishedAt: c.finishedAt ?? null, counts: c.counts,
             })),
@@ -64,14 +66,15 @@ export function registerCampaignCommands(program: Command): void {
 
   program
     .command('pause')
-    .description('ask a running send to stop after the messages in flight (works from another terminal)')
+    .description('ask a running send to stop after the messages in flight (works from another terminal); a campaign waiting for its relay becomes yours, and workers no longer resume it')
     .argument('<campaign>', 'campaign id')
     .addHelpText('after', '\nExample:\n  pressline pause 3\n')
     .action(async (id: string) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
-        const ok = await transition(app, campaignId, 'pause', app.clock.now(), { reason: 'paused by an operator' });
-        if (!ok) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
+        const done = await pauseByOperator(app, campaignId, app.clock.now());
+        if (!done) throw new PresslineError('REFUSED', `campaign ${campaignId} is not sending or scheduled; nothing to pause`);
+        if (done === 'taken-over') process.stdout.write(`Campaign ${campaignId} was paused for relay trouble; it is now yours: workers will not resume it when the relay answers.\n`);
         process.stdout.write(`Campaign ${campaignId} paused. Continue with: pressline resume ${campaignId}\n`);
       });
     });

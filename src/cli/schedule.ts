@@ -7,6 +7,7 @@ import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
 import { collect, printJson, table } from './output.js';
 import { parseCampaignId } from './send.js';
 import { confirm } from './terminal.js';
+import { pauseHeadline } from '../campaigns/pause.js';
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program
@@ -74,7 +75,7 @@ Examples:
           printJson(
             rows.map((c) => {
               const zone = c.embargoZone ?? c.scheduleZone ?? app.config.defaultTimeZone;
-              return { id: c.id, release: c.releaseFile, title: c.releaseTitle, phase: c.phase, status: c.status, statusReason: c.statusReason ?? null, at: c.scheduledAt!.toISOString(), zone, embargo: c.embargoAt?.toISOString() ?? null, shown: formatTriple(c.scheduledAt!, zone) };
+              return { id: c.id, release: c.releaseFile, title: c.releaseTitle, phase: c.phase, status: c.status, statusReason: c.statusReason ?? null, pausedKind: c.pausedKind ?? null, pausedSince: c.pausedSince?.toISOString() ?? null, at: c.scheduledAt!.toISOString(), zone, embargo: c.embargoAt?.toISOString() ?? null, shown: formatTriple(c.scheduledAt!, zone) };
             }),
           );
           return;
@@ -89,7 +90,8 @@ Examples:
             rows.map((c) => {
               const zone = c.embargoZone ?? c.scheduleZone ?? app.config.defaultTimeZone;
               const t = formatTriple(c.scheduledAt!, zone);
-              return [c.id, c.phase ?? 'single', c.status, t.zone, t.utc, t.local, relativeTo(c.scheduledAt!, now), c.releaseTitle.slice(0, 40)];
+              const paused = pauseHeadline(c);
+              return [c.id, c.phase ?? 'single', paused ? `paused: ${paused}` : c.status, t.zone, t.utc, t.local, relativeTo(c.scheduledAt!, now), c.releaseTitle.slice(0, 40)];
             }),
           ) + '\n',
         );

@@ -65,6 +65,15 @@ export const configSchema = z.strictObject({
       errorRate: z.number().min(0).max(1).default(0.5),
       window: z.number().int().min(1).default(50),
       consecutiveConnectionFailures: z.number().int().min(1).default(5),
+      /**
+       * A worker that paused a campaign for relay trouble probes the relay and resumes the
+       * campaign when it answers. Interactive `send`/`resume` never do: they pause as before.
+       */
+      autoResume: z.boolean().default(true),
+      /** First wait before probing a relay that tripped the breaker; doubles after each failed probe. */
+      probeInitialMs: z.number().int().min(100).default(5_000),
+      /** The longest wait between two probes. */
+      probeMaxMs: z.number().int().min(100).default(120_000),
     })
     .prefault({}),
   unsubscribe: z

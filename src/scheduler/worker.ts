@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
 import { planningInterrupted, transition } from '../campaigns/lifecycle.js';
-import { heldAlone, runCampaign } from '../campaigns/run.js';
+import { defaultTransport, heldAlone, relayTransport, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
 import type { Campaign } from '../store/types.js';
 import { formatWithUtc } from './display.js';
 import { checkSchedule, decideAtStart } from './guards.js';
+import { RelayRecovery } from './relay-recovery.js';
 
 /** What one look at the store decided for one campaign. */
 export type WorkerAction =
@@ -16,6 +17,7 @@ export type WorkerAction =
   | { kind: 'missed'; campaignId: number; why: string }
   | { kind: 'rescheduled'; campaignId: number; to: Date; why: string }
   | { kind: 'held'; campaignId: number; why: string }
+  | { kind: 'awaiting-relay'; campaign: Campaign }
   | { kind: 'error'; campaignId: number; error: string }
   | { kind: 'stalled'; campaignId: number; why: string };
 
@@ -56,6 +58,8 @@ export async function decideDue(app: App, now: Date, busy: Set<number>): Promise
       } else if (c.status === 'planning' && (await planningInterrupted(app.store, c.id, now))) {
         // Never sent as it is (part of its list is missing), and nobody is finishing it.
         actions.push({ kind: 'stalled', campaignId: c.id, why: `planning was interrupted before every recipient was stored; finish it with \`pressline resume ${c.id}\` or drop it with \`pressline cancel ${c.id}\`` });
+      } else if (c.status === 'paused' && c.pausedKind === 'relay') {
+        actions.push({ kind: 'awaiting-relay', campaign: c });
       }
     } catch (err) {
       actions.push({ kind: 'error', campaignId: c.id, error: (err as Error).message });
@@ -126,9 +130,12 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
   const running = new Map<number, Promise<void>>();
   const stalled = new Set<number>();
   const { log } = options;
-  log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL' }, 'worker started');
+  const autoResume = app.config.breaker.autoResume;
+  const recovery = autoResume ? relayRecovery(app, log, options.relay) : undefined;
+  log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL', autoResume }, 'worker started');
   while (!options.signal.aborted) {
     const actions = await decideDue(app, app.clock.now(), new Set(running.keys()));
+    const awaitingRelay: Campaign[] = [];
     for (const a of actions) {
       switch (a.kind) {
         case 'start':
@@ -142,8 +149,9 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
             shared: true,
             relay: options.relay,
             leaseMs: app.config.worker.leaseMs,
+            autoResume,
           })
-            .then((s: RunSummary) => log.info({ campaign: a.campaignId, end: s.end, reason: s.reason, counts: s.counts }, 'campaign run ended'))
+            .then((s: RunSummary) => logRunEnd(log, a.campaignId, s, autoResume))
             .catch((err: Error) => log.error({ campaign: a.campaignId, err: err.message }, 'campaign run failed'))
             .finally(() => running.delete(a.campaignId));
           running.set(a.campaignId, task);
@@ -166,15 +174,65 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
           if (!stalled.has(a.campaignId)) log.warn({ campaign: a.campaignId }, a.why);
           stalled.add(a.campaignId);
           break;
+        case 'awaiting-relay':
+          awaitingRelay.push(a.campaign);
+          break;
         default: {
           const never: never = a;
           throw new Error(`unhandled action ${JSON.stringify(never)}`);
         }
       }
     }
+    recovery?.poll(awaitingRelay);
     if (options.once) break;
-    await app.clock.sleep(options.intervalMs, options.signal);
+    // A probe due before the next look is not kept waiting for it.
+    await app.clock.sleep(Math.min(options.intervalMs, recovery?.msUntilNextProbe() ?? Infinity), options.signal);
   }
   await Promise.all(running.values());
+  await recovery?.idle();
   log.info('worker stopped');
+}
+
+/** The worker's relay recovery: probes through a fresh transport each time (the same settings as sending). */
+function relayRecovery(app: App, log: Logger, relay: string | undefined): RelayRecovery {
+  const open = () => (relay ? relayTransport(app.config, app.env, relay) : defaultTransport(app.config, app.env, 0));
+  return new RelayRecovery({
+    store: app.store,
+    config: app.config,
+    clock: app.clock,
+    log,
+    relay: relay ?? 'SMTP_URL',
+    settings: { initialMs: app.config.breaker.probeInitialMs, maxMs: app.config.breaker.probeMaxMs },
+    async probe() {
+      const transport = open();
+      try {
+        await transport.probe?.();
+      } finally {
+        await transport.close();
+      }
+    },
+  });
+}
+
+/** A run's end in the log; a pause at warn (relay trouble, which workers recover from) or error (it needs a person). */
+function logRunEnd(log: Logger, campaignId: number, s: RunSummary, autoResume: boolean): void {
+  const line = { campaign: campaignId, end: s.end, reason: s.reason, counts: s.counts };
+  if (s.end !== 'paused') return log.info(line, 'campaign run ended');
+  switch (s.pause) {
+    case 'relay':
+      if (autoResume) return log.warn(line, `campaign ${campaignId} paused for relay trouble: ${s.reason}; workers probe the relay and resume it when it answers`);
+      return log.error(line, `campaign ${campaignId} paused for relay trouble: ${s.reason}; continue with: pressline resume ${campaignId}`);
+    case 'recorded':
+      return log.warn(line, `campaign ${campaignId} paused: ${s.reason}`);
+    case 'refusing':
+    case 'credentials':
+    case 'store':
+    case 'interrupted':
+    case undefined:
+      return log.error(line, `campaign ${campaignId} paused: ${s.reason}; continue with: pressline resume ${campaignId}`);
+    default: {
+      const never: never = s.pause;
+      throw new Error(`unhandled pause ${String(never)}`);
+    }
+  }
 }

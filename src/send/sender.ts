@@ -64,9 +64,18 @@ export interface Progress {
  */
 export type RunEnd = 'done' | 'paused' | 'cancelled' | 'retries-pending' | 'lost-lease' | 'interrupted' | 'embargo-lifted';
 
+/**
+ * What ended a run `paused`: the breaker (see BreakerTrip), Ctrl-C, a
+ * failed store write, or a pause already `recorded` in the store by someone else (an operator,
+ * another worker's breaker), which the caller must not record again.
+ */
+export type PauseCause = 'relay' | 'refusing' | 'credentials' | 'interrupted' | 'store' | 'recorded';
+
 export interface RunSummary {
   end: RunEnd;
   reason: string | undefined;
+  /** Set when `end` is `paused`. */
+  pause?: PauseCause | undefined;
   counts: StatusCounts;
   nextRetryAt: Date | undefined;
 }
@@ -111,7 +120,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   const startedAt = clock.now();
   const counts = await store.counts(campaignId);
   let attemptsDone = 0;
-  let stop: { end: RunEnd; reason: string | undefined } | undefined;
+  let stop: { end: RunEnd; reason: string | undefined; pause?: PauseCause } | undefined;
   let lastPoll = clock.now().getTime();
   let lastRenew = lastPoll;
   let buffer: Delivery[] = [];
@@ -224,7 +233,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
       );
     }
     const trip = breaker.record(cls, result.response);
-    if (trip && !stop) stop = { end: 'paused', reason: `circuit breaker: ${trip}` };
+    if (trip && !stop) stop = { end: 'paused', reason: `circuit breaker: ${trip.reason}`, pause: trip.kind };
     progress();
   }
 
@@ -235,7 +244,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   function failWrite(err: unknown): void {
     // A store write failed: stop at once; what is in flight becomes `unknown` on resume.
     writeError ??= err;
-    stop ??= { end: 'paused', reason: `store write failed: ${(err as Error).message}` };
+    stop ??= { end: 'paused', reason: `store write failed: ${(err as Error).message}`, pause: 'store' };
   }
 
   function claimNext(): Promise<Delivery[]> {
@@ -257,13 +266,13 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     if (now - lastPoll < STATUS_POLL_MS) return;
     lastPoll = now;
     const campaign = await store.getCampaign(campaignId);
-    if (campaign?.status === 'paused') stop ??= { end: 'paused', reason: campaign.statusReason ?? 'paused by an operator' };
+    if (campaign?.status === 'paused') stop ??= { end: 'paused', reason: campaign.statusReason ?? 'paused by an operator', pause: 'recorded' };
     if (campaign?.status === 'cancelled') stop ??= { end: 'cancelled', reason: campaign.statusReason };
   }
 
   const waitForSlot = () => new Promise<void>((resolve) => queue.once('next', () => resolve()));
   const onAbort = () =>
-    (stop ??= o.signal?.reason === 'shutdown' ? { end: 'interrupted', reason: 'the worker is shutting down' } : { end: 'paused', reason: 'interrupted (Ctrl-C)' });
+    (stop ??= o.signal?.reason === 'shutdown' ? { end: 'interrupted', reason: 'the worker is shutting down' } : { end: 'paused', reason: 'interrupted (Ctrl-C)', pause: 'interrupted' });
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
 
@@ -367,5 +376,5 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     const open = finalCounts.pending + finalCounts.deferred + finalCounts.sending;
     stop = open === 0 ? { end: 'done', reason: undefined } : { end: 'retries-pending', reason: 'deliveries remain' };
   }
-  return { end: stop.end, reason: stop.reason, counts: finalCounts, nextRetryAt };
+  return { end: stop.end, reason: stop.reason, pause: stop.pause, counts: finalCounts, nextRetryAt };
 }

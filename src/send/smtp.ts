@@ -44,6 +44,9 @@ export function createSmtpTransport(url: string, config: Config, dkim?: DKIMOpti
         return resultFromError(err, performance.now() - started);
       }
     },
+    async probe() {
+      await mailer.verify();
+    },
     async close() {
       mailer.close();
     },

@@ -43,5 +43,11 @@ export interface Transport {
   /** Messages it carries at once (an SMTP pool's connections); 1 when not set. */
   readonly connections?: number;
   send(mail: OutgoingMail): Promise<SendResult>;
+  /**
+   * Checks that the far end answers without sending anything (SMTP: a connection, EHLO and the
+   * login when credentials are set, with the same settings as sending); rejects with the reason
+   * when it does not. Absent when there is nothing to check (the outbox).
+   */
+  probe?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -30,6 +30,8 @@ export function toCampaign(r: Row): Campaign {
     test: r.test === 1 || r.test === true,
     status: r.status,
     statusReason: opt(r.status_reason),
+    pausedKind: opt(r.paused_kind),
+    pausedSince: date(r.paused_since),
     options: json(r.options),
     createdAt: new Date(r.created_at),
     scheduledAt: date(r.scheduled_at),

@@ -38,6 +38,10 @@ export interface CampaignTransition {
    * still in flight elsewhere).
    */
   skipOpen?: string | undefined;
+  /** To `paused`: what paused it (stored with the instant as `pausedSince`); any other status clears both. */
+  pause?: PauseKind | undefined;
+  /** Change only while paused by one of these kinds (a worker resuming only its own relay pause). */
+  fromPause?: readonly PauseKind[] | undefined;
 }
 
 /** What identifies "the same release" across campaigns: its file as given, its absolute path, its fingerprint. */
@@ -54,6 +58,15 @@ export interface PlanConflict {
   /** Recipients of the new campaign this one already reached, or is about to. */
   recipients: number;
 }
+
+/**
+ * What paused a campaign, which says who may resume it. `relay`: the relay failed under a worker,
+ * and workers probe it and resume the campaign when it answers. `relay-held`: the relay failed
+ * under an interactive send (or with `breaker.autoResume` off), or refused most messages for
+ * good (which a probe cannot tell is fixed): a person resumes it. The others
+ * (refused credentials, an operator, Ctrl-C, a failed store write) always wait for a person.
+ */
+export type PauseKind = 'relay' | 'relay-held' | 'credentials' | 'operator' | 'interrupted' | 'store';
 
 /** A single send, or one of the two phases of an embargoed release. */
 export type CampaignPhase = 'single' | 'embargoed' | 'public';
@@ -102,6 +115,10 @@ export interface Campaign extends CampaignInput {
   finishedAt: Date | undefined;
   /** Why the campaign is paused or stopped (breaker, Ctrl-C, operator). */
   statusReason: string | undefined;
+  /** While paused: what paused it (undefined for pauses recorded before kinds were stored). */
+  pausedKind?: PauseKind | undefined;
+  /** While paused: since when. */
+  pausedSince?: Date | undefined;
 }
 
 /** What addDeliveries may set besides the contact and status. */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TRANSITIONS, transition, type CampaignOperation } from '../../src/campaigns/lifecycle.js';
 import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import type { CampaignStatus } from '../../src/store/types.js';
+import type { CampaignStatus, PauseKind } from '../../src/store/types.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
 
 let app: TestApp | undefined;
@@ -21,9 +21,9 @@ async function planned(a: TestApp, list: string, extra: Parameters<typeof persis
 }
 
 /** Puts a campaign in `status` the way the store would find it (a test fixture, not a transition). */
-async function force(a: TestApp, id: number, status: CampaignStatus): Promise<void> {
-  if (a.store.kind === 'postgres') await (a.store as any).pool.query('UPDATE campaigns SET status = $1 WHERE id = $2', [status, id]);
-  else (a.store as any).db.prepare('UPDATE campaigns SET status = ? WHERE id = ?').run(status, id);
+async function force(a: TestApp, id: number, status: CampaignStatus, pausedKind: PauseKind | null = null): Promise<void> {
+  if (a.store.kind === 'postgres') await (a.store as any).pool.query('UPDATE campaigns SET status = $1, paused_kind = $2 WHERE id = $3', [status, pausedKind, id]);
+  else (a.store as any).db.prepare('UPDATE campaigns SET status = ?, paused_kind = ? WHERE id = ?').run(status, pausedKind, id);
 }
 
 function logLines(a: TestApp, id: number): { event: string; detail?: string }[] {
@@ -31,7 +31,7 @@ function logLines(a: TestApp, id: number): { event: string; detail?: string }[] 
 }
 
 describe('campaign lifecycle', () => {
-  for (const [operation, { from, to }] of Object.entries(TRANSITIONS) as [CampaignOperation, { from: readonly CampaignStatus[]; to: CampaignStatus }][]) {
+  for (const [operation, { from, to, fromPause }] of Object.entries(TRANSITIONS) as [CampaignOperation, { from: readonly CampaignStatus[]; to: CampaignStatus; fromPause?: readonly PauseKind[] }][]) {
     it(`${operation}: ${from.join('|')} → ${to}, with its event in the store and in the delivery log`, async () => {
       const a = testApp();
       app = a;
@@ -43,7 +43,12 @@ describe('campaign lifecycle', () => {
         else (a.store as any).db.prepare(`UPDATE deliveries SET status = 'sent' WHERE campaign_id = ?`).run(id);
       }
       for (const status of from) {
-        await force(a, id, status);
+        if (fromPause) {
+          // Only a pause of the right kind moves: an operator's pause is nobody else's to end.
+          await force(a, id, status, 'operator');
+          expect(await transition(a, id, operation, new Date())).toBe(false);
+        }
+        await force(a, id, status, fromPause?.[0] ?? null);
         expect(await transition(a, id, operation, new Date(), { reason: `test ${operation} from ${status}` })).toBe(true);
         expect((await a.store.getCampaign(id))?.status).toBe(to);
         const last = logLines(a, id).at(-1)!;

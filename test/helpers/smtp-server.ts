@@ -95,6 +95,8 @@ export interface TestSmtpOptions {
   socketTimeoutMs?: number;
   /** Message size limit advertised in EHLO and enforced (552 5.3.4). */
   size?: number;
+  /** Listen on this port instead of an ephemeral one (a relay that comes back where it was). */
+  port?: number;
 }
 
 /** One accepted message, as the server received it. */
@@ -190,7 +192,7 @@ interface ConnInfo {
 
 const ENHANCED_AT_START = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
 
-/** Starts the server; resolves once it listens on 127.0.0.1:<ephemeral port>. */
+/** Starts the server; resolves once it listens on 127.0.0.1:<ephemeral port, or `options.port`>. */
 export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMessage[] = [];
   const rcptLog: RcptEvent[] = [];
@@ -351,7 +353,7 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
 
   await new Promise<void>((resolve, reject) => {
     smtp.server.once('error', reject);
-    smtp.listen(0, '127.0.0.1', () => {
+    smtp.listen(options.port ?? 0, '127.0.0.1', () => {
       smtp.server.off('error', reject);
       resolve();
     });

@@ -216,4 +216,12 @@ END
 $fn$;
 `,
   },
+  {
+    // Relay recovery (issue 13): see the SQLite step 6.
+    version: 6,
+    sql: `
+ALTER TABLE campaigns ADD COLUMN paused_kind text;
+ALTER TABLE campaigns ADD COLUMN paused_since timestamptz;
+`,
+  },
 ];

@@ -384,8 +384,9 @@ export class PgStore implements Store {
     const { from, to } = change;
     return this.tx(async (c) => {
       // FOR UPDATE: the status read here holds until the change, whoever else wants it.
-      const { rows } = await c.query('SELECT status FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
+      const { rows } = await c.query('SELECT status, paused_kind FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0] || !from.includes(rows[0].status)) return false;
+      if (change.fromPause && !change.fromPause.includes(rows[0].paused_kind)) return false;
       if (change.skipOpen !== undefined) await this.skipOpen(c, id, change.skipOpen, now);
       // `done` only once nothing is left to send (a delivery still in flight elsewhere keeps it open).
       if (to === 'done') {
@@ -393,11 +394,11 @@ export class PgStore implements Store {
         if (open.rows.length > 0) return false;
       }
       await c.query(
-        `UPDATE campaigns SET status = $1::text, status_reason = $2,
+        `UPDATE campaigns SET status = $1::text, status_reason = $2, paused_kind = $5, paused_since = $6,
            started_at = CASE WHEN $1::text = 'sending' THEN coalesce(started_at, $3) ELSE started_at END,
            finished_at = CASE WHEN $1::text IN ('done', 'cancelled', 'missed') THEN $3 ELSE finished_at END
          WHERE id = $4`,
-        [to, change.reason ?? null, now, id],
+        [to, change.reason ?? null, now, id, to === 'paused' ? (change.pause ?? null) : null, to === 'paused' ? now : null],
       );
       await c.query(INSERT_EVENT, [id, null, now, 'campaign', null, null, null, null, null, null, `${to}${change.reason ? `: ${change.reason}` : ''}`]);
       return true;

@@ -160,4 +160,13 @@ CREATE TABLE rate_slots (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Relay recovery (issue 13): what paused a campaign and since when, so any worker can tell a
+    // relay outage it may probe and resume from an operator's pause it must leave alone.
+    version: 6,
+    sql: `
+ALTER TABLE campaigns ADD COLUMN paused_kind TEXT;
+ALTER TABLE campaigns ADD COLUMN paused_since INTEGER;
+`,
+  },
 ];

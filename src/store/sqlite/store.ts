@@ -6,7 +6,6 @@ import type { Contact } from '../../lists/contact.js';
 import {
   type Campaign,
   type CampaignInput,
-  type CampaignStatus,
   type CampaignTransition,
   type PlanConflict,
   type ReleaseIdentity,
@@ -250,19 +249,20 @@ export class SqliteStore implements Store {
     const { from, to } = change;
     // IMMEDIATE: the status read below holds until the change, whoever else wants it.
     return this.db.transaction(() => {
-      const current = this.db.prepare('SELECT status FROM campaigns WHERE id = ?').pluck().get(id) as CampaignStatus | undefined;
-      if (current === undefined || !from.includes(current)) return false;
+      const current = this.db.prepare('SELECT status, paused_kind FROM campaigns WHERE id = ?').get(id) as Row | undefined;
+      if (current === undefined || !from.includes(current.status)) return false;
+      if (change.fromPause && !change.fromPause.includes(current.paused_kind)) return false;
       if (change.skipOpen !== undefined) this.skipOpen(id, change.skipOpen, at);
       // `done` only once nothing is left to send (a delivery still in flight elsewhere keeps it open).
       if (to === 'done' && this.db.prepare(`SELECT 1 FROM deliveries WHERE campaign_id = ? AND status IN ('pending', 'sending', 'deferred') LIMIT 1`).get(id)) return false;
       this.db
         .prepare(
-          `UPDATE campaigns SET status = ?, status_reason = ?,
+          `UPDATE campaigns SET status = ?, status_reason = ?, paused_kind = ?, paused_since = ?,
              started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?) ELSE started_at END,
              finished_at = CASE WHEN ? IN ('done', 'cancelled', 'missed') THEN ? ELSE finished_at END
            WHERE id = ?`,
         )
-        .run(to, change.reason ?? null, to, at, to, at, id);
+        .run(to, change.reason ?? null, to === 'paused' ? (change.pause ?? null) : null, to === 'paused' ? at : null, to, at, to, at, id);
       this.stmt.insertEvent.run(id, null, at, 'campaign', null, null, null, null, null, null, `${to}${change.reason ? `: ${change.reason}` : ''}`);
       return true;
     }).immediate();

@@ -33,6 +33,7 @@ export const DASHBOARD_JS = `(function () {
       else if (f === 'settled') el.textContent = String(c.settled);
       else if (f === 'total') el.textContent = String(c.total);
       else if (f === 'status') el.textContent = c.status;
+      else if (f === 'paused') el.textContent = c.paused || '';
     });
   }
   var busy = false;

@@ -1,4 +1,5 @@
 import { allowedFrom, transition } from '../../campaigns/lifecycle.js';
+import { pauseHeadline } from '../../campaigns/pause.js';
 import { PresslineError } from '../../errors.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
@@ -49,12 +50,17 @@ async function orNotFound<T>(p: Promise<T>): Promise<T> {
 const time = (d: Date | undefined) => (d ? `<time datetime="${e(d.toISOString())}">${e(d.toISOString().slice(0, 19).replace('T', ' '))} UTC</time>` : '—');
 
 function liveJson(s: CampaignSummary) {
-  return { id: s.campaign.id, status: s.campaign.status, counts: s.counts, total: s.total, settled: s.settled, percent: Math.floor(s.progress * 100) };
+  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: s.counts, total: s.total, settled: s.settled, percent: Math.floor(s.progress * 100) };
 }
 
 function progressHtml(s: CampaignSummary): string {
   const id = s.campaign.id;
   return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.total)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="total">${s.total}</span>)`;
+}
+
+/** After a campaign's status: why it waits when paused ("relay unreachable since …"); kept live by the page's poll. */
+function pausedNote(c: Campaign): string {
+  return ` <span class="muted" data-campaign="${c.id}" data-field="paused">${e(pauseHeadline(c) ?? '')}</span>`;
 }
 
 const overview: Handler = async (ctx) => {
@@ -63,7 +69,7 @@ const overview: Handler = async (ctx) => {
     .reverse()
     .map((s) => {
       const c = s.campaign;
-      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span></td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id)}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
+      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id)}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
     })
     .join('\n');
   const body = `<h1>Campaigns</h1>
@@ -220,7 +226,7 @@ const scheduled: Handler = async (ctx) => {
   const rows = campaigns
     .map((c) => {
       const zone = zoneOf(c, ctx.app.config.defaultTimeZone);
-      return `<tr><th scope="rowgroup" rowspan="${c.embargoAt ? 2 : 1}"><a href="/campaigns/${c.id}">${c.id}: ${e(c.releaseTitle)}</a><br><span class="muted">${e(c.phase ?? 'single')} · ${e(c.status)} · ${e(zone)}</span><br><a class="button danger" href="/campaigns/${c.id}/cancel">Cancel…</a></th><td data-label="what">sends at</td>${triple(c.scheduledAt, zone)}</tr>${c.embargoAt ? `<tr><td data-label="what">embargo lifts</td>${triple(c.embargoAt, zone)}</tr>` : ''}`;
+      return `<tr><th scope="rowgroup" rowspan="${c.embargoAt ? 2 : 1}"><a href="/campaigns/${c.id}">${c.id}: ${e(c.releaseTitle)}</a><br><span class="muted">${e(c.phase ?? 'single')} · ${e(c.status === 'paused' ? `paused: ${pauseHeadline(c)}` : c.status)} · ${e(zone)}</span><br><a class="button danger" href="/campaigns/${c.id}/cancel">Cancel…</a></th><td data-label="what">sends at</td>${triple(c.scheduledAt, zone)}</tr>${c.embargoAt ? `<tr><td data-label="what">embargo lifts</td>${triple(c.embargoAt, zone)}</tr>` : ''}`;
     })
     .join('\n');
   const body = `<h1>Scheduled sends</h1>
