@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Env } from '../config/load.js';
@@ -9,11 +8,12 @@ import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
 import { composeContext } from '../send/compose.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
+import { readDkimKey } from '../send/dkim.js';
 import { dkimOptions } from '../send/nodemailer-adapter.js';
 import { createOutboxTransport } from '../send/outbox.js';
 import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
 import { SharedRateGate } from '../send/shared-limiter.js';
-import { createSmtpTransport } from '../send/smtp.js';
+import { createSmtpTransport, resolveRelay } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
@@ -80,15 +80,9 @@ export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
   };
 }
 
-/** nodemailer's DKIM options with the key read from the file config names (undefined when off). */
+/** nodemailer's DKIM options with the key read (and parsed) from the file config names (undefined when off). */
 function readDkim(config: Config) {
-  return dkimOptions(config, (file) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new PresslineError('CONFIG_INVALID', `cannot read the DKIM key: ${(err as Error).message}`, { file, field: 'dkim.privateKeyFile' });
-    }
-  });
+  return dkimOptions(config, readDkimKey);
 }
 
 /** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
@@ -108,14 +102,8 @@ function slotStaleMs(config: Config, leaseMs: number): number {
 
 /** A relay from config `relays`: its URL from the environment variable the config names. */
 export function relayTransport(config: Config, env: Env, name: string): Transport {
-  const relay = config.relays[name];
-  if (!relay) {
-    const known = Object.keys(config.relays);
-    throw new PresslineError('CONFIG_INVALID', `no relay "${name}" in config \`relays\`${known.length ? ` (known: ${known.join(', ')})` : ''}`, { file: 'config', field: `relays.${name}` });
-  }
-  const url = (env.vars ?? process.env)[relay.urlEnv]?.trim();
-  if (!url) throw new PresslineError('CONFIG_INVALID', `relay "${name}" takes its URL from ${relay.urlEnv}, which is not set in the environment or .env`, { file: 'config', field: `relays.${name}.urlEnv` });
-  const transport = createSmtpTransport(url, config, readDkim(config), { localAddress: relay.localAddress });
+  const relay = resolveRelay(config, env, name);
+  const transport = createSmtpTransport(relay.url, config, readDkim(config), { localAddress: relay.localAddress, urlEnv: relay.urlEnv });
   return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), close: () => transport.close() };
 }
 

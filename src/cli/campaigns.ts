@@ -53,6 +53,10 @@ export function registerCampaignCommands(program: Command): void {
             ]),
           ) + '\n',
         );
+        // A paused campaign waits for a person: the table alone would not say why.
+        for (const c of rows.filter((r) => r.status === 'paused' && r.statusReason)) {
+          process.stdout.write(`  campaign ${c.id} paused: ${c.statusReason}\n`);
+        }
       });
     });
 

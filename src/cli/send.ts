@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
 import { preparePlan, persistPlan, type Plan } from '../campaigns/plan.js';
+import { preflightCampaign, preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
@@ -138,6 +139,8 @@ export function registerSendCommands(program: Command): void {
         const pace = paceOverrides(flags);
         const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
         const plan = await preparePlan(input, app);
+        // Before the plan is shown, confirmed or stored: what would fail at send time fails here.
+        refuseUnlessClear(await preflightPlan(app, plan));
         const out = flags.json ? process.stderr : process.stdout;
         out.write(describePlan(plan, app, paceFrom(app.config, pace)) + '\n');
         if (plan.recipients === 0) {
@@ -156,7 +159,11 @@ export function registerSendCommands(program: Command): void {
         }
         const campaignId = await persistPlan(plan, app, { options: { pace } });
         out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
-        await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+        try {
+          await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+        } catch (err) {
+          throw explainStoredCampaign(err, campaignId);
+        }
       });
     });
 
@@ -181,6 +188,8 @@ export function registerSendCommands(program: Command): void {
           else process.stdout.write(`Campaign ${campaignId} handed back to the workers${requeued > 0 ? ` (${requeued} unknown deliveries queued again)` : ''}.\n`);
           return;
         }
+        const campaign = await app.store.getCampaign(campaignId);
+        if (campaign) refuseUnlessClear(await preflightCampaign(app, campaign));
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         const open = counts.pending + counts.deferred + counts.sending + (flags.resendUnknown ? counts.unknown : 0);
@@ -205,6 +214,15 @@ async function renderAll(plan: Plan): Promise<number> {
     },
   });
   return n;
+}
+
+/**
+ * A send that stopped before its first message still left a stored campaign: the error says
+ * which, and how to go on or drop it, so no draft is left behind unexplained.
+ */
+function explainStoredCampaign(err: unknown, campaignId: number): unknown {
+  if (!(err instanceof PresslineError)) return err;
+  return new PresslineError(err.code, `${err.message} (campaign ${campaignId} is stored: \`pressline resume ${campaignId}\` once fixed, or \`pressline cancel ${campaignId}\`)`);
 }
 
 export function parseCampaignId(text: string): number {
