@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -60,6 +61,7 @@ export async function preflightProblems(deps: PreflightDeps, target: PreflightTa
   if (config.dkim) await check(() => readDkimKey(config.dkim!.privateKeyFile));
   if (target.relay !== undefined) await check(() => resolveRelay(config, env, target.relay!));
   else if (env.smtpUrl) await check(() => checkSmtpUrl(env.smtpUrl!));
+  else await check(() => checkOutbox(config.paths.outbox));
   for (const a of target.release.attachments) await check(() => checkReadable(a.path, a.filename));
   for (const at of copiesToCompile(target, deps.clock.now())) {
     await check(() => compileRelease(target.release, { config, now: at, columns: target.columns, templateFile: target.templateFile }));
@@ -92,6 +94,27 @@ async function checkReadable(path: string, name: string): Promise<void> {
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new PresslineError('RELEASE_INVALID', `attachment "${name}" cannot be read (${why}); put the file back or fix its permissions, or remove it from the release's attachments`, { file: path });
+  }
+}
+
+/** Without SMTP_URL messages become files: the outbox folder must exist or be creatable, and be writable. */
+async function checkOutbox(dir: string): Promise<void> {
+  // The nearest part of the path that exists decides: mkdir -p creates the rest at the first message.
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      const st = await stat(at);
+      if (!st.isDirectory()) throw Object.assign(new Error(`${at} is not a folder`), { code: 'ENOTDIR' });
+      await access(at, constants.W_OK);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && dirname(at) !== at) {
+        at = dirname(at);
+        continue;
+      }
+      throw new PresslineError('CONFIG_INVALID', `no SMTP_URL is set, so messages are written to the outbox folder, which cannot be written (${code ?? (err as Error).message} at ${at}); fix paths.outbox or set SMTP_URL`, { file: 'config', field: 'paths.outbox' });
+    }
   }
 }
 

@@ -59,6 +59,18 @@ describe('preflight: every copy a send can go out in compiles', () => {
     expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/factsheet\.txt.*cannot be read \(ENOENT\)/)]);
   });
 
+  it('without SMTP_URL, an outbox folder that cannot be made (a file in the way) names paths.outbox', async () => {
+    app = testApp();
+    const release = await loadRelease('releases/eu-russia-summit.md', app.config);
+    const target = { release, templateFile: 'templates/press-release.mjml', columns: [] };
+    expect(await preflightProblems(app, target)).toEqual([]); // a folder that does not exist yet is made at the first message
+    writeFileSync(join(app.dir, 'blocker'), '');
+    app.config.paths.outbox = join(app.dir, 'blocker', 'outbox');
+    expect((await preflightProblems(app, target)).map((p) => p.message)).toEqual([expect.stringMatching(/\(paths\.outbox\): .*ENOTDIR.*blocker/)]);
+    // With a relay the outbox is not used.
+    expect(await preflightProblems({ ...app, env: { ...app.env, smtpUrl: 'smtp://127.0.0.1:2525' } }, target)).toEqual([]);
+  });
+
   it('refuseUnlessClear: nothing, the one problem as it is, or several one line each', () => {
     expect(() => refuseUnlessClear([])).not.toThrow();
     const one = new PresslineError('TEMPLATE_INVALID', 'bad tag');
