@@ -166,8 +166,8 @@ export async function holdUnstartable(store: Store, campaignId: number, now: Dat
   return store.setCampaignStatus(campaignId, 'paused', now, { from: ['scheduled', 'sending'], reason });
 }
 
-/** The reason stored with a campaign held by holdUnstartable: each problem, then what to run. */
-export function unstartableReason(campaignId: number, problems: PresslineError[]): string {
+/** The reason stored with a campaign held by holdUnstartable: who could not start it, each problem, then what to run. */
+export function unstartableReason(campaignId: number, problems: PresslineError[], worker?: string): string {
   const lines = [...new Set(problems.map((p) => p.message))];
-  return `cannot start: ${lines.join('; ')}; once fixed, \`pressline resume ${campaignId} --workers\``;
+  return `cannot start${worker ? ` on worker ${worker}` : ''}: ${lines.join('; ')}; once fixed, \`pressline resume ${campaignId} --workers\``;
 }

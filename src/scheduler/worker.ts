@@ -112,7 +112,7 @@ async function startUnlessUnfit(app: App, campaignId: number, options: WorkerOpt
   const campaign = await app.store.getCampaign(campaignId);
   const problems = campaign ? await preflightCampaign(app, campaign, { relay: options.relay }) : [];
   if (problems.length > 0) {
-    const reason = unstartableReason(campaignId, problems);
+    const reason = unstartableReason(campaignId, problems, options.owner);
     const held = await holdUnstartable(app.store, campaignId, app.clock.now(), reason);
     options.log.error({ campaign: campaignId, problems: problems.map((p) => p.message), paused: held }, held ? `campaign paused: ${reason}` : `campaign cannot start (its status changed meanwhile): ${reason}`);
     return undefined;

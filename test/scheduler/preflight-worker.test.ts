@@ -76,7 +76,7 @@ describe('worker: a due campaign that cannot start is paused with the reason, at
 
     const table = await cli(app, ['campaigns']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`campaign ${id} paused: cannot start: PRESSLINE_SECRET is not set`));
+    expect(table.stdout).toMatch(new RegExp(`campaign ${id} paused: cannot start on worker test-worker:1:pf: PRESSLINE_SECRET is not set`));
   }, 60_000);
 
   it('PRESSLINE_SECRET missing with bounces.domain (VERP)', async () => {
