@@ -44,24 +44,43 @@ export interface PreflightTarget {
   relay?: string | undefined;
 }
 
-/** Every problem that stops this send, each a PresslineError with a one-line message; [] when it can go. */
-export async function preflightProblems(deps: PreflightDeps, target: PreflightTarget): Promise<PresslineError[]> {
-  const { config, env } = deps;
+/** Collects PresslineErrors from checks run one after the other; anything else is a bug and is thrown. */
+function problemCollector(): { problems: PresslineError[]; check(fn: () => unknown): Promise<void> } {
   const problems: PresslineError[] = [];
-  const check = async (fn: () => unknown) => {
-    try {
-      await fn();
-    } catch (err) {
-      if (!(err instanceof PresslineError)) throw err;
-      problems.push(err);
-    }
+  return {
+    problems,
+    async check(fn) {
+      try {
+        await fn();
+      } catch (err) {
+        if (!(err instanceof PresslineError)) throw err;
+        problems.push(err);
+      }
+    },
   };
-  await check(() => requireSender(target.release.variants[0]?.from ?? config.from));
+}
+
+/**
+ * The problems of this process's settings, whatever the release: secret, DKIM key, relay or
+ * SMTP_URL (or the outbox folder). A worker checks these when it starts.
+ */
+export async function settingsProblems(deps: Omit<PreflightDeps, 'clock'>, options: { relay?: string | undefined } = {}): Promise<PresslineError[]> {
+  const { config, env } = deps;
+  const { problems, check } = problemCollector();
   await check(() => requireSecret(config, env.secret));
   if (config.dkim) await check(() => readDkimKey(config.dkim!.privateKeyFile));
-  if (target.relay !== undefined) await check(() => resolveRelay(config, env, target.relay!));
+  if (options.relay !== undefined) await check(() => resolveRelay(config, env, options.relay!));
   else if (env.smtpUrl) await check(() => checkSmtpUrl(env.smtpUrl!));
   else await check(() => checkOutbox(config.paths.outbox));
+  return problems;
+}
+
+/** Every problem that stops this send, each a PresslineError with a one-line message; [] when it can go. */
+export async function preflightProblems(deps: PreflightDeps, target: PreflightTarget): Promise<PresslineError[]> {
+  const { config } = deps;
+  const { problems, check } = problemCollector();
+  await check(() => requireSender(target.release.variants[0]?.from ?? config.from));
+  problems.push(...(await settingsProblems(deps, { relay: target.relay })));
   for (const a of target.release.attachments) await check(() => checkReadable(a.path, a.filename));
   for (const at of copiesToCompile(target, deps.clock.now())) {
     await check(() => compileRelease(target.release, { config, now: at, columns: target.columns, templateFile: target.templateFile }));
@@ -119,14 +138,14 @@ async function checkOutbox(dir: string): Promise<void> {
 }
 
 /** Throws unless `problems` is empty: the one problem as it is, several as one line each. */
-export function refuseUnlessClear(problems: PresslineError[]): void {
+export function refuseUnlessClear(problems: PresslineError[], stopped = 'this send'): void {
   const unique = [...new Map(problems.map((p) => [p.message, p])).values()];
   if (unique.length === 0) return;
   if (unique.length === 1) throw unique[0]!;
-  throw new PresslineError('CONFIG_INVALID', `${unique.length} problems stop this send; fix them first:\n${unique.map((p) => `  - ${p.message}`).join('\n')}`);
+  throw new PresslineError('CONFIG_INVALID', `${unique.length} problems stop ${stopped}; fix them first:\n${unique.map((p) => `  - ${p.message}`).join('\n')}`);
 }
 
-/** Checks a planned send (`send`, `send --dry-run`, `send --test-to`): throws with every problem, stores nothing. */
+/** The problems of a planned send (`send`, `send --dry-run`, `send --test-to`, each phase of `schedule`); stores nothing. */
 export async function preflightPlan(deps: PreflightDeps, plan: Plan, extra: { phase?: CampaignPhase; startsAt?: Date } = {}): Promise<PresslineError[]> {
   return preflightProblems(deps, {
     release: plan.release,

@@ -117,4 +117,13 @@ describe('preflight: send, send --dry-run and schedule refuse a send that could 
     expectRefused(await cli(['worker', '--once', '--relay', 'us']), /no relay "us" in config `relays` \(known: eu\)/, 'worker --relay us');
     expectRefused(await cli(['worker', '--once', '--relay', 'eu'], { SMTP_URL_EU: 'ftp://relay.example' }), /SMTP_URL_EU starts with ftp:\/\//, 'worker --relay eu (ftp)');
   }, 60_000);
+
+  it('a worker started without PRESSLINE_SECRET (unsubscribe.baseUrl set) refuses to start and leaves the scheduled campaign alone', async () => {
+    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org/u' } });
+    const scheduled = await cli(['schedule', RELEASE, '--list', LIST, '--at', 'now', '--yes'], { PRESSLINE_SECRET: 's3cret' });
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expectRefused(await cli(['worker', '--once']), /PRESSLINE_SECRET is not set/, 'worker');
+    expect(await campaigns()).toMatchObject([{ id: 1, status: 'scheduled' }]);
+    expect(existsSync(join(dir, 'outbox'))).toBe(false);
+  }, 60_000);
 });
