@@ -13,7 +13,8 @@ import { requireSecret, requireSender } from '../send/compose.js';
 import { readDkimKey } from '../send/dkim.js';
 import { checkSmtpUrl, resolveRelay } from '../send/smtp.js';
 import type { Campaign, CampaignPhase, Store } from '../store/types.js';
-import { templatePath, type Plan } from './plan.js';
+import { fingerprintFiles } from './fingerprint.js';
+import { releaseFiles, templatePath, type Plan } from './plan.js';
 
 /*
  * Everything a send needs that would otherwise fail only when it starts (or at every message):
@@ -160,7 +161,7 @@ export async function preflightPlan(deps: PreflightDeps, plan: Plan, extra: { ph
  * Checks a stored campaign the way it would start now (a worker's due campaign, `resume`):
  * the release as it is on disk, the campaign's template and columns, this process's secrets.
  */
-export async function preflightCampaign(deps: PreflightDeps, campaign: Campaign, options: { relay?: string | undefined } = {}): Promise<PresslineError[]> {
+export async function preflightCampaign(deps: PreflightDeps, campaign: Campaign, options: { relay?: string | undefined; acceptChanges?: boolean } = {}): Promise<PresslineError[]> {
   let release: Release;
   try {
     release = await loadRelease(campaign.releaseFile, deps.config);
@@ -168,13 +169,27 @@ export async function preflightCampaign(deps: PreflightDeps, campaign: Campaign,
     if (err instanceof PresslineError) return [err];
     throw err;
   }
-  return preflightProblems(deps, {
+  const templateFile = templatePath(deps.config, campaign.options.templateFile as string | undefined);
+  const problems = await preflightProblems(deps, {
     release,
-    templateFile: templatePath(deps.config, campaign.options.templateFile as string | undefined),
+    templateFile,
     columns: (campaign.options.columns as string[] | undefined) ?? [],
     phase: campaign.phase,
     relay: options.relay,
   });
+  // The same guard runCampaign applies once a campaign has started (see textChangedError).
+  if (campaign.startedAt && !options.acceptChanges && (await fingerprintFiles(releaseFiles(release, templateFile))) !== campaign.options.fingerprint) {
+    problems.push(textChangedError(campaign.id));
+  }
+  return problems;
+}
+
+/** The refusal to go on with a started campaign whose release or template changed: the rest of the list would get another text. */
+export function textChangedError(campaignId: number): PresslineError {
+  return new PresslineError(
+    'REFUSED',
+    `the release or template changed since campaign ${campaignId} was planned, so the rest of the list would get a different text; restore them, or \`pressline resume ${campaignId} --accept-changes\` to send the new text anyway`,
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { newOwnerId, ownerIsDead } from './owner.js';
+import { textChangedError } from './preflight.js';
 import { releaseFiles, templatePath } from './plan.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
@@ -188,10 +189,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       // everyone gets. From here on, a change would split the audience, so it is guarded.
       await store.updateCampaignOptions(campaignId, { ...campaign.options, fingerprint });
     } else if (fingerprint !== campaign.options.fingerprint && !options.acceptChanges) {
-      throw new PresslineError(
-        'REFUSED',
-        `the release or template changed since campaign ${campaignId} was planned, so the rest of the list would get a different text; pass --accept-changes to send the new text anyway`,
-      );
+      throw textChangedError(campaignId);
     }
     const embargo = release.embargo;
     if (campaign.phase === 'public' && embargo && clock.now() < embargo.instant) {

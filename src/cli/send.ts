@@ -189,7 +189,7 @@ export function registerSendCommands(program: Command): void {
           return;
         }
         const campaign = await app.store.getCampaign(campaignId);
-        if (campaign) refuseUnlessClear(await preflightCampaign(app, campaign));
+        if (campaign) refuseUnlessClear(await preflightCampaign(app, campaign, { acceptChanges: Boolean(flags.acceptChanges) }));
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         const open = counts.pending + counts.deferred + counts.sending + (flags.resendUnknown ? counts.unknown : 0);

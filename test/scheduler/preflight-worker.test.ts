@@ -113,4 +113,15 @@ describe('worker: a due campaign that cannot start is paused with the reason, at
     rmSync(join(app.dir, 'factsheet.txt'));
     await expectHeld(app, id, /factsheet\.txt/);
   }, 30_000);
+
+  it('a started campaign whose release was edited since (the rest of the list would get another text)', async () => {
+    app = testApp();
+    const release = join(app.dir, 'release.md');
+    writeFileSync(release, '---\ntitle: Test release\nlanguage: en\n---\nBody text.\n');
+    const id = await scheduleNow(app, release);
+    // Test setup: a send that was under way (its startedAt set), then the release edited.
+    await app.store.setCampaignStatus(id, 'sending', app.clock.now(), { from: ['scheduled'] });
+    writeFileSync(release, '---\ntitle: Test release\nlanguage: en\n---\nBody text, edited.\n');
+    await expectHeld(app, id, /release or template changed since campaign \d+ was planned.*--accept-changes/);
+  }, 30_000);
 });
