@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Env } from '../config/load.js';
@@ -9,17 +8,19 @@ import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
 import { composeContext } from '../send/compose.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
+import { readDkimKey } from '../send/dkim.js';
 import { dkimOptions } from '../send/nodemailer-adapter.js';
 import { createOutboxTransport } from '../send/outbox.js';
 import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
 import { SharedRateGate } from '../send/shared-limiter.js';
-import { createSmtpTransport } from '../send/smtp.js';
+import { createSmtpTransport, resolveRelay } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { transition, type LifecycleDeps } from './lifecycle.js';
 import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
 import { recordRunPause } from './pause.js';
+import { textChangedError } from './preflight.js';
 import { releaseFiles, templatePath } from './plan.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
@@ -87,15 +88,9 @@ export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
   };
 }
 
-/** nodemailer's DKIM options with the key read from the file config names (undefined when off). */
+/** nodemailer's DKIM options with the key read (and parsed) from the file config names (undefined when off). */
 function readDkim(config: Config) {
-  return dkimOptions(config, (file) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new PresslineError('CONFIG_INVALID', `cannot read the DKIM key: ${(err as Error).message}`, { file, field: 'dkim.privateKeyFile' });
-    }
-  });
+  return dkimOptions(config, readDkimKey);
 }
 
 /** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
@@ -115,14 +110,8 @@ function slotStaleMs(config: Config, leaseMs: number): number {
 
 /** A relay from config `relays`: its URL from the environment variable the config names. */
 export function relayTransport(config: Config, env: Env, name: string): Transport {
-  const relay = config.relays[name];
-  if (!relay) {
-    const known = Object.keys(config.relays);
-    throw new PresslineError('CONFIG_INVALID', `no relay "${name}" in config \`relays\`${known.length ? ` (known: ${known.join(', ')})` : ''}`, { file: 'config', field: `relays.${name}` });
-  }
-  const url = (env.vars ?? process.env)[relay.urlEnv]?.trim();
-  if (!url) throw new PresslineError('CONFIG_INVALID', `relay "${name}" takes its URL from ${relay.urlEnv}, which is not set in the environment or .env`, { file: 'config', field: `relays.${name}.urlEnv` });
-  const transport = createSmtpTransport(url, config, readDkim(config), { localAddress: relay.localAddress });
+  const relay = resolveRelay(config, env, name);
+  const transport = createSmtpTransport(relay.url, config, readDkim(config), { localAddress: relay.localAddress, urlEnv: relay.urlEnv });
   return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), probe: () => transport.probe!(), close: () => transport.close() };
 }
 
@@ -216,10 +205,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       // everyone gets. From here on, a change would split the audience, so it is guarded.
       await store.updateCampaignOptions(campaignId, { ...campaign.options, fingerprint });
     } else if (fingerprint !== campaign.options.fingerprint && !options.acceptChanges) {
-      throw new PresslineError(
-        'REFUSED',
-        `the release or template changed since campaign ${campaignId} was planned, so the rest of the list would get a different text; pass --accept-changes to send the new text anyway`,
-      );
+      throw textChangedError(campaignId);
     }
     const embargo = release.embargo;
     if (campaign.phase === 'public' && embargo && clock.now() < embargo.instant) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withApp } from '../app.js';
 import { transition } from '../campaigns/lifecycle.js';
+import { preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
 import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
@@ -46,6 +47,10 @@ Examples:
           { releaseFile: release, lists: flags.list, embargoed: flags.embargoed, public: flags.public, at: flags.at, publicAt: flags.publicAt, localTime: flags.localTime, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) },
           app,
         );
+        // Before anything is shown, confirmed or stored: a schedule that could never go is refused now.
+        const problems = [];
+        for (const p of plan.phases) problems.push(...(await preflightPlan(app, p.plan, { phase: p.phase, startsAt: p.at.instant })));
+        refuseUnlessClear(problems);
         const out = flags.json ? process.stderr : process.stdout;
         for (const p of plan.phases) {
           const t = formatTriple(p.at.instant, p.at.zone);

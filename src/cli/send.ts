@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
 import { planningInterrupted } from '../campaigns/lifecycle.js';
 import { preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
+import { preflightCampaign, preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
@@ -141,6 +142,8 @@ export function registerSendCommands(program: Command): void {
         const pace = paceOverrides(flags);
         const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
         const plan = await preparePlan(input, app);
+        // Before the plan is shown, confirmed or stored: what would fail at send time fails here.
+        refuseUnlessClear(await preflightPlan(app, plan));
         const out = flags.json ? process.stderr : process.stdout;
         out.write(describePlan(plan, app, paceFrom(app.config, pace)) + '\n');
         if (plan.recipients === 0) {
@@ -159,7 +162,11 @@ export function registerSendCommands(program: Command): void {
         }
         const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
         out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
-        await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+        try {
+          await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+        } catch (err) {
+          throw explainStoredCampaign(err, campaignId);
+        }
       });
     });
 
@@ -184,7 +191,9 @@ export function registerSendCommands(program: Command): void {
           else process.stdout.write(`Campaign ${campaignId} handed back to the workers${requeued > 0 ? ` (${requeued} unknown deliveries queued again)` : ''}.\n`);
           return;
         }
-        if ((await app.store.getCampaign(campaignId))?.status === 'planning') {
+        const campaign = await app.store.getCampaign(campaignId);
+        if (campaign) refuseUnlessClear(await preflightCampaign(app, campaign, { acceptChanges: Boolean(flags.acceptChanges) }));
+        if (campaign?.status === 'planning') {
           // Killed while planning: finish the plan first (what it was meant to become decides the rest).
           const out = flags.json ? process.stderr : process.stdout;
           if (await heldByPlanner(app, campaignId)) throw new PresslineError('REFUSED', `campaign ${campaignId} is still being planned by another process; wait for it to finish`);
@@ -226,6 +235,15 @@ async function renderAll(plan: Plan): Promise<number> {
     },
   });
   return n;
+}
+
+/**
+ * A send that stopped before its first message still left a stored campaign: the error says
+ * which, and how to go on or drop it, so no draft is left behind unexplained.
+ */
+function explainStoredCampaign(err: unknown, campaignId: number): unknown {
+  if (!(err instanceof PresslineError)) return err;
+  return new PresslineError(err.code, `${err.message} (campaign ${campaignId} is stored: \`pressline resume ${campaignId}\` once fixed, or \`pressline cancel ${campaignId}\`)`);
 }
 
 export function parseCampaignId(text: string): number {

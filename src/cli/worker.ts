@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { newOwnerId } from '../campaigns/owner.js';
-import { relayTransport } from '../campaigns/run.js';
+import { refuseUnlessClear, settingsProblems } from '../campaigns/preflight.js';
 import { PresslineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { runWorker } from '../scheduler/worker.js';
@@ -36,7 +36,8 @@ export function registerWorkerCommand(program: Command): void {
         if (flags.name !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(flags.name)) {
           throw new PresslineError('USAGE', `--name takes letters, digits, . _ - (up to 40), not "${flags.name}"`);
         }
-        if (flags.relay !== undefined) await relayTransport(app.config, app.env, flags.relay).close(); // fail now, not at the first campaign
+        // Settings no campaign could be sent with fail now, not at the first campaign (or by pausing each one as it comes due).
+        refuseUnlessClear(await settingsProblems(app, { relay: flags.relay }), 'this worker');
         await runWorker(app, { intervalMs: seconds * 1000, signal: controller.signal, log, owner: newOwnerId(flags.name), relay: flags.relay, once: Boolean(flags.once) });
       } finally {
         await app.close();

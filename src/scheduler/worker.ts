@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
 import { planningInterrupted, transition } from '../campaigns/lifecycle.js';
+import { holdUnstartable, preflightCampaign, unstartableReason } from '../campaigns/preflight.js';
 import { defaultTransport, heldAlone, relayTransport, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
@@ -110,6 +111,31 @@ async function decideScheduled(app: App, c: Campaign, now: Date): Promise<Worker
   }
 }
 
+/**
+ * Runs a due campaign, unless this worker cannot send it at all (secret, DKIM key, relay,
+ * template, attachments): then it is paused with the reason and logged once at error, never
+ * tried again at every poll. Undefined when it did not start.
+ */
+async function startUnlessUnfit(app: App, campaignId: number, options: WorkerOptions, autoResume: boolean): Promise<RunSummary | undefined> {
+  const campaign = await app.store.getCampaign(campaignId);
+  const problems = campaign ? await preflightCampaign(app, campaign, { relay: options.relay }) : [];
+  if (problems.length > 0) {
+    const reason = unstartableReason(campaignId, problems, options.owner);
+    const held = await holdUnstartable(app, campaignId, app.clock.now(), reason);
+    options.log.error({ campaign: campaignId, problems: problems.map((p) => p.message), paused: held }, held ? `campaign paused: ${reason}` : `campaign cannot start (its status changed meanwhile): ${reason}`);
+    return undefined;
+  }
+  return runCampaign(campaignId, app, {
+    waitForRetries: false,
+    signal: options.signal,
+    owner: options.owner,
+    shared: true,
+    relay: options.relay,
+    leaseMs: app.config.worker.leaseMs,
+    autoResume,
+  });
+}
+
 export interface WorkerOptions {
   intervalMs: number;
   signal: AbortSignal;
@@ -142,16 +168,8 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
         case 'resume': {
           if (a.kind === 'start' && a.late) log.warn({ campaign: a.campaignId }, a.late);
           log.info({ campaign: a.campaignId, why: a.kind === 'resume' ? a.why : 'scheduled time reached' }, 'starting campaign');
-          const task = runCampaign(a.campaignId, app, {
-            waitForRetries: false,
-            signal: options.signal,
-            owner: options.owner,
-            shared: true,
-            relay: options.relay,
-            leaseMs: app.config.worker.leaseMs,
-            autoResume,
-          })
-            .then((s: RunSummary) => logRunEnd(log, a.campaignId, s, autoResume))
+          const task = startUnlessUnfit(app, a.campaignId, options, autoResume)
+            .then((s: RunSummary | undefined) => s && logRunEnd(log, a.campaignId, s, autoResume))
             .catch((err: Error) => log.error({ campaign: a.campaignId, err: err.message }, 'campaign run failed'))
             .finally(() => running.delete(a.campaignId));
           running.set(a.campaignId, task);

@@ -21,18 +21,30 @@ export interface ComposeContext {
   test: boolean;
 }
 
+/** Throws CONFIG_INVALID when no From address is set (config `from`, or the release's front matter). */
+export function requireSender(from: Address | undefined): Address {
+  if (!from) throw new PresslineError('CONFIG_INVALID', 'no sender: set "from": {"name": …, "address": …} in the config file', { file: 'config', field: 'from' });
+  return from;
+}
+
+/**
+ * Throws CONFIG_INVALID when unsubscribe links (unsubscribe.baseUrl) or VERP addresses
+ * (bounces.domain) are configured without PRESSLINE_SECRET: they would go out unsigned, or not at all.
+ */
+export function requireSecret(config: Config, secret: string | undefined): void {
+  if (secret) return;
+  const users = [config.unsubscribe.baseUrl ? 'signed unsubscribe links (unsubscribe.baseUrl)' : '', config.bounces.domain ? 'signed VERP bounce addresses (bounces.domain)' : ''].filter(Boolean);
+  if (users.length === 0) return;
+  throw new PresslineError('CONFIG_INVALID', `PRESSLINE_SECRET is not set, but the config asks for ${users.join(' and ')}: set PRESSLINE_SECRET in the environment or .env (e.g. \`openssl rand -hex 32\`)`);
+}
+
 /** Builds the per-campaign context, refusing settings that would produce unsigned tokens. */
 export function composeContext(config: Config, campaignId: number, options: { secret: string | undefined; test: boolean; attachments?: { filename: string; path: string }[] }): ComposeContext {
-  if (!config.from) {
-    throw new PresslineError('CONFIG_INVALID', 'no sender: set "from": {"name": …, "address": …} in the config file', { file: 'config', field: 'from' });
-  }
-  const needsSecret = config.unsubscribe.baseUrl || config.bounces.domain;
-  if (needsSecret && !options.secret) {
-    throw new PresslineError('CONFIG_INVALID', 'unsubscribe links and VERP bounce addresses are HMAC-signed: set PRESSLINE_SECRET in the environment or .env (e.g. `openssl rand -hex 32`)');
-  }
+  const from = requireSender(config.from);
+  requireSecret(config, options.secret);
   return {
     campaignId,
-    from: config.from,
+    from,
     replyTo: config.replyTo,
     sender: config.sender,
     attachments: options.attachments ?? [],
