@@ -7,6 +7,7 @@ import { benchRender } from './render.js';
 import { benchSend } from './send.js';
 import { benchReports } from './reports.js';
 import { benchWorkers } from './workers.js';
+import { benchKill } from './kill.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   send: () => benchSend(),
   reports: () => benchReports(),
   workers: () => benchWorkers(),
+  kill: () => benchKill(),
 };
 
 async function main(): Promise<void> {
