@@ -134,7 +134,7 @@ describe('bounces that arrive after the send', () => {
 describe('bounce mailbox over IMAP (a real dovecot on loopback)', () => {
   it('ingests unread reports, moves them to the processed folder, and reads nothing the second time', async () => {
     const { hasDovecot, startDovecot } = await import('../helpers/dovecot.js');
-    if (!hasDovecot) throw new Error('dovecot is not installed: .ci/run installs dovecot-imapd (apt-get install -y dovecot-imapd)');
+    if (!hasDovecot) throw new Error('dovecot is not installed: npm test installs it (scripts/install-test-peers.sh), or apt-get install -y dovecot-imapd');
     const imap = await startDovecot();
     try {
       smtp = await startTestSmtp();
