@@ -100,11 +100,10 @@ export async function finishPlanning(
   }
 }
 
-/** "40 recipients already have it from campaign 3 (sending), 2 from campaign 5 (done)". */
+/** "journalists already had or are about to get this release: 40 from campaign 3 (sending), 2 from campaign 5 (done)". */
 export function describeConflicts(conflicts: PlanConflict[]): string {
-  const parts = conflicts.map((c) => `${c.recipients} from campaign ${c.campaignId} (${c.status})`);
-  const total = conflicts.reduce((n, c) => n + c.recipients, 0);
-  return `${total} recipient${total === 1 ? '' : 's'} already had or are about to get this release: ${parts.join(', ')}`;
+  // Counted per campaign: one journalist may be in two of them, so the counts are not summed.
+  return `journalists already had or are about to get this release: ${conflicts.map((c) => `${c.recipients} from campaign ${c.campaignId} (${c.status})`).join(', ')}`;
 }
 
 /** Whether a campaign in `planning` has a live planner, or was left behind by one that stopped. */
