@@ -1,6 +1,7 @@
 import { PresslineError } from '../errors.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import type { Campaign, CampaignStatus, PauseKind, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
+import { STILL_SENDING } from '../store/plan-guard.js';
 import { ownerIsDead } from './owner.js';
 
 /**
@@ -121,4 +122,25 @@ export async function explainStatus(store: Store, c: Campaign, now: Date): Promi
     return `planning interrupted: finish it with \`pressline resume ${c.id}\`, or \`pressline cancel ${c.id}\``;
   }
   return c.statusReason;
+}
+
+/**
+ * Before anything is stored: the refusal a plan meets at the end of planning, said up front so
+ * nobody confirms a send that will be refused. None with `again`; with `newOnly`, only for
+ * recipients another campaign may still send to (those it reached are left out).
+ */
+export function overlapRefusal(
+  plan: { overlap: PlanConflict[]; alreadyHad: number; stillComing: number },
+  flags: { again?: boolean | undefined; newOnly?: boolean | undefined },
+): PresslineError | undefined {
+  if (flags.again || plan.overlap.length === 0) return undefined;
+  if (flags.newOnly) {
+    if (plan.stillComing === 0) return undefined;
+    const waiting = plan.overlap.filter((c) => STILL_SENDING.includes(c.status)).map((c) => `campaign ${c.campaignId} (${c.status})`);
+    return new PresslineError(
+      'REFUSED',
+      `${plan.stillComing} of these journalists are still to get this release from ${waiting.join(', ')}; let it finish or cancel it first, or pass --again`,
+    );
+  }
+  return new PresslineError('REFUSED', `not sent: ${describeConflicts(plan.overlap)}; pass --new-only to send only to those who have not had it, or --again to send it to everyone anyway`);
 }

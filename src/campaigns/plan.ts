@@ -11,7 +11,7 @@ import { compileRelease } from '../render/compile.js';
 import type { CompiledRelease } from '../render/types.js';
 import { messageIdFor } from '../send/compose.js';
 import { nextLocalTime } from '../scheduler/local-time.js';
-import type { CampaignPhase, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
+import type { AudienceEntry, CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { finishPlanning } from './lifecycle.js';
 import { acquireOrTakeOver, newOwnerId } from './owner.js';
@@ -42,6 +42,12 @@ export interface Plan {
   /** Lower bound at the configured rates (global and per domain). */
   estimatedMs: number;
   fingerprint: string;
+  /** Other campaigns of this release that reached, or may still reach, some of these recipients. */
+  overlap: PlanConflict[];
+  /** Recipients another campaign of this release already reached (what --new-only leaves out). */
+  alreadyHad: number;
+  /** Recipients another campaign of this release has not reached yet but may still send to. */
+  stillComing: number;
   warnings: string[];
 }
 
@@ -63,7 +69,14 @@ export function templatePath(config: Config, override?: string): string {
 export async function preparePlan(input: PlanInput, deps: { config: Config; store: Store; clock: Clock }): Promise<Plan> {
   const { config, store, clock } = deps;
   const release = await loadRelease(input.releaseFile, config);
+  const templateFile = templatePath(config, input.templateFile);
+  const fingerprint = await fingerprintFiles(releaseFiles(release, templateFile));
   const suppressedKeys = await store.suppressedKeys();
+  // Who other campaigns of this release reached or may still reach: said before anything is stored.
+  const audience = input.testTo ? new Map<string, AudienceEntry>() : await store.releaseAudience(releaseIdentity(input.releaseFile, fingerprint), 0);
+  const overlap = new Map<number, PlanConflict>();
+  let alreadyHad = 0;
+  let stillComing = 0;
   const byContactLanguage = new Map<string, number>();
   const perDomain = new Map<string, number>();
   let recipients = 0;
@@ -75,6 +88,14 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
       if (suppressedKeys.has(c.key)) {
         suppressed++;
         return;
+      }
+      const other = audience.get(c.key);
+      if (other) {
+        const o = overlap.get(other.campaignId) ?? { campaignId: other.campaignId, status: other.status, recipients: 0 };
+        o.recipients++;
+        overlap.set(other.campaignId, o);
+        if (other.reached) alreadyHad++;
+        else stillComing++;
       }
       recipients++;
       byContactLanguage.set(c.language, (byContactLanguage.get(c.language) ?? 0) + 1);
@@ -89,7 +110,6 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
       `${report.invalid.length} invalid row${report.invalid.length === 1 ? '' : 's'} in the list; fix them, or pass --skip-invalid to send to the valid rows and record the rest as skipped:\n${first}${more}`,
     );
   }
-  const templateFile = templatePath(config, input.templateFile);
   const compiled = await compileRelease(release, { config, now: clock.now(), columns: report.columns, templateFile });
 
   const perLanguage: Record<string, number> = {};
@@ -110,7 +130,10 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     perLanguage,
     perDomain,
     estimatedMs: estimateMs(input.testTo ? 1 : recipients, perDomain, config),
-    fingerprint: await fingerprintFiles(releaseFiles(release, templateFile)),
+    fingerprint,
+    overlap: [...overlap.values()],
+    alreadyHad,
+    stillComing,
     warnings,
   };
 }
@@ -236,7 +259,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: { config: C
     // The other phase's audience (an embargoed release's public phase skips the embargoed one).
     const otherPhase = campaign.phase === 'public' && campaign.groupId !== undefined ? await store.deliveryKeys(campaign.groupId) : undefined;
     const otherPhaseReason = `gets the embargoed copy (campaign ${campaign.groupId}) instead`;
-    const reached = options.newOnly ? await store.reachedKeys(releaseIdentity(input.releaseFile, plan.fingerprint), campaignId) : undefined;
+    const audience = options.newOnly ? await store.releaseAudience(releaseIdentity(input.releaseFile, plan.fingerprint), campaignId) : undefined;
     const notBefore = options.localTime && campaign.scheduledAt ? localTimeFor(options.localTime, campaign.scheduledAt, config.defaultTimeZone) : undefined;
     // Each recipient's Message-ID, fixed now so the send-time mark need not write it (see messageIdFor).
     const from = plan.release.variants[0]!.from ?? config.from;
@@ -274,7 +297,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: { config: C
           pending.push(c);
           return;
         }
-        (suppressedKeys.has(c.key) ? blocked : otherPhase?.has(c.key) ? other : reached?.has(c.key) ? had : pending).push(c);
+        (suppressedKeys.has(c.key) ? blocked : otherPhase?.has(c.key) ? other : audience?.get(c.key)?.reached ? had : pending).push(c);
         if (pending.length + blocked.length + other.length + had.length >= CHUNK) flush();
       },
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withApp } from '../app.js';
-import { transition } from '../campaigns/lifecycle.js';
+import { overlapRefusal, transition } from '../campaigns/lifecycle.js';
 import { preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
 import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
@@ -57,6 +57,11 @@ Examples:
           out.write(`${p.phase.padEnd(9)}  ${t.zone} · ${t.utc} · ${t.local} (your time), ${relativeTo(p.at.instant, app.clock.now())}: ${p.plan.recipients} recipients from ${p.plan.input.lists.join(', ')}\n`);
         }
         for (const w of plan.warnings) out.write(`Warning: ${w}\n`);
+        // A second send of the release to the same journalists is refused now, not after confirming.
+        for (const p of plan.phases) {
+          const refusal = overlapRefusal(p.plan, flags);
+          if (refusal) throw refusal;
+        }
         if (!(await confirm('Schedule this?', Boolean(flags.yes)))) {
           out.write('Nothing scheduled.\n');
           process.exitCode = 1;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
-import { planningInterrupted } from '../campaigns/lifecycle.js';
+import { describeConflicts, overlapRefusal, planningInterrupted } from '../campaigns/lifecycle.js';
 import { preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
 import { preflightCampaign, preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
@@ -48,7 +48,7 @@ function addPaceOptions(cmd: Command): Command {
     .option('--json', 'print the outcome as one JSON document');
 }
 
-function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>): string {
+function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, newOnly = false): string {
   const r = plan.report;
   const variants = plan.release.variants.map((v) => v.language).join(', ');
   const langs = Object.entries(plan.perLanguage).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
@@ -62,6 +62,9 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>): 
     `Pace        ${formatRate(pace.global)}, ${pace.concurrency} at once, per domain ${formatRate(pace.perDomain)}${pace.domains.size ? ` (+${pace.domains.size} domain rules)` : ''}`,
     `Estimate    at least ${formatDuration(plan.estimatedMs)}`,
   ];
+  if (plan.overlap.length > 0) {
+    lines.push(`Overlap     ${describeConflicts(plan.overlap)}${newOnly ? `; --new-only leaves out the ${plan.alreadyHad} who had it` : ''}`);
+  }
   if (plan.input.skipInvalid && (r.invalid.length || r.duplicates.length)) {
     lines.push(`Skipped     ${r.invalid.length + r.duplicates.length} rows will be recorded as skipped`);
   }
@@ -145,23 +148,28 @@ export function registerSendCommands(program: Command): void {
         // Before the plan is shown, confirmed or stored: what would fail at send time fails here.
         refuseUnlessClear(await preflightPlan(app, plan));
         const out = flags.json ? process.stderr : process.stdout;
-        out.write(describePlan(plan, app, paceFrom(app.config, pace)) + '\n');
-        if (plan.recipients === 0) {
-          throw new PresslineError('REFUSED', 'no one to send to: every contact is filtered out, suppressed or invalid');
+        out.write(describePlan(plan, app, paceFrom(app.config, pace), flags.newOnly) + '\n');
+        const recipients = flags.newOnly ? plan.recipients - plan.alreadyHad : plan.recipients;
+        if (recipients === 0) {
+          throw new PresslineError('REFUSED', `no one to send to: every contact is filtered out, suppressed or invalid${flags.newOnly ? ', or already had this release' : ''}`);
         }
+        // A second send of the release to the same journalists is refused now, not after confirming.
+        const refusal = overlapRefusal(plan, flags);
+        if (refusal && !flags.dryRun) throw refusal;
         if (flags.dryRun) {
+          if (refusal) out.write(`Refused     a real send would be refused: ${refusal.message}\n`);
           const rendered = await renderAll(plan);
           out.write(`Dry run     rendered ${rendered} message${rendered === 1 ? '' : 's'}; nothing sent, nothing stored\n`);
           if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: plan.estimatedMs });
           return;
         }
-        if (!(await confirm(`Send "${plan.release.variants[0]!.title}" to ${plan.recipients} recipient${plan.recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
+        if (!(await confirm(`Send "${plan.release.variants[0]!.title}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
           out.write('Nothing sent.\n');
           process.exitCode = 1;
           return;
         }
         const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
-        out.write(`Campaign ${campaignId} planned: ${plan.recipients} deliveries stored; sending…\n`);
+        out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; sending…\n`);
         try {
           await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
         } catch (err) {

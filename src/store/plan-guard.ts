@@ -1,7 +1,7 @@
-import type { CampaignStatus, DeliveryStatus } from './types.js';
+import type { AudienceEntry, CampaignStatus, DeliveryStatus } from './types.js';
 
 /** Campaigns that may still send: their pending recipients count as about to be reached. */
-const STILL_SENDING: readonly CampaignStatus[] = ['planning', 'draft', 'scheduled', 'sending', 'paused'];
+export const STILL_SENDING: readonly CampaignStatus[] = ['planning', 'draft', 'scheduled', 'sending', 'paused'];
 
 /** Deliveries that reached (or may have reached) their recipient, whatever the campaign's status. */
 export const REACHED: readonly DeliveryStatus[] = ['sending', 'sent', 'unknown'];
@@ -18,3 +18,15 @@ export function conflictingStatuses(other: CampaignStatus): readonly DeliverySta
 export const CLAIMABLE: readonly CampaignStatus[] = ['draft', 'scheduled', 'sending', 'paused'];
 /** CLAIMABLE as an SQL list, for both engines' claim statements. */
 export const CLAIMABLE_SQL = CLAIMABLE.map((s) => `'${s}'`).join(', ');
+
+/** Rows of (key, campaign_id, campaign_status, status) → one entry per key; a reached one wins. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- driver rows
+export function audienceOf(rows: Record<string, any>[]): Map<string, AudienceEntry> {
+  const audience = new Map<string, AudienceEntry>();
+  for (const r of rows) {
+    const reached = REACHED.includes(r.status);
+    if (audience.get(r.key)?.reached) continue;
+    audience.set(r.key, { campaignId: r.campaign_id, status: r.campaign_status, reached });
+  }
+  return audience;
+}

@@ -51,6 +51,13 @@ export interface ReleaseIdentity {
   fingerprint: string;
 }
 
+/** One journalist in another campaign of the same release: whether it reached them, or may still. */
+export interface AudienceEntry {
+  campaignId: number;
+  status: CampaignStatus;
+  reached: boolean;
+}
+
 /** Another campaign of the same release that would reach some of the same journalists. */
 export interface PlanConflict {
   campaignId: number;
@@ -388,8 +395,11 @@ export interface Store {
     now: Date,
     guard: { release: ReleaseIdentity; refusal: (conflicts: PlanConflict[]) => string } | undefined,
   ): Promise<{ ok: true } | { ok: false; conflicts: PlanConflict[] }>;
-  /** Recipients (by key) that already have a sent or unknown delivery of this release, with the campaign. */
-  reachedKeys(release: ReleaseIdentity, except: number): Promise<Map<string, number>>;
+  /**
+   * Who another campaign of this release (not `except`, not a test) reached (sent, sending,
+   * unknown) or may still send to (pending or deferred in a campaign that may still send), by key.
+   */
+  releaseAudience(release: ReleaseIdentity, except: number): Promise<Map<string, AudienceEntry>>;
 
   /** Takes the campaign for `owner` unless another live owner holds it; renews when it is ours. */
   acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean>;

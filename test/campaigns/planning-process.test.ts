@@ -153,9 +153,17 @@ describe('planning before sending (real processes)', () => {
 
     // Three journalists join the desk list: only they get the release.
     appendFileSync(list, journalists(3, 'news.example', 301).join('\n') + '\n');
+    const stored = (await a.store.listCampaigns()).length;
     const again = run(['send', RELEASE, '--list', list, '--yes']);
     expect((await again.exited).code).toBe(1);
-    expect(again.output()).toMatch(/300 from campaign/);
+    expect(again.output()).toMatch(/Overlap +journalists already had or are about to get this release: 300 from campaign \d \(done\)/);
+    expect(again.output()).toMatch(/not sent: .*--new-only.*--again/);
+    // Refused before confirming: nothing stored.
+    expect((await a.store.listCampaigns()).length).toBe(stored);
+    const dry = run(['send', RELEASE, '--list', list, '--new-only', '--dry-run']);
+    expect((await dry.exited).code).toBe(0);
+    expect(dry.output()).toMatch(/--new-only leaves out the 300 who had it/);
+    expect(dry.output()).toMatch(/rendered 303 messages/);
     const newOnly = run(['send', RELEASE, '--list', list, '--new-only', '--yes']);
     expect((await newOnly.exited).code, newOnly.output()).toBe(0);
     expect(smtp.messages.slice(300).flatMap((m) => m.rcpts).sort()).toEqual(['j301@news.example', 'j302@news.example', 'j303@news.example']);

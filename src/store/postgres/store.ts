@@ -7,6 +7,7 @@ import {
   type CampaignTransition,
   type PlanConflict,
   type ReleaseIdentity,
+  type AudienceEntry,
   type Delivery,
   type DeliveryRef,
   type DeliveryRow,
@@ -32,7 +33,7 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { CLAIMABLE, conflictingStatuses, REACHED } from '../plan-guard.js';
+import { audienceOf, CLAIMABLE, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -448,18 +449,18 @@ export class PgStore implements Store {
     return conflicts;
   }
 
-  async reachedKeys(release: ReleaseIdentity, except: number): Promise<Map<string, number>> {
+  async releaseAudience(release: ReleaseIdentity, except: number): Promise<Map<string, AudienceEntry>> {
     const { rows } = await this.q(
-      `SELECT d.key, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
-       WHERE c.id <> $1 AND NOT c.test AND d.status = ANY($2::text[])
-         AND (c.release_file = $3 OR c.options->>'releasePath' = $4 OR c.options->>'fingerprint' = $5)
+      `SELECT d.key, d.campaign_id, c.status AS campaign_status, d.status FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+       WHERE c.id <> $1 AND NOT c.test
+         AND (c.release_file = $2 OR c.options->>'releasePath' = $3 OR c.options->>'fingerprint' = $4)
+         AND (d.status = ANY($5::text[]) OR (c.status = ANY($6::text[]) AND d.status IN ('pending', 'deferred')))
        ORDER BY d.id`,
-      [except, REACHED, release.file, release.path, release.fingerprint],
+      [except, release.file, release.path, release.fingerprint, REACHED, STILL_SENDING],
     );
-    const keys = new Map<string, number>();
-    for (const r of rows) if (!keys.has(r.key)) keys.set(r.key, r.campaign_id);
-    return keys;
+    return audienceOf(rows);
   }
+
 
   async acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> {
     const expires = new Date(now.getTime() + leaseMs);

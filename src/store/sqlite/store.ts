@@ -9,6 +9,7 @@ import {
   type CampaignTransition,
   type PlanConflict,
   type ReleaseIdentity,
+  type AudienceEntry,
   type Delivery,
   type DeliveryRef,
   type DeliveryRow,
@@ -35,7 +36,7 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
-import { conflictingStatuses, REACHED } from '../plan-guard.js';
+import { audienceOf, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 
@@ -311,19 +312,20 @@ export class SqliteStore implements Store {
     return conflicts;
   }
 
-  async reachedKeys(release: ReleaseIdentity, except: number): Promise<Map<string, number>> {
+  async releaseAudience(release: ReleaseIdentity, except: number): Promise<Map<string, AudienceEntry>> {
+    const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
     const rows = this.db
       .prepare(
-        `SELECT d.key, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
-         WHERE c.id <> ? AND c.test = 0 AND d.status IN (${REACHED.map(() => '?').join(',')})
+        `SELECT d.key, d.campaign_id, c.status AS campaign_status, d.status FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+         WHERE c.id <> ? AND c.test = 0
            AND (c.release_file = ? OR json_extract(c.options, '$.releasePath') = ? OR json_extract(c.options, '$.fingerprint') = ?)
+           AND (d.status IN (${list(REACHED)}) OR (c.status IN (${list(STILL_SENDING)}) AND d.status IN ('pending', 'deferred')))
          ORDER BY d.id`,
       )
-      .all(except, ...REACHED, release.file, release.path, release.fingerprint) as Row[];
-    const keys = new Map<string, number>();
-    for (const r of rows) if (!keys.has(r.key)) keys.set(r.key, r.campaign_id);
-    return keys;
+      .all(except, release.file, release.path, release.fingerprint) as Row[];
+    return audienceOf(rows);
   }
+
 
   async acquireCampaign(id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> {
     const info = this.db
