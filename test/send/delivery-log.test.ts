@@ -143,6 +143,6 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     expect(await log.catchUp()).toBe(1);
     expect(await log.catchUp()).toBe(0);
     const details = lines(a, id).map((l) => l.detail).filter(Boolean);
-    expect(details).toEqual(['fast', 'slow']);
+    expect(details).toEqual(['draft: planned', 'fast', 'slow']);
   });
 });
