@@ -2,34 +2,26 @@
 // `npm run test:pg`): a campaign is never claimable, nor finished, before every recipient is
 // stored; a plan killed midway is finished by `resume`, never reported done; two sends of one
 // release at once cannot both go.
-import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { killCliProcesses, startCli, type CliProcess } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 
-const CLI = resolve('dist/src/cli/main.js');
 const RELEASE = 'releases/eu-russia-summit.md';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
-const children: ReturnType<typeof spawn>[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   await smtp?.close();
   await app?.close();
   app = undefined;
   smtp = undefined;
 });
 
-interface Proc {
-  child: ReturnType<typeof spawn>;
-  exited: Promise<{ code: number | null; signal: string | null }>;
-  output(): string;
-}
-
-function setUp(config: Record<string, unknown> = {}): { a: TestApp; run: (args: string[]) => Proc } {
+function setUp(config: Record<string, unknown> = {}): { a: TestApp; run: (args: string[]) => CliProcess } {
   const raw = {
     from: { name: 'Press Office', address: 'press@ngo.example.org' },
     rate: { global: 0, concurrency: 8, batchSize: 200 },
@@ -41,15 +33,7 @@ function setUp(config: Record<string, unknown> = {}): { a: TestApp; run: (args: 
   const configFile = join(a.dir, 'pressline.json');
   writeFileSync(configFile, JSON.stringify({ ...raw, paths: a.config.paths }));
   const env = { ...process.env, ...a.storeEnv, SMTP_URL: smtp!.url, PRESSLINE_SECRET: 'test-secret-please-change', PRESSLINE_LOG_LEVEL: 'info' };
-  const run = (args: string[]): Proc => {
-    const child = spawn(process.execPath, [CLI, '--config', configFile, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-    return { child, exited, output: () => out };
-  };
+  const run = (args: string[]): CliProcess => startCli(configFile, args, env);
   return { a, run };
 }
 

@@ -3,35 +3,29 @@
 // killed with SIGKILL mid-run. Real processes, real SMTP servers on loopback, real store.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { CLI, killCliProcesses, startCli } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { maxInWindow } from '../helpers/windows.js';
 
-const CLI = resolve('dist/src/cli/main.js');
+
 const GLOBAL_PER_SECOND = 200;
 const SLOW_PER_SECOND = 16;
 
 let app: TestApp | undefined;
 const servers: TestSmtpServer[] = [];
-const children: ReturnType<typeof spawn>[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   for (const s of servers.splice(0)) await s.close();
   await app?.close();
   app = undefined;
 });
 
 function startWorker(name: string, relay: string, config: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [CLI, '--config', config, 'worker', '--interval', '0.3', '--name', name, '--relay', relay], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return { name, child, exited, output: () => out };
+  return { name, ...startCli(config, ['worker', '--interval', '0.3', '--name', name, '--relay', relay], env) };
 }
 
 describe('several workers on one campaign', () => {

@@ -2,25 +2,23 @@
 // worker resumes it by itself when the relay is back; an interactive send and an operator's pause
 // keep waiting for a person. Real processes from dist/, the scripted SMTP server on one loopback
 // port (closed to refuse connections, then started again on the same port), real store.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
+import { killCliProcesses, startCli } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { startServer } from '../fixtures/webhooks/harness.js';
 
-const CLI = resolve('dist/src/cli/main.js');
 const RECIPIENTS = 300;
 const OUTAGE_MS = 20_000;
 const UTC_SECOND = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/;
 
 let app: TestApp | undefined;
 const servers: TestSmtpServer[] = [];
-const children: ReturnType<typeof spawn>[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   for (const s of servers.splice(0)) await s.close();
   await app?.close();
   app = undefined;
@@ -29,17 +27,8 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function run(args: string[], config: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [CLI, '--config', config, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let stdout = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-    stdout += d;
-  });
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, output: () => out, stdout: () => stdout };
+  const p = startCli(config, args, env);
+  return { ...p, exited: p.exited.then((e) => e.code) };
 }
 
 /** The worker's JSON log lines at warn (40) or above. */

@@ -3,23 +3,21 @@
 // ring per ceiling scope, so together they stay within 100/s (not 150/s, as with one ring per rate
 // string), and the 50/s worker within its own 50/s. Real processes, real SMTP server on loopback,
 // real store (SQLite file under `npm test`, PostgreSQL with PRESSLINE_TEST_STORE=postgres).
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { killCliProcesses, startCli } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { maxInWindow } from '../helpers/windows.js';
 
-const CLI = resolve('dist/src/cli/main.js');
 const RECIPIENTS = 2000;
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
-const children: ReturnType<typeof spawn>[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   await smtp?.close();
   smtp = undefined;
   await app?.close();
@@ -27,13 +25,7 @@ afterEach(async () => {
 });
 
 function startWorker(name: string, config: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [CLI, '--config', config, 'worker', '--interval', '0.3', '--name', name], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return { name, child, exited, output: () => out };
+  return { name, ...startCli(config, ['worker', '--interval', '0.3', '--name', name], env) };
 }
 
 describe('workers with different configured rates', () => {
