@@ -50,8 +50,8 @@ function chain(err: unknown): unknown[] {
  * refused mark), which retrying would only repeat.
  */
 export function isTransientStoreError(err: unknown): boolean {
+  // NOT_SENT alone says nothing here: a pool that was closed fails to connect too, for good.
   return chain(err).some((e) => {
-    if ((e as Record<symbol, unknown>)[NOT_SENT] === true) return true;
     const code = codeOf(e);
     if (code && (NETWORK_CODES.has(code) || PG_TRANSIENT.has(code) || SQLITE_TRANSIENT.test(code))) return true;
     const message = (e as Error).message ?? '';

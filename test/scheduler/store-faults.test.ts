@@ -62,7 +62,7 @@ async function waitFor(what: string, ready: () => boolean | Promise<boolean>, ms
 }
 
 describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', () => {
-  it('an idle worker whose database refuses connections for 4 s keeps running, then sends what is scheduled after', async () => {
+  it('an idle worker whose database refuses connections for 4 s keeps running (one started meanwhile waits), then they send what is scheduled after', async () => {
     smtp = await startTestSmtp();
     const { a, p, configFile, databaseUrl } = await setUp({ from: { name: 'Press Office', address: 'press@ngo.example.org' }, rate: { global: 0, concurrency: 2 } });
     const env = { ...process.env, DATABASE_URL: databaseUrl, PRESSLINE_DB: '', SMTP_URL: smtp.url, PRESSLINE_LOG_LEVEL: 'info' };
@@ -70,8 +70,15 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     await waitFor('the worker to start', () => /worker started/.test(worker.output()), 20_000, worker.output);
     await sleep(700); // a few polls on live connections, so there are some to cut
 
-    await p.outage(4000, 'refuse');
+    const outage = p.outage(4000, 'refuse');
+    // A worker started while the database is away waits for it instead of exiting.
+    await sleep(500);
+    const late = startWorker('late', configFile, env);
+    await outage;
     expect(worker.running(), worker.output()).toBe(true);
+    expect(late.running(), late.output()).toBe(true);
+    await waitFor('the late worker to start', () => /worker started/.test(late.output()), 30_000, late.output);
+    expect(late.lines().filter((l) => l.level === 40).map((l) => l.msg).some((m) => /cannot open the store yet/.test(m)), late.output()).toBe(true);
 
     const plan = await planSchedule({ releaseFile: 'releases/eu-russia-summit.md', lists: [a.list(journalists(20))], at: 'now', where: [], skipInvalid: false }, a);
     const [id] = await storeSchedule(plan, a);
@@ -81,8 +88,8 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     const warns = worker.lines().filter((l) => l.level === 40).map((l) => l.msg);
     expect(warns.some((m) => /store unreachable or busy/.test(m)), worker.output()).toBe(true);
     expect(warns.some((m) => /store reachable again after \d+ s/.test(m)), worker.output()).toBe(true);
-    worker.child.kill('SIGTERM');
-    expect((await worker.exited).code, worker.output()).toBe(0);
+    for (const w of [worker, late]) w.child.kill('SIGTERM');
+    for (const w of [worker, late]) expect((await w.exited).code, w.output()).toBe(0);
   }, 60_000);
 
   it('three workers sending 5,000 while the database is gone for 10 s: all keep running, the campaign finishes, nobody gets two copies', async () => {

@@ -62,6 +62,8 @@ describe('isTransientStoreError', () => {
     expect(isTransientStoreError(new Error('delivery 5 is no longer pending or no longer claimed by w; refusing to send it'))).toBe(false);
     expect(isTransientStoreError(new PresslineError('STORE', 'cannot open the PostgreSQL store: password authentication failed'))).toBe(false);
     expect(isTransientStoreError(undefined)).toBe(false);
+    // A closed pool fails every connect: tagged as never sent, but no retry cures it.
+    expect(isTransientStoreError(Object.assign(new Error('Cannot use a pool after calling end on the pool'), { [NOT_SENT]: true }))).toBe(false);
   });
 
   it('tells a write that certainly did not apply from one whose commit went unseen', () => {
