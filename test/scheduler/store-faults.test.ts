@@ -137,6 +137,14 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     for (const r of report) if (r.status === 'sent') expect(arrivals.get(r.email), r.email).toBe(1);
     console.log(`store outage: ${atCut} received before the cut (${tCut - t0} ms after start); outage ${tBack - tCut} ms; done ${Date.now() - tBack} ms after; sent ${counts.sent}, unknown ${counts.unknown}; ${smtp.messages.length} at the relay`);
 
+    for (const w of workers) {
+      const tally = new Map<string, number>();
+      for (const l of w.lines().filter((x) => x.level >= 40)) {
+        const key = `${l.level} ${l.msg.slice(0, 60)}${l.level >= 50 ? ` (${String((l as { err?: unknown }).err).slice(0, 120)})` : ''}`;
+        tally.set(key, (tally.get(key) ?? 0) + 1);
+      }
+      console.log(`${w.name}: ${JSON.stringify(Object.fromEntries(tally))}`);
+    }
     // Each worker said so at warn, and said when the store was back.
     for (const w of workers) {
       const warns = w.lines().filter((l) => l.level === 40).map((l) => l.msg);
