@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import type { Store } from './types.js';
+import type { SendingMark, Store } from './types.js';
 
 // Issue 13 (3): a long-running worker outlives store faults. Every store call on its path goes
 // through withStoreRetry: transient errors are retried with backoff for as long as the worker
@@ -160,8 +160,9 @@ export function retryDelayMs(attempt: number, options: { baseDelayMs: number; ma
  * A Store whose worker-path methods retry transient errors (see isTransientStoreError) with
  * exponential backoff and jitter for as long as `signal` lets them, logging each outage once at
  * warn (a reminder each `reminderMs`) and its end at warn with how long it lasted. A write whose
- * commit went unseen is repeated only when repeating it is harmless; otherwise it fails with
- * StoreOutcomeUnknownError. Permanent errors pass through at once.
+ * commit went unseen is repeated only when repeating it is harmless, or (sending marks) when its
+ * rows show it did not apply; otherwise it fails with StoreOutcomeUnknownError. Permanent errors
+ * pass through at once.
  */
 export function withStoreRetry(store: Store, log: Logger, options: StoreRetryOptions = {}): Store {
   const clock = options.clock ?? systemClock;
@@ -217,22 +218,44 @@ export function withStoreRetry(store: Store, log: Logger, options: StoreRetryOpt
   }
 
   /**
-   * Marks must never be repeated after an unseen commit (a second try would find them already
-   * `sending` and refuse; the sender stops and recovery settles them as `unknown`). Outcomes in
-   * the same batch are guarded by `status = 'sending'`, so they are written again on their own
-   * first: a reply the relay gave is not lost to the same blink.
+   * Marks are never repeated blindly after an unseen commit. Once the store answers, their rows
+   * tell what happened (the batch is one transaction: all of it or none): all still pending (or
+   * deferred), so nothing was applied and the batch is written again, its own guard still in
+   * force; all `sending` by this worker, so it was applied and the sender goes on. Anything else
+   * (another worker took them after our claims lapsed, recovery settled them) fails the write:
+   * the sender stops and recovery settles the rows as `unknown`. The batch's outcomes are then
+   * written again on their own (guarded by `status = 'sending'`), so no reply the relay gave is lost.
    */
   async function retryWriteBatch(...args: Parameters<Store['writeBatch']>): Promise<void> {
     const [marks, outcomes, now] = args;
-    if (marks.length === 0) return call('writeBatch', SAFE, args, (a) => store.writeBatch(...(a as typeof args)));
-    try {
-      return await call('writeBatch', ONCE, args, (a) => store.writeBatch(...(a as typeof args)));
-    } catch (err) {
-      if (err instanceof StoreOutcomeUnknownError && outcomes.length > 0) {
-        await call('writeBatch', SAFE, [[], outcomes, now], (a) => store.writeBatch(...(a as typeof args))).catch(() => undefined);
+    const write = (a: unknown[]) => store.writeBatch(...(a as typeof args));
+    if (marks.length === 0) return call('writeBatch', SAFE, args, write);
+    for (;;) {
+      try {
+        return await call('writeBatch', ONCE, args, write);
+      } catch (err) {
+        if (!(err instanceof StoreOutcomeUnknownError)) throw err;
+        const fate = await markFate(marks).catch(() => 'unknown' as const);
+        if (fate === 'applied') {
+          log.warn({ marks: marks.length }, 'the sending marks in doubt were committed after all; going on');
+          return;
+        }
+        if (fate === 'not-applied') {
+          log.warn({ marks: marks.length }, 'the sending marks in doubt were not committed; writing them again');
+          continue;
+        }
+        if (outcomes.length > 0) await call('writeBatch', SAFE, [[], outcomes, now], write).catch(() => undefined);
+        throw err;
       }
-      throw err;
     }
+  }
+
+  async function markFate(marks: SendingMark[]): Promise<'applied' | 'not-applied' | 'unknown'> {
+    const rows = [];
+    for (const m of marks) rows.push(await call('deliveryRow', SAFE, [m.deliveryId], (a) => store.deliveryRow(a[0] as number)));
+    if (rows.every((r) => r?.status === 'pending' || r?.status === 'deferred')) return 'not-applied';
+    if (rows.every((r, i) => r?.status === 'sending' && r.worker === marks[i]!.worker)) return 'applied';
+    return 'unknown';
   }
 
   return new Proxy(store, {

@@ -111,8 +111,9 @@ describe('withStoreRetry', () => {
     expect(warns()).toEqual([]);
   });
 
-  it('never repeats sending marks whose commit went unseen; their batch\'s outcomes are written again alone', async () => {
-    const { store, calls } = scripted({ writeBatch: [err('ECONNRESET', 'read ECONNRESET'), undefined] });
+  it('never repeats sending marks whose commit went unseen when their rows cannot say; the batch\'s outcomes are written again alone', async () => {
+    // Another worker marked the row after our claim lapsed: whether ours applied cannot be told.
+    const { store, calls } = scripted({ writeBatch: [err('ECONNRESET', 'read ECONNRESET'), undefined], deliveryRow: [{ status: 'sending', worker: 'other' }] });
     const { log, warns } = capture();
     const write = withStoreRetry(store, log, { clock: fastClock() }).writeBatch([mark], [outcome], new Date());
     await expect(write).rejects.toBeInstanceOf(StoreOutcomeUnknownError);
@@ -121,6 +122,22 @@ describe('withStoreRetry', () => {
     expect(tries[1]!.args[0]).toEqual([]); // no marks in the second write
     expect(tries[1]!.args[1]).toEqual([outcome]);
     expect(warns().some((w) => /may or may not have been applied/.test(w))).toBe(true);
+  });
+
+  it('after an unseen commit, goes on without writing again when the rows show the marks applied', async () => {
+    const { store, calls } = scripted({ writeBatch: [new Error('Connection terminated unexpectedly')], deliveryRow: [err('ECONNREFUSED'), { status: 'sending', worker: 'w' }] });
+    const { log, warns } = capture();
+    await withStoreRetry(store, log, { clock: fastClock() }).writeBatch([mark], [outcome], new Date());
+    expect(calls('writeBatch')).toHaveLength(1);
+    expect(warns().some((w) => /committed after all/.test(w))).toBe(true);
+  });
+
+  it('after an unseen commit, writes the marks again when the rows show they did not apply', async () => {
+    const { store, calls } = scripted({ writeBatch: [err('EPIPE'), undefined], deliveryRow: [{ status: 'pending', worker: undefined }] });
+    await withStoreRetry(store, capture().log, { clock: fastClock() }).writeBatch([mark], [], new Date());
+    const tries = calls('writeBatch');
+    expect(tries).toHaveLength(2);
+    expect(tries[1]!.args[0]).toEqual([mark]);
   });
 
   it('retries sending marks while the store certainly did not take them (connection refused)', async () => {
