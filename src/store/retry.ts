@@ -234,7 +234,11 @@ export function withStoreRetry(store: Store, log: Logger, options: StoreRetryOpt
       try {
         return await call('writeBatch', ONCE, args, write);
       } catch (err) {
-        if (!(err instanceof StoreOutcomeUnknownError)) throw err;
+        if (!(err instanceof StoreOutcomeUnknownError)) {
+          // A refused mark (its claim lost) rolled the batch back, outcomes and all: they still count.
+          if (outcomes.length > 0) await call('writeBatch', SAFE, [[], outcomes, now], write).catch(() => undefined);
+          throw err;
+        }
         const fate = await markFate(marks).catch(() => 'unknown' as const);
         if (fate === 'applied') {
           log.warn({ marks: marks.length }, 'the sending marks in doubt were committed after all; going on');

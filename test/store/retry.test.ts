@@ -140,6 +140,13 @@ describe('withStoreRetry', () => {
     expect(tries[1]!.args[0]).toEqual([mark]);
   });
 
+  it('writes the outcomes of a batch again on their own when one of its marks is refused', async () => {
+    const refused = new Error('delivery 1 is no longer pending or no longer claimed by w; refusing to send it');
+    const { store, calls } = scripted({ writeBatch: [refused, undefined] });
+    await expect(withStoreRetry(store, capture().log, { clock: fastClock() }).writeBatch([mark], [outcome], new Date())).rejects.toBe(refused);
+    expect(calls('writeBatch').map((c) => [c.args[0], c.args[1]])).toEqual([[[mark], [outcome]], [[], [outcome]]]);
+  });
+
   it('retries sending marks while the store certainly did not take them (connection refused)', async () => {
     const { store, calls } = scripted({ writeBatch: [err('ECONNREFUSED'), err('40P01'), undefined] });
     await withStoreRetry(store, capture().log, { clock: fastClock() }).writeBatch([mark], [], new Date());
