@@ -76,7 +76,7 @@ export function certainlyNotApplied(err: unknown): boolean {
 /** A write was in flight when the connection broke: it may or may not be in the store. */
 export class StoreOutcomeUnknownError extends Error {
   constructor(method: string, cause: unknown) {
-    super(`the store connection broke while ${method} was being committed, so it may or may not have been applied; not repeating it (${(cause as Error)?.message ?? String(cause)})`, { cause });
+    super(`the store connection broke while ${method} was being committed, so it may or may not have been applied; it is not repeated blindly (${(cause as Error)?.message ?? String(cause)})`, { cause });
     this.name = 'StoreOutcomeUnknownError';
   }
 }
@@ -102,8 +102,15 @@ interface MethodPolicy {
 const SAFE: MethodPolicy = { repeat: 'safe' };
 const ONCE: MethodPolicy = { repeat: 'once' };
 
-/** Every method on a worker's or sender's path, and how it may be repeated. */
-const POLICIES: Partial<Record<keyof Store, MethodPolicy>> = {
+/** The Store's methods (not its properties). */
+type StoreMethod = { [K in keyof Store]: Store[K] extends (...args: never[]) => unknown ? K : never }[keyof Store];
+
+/**
+ * Every Store method and how it may be repeated (`pass`: never retried). Exhaustive on purpose:
+ * a new Store method does not compile until someone decides whether repeating it is harmless.
+ */
+const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
+  close: 'pass',
   // Reads.
   listCampaigns: SAFE, getCampaign: SAFE, campaignOwner: SAFE, deliveryKeys: SAFE, skipped: SAFE,
   nextRetryAt: SAFE, counts: SAFE, deliveries: SAFE, events: SAFE, eventsAfter: SAFE,
@@ -135,7 +142,7 @@ const POLICIES: Partial<Record<keyof Store, MethodPolicy>> = {
   // Not idempotent: a repeat would add a second row, or read its own first try as a duplicate.
   createCampaign: ONCE, addDeliveries: ONCE, addSkipped: ONCE, addEvent: ONCE, requeue: ONCE,
   recordBounce: ONCE, rememberWebhook: ONCE, removeSuppression: ONCE, markSending: ONCE,
-  // writeBatch: see retryWriteBatch (once with marks, safe without).
+  writeBatch: ONCE, // with marks; without, safe (see retryWriteBatch)
 };
 
 export interface StoreRetryOptions {
@@ -267,8 +274,8 @@ export function withStoreRetry(store: Store, log: Logger, options: StoreRetryOpt
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
       if (prop === 'writeBatch') return retryWriteBatch;
-      const policy = POLICIES[prop as keyof Store];
-      if (!policy) return value.bind(target);
+      const policy = POLICIES[prop as StoreMethod];
+      if (!policy || policy === 'pass') return value.bind(target);
       return (...args: unknown[]) => call(String(prop), policy, args, (a) => value.apply(target, a));
     },
   });
