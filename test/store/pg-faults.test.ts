@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 /** The app's DATABASE_URL (its own schema), pointed at the proxy. */
-export function throughProxy(databaseUrl: string, port: number): string {
+function throughProxy(databaseUrl: string, port: number): string {
   const url = new URL(databaseUrl);
   url.hostname = '127.0.0.1';
   url.port = String(port);
