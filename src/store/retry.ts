@@ -69,7 +69,9 @@ export function certainlyNotApplied(err: unknown): boolean {
     if ((e as Record<symbol, unknown>)[NOT_SENT] === true) return true;
     const code = codeOf(e);
     if (code && (NEVER_CONNECTED_CODES.has(code) || PG_NOT_APPLIED.has(code) || SQLITE_TRANSIENT.test(code))) return true;
-    return /timeout exceeded when trying to connect|\bdatabase is locked\b|\bdatabase table is locked\b/.test((e as Error).message ?? '');
+    // "not queryable": the client refused to send the statement (its connection had already
+    // broken), so nothing went out, a COMMIT included; the server drops the open transaction.
+    return /timeout exceeded when trying to connect|is not queryable|\bdatabase is locked\b|\bdatabase table is locked\b/.test((e as Error).message ?? '');
   });
 }
 

@@ -11,6 +11,8 @@ export interface TcpProxy {
   port: number;
   /** Connections currently forwarded. */
   readonly open: number;
+  /** Local ports of the proxy's connections to the server (how the server sees them: pg_stat_activity.client_port). */
+  upstreamPorts(): number[];
   /** Resets every current connection (both sides see the connection drop). */
   cut(): void;
   /**
@@ -77,6 +79,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get open() {
       return pairs.size;
     },
+    upstreamPorts: () => [...pairs].map((p) => p.upstream.localPort).filter((n): n is number => n !== undefined),
     cut,
     async outage(ms, outageMode) {
       mode = outageMode;

@@ -5,9 +5,10 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
-import { journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, TEST_DATABASE_URL, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -92,7 +93,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     for (const w of [worker, late]) expect((await w.exited).code, w.output()).toBe(0);
   }, 60_000);
 
-  it('three workers sending 5,000 while the database is gone for 10 s: all keep running, the campaign finishes, nobody gets two copies', async () => {
+  it('three workers sending 5,000 while their connections are terminated, then the database is gone for 10 s: all keep running, the campaign finishes, nobody gets two copies', async () => {
     smtp = await startTestSmtp({ delayMs: (phase) => (phase === 'data' ? 2 : 0) });
     const raw = {
       from: { name: 'Press Office', address: 'press@ngo.example.org' },
@@ -114,9 +115,19 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     const outputs = () => workers.map((w) => `--- ${w.name}\n${w.output().slice(-3000)}`).join('\n');
     await waitFor('500 messages', () => smtp!.messages.length >= 500, 60_000, outputs);
 
-    // 10 s without a database: every connection reset, then 5 s refused, then 5 s unanswered.
+    // First what a server restart does to each connection (57P01, to these workers' connections
+    // only), then 10 s without a database: every connection reset, 5 s refused, 5 s unanswered.
     const atCut = smtp.messages.length;
     const tCut = Date.now();
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [p.upstreamPorts()]);
+      expect(rowCount).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    await sleep(1000);
     await p.outage(5000, 'refuse');
     await p.outage(5000, 'blackhole');
     const tBack = Date.now();

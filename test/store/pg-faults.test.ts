@@ -2,10 +2,11 @@
 // pg emits 'error' on a checked-out client whose connection drops; unheard, it ends the process
 // ("Unhandled 'error' event"). Here the connections go through a TCP proxy the test cuts, so only
 // this test's connections are affected. Runs in the PRESSLINE_TEST_STORE=postgres pass.
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectPostgresStore, type PgStore } from '../../src/store/postgres/store.js';
 import { isTransientStoreError } from '../../src/store/retry.js';
-import { journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, TEST_DATABASE_URL, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 let app: TestApp | undefined;
@@ -26,7 +27,7 @@ function throughProxy(databaseUrl: string, port: number): string {
   return url.toString();
 }
 
-describe.skipIf(TEST_STORE !== 'postgres')('PostgreSQL connections cut mid-transaction', () => {
+describe.skipIf(TEST_STORE !== 'postgres')('PostgreSQL connections terminated or cut mid-transaction', () => {
   it('fail the calls in flight (as transient errors), never the process, and the store works again afterwards', async () => {
     app = testApp();
     await app.store.listCampaigns(); // its schema exists once its migrations ran
@@ -64,7 +65,22 @@ describe.skipIf(TEST_STORE !== 'postgres')('PostgreSQL connections cut mid-trans
       loop(() => store.setCampaignStatus(id, 'sending', new Date(), { from: ['sending'] })),
       loop(() => store.claimBatch(id, 'w1', 5, new Date(), 60_000).then(() => store.releaseClaims(id, 'w1'))),
     ];
-    for (let i = 0; i < 4; i++) {
+    // What a server restart does to each connection (57P01), to this test's connections only.
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    let terminated = 0;
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [proxy.upstreamPorts()]);
+        terminated += rowCount ?? 0;
+      }
+    } finally {
+      await admin.end();
+    }
+    expect(terminated).toBeGreaterThan(0);
+    // A network that resets every connection.
+    for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, 300));
       proxy.cut();
     }
@@ -74,6 +90,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('PostgreSQL connections cut mid-trans
     await Promise.all(loops);
 
     expect(errors.length).toBeGreaterThan(0);
+    expect(errors.some((e) => (e as { code?: string }).code === '57P01')).toBe(true);
     const permanent = errors.filter((e) => !isTransientStoreError(e));
     expect(permanent.map((e) => (e as Error).message)).toEqual([]);
     expect(ok).toBeGreaterThan(0);

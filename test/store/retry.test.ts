@@ -71,6 +71,7 @@ describe('isTransientStoreError', () => {
     expect(certainlyNotApplied(Object.assign(err('ECONNRESET'), { [NOT_SENT]: true }))).toBe(true); // lost while connecting
     for (const code of ['ECONNRESET', 'EPIPE', '57P01', '08006']) expect(certainlyNotApplied(err(code)), code).toBe(false);
     expect(certainlyNotApplied(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(certainlyNotApplied(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
   });
 });
 
