@@ -6,8 +6,11 @@ import type { SendingMark, Store } from './types.js';
 // through withStoreRetry: transient errors are retried with backoff for as long as the worker
 // runs, and a write whose commit may or may not have happened is never repeated blindly.
 
-/** Marks an error raised before the statement reached the server (nothing of it was applied). */
-export const NOT_SENT = Symbol.for('pressline.store.notSent');
+/**
+ * Marks an error the store knows left nothing applied: no connection was made, or the
+ * transaction failed before its COMMIT was sent (the server rolls it back).
+ */
+export const NOT_APPLIED = Symbol.for('pressline.store.notApplied');
 
 /** Node socket errors that mean the server cannot be reached or the connection broke. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -50,7 +53,7 @@ function chain(err: unknown): unknown[] {
  * refused mark), which retrying would only repeat.
  */
 export function isTransientStoreError(err: unknown): boolean {
-  // NOT_SENT alone says nothing here: a pool that was closed fails to connect too, for good.
+  // NOT_APPLIED alone says nothing here: a closed pool fails every connect too, for good.
   return chain(err).some((e) => {
     const code = codeOf(e);
     if (code && (NETWORK_CODES.has(code) || PG_TRANSIENT.has(code) || SQLITE_TRANSIENT.test(code))) return true;
@@ -66,7 +69,7 @@ export function isTransientStoreError(err: unknown): boolean {
  */
 export function certainlyNotApplied(err: unknown): boolean {
   return chain(err).some((e) => {
-    if ((e as Record<symbol, unknown>)[NOT_SENT] === true) return true;
+    if ((e as Record<symbol, unknown>)[NOT_APPLIED] === true) return true;
     const code = codeOf(e);
     if (code && (NEVER_CONNECTED_CODES.has(code) || PG_NOT_APPLIED.has(code) || SQLITE_TRANSIENT.test(code))) return true;
     // "not queryable": the client refused to send the statement (its connection had already

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { PresslineError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
-import { certainlyNotApplied, isTransientStoreError, NOT_SENT, retryDelayMs, StoreOutcomeUnknownError, withStoreRetry } from '../../src/store/retry.js';
+import { certainlyNotApplied, isTransientStoreError, NOT_APPLIED, retryDelayMs, StoreOutcomeUnknownError, withStoreRetry } from '../../src/store/retry.js';
 import type { OutcomeRecord, SendingMark, Store } from '../../src/store/types.js';
 
 const err = (code: string | undefined, message = 'x') => Object.assign(new Error(message), code ? { code } : {});
@@ -63,12 +63,12 @@ describe('isTransientStoreError', () => {
     expect(isTransientStoreError(new PresslineError('STORE', 'cannot open the PostgreSQL store: password authentication failed'))).toBe(false);
     expect(isTransientStoreError(undefined)).toBe(false);
     // A closed pool fails every connect: tagged as never sent, but no retry cures it.
-    expect(isTransientStoreError(Object.assign(new Error('Cannot use a pool after calling end on the pool'), { [NOT_SENT]: true }))).toBe(false);
+    expect(isTransientStoreError(Object.assign(new Error('Cannot use a pool after calling end on the pool'), { [NOT_APPLIED]: true }))).toBe(false);
   });
 
   it('tells a write that certainly did not apply from one whose commit went unseen', () => {
     for (const code of ['ECONNREFUSED', '57P03', '40001', '40P01', 'SQLITE_BUSY']) expect(certainlyNotApplied(err(code)), code).toBe(true);
-    expect(certainlyNotApplied(Object.assign(err('ECONNRESET'), { [NOT_SENT]: true }))).toBe(true); // lost while connecting
+    expect(certainlyNotApplied(Object.assign(err('ECONNRESET'), { [NOT_APPLIED]: true }))).toBe(true); // lost while connecting
     for (const code of ['ECONNRESET', 'EPIPE', '57P01', '08006']) expect(certainlyNotApplied(err(code)), code).toBe(false);
     expect(certainlyNotApplied(new Error('Connection terminated unexpectedly'))).toBe(false);
     expect(certainlyNotApplied(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);

@@ -29,7 +29,7 @@ import {
   type OutcomeBucket,
   type ReasonCount,
 } from '../types.js';
-import { NOT_SENT } from '../retry.js';
+import { NOT_APPLIED } from '../retry.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
@@ -59,9 +59,9 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 /** How long a new connection may take before the attempt fails (a transient error). */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-/** Tags a failure to get a connection: no statement was sent, so nothing of it was applied. */
-function notSent(err: unknown): unknown {
-  if (err && typeof err === 'object') (err as Record<symbol, unknown>)[NOT_SENT] = true;
+/** Tags a failure that certainly left nothing applied (no connection, or before COMMIT was sent). */
+function notApplied(err: unknown): unknown {
+  if (err && typeof err === 'object') (err as Record<symbol, unknown>)[NOT_APPLIED] = true;
   return err;
 }
 
@@ -215,7 +215,7 @@ export class PgStore implements Store {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw notSent(err);
+      throw notApplied(err);
     }
     let broken: Error | undefined;
     const onError = (err: Error) => (broken ??= err);
@@ -248,16 +248,19 @@ export class PgStore implements Store {
     await this.migrated;
     const { client: c, release } = await this.checkout();
     let broken: Error | undefined;
+    let committing = false;
     try {
       // One round trip for both: a simple-protocol query may carry several statements.
       await c.query(options.lazyCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       const result = await fn(c);
+      committing = true;
       await c.query('COMMIT');
       return result;
     } catch (err) {
       // A connection that cannot even roll back is not handed to the next caller.
       await c.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw err;
+      // Only a COMMIT in flight leaves the outcome open; before it, the server rolls back.
+      throw committing ? err : notApplied(err);
     } finally {
       release(broken);
     }
