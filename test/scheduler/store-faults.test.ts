@@ -161,6 +161,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     }
     // Each worker said so at warn, and said when the store was back.
     for (const w of workers) {
+      await waitFor(`${w.name} to find the store again`, () => /store reachable again after \d+ s/.test(w.output()), 30_000, outputs);
       const warns = w.lines().filter((l) => l.level === 40).map((l) => l.msg);
       expect(warns.some((m) => /store unreachable or busy|may or may not have been applied/.test(m)), w.output()).toBe(true);
       expect(warns.some((m) => /store reachable again after \d+ s/.test(m)), w.output()).toBe(true);
