@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeOf, PresslineError } from '../errors.js';
 import { loadDotenv } from '../config/load.js';
 import { keepHeapCompact } from '../heap.js';
+import { isTransientStoreError, StoreOutcomeUnknownError } from '../store/retry.js';
 import { registerListsCommands } from './lists.js';
 import { registerRenderCommand } from './render.js';
 import { registerSendCommands } from './send.js';
@@ -38,6 +39,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A command cut short by its store going away gets one line saying what to do, not a stack. */
+function storeLost(err: unknown): string | undefined {
+  if (!isTransientStoreError(err) && !(err instanceof StoreOutcomeUnknownError)) return undefined;
+  return `the store stopped answering (${(err as Error).message}); run the command again once it answers (an interrupted send goes on with \`pressline resume <campaign>\`)`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   // `pressline campaigns | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -55,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version arrive here too, with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
-    const message = err instanceof PresslineError ? err.message : (err as Error).stack ?? String(err);
+    const message = err instanceof PresslineError ? err.message : storeLost(err) ?? (err as Error).stack ?? String(err);
     process.stderr.write(`pressline: ${message}\n`);
     return exitCodeOf(err);
   }

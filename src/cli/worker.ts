@@ -5,6 +5,7 @@ import { refuseUnlessClear, settingsProblems } from '../campaigns/preflight.js';
 import { PresslineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { runWorker } from '../scheduler/worker.js';
+import { untilStoreAnswers, withStoreRetry } from '../store/retry.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -23,7 +24,6 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (flags) => {
       const seconds = Number(flags.interval);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new PresslineError('USAGE', `--interval takes a number of seconds, not "${flags.interval}"`);
-      const app = await createApp({ configFile: program.opts().config });
       const log = createLogger();
       const controller = new AbortController();
       const stop = (signal: string) => {
@@ -32,13 +32,21 @@ export function registerWorkerCommand(program: Command): void {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      if (flags.name !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(flags.name)) {
+        throw new PresslineError('USAGE', `--name takes letters, digits, . _ - (up to 40), not "${flags.name}"`);
+      }
+      // A store still coming up (the worker started with the database) is waited for; a wrong
+      // DATABASE_URL or config fails at once.
+      const app = await untilStoreAnswers(() => createApp({ configFile: program.opts().config }), log, { signal: controller.signal });
       try {
         if (flags.name !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(flags.name)) {
           throw new PresslineError('USAGE', `--name takes letters, digits, . _ - (up to 40), not "${flags.name}"`);
         }
         // Settings no campaign could be sent with fail now, not at the first campaign (or by pausing each one as it comes due).
         refuseUnlessClear(await settingsProblems(app, { relay: flags.relay }), 'this worker');
-        await runWorker(app, { intervalMs: seconds * 1000, signal: controller.signal, log, owner: newOwnerId(flags.name), relay: flags.relay, once: Boolean(flags.once) });
+        // Every store call of the loop and of its sends outlives a database restart or blink.
+        const store = withStoreRetry(app.store, log, { signal: controller.signal, clock: app.clock });
+        await runWorker({ ...app, store }, { intervalMs: seconds * 1000, signal: controller.signal, log, owner: newOwnerId(flags.name), relay: flags.relay, once: Boolean(flags.once) });
       } finally {
         await app.close();
       }

@@ -148,6 +148,19 @@ export interface WorkerOptions {
 }
 
 /**
+ * decideDue, but a failure (the store down longer than its retries lasted, or a fault no retry
+ * cures) costs one poll, said at error, instead of the worker: the next poll looks again.
+ */
+async function decideDueOrNothing(app: App, now: Date, busy: Set<number>, log: Logger): Promise<WorkerAction[]> {
+  try {
+    return await decideDue(app, now, busy);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'cannot look for due campaigns; looking again at the next poll');
+    return [];
+  }
+}
+
+/**
  * The long-running loop behind `pressline worker`: every interval, start what is due, each
  * campaign as its own task. On abort (SIGTERM), sends stop after their messages in flight and
  * stay `sending`, so the next worker picks them up; nothing scheduled is lost.
@@ -160,7 +173,7 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
   const recovery = autoResume ? relayRecovery(app, log, options.relay) : undefined;
   log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL', autoResume }, 'worker started');
   while (!options.signal.aborted) {
-    const actions = await decideDue(app, app.clock.now(), new Set(running.keys()));
+    const actions = await decideDueOrNothing(app, app.clock.now(), new Set(running.keys()), log);
     const awaitingRelay: Campaign[] = [];
     for (const a of actions) {
       switch (a.kind) {

@@ -32,6 +32,7 @@ import {
   type OutcomeBucket,
   type ReasonCount,
 } from '../types.js';
+import { NOT_APPLIED } from '../retry.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { audienceOf, CLAIMABLE, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
@@ -59,6 +60,14 @@ const types = {
 };
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+/** How long a new connection may take before the attempt fails (a transient error). */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/** Tags a failure that certainly left nothing applied (no connection, or before COMMIT was sent). */
+function notApplied(err: unknown): unknown {
+  if (err && typeof err === 'object') (err as Record<symbol, unknown>)[NOT_APPLIED] = true;
+  return err;
+}
 
 /**
  * Connects (lazily) and starts bringing the schema up to date; every method waits for that.
@@ -76,8 +85,13 @@ export function connectPostgresStore(url: string, options: PostgresStoreOptions 
     // The search_path is a startup parameter, so every pooled connection gets it before its first query.
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
     application_name: 'pressline',
+    // A server that never answers (a network partition) fails the connect instead of hanging
+    // the caller for good; the worker's retry (store/retry.ts) then tries again.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // An idle client losing its connection (server restart) must not crash the process; the next
+  // query on the pool connects afresh. Checked-out clients have their own listener (checkout).
   pool.on('error', () => {});
   return new PgStore(pool, schema);
 }
@@ -90,7 +104,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   } catch (err) {
     await store.close().catch(() => {});
     if (err instanceof PresslineError) throw err;
-    throw new PresslineError('STORE', `cannot open the PostgreSQL store: ${(err as Error).message}; check DATABASE_URL`);
+    // The driver's error stays attached (cause), so a caller can tell a server still starting up.
+    throw Object.assign(new PresslineError('STORE', `cannot open the PostgreSQL store: ${(err as Error).message}; check DATABASE_URL`), { cause: err });
   }
   return store;
 }
@@ -193,37 +208,65 @@ export class PgStore implements Store {
     return this.migrated;
   }
 
+  /**
+   * A pooled connection with an 'error' listener for as long as it is checked out: pg emits
+   * 'error' on a checked-out client whose connection drops (server restart, reset), even between
+   * queries, and an unheard 'error' event ends the process. The pool's own listener covers idle
+   * clients only. A client that broke is discarded on release, never handed to the next caller.
+   */
+  private async checkout(): Promise<{ client: pg.PoolClient; release(err?: Error): void }> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw notApplied(err);
+    }
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken ??= err);
+    client.on('error', onError);
+    return {
+      client,
+      release(err?: Error) {
+        client.removeListener('error', onError);
+        client.release(err ?? broken);
+      },
+    };
+  }
+
   private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, release } = await this.checkout();
     try {
       return await fn(client);
     } finally {
-      client.release();
+      release();
     }
   }
 
   private async q(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
     await this.migrated;
-    return this.pool.query(sql, params);
+    return this.withClient((c) => c.query(sql, params));
   }
 
   /** Runs `fn` in one transaction on one connection; rolls back on any error. */
   private async tx<T>(fn: (c: Queryable) => Promise<T>, options: { lazyCommit?: boolean } = {}): Promise<T> {
     await this.migrated;
-    const c = await this.pool.connect();
+    const { client: c, release } = await this.checkout();
     let broken: Error | undefined;
+    let committing = false;
     try {
       // One round trip for both: a simple-protocol query may carry several statements.
       await c.query(options.lazyCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       const result = await fn(c);
+      committing = true;
       await c.query('COMMIT');
       return result;
     } catch (err) {
       // A connection that cannot even roll back is not handed to the next caller.
       await c.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw err;
+      // Only a COMMIT in flight leaves the outcome open; before it, the server rolls back.
+      throw committing ? err : notApplied(err);
     } finally {
-      c.release(broken);
+      release(broken);
     }
   }
 
@@ -511,12 +554,11 @@ export class PgStore implements Store {
   }
 
   async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
-    await this.migrated;
     // One statement (one round trip, its own transaction): rows another worker is claiming
     // right now are skipped, not waited for. The suppression list is checked again on the
     // same rows, seconds before sending: an unsubscribe since planning must win, so such a
     // delivery becomes `suppressed` (with its event) instead of being claimed.
-    const { rows } = await this.pool.query(
+    const { rows } = await this.q(
       `WITH picked AS (
          SELECT id, key FROM deliveries
          WHERE campaign_id = $3 AND status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= $4)

@@ -111,7 +111,8 @@ parentPort.on('message', ({ id, kind, request }) => {
     if (!durable) db.pragma('synchronous = NORMAL');
     parentPort.postMessage({ id, result: run(kind, parsed) });
   } catch (err) {
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
+    // The code (SQLITE_BUSY…) crosses too: it tells a retry worth making from a refused mark.
+    parentPort.postMessage({ id, error: String(err && err.message || err), code: err && typeof err.code === 'string' ? err.code : undefined });
   } finally {
     if (!durable) db.pragma('synchronous = FULL');
   }
@@ -141,11 +142,11 @@ export class SqliteWriter {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver } });
     this.worker.unref();
-    this.worker.on('message', ({ id, result, error }: { id: number; result?: string; error?: string }) => {
+    this.worker.on('message', ({ id, result, error, code }: { id: number; result?: string; error?: string; code?: string }) => {
       const w = this.waiting.get(id);
       this.waiting.delete(id);
       if (this.waiting.size === 0) this.worker.unref();
-      if (error) w?.reject(new Error(error));
+      if (error) w?.reject(Object.assign(new Error(error), code ? { code } : {}));
       else w?.resolve(result);
     });
     this.worker.on('error', (err) => {
