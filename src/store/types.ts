@@ -177,6 +177,11 @@ export interface OutcomeRecord {
   /** For deferred: when to try again. */
   nextAttemptAt?: Date | undefined;
   detail?: string | undefined;
+  /**
+   * Suppresses the address in the same transaction (a hard bounce), with its suppression_log
+   * entry; only when the outcome itself is written, and never over an existing suppression.
+   */
+  suppression?: Omit<Suppression, 'createdAt'> | undefined;
 }
 
 export interface SkippedRow {

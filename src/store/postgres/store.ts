@@ -579,7 +579,7 @@ export class PgStore implements Store {
 
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     if (marks.length === 0 && outcomes.length === 0) return;
-    // One statement, so one transaction and one round trip (see the function in migration 5).
+    // One statement, so one transaction and one round trip (see the function in migration 6).
     // A mark that fails raises inside it, and nothing of the batch is written.
     const args = [
       outcomes.map((o) => o.deliveryId),
@@ -593,13 +593,19 @@ export class PgStore implements Store {
       outcomes.map((o) => o.messageId),
       outcomes.map((o) => Math.round(o.durationMs)),
       outcomes.map((o) => o.detail ?? null),
+      outcomes.map((o) => o.suppression?.key ?? null),
+      outcomes.map((o) => o.suppression?.email ?? null),
+      outcomes.map((o) => o.suppression?.reason ?? null),
+      outcomes.map((o) => o.suppression?.source ?? null),
+      outcomes.map((o) => o.suppression?.detail ?? null),
       marks.map((m) => m.deliveryId),
       marks.map((m) => m.messageId),
       marks.map((m) => m.worker),
       marks.map((m) => m.relay),
       now,
     ];
-    await retryDeadlock(() => this.q('SELECT pressline_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', args));
+    const params = args.map((_, i) => `$${i + 1}`).join(', ');
+    await retryDeadlock(() => this.q(`SELECT pressline_write_batch(${params})`, args));
   }
 
   async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
