@@ -1,19 +1,26 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
+import { runCampaign } from '../../src/campaigns/run.js';
 import { validateConfig } from '../../src/config/load.js';
 import { CircuitBreaker } from '../../src/send/breaker.js';
 import { classify, LOST_REPLY_DETAIL, POLICY, type SendResult } from '../../src/send/outcome.js';
 import { createSmtpTransport } from '../../src/send/smtp.js';
 import type { OutgoingMail, Transport } from '../../src/send/transport.js';
+import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type DataRule, type RcptRule, type TestSmtpServer } from '../helpers/smtp-server.js';
 
 let smtp: TestSmtpServer | undefined;
 let transport: Transport | undefined;
+let app: TestApp | undefined;
 afterEach(async () => {
   await transport?.close();
   await smtp?.close();
+  await app?.close();
   transport = undefined;
   smtp = undefined;
+  app = undefined;
 });
 
 const config = validateConfig(
@@ -110,4 +117,66 @@ describe('a reply lost after the whole message was sent', () => {
     expect(breaker.record('connection', 'Connection closed unexpectedly')).toBeUndefined();
     expect(breaker.record('lost-reply', 'Timeout')).toMatch(/3 connection failures in a row/);
   });
+});
+
+describe('a campaign whose relay loses replies after the data', () => {
+  it('leaves those deliveries unknown and sent once; resume leaves them, --resend-unknown sends them again', async () => {
+    smtp = await startTestSmtp({
+      // Cut before any data: safe to retry, and retried.
+      rcpt: (rcpt, attempt) => (rcpt === 'early@news.example' && attempt === 1 ? 'cut' : 'accept'),
+      data: (rcpts, attempt) => {
+        if (attempt > 1) return 'accept';
+        if (rcpts[0] === 'lost@news.example') return 'accept-then-cut';
+        if (rcpts[0] === 'silent@news.example') return 'accept-then-hang';
+        return 'accept';
+      },
+    });
+    const a = testApp({
+      env: { smtpUrl: smtp.url },
+      config: {
+        smtp: { maxConnections: 4, connectionTimeoutMs: 3000, greetingTimeoutMs: 3000, socketTimeoutMs: 1500 },
+        // Two lost replies and a cut in a row must not pause this small campaign.
+        breaker: { consecutiveConnectionFailures: 10 },
+      },
+    });
+    app = a;
+    const people = ['ok', 'early', 'lost', 'silent'];
+    const list = a.list(people.map((p) => `${p}@news.example,${p},Test,Outlet,russia,en`));
+    const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a);
+    const status = async () => Object.fromEntries((await a.store.deliveries(id)).map((r) => [r.email.split('@')[0], r.status]));
+
+    const first = await runCampaign(id, a, { waitForRetries: true });
+    expect(first.end).toBe('done');
+    expect(first.counts).toMatchObject({ sent: 2, unknown: 2, deferred: 0, pending: 0, sending: 0 });
+    expect(await status()).toEqual({ ok: 'sent', early: 'sent', lost: 'unknown', silent: 'unknown' });
+    // The relay has each message once; the one cut before its data went again and arrived once.
+    for (const p of people) expect(smtp.deliveredTo(`${p}@news.example`), p).toBe(1);
+    expect(smtp.attemptsFor('early@news.example')).toBe(2);
+    expect(smtp.attemptsFor('lost@news.example')).toBe(1);
+    expect(smtp.attemptsFor('silent@news.example')).toBe(1);
+
+    // The timeline and the delivery log say why, at warn level, like a crash's unknown.
+    const lost = (await a.store.deliveries(id)).find((r) => r.email === 'lost@news.example')!;
+    expect(lost.response).toMatch(/Connection closed unexpectedly/);
+    const events = await a.store.events(id, lost.id);
+    expect(events.map((e) => e.type)).toEqual(['planned', 'sending', 'unknown']);
+    expect(events[2]!.detail).toBe(LOST_REPLY_DETAIL);
+    const log = readFileSync(`${a.config.paths.logs}/${id}.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const logged = log.filter((l) => l.event === 'unknown');
+    expect(logged).toHaveLength(2);
+    for (const l of logged) expect(l).toMatchObject({ level: 'warn', detail: LOST_REPLY_DETAIL });
+
+    // A plain resume sends nobody again.
+    const second = await runCampaign(id, a, { waitForRetries: true });
+    expect(second.counts).toMatchObject({ sent: 2, unknown: 2 });
+    for (const p of people) expect(smtp.deliveredTo(`${p}@news.example`), p).toBe(1);
+
+    // --resend-unknown is the operator's explicit choice: those two go again.
+    const third = await runCampaign(id, a, { waitForRetries: true, resendUnknown: true });
+    expect(third.end).toBe('done');
+    expect(third.counts).toMatchObject({ sent: 4, unknown: 0 });
+    expect(smtp.deliveredTo('lost@news.example')).toBe(2);
+    expect(smtp.deliveredTo('silent@news.example')).toBe(2);
+    expect(smtp.deliveredTo('ok@news.example')).toBe(1);
+  }, 60_000);
 });
