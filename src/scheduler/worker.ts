@@ -4,6 +4,7 @@ import { ownerIsDead } from '../campaigns/owner.js';
 import { heldAlone, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
+import { unknownAdvice } from '../send/outcome.js';
 import type { Campaign } from '../store/types.js';
 import { formatWithUtc } from './display.js';
 import { checkSchedule, decideAtStart } from './guards.js';
@@ -138,7 +139,11 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
             relay: options.relay,
             leaseMs: app.config.worker.leaseMs,
           })
-            .then((s: RunSummary) => log.info({ campaign: a.campaignId, end: s.end, reason: s.reason, counts: s.counts }, 'campaign run ended'))
+            .then((s: RunSummary) =>
+              s.counts.unknown > 0
+                ? log.warn({ campaign: a.campaignId, end: s.end, reason: s.reason, counts: s.counts }, `campaign run ended; ${unknownAdvice(a.campaignId, s.counts.unknown)}`)
+                : log.info({ campaign: a.campaignId, end: s.end, reason: s.reason, counts: s.counts }, 'campaign run ended'),
+            )
             .catch((err: Error) => log.error({ campaign: a.campaignId, err: err.message }, 'campaign run failed'))
             .finally(() => running.delete(a.campaignId));
           running.set(a.campaignId, task);

@@ -54,6 +54,11 @@ export const POLICY: Record<OutcomeClass, Policy> = {
   'lost-reply': { status: 'unknown', retry: false, suppress: undefined, relayProblem: true, explain: LOST_REPLY_DETAIL },
 };
 
+/** What to tell the operator about deliveries left `unknown` (a crash, or a reply lost after the data). */
+export function unknownAdvice(campaignId: number, unknown: number): string {
+  return `${unknown} deliver${unknown === 1 ? 'y' : 'ies'} of unknown fate (the relay may have ${unknown === 1 ? 'it' : 'them'}); not resent unless you run: pressline resume ${campaignId} --resend-unknown`;
+}
+
 const ENHANCED = /(?:^|[\s(-])([245])\.(\d{1,3})\.(\d{1,3})(?=$|[\s).;:,])/;
 
 /** Pulls "5.1.1" out of a reply such as "550 5.1.1 <a@b>: User unknown" (RFC 3463, RFC 2034). */

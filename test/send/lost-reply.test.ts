@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
@@ -179,4 +181,47 @@ describe('a campaign whose relay loses replies after the data', () => {
     expect(smtp.deliveredTo('silent@news.example')).toBe(2);
     expect(smtp.deliveredTo('ok@news.example')).toBe(1);
   }, 60_000);
+});
+
+describe('the CLI when a reply is lost after the data', () => {
+  const CLI = resolve('dist/src/cli/main.js');
+
+  it('send says which deliveries are unknown and how to resend them; resume leaves them, resume --resend-unknown sends them', async () => {
+    smtp = await startTestSmtp({ data: (rcpts, attempt) => (rcpts[0] === 'lost@news.example' && attempt === 1 ? 'accept-then-cut' : 'accept') });
+    const a = (app = testApp());
+    const configFile = join(a.dir, 'pressline.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        from: { name: 'Press Office', address: 'press@ngo.example.org' },
+        paths: { outbox: join(a.dir, 'outbox'), logs: join(a.dir, 'logs') },
+        rate: { global: 0 },
+        smtp: { maxConnections: 2, connectionTimeoutMs: 3000, greetingTimeoutMs: 3000, socketTimeoutMs: 3000 },
+      }),
+    );
+    const list = a.list(['ok@news.example,Ok,Test,Outlet,russia,en', 'lost@news.example,Lost,Test,Outlet,russia,en']);
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+        execFile(process.execPath, [CLI, '--config', configFile, ...args], { env: { ...process.env, ...a.storeEnv, SMTP_URL: smtp!.url }, timeout: 60_000 }, (err, stdout, stderr) =>
+          done({ code: err ? Number((err as NodeJS.ErrnoException & { code: number }).code) : 0, stdout, stderr }),
+        ),
+      );
+
+    const sent = await cli(['send', EXAMPLE_RELEASE, '--list', list, '--yes']);
+    expect(sent.stdout, sent.stderr).toMatch(/Campaign 1: done/);
+    expect(sent.stdout).toMatch(/sent 1, .*unknown 1|unknown 1, .*sent 1/);
+    expect(sent.stdout).toContain('1 delivery of unknown fate (the relay may have it); not resent unless you run: pressline resume 1 --resend-unknown');
+    expect(sent.code).toBe(1); // not every recipient settled without a problem
+    expect(smtp.deliveredTo('lost@news.example')).toBe(1);
+
+    const resumed = await cli(['resume', '1', '--yes']);
+    expect(resumed.stdout, resumed.stderr).toMatch(/Campaign 1: done/);
+    expect(smtp.deliveredTo('lost@news.example')).toBe(1);
+
+    const resent = await cli(['resume', '1', '--resend-unknown', '--yes']);
+    expect(resent.code, resent.stderr).toBe(0);
+    expect(resent.stderr).toContain('1 unknown deliveries put back in line');
+    expect(smtp.deliveredTo('lost@news.example')).toBe(2);
+    expect(smtp.deliveredTo('ok@news.example')).toBe(1);
+  }, 120_000);
 });
