@@ -36,9 +36,18 @@ export function watchWholeMessages(mailer: Transporter, dkim: DKIMOptions | unde
   mailer.use('stream', (mail, callback) => {
     const flag = watched.get(String(mail.data.messageId));
     if (signer || flag) {
+      // Our own MIME comes as one Buffer (`raw`): only a large one needs cutting into pieces.
+      const raw: unknown = mail.data.raw;
+      const large = !Buffer.isBuffer(raw) || raw.length > PIECE;
       mail.message.processFunc((input) => {
         const output = signer ? signer.sign(input) : input;
-        return flag ? watchedEnd(output, () => (flag.whole = true)) : output;
+        if (!flag) return output;
+        const onEnd = () => (flag.whole = true);
+        if (large) return watchedEnd(output, onEnd);
+        // 'end' fires once the consumer (the connection's data stream) has read everything; a
+        // connection that fails first destroys the stream instead, and 'end' never comes.
+        output.once('end', onEnd);
+        return output;
       });
     }
     callback();
