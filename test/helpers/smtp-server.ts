@@ -39,7 +39,7 @@
  *                                                              whole message — outcome unknown, not "not sent"
  *   DATA 'accept-then-cut'      ECONNECTION  CONN         —    the same error, and the server keeps the message
  *   DATA 'accept-then-hang'     ETIMEDOUT    CONN         —    "Timeout", SOCKET_TIMEOUT, the server keeps the message
- *   DATA 'cut-during-data'      ECONNECTION  CONN         —    the same error again, though the message never arrived:
+ *   DATA 'cut-during-data'      ECONNECTION  CONN         —    (or ESOCKET on a reset) though the message never arrived:
  *   / RCPT 'cut'                                               nodemailer cannot tell a loss before the final dot from
  *                                                              one after it (src/send/whole-message.ts does)
  *   greeting 421 4.3.2          EPROTOCOL    CONN         421  "Invalid greeting. response=<response>" (so the
