@@ -37,6 +37,7 @@ export function watchWholeMessages(mailer: Transporter, dkim: DKIMOptions | unde
     const flag = watched.get(String(mail.data.messageId));
     if (signer || flag) {
       // Our own MIME comes as one Buffer (`raw`): only a large one needs cutting into pieces.
+      // nodemailer's MIME (with attachments) is of unknown size, so it always goes through them.
       const raw: unknown = mail.data.raw;
       const large = !Buffer.isBuffer(raw) || raw.length > PIECE;
       mail.message.processFunc((input) => {
