@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
 import { checkEmail } from '../lists/email.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
-import type { DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
+import type { BounceSuppression, DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
 import { readToken } from '../tokens.js';
 import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
 
@@ -66,7 +66,9 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
   const outcome: ApplyResult['outcome'] = delivery ? 'applied' : addressLevel && key ? 'applied' : 'unattributed';
   // A late report never turns a delivery back from a worse state (e.g. bounced → failed).
   const newStatus = delivery && effect.status && canMove(delivery.status, effect.status) ? effect.status : undefined;
-  const stored = await app.store.recordBounce(
+  const suppress = outcome === 'applied' && key ? suppressionFor(app, e, key, recipient, now) : undefined;
+  // The report, the delivery's status and the suppression: one transaction, never one without the others.
+  const recorded = await app.store.recordBounce(
     {
       reportId: e.reportId,
       source: e.source,
@@ -83,21 +85,32 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
       raw: e.raw,
       receivedAt: e.receivedAt,
     },
-    delivery ? { newStatus, eventType: effect.event } : undefined,
+    { newStatus, eventType: effect.event, suppress },
     now,
   );
-  if (!stored) return { outcome: 'duplicate', note: 'this report was ingested before' };
+  if (recorded.result === 'duplicate') return { outcome: 'duplicate', note: 'this report was ingested before' };
   if (outcome === 'unattributed' || !key) return { outcome, note };
+  const suppressed = recorded.suppressed ? suppress?.reason : undefined;
+  if (recorded.result === 'completed') {
+    // Stored by an earlier run whose separate suppression step failed: repaired now.
+    return { outcome, campaignId: delivery?.campaignId, deliveryId: delivery?.id, suppressed, note: `ingested before without its suppression; suppression added now${note ? `; ${note}` : ''}` };
+  }
+  return { outcome, campaignId: delivery?.campaignId, deliveryId: delivery?.id, suppressed, note };
+}
 
-  let suppress = effect.suppress;
+/**
+ * The suppression a report brings, if any: hard bounces and complaints at once, unsubscribes at
+ * once, soft bounces once `bounces.softBounceLimit` of them arrived within the window (counted by
+ * the store in the report's transaction, this report included).
+ */
+function suppressionFor(app: App, e: BounceEvent, key: string, email: string, now: Date): BounceSuppression | undefined {
+  const detail = [e.status, e.diagnostic].filter(Boolean).join(' ') || undefined;
   if (e.kind === 'soft') {
     const since = new Date(now.getTime() - app.config.bounces.softBounceWindowDays * 86_400_000);
-    if ((await app.store.countBounces(key, 'soft', since)) >= app.config.bounces.softBounceLimit) suppress = 'soft-bounce';
+    return { key, email, reason: 'soft-bounce', source: e.source, detail, onlyAfter: { kind: 'soft', since, atLeast: app.config.bounces.softBounceLimit } };
   }
-  if (suppress) {
-    await app.store.addSuppression({ key, email: recipient, reason: suppress, source: e.source, detail: [e.status, e.diagnostic].filter(Boolean).join(' ') || undefined }, now);
-  }
-  return { outcome, campaignId: delivery?.campaignId, deliveryId: delivery?.id, suppressed: suppress, note };
+  const reason = EFFECT[e.kind].suppress;
+  return reason ? { key, email, reason, source: e.source, detail } : undefined;
 }
 
 const RANK: Partial<Record<DeliveryStatus, number>> = { sent: 1, unknown: 1, deferred: 1, failed: 2, blocked: 3, bounced: 4 };

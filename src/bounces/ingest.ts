@@ -43,7 +43,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
         undefined,
         app.clock.now(),
       );
-      if (stored) summary.unrecognised.push({ source: message.source, reason: parsed.reason });
+      if (stored.result === 'new') summary.unrecognised.push({ source: message.source, reason: parsed.reason });
       else summary.duplicates++;
     } else {
       for (const event of parsed.events) {

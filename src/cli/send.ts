@@ -9,6 +9,7 @@ import { PresslineError } from '../errors.js';
 import { loadLists } from '../lists/load.js';
 import type { RunSummary } from '../send/sender.js';
 import { describeSmtpUrl } from '../send/smtp.js';
+import { unknownAdvice } from '../send/outcome.js';
 import type { StatusCounts } from '../store/types.js';
 import { collect, printJson } from './output.js';
 import { confirm, formatDuration, progressBar } from './terminal.js';
@@ -114,6 +115,7 @@ async function runWithProgress(app: App, campaignId: number, total: number, opts
     } else {
       process.stdout.write(`Campaign ${campaignId}: ${summary.end}${summary.reason ? ` (${summary.reason})` : ''}\n  ${summaryLine(summary.counts)}\n`);
       if (summary.end !== 'done') process.stdout.write(`  continue with: pressline resume ${campaignId}\n`);
+      if (summary.counts.unknown > 0) process.stdout.write(`  ${unknownAdvice(campaignId, summary.counts.unknown)}\n`);
       process.stdout.write(`  details: pressline report ${campaignId}\n`);
     }
     process.exitCode = exitForSummary(summary);

@@ -6,6 +6,7 @@ import { holdUnstartable, preflightCampaign, unstartableReason } from '../campai
 import { defaultTransport, heldAlone, relayTransport, runCampaign } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
+import { unknownAdvice } from '../send/outcome.js';
 import type { Campaign } from '../store/types.js';
 import { formatWithUtc } from './display.js';
 import { checkSchedule, decideAtStart } from './guards.js';
@@ -248,7 +249,11 @@ function relayRecovery(app: App, log: Logger, relay: string | undefined): RelayR
 /** A run's end in the log; a pause at warn (relay trouble, which workers recover from) or error (it needs a person). */
 function logRunEnd(log: Logger, campaignId: number, s: RunSummary, autoResume: boolean): void {
   const line = { campaign: campaignId, end: s.end, reason: s.reason, counts: s.counts };
-  if (s.end !== 'paused') return log.info(line, 'campaign run ended');
+  if (s.end !== 'paused') {
+    // Deliveries whose fate is unknown wait for a person's decision: say so where people look.
+    if (s.counts.unknown > 0) return log.warn(line, `campaign run ended; ${unknownAdvice(campaignId, s.counts.unknown)}`);
+    return log.info(line, 'campaign run ended');
+  }
   switch (s.pause) {
     case 'relay':
       if (autoResume) return log.warn(line, `campaign ${campaignId} paused for relay trouble: ${s.reason}; workers probe the relay and resume it when it answers`);

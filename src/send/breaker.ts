@@ -1,4 +1,4 @@
-import type { OutcomeClass } from './outcome.js';
+import { POLICY, type OutcomeClass } from './outcome.js';
 
 /**
  * Why the breaker opened: `relay` (it is down, refusing connections, or deferring most messages:
@@ -38,7 +38,9 @@ export class CircuitBreaker {
   /** Records one attempt; returns why the campaign must pause, or undefined. */
   record(cls: OutcomeClass, response: string): BreakerTrip | undefined {
     if (cls === 'auth') return { kind: 'credentials', reason: `the relay refused our credentials (${response}); check SMTP_URL` };
-    this.connectionStreak = cls === 'connection' ? this.connectionStreak + 1 : 0;
+    // Every failure the table lays on the relay (a refused or lost connection, a reply that never
+    // came after the data) counts towards the streak: they all say the relay is in trouble.
+    this.connectionStreak = POLICY[cls].relayProblem ? this.connectionStreak + 1 : 0;
     if (this.connectionStreak >= this.settings.consecutiveConnectionFailures) {
       return { kind: 'relay', reason: `${this.connectionStreak} connection failures in a row, last: ${response}; the relay looks down or is refusing us` };
     }

@@ -11,23 +11,36 @@ export interface SendResult {
   response: string;
   /** Transport-level error code (nodemailer's ECONNECTION, ETIMEDOUT, EAUTH…). */
   errorCode?: string | undefined;
+  /**
+   * The whole message, end-of-data dot included, had been handed to the relay when the attempt
+   * failed: from then on the relay may have accepted it, whatever happened to its reply.
+   */
+  messageSent?: boolean | undefined;
   durationMs: number;
 }
 
 /**
- * Why an attempt ended as it did. `connection`/`auth` failures are about the relay, not the
- * recipient: they feed the circuit breaker and never count against the address.
+ * Why an attempt ended as it did. `connection`/`auth`/`lost-reply` failures are about the relay,
+ * not the recipient: they feed the circuit breaker and never count against the address.
+ * `lost-reply`: the connection failed after the whole message was sent and before the relay's
+ * reply; the relay may have it, so it is not sent again on its own (like a crash at that point).
  */
-export type OutcomeClass = 'accepted' | 'hard' | 'policy' | 'permanent' | 'transient' | 'connection' | 'auth';
+export type OutcomeClass = 'accepted' | 'hard' | 'policy' | 'permanent' | 'transient' | 'connection' | 'auth' | 'lost-reply';
 
 export interface Policy {
   /** The delivery's status after this attempt (before retry limits are applied). */
-  status: Extract<DeliveryStatus, 'sent' | 'deferred' | 'bounced' | 'blocked' | 'failed'>;
+  status: Extract<DeliveryStatus, 'sent' | 'deferred' | 'bounced' | 'blocked' | 'failed' | 'unknown'>;
   retry: boolean;
   suppress: SuppressionReason | undefined;
   /** Whether the failure speaks about the relay (for the breaker) rather than the recipient. */
   relayProblem: boolean;
+  /** What the event's detail says, when the class name alone would not tell the operator. */
+  explain?: string;
 }
+
+/** The detail of a delivery left `unknown` because its reply never came. */
+export const LOST_REPLY_DETAIL =
+  'the relay may have accepted it: the connection was lost after the message was sent, before its reply; not resent unless --resend-unknown';
 
 /** The whole retry / suppress / stop decision, as a table (DESIGN principle 4). */
 export const POLICY: Record<OutcomeClass, Policy> = {
@@ -38,7 +51,13 @@ export const POLICY: Record<OutcomeClass, Policy> = {
   transient: { status: 'deferred', retry: true, suppress: undefined, relayProblem: false },
   connection: { status: 'deferred', retry: true, suppress: undefined, relayProblem: true },
   auth: { status: 'deferred', retry: true, suppress: undefined, relayProblem: true },
+  'lost-reply': { status: 'unknown', retry: false, suppress: undefined, relayProblem: true, explain: LOST_REPLY_DETAIL },
 };
+
+/** What to tell the operator about deliveries left `unknown` (a crash, or a reply lost after the data). */
+export function unknownAdvice(campaignId: number, unknown: number): string {
+  return `${unknown} deliver${unknown === 1 ? 'y' : 'ies'} of unknown fate (the relay may have ${unknown === 1 ? 'it' : 'them'}); not resent unless you run: pressline resume ${campaignId} --resend-unknown`;
+}
 
 const ENHANCED = /(?:^|[\s(-])([245])\.(\d{1,3})\.(\d{1,3})(?=$|[\s).;:,])/;
 
@@ -55,6 +74,11 @@ const NO_SUCH_USER = /user unknown|unknown user|no such (user|mailbox|recipient)
 // nodemailer's codes for failures of the connection itself: whatever reply code comes with them
 // (a 554 greeting from a blocklisting relay, say), they say nothing about the recipient.
 const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EPROTOCOL', 'EDNS', 'ETLS', 'EPROXY', 'EMAXLIMIT']);
+
+// The ways a connection can end without a reply (closed, reset, timed out). nodemailer reports a
+// loss before the data and one after the final dot alike (code ECONNECTION or ETIMEDOUT, command
+// 'CONN', no responseCode): only the transport's `messageSent` tells them apart.
+const NO_REPLY_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET']);
 
 /**
  * What a permanent (5.x.x) enhanced status says about the address (RFC 3463): it is gone or
@@ -75,6 +99,7 @@ export function classify(result: SendResult): OutcomeClass {
   if (result.accepted) return 'accepted';
   const code = result.code;
   if (result.errorCode === 'EAUTH' || result.errorCode === 'ENOAUTH' || code === 535 || code === 530 || code === 534) return 'auth';
+  if (result.messageSent && code === undefined && (result.errorCode === undefined || NO_REPLY_ERRORS.has(result.errorCode))) return 'lost-reply';
   if (result.errorCode && CONNECTION_ERRORS.has(result.errorCode)) return 'connection';
   // 421 closes the session: it is the server's state, not the recipient's.
   if (code === undefined || code === 421) return 'connection';

@@ -205,7 +205,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     const cls = classify(result);
     const policy = POLICY[cls];
     let status: DeliveryStatus = policy.status;
-    let detail: string | undefined = cls === 'accepted' ? undefined : cls;
+    let detail: string | undefined = cls === 'accepted' ? undefined : (policy.explain ?? cls);
     let nextAttemptAt: Date | undefined;
     if (policy.retry) {
       const first = d.firstAttemptAt ?? now;
@@ -217,21 +217,20 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
         detail = `${cls}; retry ${attempt + 1} of ${o.retry.maxAttempts} at ${nextAttemptAt.toISOString()}`;
       }
     }
+    // A hard bounce suppresses the address in the same transaction as the delivery's `bounced`:
+    // never one without the other.
+    const suppression = policy.suppress && status === 'bounced'
+      ? { key: d.key, email: d.email, reason: policy.suppress, source: `campaign ${campaignId}`, detail: result.response }
+      : undefined;
     const record: OutcomeRecord = {
       deliveryId: d.id, status, at: now, attempt, code: result.code, enhanced: result.enhanced,
-      response: result.response, messageId, durationMs: result.durationMs, nextAttemptAt, detail,
+      response: result.response, messageId, durationMs: result.durationMs, nextAttemptAt, detail, suppression,
     };
     // Not awaited: the slot is free as soon as the relay answered. A lost outcome leaves the
     // delivery `sending`, which recovery reports as `unknown`, never as a second send.
     writes.add({ outcome: record }, { lazy: true }).catch(failWrite);
     move('sending', status);
     attemptsDone++;
-    if (policy.suppress && status === 'bounced') {
-      await store.addSuppression(
-        { key: d.key, email: d.email, reason: policy.suppress, source: `campaign ${campaignId}`, detail: result.response },
-        now,
-      );
-    }
     const trip = breaker.record(cls, result.response);
     if (trip && !stop) stop = { end: 'paused', reason: `circuit breaker: ${trip.reason}`, pause: trip.kind };
     progress();

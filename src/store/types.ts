@@ -239,6 +239,11 @@ export interface OutcomeRecord {
   /** For deferred: when to try again. */
   nextAttemptAt?: Date | undefined;
   detail?: string | undefined;
+  /**
+   * Suppresses the address in the same transaction (a hard bounce), with its suppression_log
+   * entry; only when the outcome itself is written, and never over an existing suppression.
+   */
+  suppression?: Omit<Suppression, 'createdAt'> | undefined;
 }
 
 export interface SkippedRow {
@@ -289,6 +294,35 @@ export interface StoredBounceEvent {
   note: string | undefined;
   raw: string;
   receivedAt: Date;
+}
+
+/** The suppression a bounce report brings, written in the report's own transaction. */
+export interface BounceSuppression extends Omit<Suppression, 'createdAt'> {
+  /**
+   * Only once the address has at least `atLeast` applied reports of `kind` received since `since`,
+   * this one included (soft bounces: suppressed after N within a window).
+   */
+  onlyAfter?: { kind: string; since: Date; atLeast: number } | undefined;
+}
+
+/** What a report does when it is stored: the delivery's new status and event, and a suppression. */
+export interface BounceChange {
+  /** Applied only to an attributed report (one with a delivery), like the event. */
+  newStatus?: DeliveryStatus | undefined;
+  eventType: EventType;
+  /** Applied with or without a delivery (an unsubscribe names only the address). */
+  suppress?: BounceSuppression | undefined;
+}
+
+/**
+ * What recordBounce did. `new`: stored now, with its change. `completed`: stored before, but its
+ * suppression was missing (a second transaction of an older version failed) and is added now.
+ * `duplicate`: stored before and whole; nothing changed. `suppressed`: the report's suppression
+ * holds for the address (added now, or there already).
+ */
+export interface BounceRecorded {
+  result: 'new' | 'completed' | 'duplicate';
+  suppressed: boolean;
 }
 
 /** Enough of a delivery to attribute a report to it. */
@@ -465,11 +499,13 @@ export interface Store {
   /** The most recent delivery to this address key, for reports that name only the recipient. */
   latestDeliveryTo(key: string): Promise<DeliveryRef | undefined>;
   /**
-   * Stores a report once (by report id, recipient, kind) and, when attributed, moves the
-   * delivery to `newStatus` and adds an event to its timeline, all in one transaction.
-   * Returns false when the same report was stored before (nothing changes).
+   * Stores a report once (by report id, recipient, kind) and, in the same transaction, when
+   * attributed moves the delivery to `newStatus` and adds an event to its timeline, and adds the
+   * suppression (with its suppression_log entry). A report stored before changes nothing, except
+   * that its missing suppression is added (`completed`) unless an operator removed the address's
+   * suppression since the report was stored.
    */
-  recordBounce(event: Omit<StoredBounceEvent, 'id'>, change: { newStatus?: DeliveryStatus; eventType: EventType } | undefined, now: Date): Promise<boolean>;
+  recordBounce(event: Omit<StoredBounceEvent, 'id'>, change: BounceChange | undefined, now: Date): Promise<BounceRecorded>;
   /** Attributed reports of a kind for an address since a time (soft-bounce counting). */
   countBounces(recipientKey: string, kind: string, since: Date): Promise<number>;
   bounceEvents(filter?: { outcome?: string; deliveryId?: number }): Promise<StoredBounceEvent[]>;

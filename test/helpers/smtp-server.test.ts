@@ -218,6 +218,33 @@ describe('test SMTP server', () => {
     expect(s.attemptsFor('anna@news.example')).toBe(1);
   });
 
+  test("'accept-then-cut' after DATA: the server keeps the message, the client sees the same ECONNECTION / CONN", async () => {
+    const s = await server({ data: () => 'accept-then-cut' });
+    const err = failed(await send(s.port, 'anna@news.example'));
+    expect(err).toMatchObject({ code: 'ECONNECTION', command: 'CONN', message: 'Connection closed unexpectedly' });
+    expect(err.responseCode).toBeUndefined();
+    expect(s.deliveredTo('anna@news.example')).toBe(1);
+    expect(s.messages[0]!.raw.toString()).toContain('The ministers met today.');
+  });
+
+  test("'accept-then-hang' after DATA: the server keeps the message and never replies: ETIMEDOUT / CONN", async () => {
+    const s = await server({ data: () => 'accept-then-hang' });
+    const err = failed(await send(s.port, 'anna@news.example', { socketTimeout: 300 }));
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'SOCKET_TIMEOUT' });
+    expect(s.deliveredTo('anna@news.example')).toBe(1);
+  });
+
+  test("'cut-during-data': the message never arrives whole, yet the client sees the same ECONNECTION / CONN", async () => {
+    const s = await server({ data: () => 'cut-during-data' });
+    const err = failed(await send(s.port, 'anna@news.example'));
+    // A reset instead of a close (the server dropped unread bytes) comes as ESOCKET.
+    expect(['ECONNECTION', 'ESOCKET']).toContain(err.code);
+    expect(err.command).toBe('CONN');
+    expect(err.responseCode).toBeUndefined();
+    expect(s.messages).toHaveLength(0);
+    expect(s.cut).toHaveLength(0);
+  });
+
   test('message over the size limit: 552 5.3.4, EMESSAGE / DATA', async () => {
     const s = await server({ size: 100 });
     const err = failed(await send(s.port, 'anna@news.example'));

@@ -37,6 +37,11 @@
  *                                                              maximum message size <n>"
  *   DATA 'cut'                  ECONNECTION  CONN         —    "Connection closed unexpectedly": the server HAD the
  *                                                              whole message — outcome unknown, not "not sent"
+ *   DATA 'accept-then-cut'      ECONNECTION  CONN         —    the same error, and the server keeps the message
+ *   DATA 'accept-then-hang'     ETIMEDOUT    CONN         —    "Timeout", SOCKET_TIMEOUT, the server keeps the message
+ *   DATA 'cut-during-data'      ECONNECTION  CONN         —    (or ESOCKET on a reset) though the message never arrived:
+ *   / RCPT 'cut'                                               nodemailer cannot tell a loss before the final dot from
+ *                                                              one after it (src/send/whole-message.ts does)
  *   greeting 421 4.3.2          EPROTOCOL    CONN         421  "Invalid greeting. response=<response>" (so the
  *                                                              reply appears twice in message)
  *   greeting 554 5.7.1          EPROTOCOL    CONN         554  same; permanent true, yet it is about the connection
@@ -73,10 +78,18 @@ export type RcptRule = (rcpt: string, attempt: number) => ScriptedReply | 'accep
 
 /**
  * Decides the reply after the message body: `rcpts` are the accepted recipients of this transaction;
- * `attempt` counts DATA phases for this exact recipient set (1-based). 'cut' drops the connection
- * after the whole message has arrived and before any reply.
+ * `attempt` counts DATA phases for this exact recipient set (1-based).
+ *   'cut'                drops the connection after the whole message has arrived and before any reply;
+ *                        the message is kept in `cut`, not in `messages` (the server lost it).
+ *   'accept-then-cut'    stores the message (in `messages`: the relay has it and will deliver it), then
+ *                        destroys the socket without replying: the reply is lost on the way back.
+ *   'accept-then-hang'   stores the message, then never replies: the client's socket timeout ends it.
+ *   'cut-during-data'    destroys the socket at the first chunk of the message: it never arrives whole.
  */
-export type DataRule = (rcpts: string[], attempt: number) => ScriptedReply | 'accept' | 'cut' | undefined;
+export type DataRule = (
+  rcpts: string[],
+  attempt: number,
+) => ScriptedReply | 'accept' | 'cut' | 'accept-then-cut' | 'accept-then-hang' | 'cut-during-data' | undefined;
 
 /** Decides the greeting of the n-th TCP connection (1-based): a reply refuses it; 'hang' never greets. */
 export type GreetingRule = (connectionNo: number) => ScriptedReply | 'hang' | undefined;
@@ -301,14 +314,21 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
 
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const rcpts = session.envelope.rcptTo.map((r) => r.address);
+      const setKey = rcpts.map((r) => r.toLowerCase()).sort().join(',');
+      const attempt = (dataAttempts.get(setKey) ?? 0) + 1;
+      dataAttempts.set(setKey, attempt);
+      const info = infoBySession.get(session);
+      const rule = options.data?.(rcpts, attempt);
+      stream.on('data', (chunk: Buffer) => {
+        if (rule === 'cut-during-data') {
+          info?.conn._socket.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
       stream.on('end', () => {
-        const rcpts = session.envelope.rcptTo.map((r) => r.address);
-        const setKey = rcpts.map((r) => r.toLowerCase()).sort().join(',');
-        const attempt = (dataAttempts.get(setKey) ?? 0) + 1;
-        dataAttempts.set(setKey, attempt);
-        const info = infoBySession.get(session);
-        const rule = options.data?.(rcpts, attempt);
+        if (rule === 'cut-during-data') return;
         const raw = Buffer.concat(chunks);
         const headers = parseHeaders(raw);
         const received: ReceivedMessage = {
@@ -326,6 +346,13 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
           // The whole message is in; the client now waits for a reply it will never get.
           cut.push(received);
           info?.conn._socket.destroy();
+          return;
+        }
+        if (rule === 'accept-then-cut' || rule === 'accept-then-hang') {
+          // Queued for delivery as a relay would; only the reply is lost (or never sent).
+          messages.push(received);
+          for (const r of rcpts) delivered.set(r.toLowerCase(), (delivered.get(r.toLowerCase()) ?? 0) + 1);
+          if (rule === 'accept-then-cut') info?.conn._socket.destroy();
           return;
         }
         later(delayFor('data', rcpts[0] ?? ''), () => {

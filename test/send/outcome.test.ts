@@ -36,6 +36,18 @@ describe('classify', () => {
     expect(POLICY[classify(result)].status).toBe(status);
   });
 
+  it('a connection lost or timed out after the whole message was sent is a lost reply: unknown, never retried', () => {
+    const sent = (r: SendResult): SendResult => ({ ...r, messageSent: true });
+    for (const r of [fail(undefined, 'Connection closed unexpectedly', 'ECONNECTION'), fail(undefined, 'Timeout', 'ETIMEDOUT'), fail(undefined, 'read ECONNRESET', 'ESOCKET')]) {
+      expect(classify(sent(r))).toBe('lost-reply');
+      expect(classify(r)).toBe('connection');
+    }
+    expect(POLICY['lost-reply']).toMatchObject({ status: 'unknown', retry: false, suppress: undefined, relayProblem: true });
+    // A reply did come (a rejection after the data, a 421): that is what it says, not a lost reply.
+    expect(classify(sent(fail(421, '421 4.3.2 closing', 'EMESSAGE')))).toBe('connection');
+    expect(classify(sent(fail(554, '554 5.7.1 spam', 'EMESSAGE')))).toBe('policy');
+  });
+
   it('suppresses only hard bounces', () => {
     expect(POLICY.hard.suppress).toBe('hard-bounce');
     for (const c of ['policy', 'permanent', 'transient', 'connection', 'auth'] as const) expect(POLICY[c].suppress).toBeUndefined();

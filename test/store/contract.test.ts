@@ -300,8 +300,8 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     expect((await store.suppressionLog('j1@news.example')).map((l) => l.action)).toEqual(['add', 'remove']);
 
     const report = { reportId: 'r1', source: 'imap', kind: 'hard', recipient: 'j0@news.example', campaignId: id, deliveryId: claimed[0]!.id, status: '5.1.1', diagnostic: 'smtp; 550 5.1.1 no such user', remoteMta: undefined, originalMessageId: '<1@x>', outcome: 'applied', note: undefined, raw: 'raw', receivedAt: at(4) };
-    expect(await store.recordBounce(report, { newStatus: 'bounced', eventType: 'bounced' }, at(5))).toBe(true);
-    expect(await store.recordBounce(report, { newStatus: 'bounced', eventType: 'bounced' }, at(6))).toBe(false);
+    expect(await store.recordBounce(report, { newStatus: 'bounced', eventType: 'bounced' }, at(5))).toEqual({ result: 'new', suppressed: false });
+    expect(await store.recordBounce(report, { newStatus: 'bounced', eventType: 'bounced' }, at(6))).toEqual({ result: 'duplicate', suppressed: false });
     expect((await store.events(id, claimed[0]!.id)).filter((e) => e.type === 'bounced')).toEqual([expect.objectContaining({ code: 550, enhanced: '5.1.1' })]);
     expect(await store.countBounces('j0@news.example', 'hard', at(0))).toBe(1);
     expect(await store.rememberWebhook('ses', 'm1', at(1))).toBe(true);

@@ -224,4 +224,71 @@ ALTER TABLE campaigns ADD COLUMN paused_kind text;
 ALTER TABLE campaigns ADD COLUMN paused_since timestamptz;
 `,
   },
+  {
+    // A hard bounce's suppression is written with the delivery's `bounced` (issue 13): the batch
+    // function takes each outcome's suppression, if any, and adds it with its suppression_log
+    // entry in the same statement. Replaces the version-5 function (new arguments).
+    version: 7,
+    sql: `
+DROP FUNCTION pressline_write_batch(bigint[], text[], int[], text[], text[], timestamptz[], timestamptz[], int[], text[], int[], text[],
+  bigint[], text[], text[], text[], timestamptz);
+CREATE FUNCTION pressline_write_batch(
+  o_ids bigint[], o_status text[], o_code int[], o_enhanced text[], o_response text[], o_next timestamptz[], o_at timestamptz[],
+  o_attempt int[], o_message_id text[], o_duration int[], o_detail text[],
+  o_s_key text[], o_s_email text[], o_s_reason text[], o_s_source text[], o_s_detail text[],
+  m_ids bigint[], m_message_id text[], m_worker text[], m_relay text[], m_at timestamptz
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  marked bigint[];
+  missing bigint;
+BEGIN
+  -- Outcomes alone may skip waiting for the WAL flush: a lost one leaves the delivery
+  -- "sending", which recovery reports as unknown, never as a second send.
+  IF coalesce(array_length(m_ids, 1), 0) = 0 THEN
+    PERFORM set_config('synchronous_commit', 'off', true);
+  END IF;
+  -- Every row up front, in id order, as lease renewals lock them: no deadlock between the two.
+  PERFORM 1 FROM deliveries WHERE id = ANY (o_ids || m_ids) ORDER BY id FOR UPDATE;
+  WITH settled AS (
+    UPDATE deliveries d SET status = x.status, code = x.code, enhanced = x.enhanced, response = x.response,
+      next_attempt_at = x.next_at, claimed_by = NULL, claim_expires = NULL, updated_at = x.at
+    FROM unnest(o_ids, o_status, o_code, o_enhanced, o_response, o_next, o_at, o_attempt, o_message_id, o_duration, o_detail,
+                o_s_key, o_s_email, o_s_reason, o_s_source, o_s_detail)
+      WITH ORDINALITY AS x(id, status, code, enhanced, response, next_at, at, attempt, message_id, duration_ms, detail,
+                           s_key, s_email, s_reason, s_source, s_detail, n)
+    WHERE d.id = x.id AND d.status = 'sending'
+    RETURNING d.campaign_id, x.*
+  ), ev AS (
+    INSERT INTO events (campaign_id, delivery_id, at, type, attempt, code, enhanced, response, message_id, duration_ms, detail)
+    SELECT campaign_id, id, at, status, attempt, code, enhanced, response, message_id, duration_ms, detail FROM settled ORDER BY n
+  ), added AS (
+    -- Only for outcomes actually written; an address already suppressed keeps its first entry.
+    INSERT INTO suppressions (key, email, reason, source, detail, created_at)
+    SELECT DISTINCT ON (s_key) s_key, s_email, s_reason, s_source, s_detail, at FROM settled WHERE s_key IS NOT NULL ORDER BY s_key, n
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key, email, reason, source, detail, created_at
+  )
+  INSERT INTO suppression_log (key, email, action, reason, source, detail, at)
+  SELECT key, email, 'add', reason, source, detail, created_at FROM added ORDER BY key;
+
+  WITH m AS (
+    UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, message_id = x.message_id,
+      first_attempt_at = coalesce(d.first_attempt_at, m_at), updated_at = m_at, worker = x.worker, relay = x.relay
+    FROM unnest(m_ids, m_message_id, m_worker, m_relay) WITH ORDINALITY AS x(id, message_id, worker, relay, n)
+    WHERE d.id = x.id AND d.status IN ('pending', 'deferred') AND d.claimed_by = x.worker
+    RETURNING d.id, d.campaign_id, d.attempts, x.message_id, x.n
+  ), ev AS (
+    INSERT INTO events (campaign_id, delivery_id, at, type, attempt, message_id)
+    SELECT campaign_id, id, m_at, 'sending', attempts, message_id FROM m ORDER BY n
+  )
+  SELECT coalesce(array_agg(id), '{}') INTO marked FROM m;
+  IF coalesce(array_length(marked, 1), 0) < coalesce(array_length(m_ids, 1), 0) THEN
+    SELECT min(i) INTO missing FROM unnest(m_ids) AS i WHERE i <> ALL (marked);
+    RAISE EXCEPTION 'delivery % is no longer pending or no longer claimed by %; refusing to send it',
+      missing, (SELECT w FROM unnest(m_ids, m_worker) AS u(i, w) WHERE i = missing LIMIT 1);
+  END IF;
+END
+$fn$;
+`,
+  },
 ];

@@ -24,6 +24,9 @@ import {
   type StatusCounts,
   type Store,
   type StoredBounceEvent,
+  type BounceChange,
+  type BounceRecorded,
+  type BounceSuppression,
   type Suppression,
   type SuppressionLogEntry,
   type DeliveryFacets,
@@ -695,7 +698,7 @@ export class PgStore implements Store {
 
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     if (marks.length === 0 && outcomes.length === 0) return;
-    // One statement, so one transaction and one round trip (see the function in migration 5).
+    // One statement, so one transaction and one round trip (see the function in migration 6).
     // A mark that fails raises inside it, and nothing of the batch is written.
     const args = [
       outcomes.map((o) => o.deliveryId),
@@ -709,13 +712,19 @@ export class PgStore implements Store {
       outcomes.map((o) => o.messageId),
       outcomes.map((o) => Math.round(o.durationMs)),
       outcomes.map((o) => o.detail ?? null),
+      outcomes.map((o) => o.suppression?.key ?? null),
+      outcomes.map((o) => o.suppression?.email ?? null),
+      outcomes.map((o) => o.suppression?.reason ?? null),
+      outcomes.map((o) => o.suppression?.source ?? null),
+      outcomes.map((o) => o.suppression?.detail ?? null),
       marks.map((m) => m.deliveryId),
       marks.map((m) => m.messageId),
       marks.map((m) => m.worker),
       marks.map((m) => m.relay),
       now,
     ];
-    await retryDeadlock(() => this.q('SELECT pressline_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', args));
+    const params = args.map((_, i) => `$${i + 1}`).join(', ');
+    await retryDeadlock(() => this.q(`SELECT pressline_write_batch(${params})`, args));
   }
 
   async requeue(campaignId: number, from: DeliveryStatus[], now: Date): Promise<number> {
@@ -797,15 +806,7 @@ export class PgStore implements Store {
   }
 
   async addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean> {
-    return this.tx(async (c) => {
-      const { rowCount } = await c.query(
-        'INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
-        [s.key, s.email, s.reason, s.source, s.detail ?? null, now],
-      );
-      if (!rowCount) return false;
-      await this.logSuppression(c, s.key, s.email, 'add', s.reason, s.source, s.detail, now);
-      return true;
-    });
+    return this.tx((c) => this.insertSuppression(c, s, now));
   }
 
   async removeSuppression(key: string, source = 'operator', now = new Date()): Promise<boolean> {
@@ -859,15 +860,28 @@ export class PgStore implements Store {
     return rows[0] ? toRef(rows[0]) : undefined;
   }
 
-  async recordBounce(e: Omit<StoredBounceEvent, 'id'>, change: { newStatus?: DeliveryStatus; eventType: EventType } | undefined, now: Date): Promise<boolean> {
-    return this.tx(async (c) => {
+  async recordBounce(e: Omit<StoredBounceEvent, 'id'>, change: BounceChange | undefined, now: Date): Promise<BounceRecorded> {
+    return this.tx(async (c): Promise<BounceRecorded> => {
       const { rowCount } = await c.query(
         `INSERT INTO bounce_events (report_id, source, kind, recipient, campaign_id, delivery_id, status, diagnostic, remote_mta,
            original_message_id, outcome, note, raw, received_at, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (report_id, recipient, kind) DO NOTHING`,
         [e.reportId, e.source, e.kind, e.recipient, e.campaignId ?? null, e.deliveryId ?? null, e.status ?? null, e.diagnostic ?? null, e.remoteMta ?? null, e.originalMessageId ?? null, e.outcome, e.note ?? null, e.raw, e.receivedAt, now],
       );
-      if (!rowCount) return false;
+      const s = change?.suppress;
+      if (!rowCount) {
+        if (!s) return { result: 'duplicate', suppressed: false };
+        const { rows } = await c.query(
+          `SELECT b.outcome = 'applied'
+             AND NOT EXISTS (SELECT 1 FROM suppressions WHERE key = $4)
+             AND NOT EXISTS (SELECT 1 FROM suppression_log WHERE key = $4 AND action = 'remove' AND at >= b.recorded_at) AS missing
+           FROM bounce_events b WHERE b.report_id = $1 AND b.recipient = $2 AND b.kind = $3`,
+          [e.reportId, e.recipient, e.kind, s.key],
+        );
+        if (!rows[0]?.missing || !(await this.suppressionDue(c, s))) return { result: 'duplicate', suppressed: false };
+        await this.insertSuppression(c, s, now);
+        return { result: 'completed', suppressed: true };
+      }
       if (change && e.deliveryId !== undefined && e.campaignId !== undefined) {
         if (change.newStatus) {
           await c.query('UPDATE deliveries SET status = $1, enhanced = coalesce($2, enhanced), response = coalesce($3, response), updated_at = $4 WHERE id = $5', [
@@ -881,8 +895,32 @@ export class PgStore implements Store {
         const code = /^\s*(?:smtp;\s*)?(\d{3})\b/i.exec(e.diagnostic ?? '')?.[1];
         await c.query(INSERT_EVENT, [e.campaignId, e.deliveryId, e.receivedAt, change.eventType, null, code ? Number(code) : null, e.status ?? null, e.diagnostic ?? null, e.originalMessageId ?? null, null, `${e.source}: ${e.kind} report ${e.reportId}`]);
       }
-      return true;
+      if (!s || !(await this.suppressionDue(c, s))) return { result: 'new', suppressed: false };
+      await this.insertSuppression(c, s, now);
+      return { result: 'new', suppressed: true };
     });
+  }
+
+  /** Whether a report's suppression condition holds now (inside the report's transaction). */
+  private async suppressionDue(c: Queryable, s: BounceSuppression): Promise<boolean> {
+    if (!s.onlyAfter) return true;
+    const { rows } = await c.query(`SELECT count(*)::int AS n FROM bounce_events WHERE lower(recipient) = $1 AND kind = $2 AND outcome = 'applied' AND received_at >= $3`, [
+      s.key,
+      s.onlyAfter.kind,
+      s.onlyAfter.since,
+    ]);
+    return rows[0]!.n >= s.onlyAfter.atLeast;
+  }
+
+  /** Adds the suppression unless the address has one, logging only an actual add. */
+  private async insertSuppression(c: Queryable, s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean> {
+    const { rowCount } = await c.query(
+      'INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
+      [s.key, s.email, s.reason, s.source, s.detail ?? null, now],
+    );
+    if (!rowCount) return false;
+    await this.logSuppression(c, s.key, s.email, 'add', s.reason, s.source, s.detail, now);
+    return true;
   }
 
   async countBounces(recipientKey: string, kind: string, since: Date): Promise<number> {

@@ -15,6 +15,9 @@ import {
   type DeliveryRow,
   type EventType,
   type StoredBounceEvent,
+  type BounceChange,
+  type BounceRecorded,
+  type BounceSuppression,
   type SuppressionLogEntry,
   type DeliveryStatus,
   type NewDeliveryOptions,
@@ -548,13 +551,7 @@ export class SqliteStore implements Store {
   }
 
   async addSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): Promise<boolean> {
-    return this.db.transaction(() => {
-      const info = this.db
-        .prepare('INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
-        .run(s.key, s.email, s.reason, s.source, s.detail ?? null, now.getTime());
-      if (info.changes > 0) this.logSuppression(s.key, s.email, 'add', s.reason, s.source, s.detail, now);
-      return info.changes > 0;
-    })();
+    return this.db.transaction(() => this.insertSuppression(s, now))();
   }
 
   async removeSuppression(key: string, source = 'operator', now = new Date()): Promise<boolean> {
@@ -600,8 +597,8 @@ export class SqliteStore implements Store {
     return r ? toRef(r) : undefined;
   }
 
-  async recordBounce(e: Omit<StoredBounceEvent, 'id'>, change: { newStatus?: DeliveryStatus; eventType: EventType } | undefined, now: Date): Promise<boolean> {
-    return this.db.transaction(() => {
+  async recordBounce(e: Omit<StoredBounceEvent, 'id'>, change: BounceChange | undefined, now: Date): Promise<BounceRecorded> {
+    return this.db.transaction((): BounceRecorded => {
       const info = this.db
         .prepare(
           `INSERT INTO bounce_events (report_id, source, kind, recipient, campaign_id, delivery_id, status, diagnostic, remote_mta,
@@ -609,7 +606,16 @@ export class SqliteStore implements Store {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, recipient, kind) DO NOTHING`,
         )
         .run(e.reportId, e.source, e.kind, e.recipient, e.campaignId ?? null, e.deliveryId ?? null, e.status ?? null, e.diagnostic ?? null, e.remoteMta ?? null, e.originalMessageId ?? null, e.outcome, e.note ?? null, e.raw, e.receivedAt.getTime(), now.getTime());
-      if (info.changes === 0) return false;
+      const s = change?.suppress;
+      if (info.changes === 0) {
+        const prior = this.db
+          .prepare('SELECT outcome, recorded_at FROM bounce_events WHERE report_id = ? AND recipient = ? AND kind = ?')
+          .get(e.reportId, e.recipient, e.kind) as Row;
+        const missing = s && prior.outcome === 'applied' && !this.stmt.suppression.get(s.key) && !this.removedSince(s.key, prior.recorded_at) && this.suppressionDue(s);
+        if (!missing) return { result: 'duplicate', suppressed: false };
+        this.insertSuppression(s, now);
+        return { result: 'completed', suppressed: true };
+      }
       if (change && e.deliveryId !== undefined && e.campaignId !== undefined) {
         if (change.newStatus) {
           this.db
@@ -619,8 +625,34 @@ export class SqliteStore implements Store {
         const code = /^\s*(?:smtp;\s*)?(\d{3})\b/i.exec(e.diagnostic ?? '')?.[1];
         this.stmt.insertEvent.run(e.campaignId, e.deliveryId, e.receivedAt.getTime(), change.eventType, null, code ? Number(code) : null, e.status ?? null, e.diagnostic ?? null, e.originalMessageId ?? null, null, `${e.source}: ${e.kind} report ${e.reportId}`);
       }
-      return true;
+      if (!s || !this.suppressionDue(s)) return { result: 'new', suppressed: false };
+      this.insertSuppression(s, now);
+      return { result: 'new', suppressed: true };
     })();
+  }
+
+  /** Whether a report's suppression condition holds now (inside the report's transaction). */
+  private suppressionDue(s: BounceSuppression): boolean {
+    if (!s.onlyAfter) return true;
+    const n = this.db
+      .prepare(`SELECT count(*) FROM bounce_events WHERE lower(recipient) = ? AND kind = ? AND outcome = 'applied' AND received_at >= ?`)
+      .pluck()
+      .get(s.key, s.onlyAfter.kind, s.onlyAfter.since.getTime()) as number;
+    return n >= s.onlyAfter.atLeast;
+  }
+
+  /** Whether an operator removed the address's suppression at or after `since` (epoch ms). */
+  private removedSince(key: string, since: number): boolean {
+    return this.db.prepare(`SELECT 1 FROM suppression_log WHERE key = ? AND action = 'remove' AND at >= ? LIMIT 1`).get(key, since) !== undefined;
+  }
+
+  /** Adds the suppression unless the address has one, logging only an actual add. */
+  private insertSuppression(s: Omit<Suppression, 'createdAt'>, now: Date): boolean {
+    const info = this.db
+      .prepare('INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+      .run(s.key, s.email, s.reason, s.source, s.detail ?? null, now.getTime());
+    if (info.changes > 0) this.logSuppression(s.key, s.email, 'add', s.reason, s.source, s.detail, now);
+    return info.changes > 0;
   }
 
   async countBounces(recipientKey: string, kind: string, since: Date): Promise<number> {

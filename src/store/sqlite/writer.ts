@@ -58,6 +58,8 @@ const claim = db.prepare(\`UPDATE deliveries SET claimed_by = ?, claim_expires =
     ORDER BY id LIMIT ?)
   RETURNING id, campaign_id, email, key, domain, language, contact, status, attempts, next_attempt_at, first_attempt_at, message_id\`);
 const suppression = db.prepare('SELECT reason, source FROM suppressions WHERE key = ?');
+const suppress = db.prepare('INSERT INTO suppressions (key, email, reason, source, detail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING');
+const logSuppression = db.prepare(\`INSERT INTO suppression_log (key, email, action, reason, source, detail, at) VALUES (?, ?, 'add', ?, ?, ?, ?)\`);
 const setSuppressed = db.prepare(\`UPDATE deliveries SET status = 'suppressed', claimed_by = NULL, claim_expires = NULL, updated_at = ? WHERE id = ?\`);
 
 const write = db.transaction((marks, outcomes, at) => {
@@ -65,6 +67,10 @@ const write = db.transaction((marks, outcomes, at) => {
     const row = outcome.get(o.status, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.nextAttemptAt ?? null, o.at, o.deliveryId);
     if (!row) continue; // settled elsewhere meanwhile (recovered as unknown by another process)
     event.run(row.campaign_id, o.deliveryId, o.at, o.status, o.attempt, o.code ?? null, o.enhanced ?? null, o.response ?? null, o.messageId, Math.round(o.durationMs), o.detail ?? null);
+    const s = o.suppression;
+    if (s && suppress.run(s.key, s.email, s.reason, s.source, s.detail ?? null, o.at).changes > 0) {
+      logSuppression.run(s.key, s.email, s.reason, s.source, s.detail ?? null, o.at);
+    }
   }
   for (const m of marks) {
     const row = markPlanned.get(at, at, m.worker, m.relay, m.deliveryId, m.worker) ?? mark.get(m.messageId, at, at, m.worker, m.relay, m.deliveryId, m.worker);
