@@ -14,12 +14,13 @@ const MAX_SLEEP_MS = 250;
  *
  * One ring per ceiling scope (the global one; each receiving domain) and window length, not per
  * rate string (issue 13): workers configured with different counts for the same scope, as during
- * a rolling config change, share one ring. A worker whose count is c takes only slots numbered
- * below c, so its own starts stay within its rate, and all workers together stay within the
- * highest count in force (the ring is as large as the largest count any worker asked for; slots
- * above every current count, left from a higher rate before a config change, are simply never
- * taken again). Rings are named by scope, not by campaign or worker: campaigns sent at the same
- * time share them, as they share the relay.
+ * a rolling config change, share one ring, and the strictest count in force holds for all of
+ * them: each slot remembers the count its taker keeps to, and a worker takes only slots numbered
+ * below the lowest count any worker took a slot with in the last window (and below its own). So a
+ * lowered rate holds for everyone from its first message; a raised one only once no worker with
+ * the lower one has sent for a window. The ring is as large as the largest count any worker asked
+ * for. Rings are named by scope, not by campaign or worker: campaigns sent at the same time share
+ * them, as they share the relay.
  *
  * Different window lengths are different ceilings and get different rings: a 100/s worker and a
  * 6000/m worker each hold their own ceiling, and neither's starts count against the other's.

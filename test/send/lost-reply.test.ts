@@ -117,7 +117,7 @@ describe('a reply lost after the whole message was sent', () => {
     const breaker = new CircuitBreaker({ errorRate: 1, window: 100, consecutiveConnectionFailures: 3 });
     expect(breaker.record('lost-reply', 'Connection closed unexpectedly')).toBeUndefined();
     expect(breaker.record('connection', 'Connection closed unexpectedly')).toBeUndefined();
-    expect(breaker.record('lost-reply', 'Timeout')).toMatch(/3 connection failures in a row/);
+    expect(breaker.record('lost-reply', 'Timeout')).toMatchObject({ kind: 'relay', reason: expect.stringMatching(/3 connection failures in a row/) });
   });
 });
 

@@ -291,4 +291,11 @@ END
 $fn$;
 `,
   },
+  {
+    // The strictest rate in force (issue 13): each slot remembers the count its taker keeps to.
+    version: 8,
+    sql: `
+ALTER TABLE rate_slots ADD COLUMN taker_count integer;
+`,
+  },
 ];

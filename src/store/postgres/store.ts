@@ -53,6 +53,13 @@ const EPOCH = new Date(0);
 /** A ring whose every slot is running: look again this soon. */
 const RATE_RUNNING_POLL_MS = 5;
 const RATE_MIN_WAIT_MS = 1;
+/**
+ * The count a worker keeps to on ring $1 ($4: its own): the lowest any worker took a slot with in
+ * the last window ($2: window start; $3: older running slots are stale), so the strictest
+ * ceiling in force holds for all of them.
+ */
+const STRICTEST_COUNT = `SELECT least($4::int, coalesce(min(taker_count), $4::int)) FROM rate_slots
+  WHERE key = $1 AND taker_count IS NOT NULL AND ((running_since IS NOT NULL AND running_since > $3) OR ended_at > $2)`;
 
 // bigint ids and count(*) come back as JavaScript numbers (ids stay far below 2^53); the parser
 // is per pool, so other users of `pg` in the process keep the library defaults.
@@ -624,33 +631,34 @@ export class PgStore implements Store {
   async takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }> {
     await this.ensureRings(keys);
     const taken = await this.tx(async (c) => {
-      const slots: RateSlot[] = [];
+      const slots: (RateSlot & { count: number })[] = [];
       for (const k of keys) {
         // SKIP LOCKED: two workers never queue on the same slot; each takes a different free one.
         const { rows } = await c.query(
           `SELECT slot FROM rate_slots
-           WHERE key = $1 AND slot < $4 AND ((running_since IS NULL AND ended_at <= $2) OR running_since <= $3)
+           WHERE key = $1 AND slot < (${STRICTEST_COUNT}) AND ((running_since IS NULL AND ended_at <= $2) OR running_since <= $3)
            ORDER BY ended_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
           [k.key, new Date(now.getTime() - k.windowMs), new Date(staleBefore.getTime() - k.windowMs), k.count],
         );
         if (rows.length === 0) return undefined; // all or nothing: the commit just drops the row locks
-        slots.push({ key: k.key, slot: rows[0]!.slot });
+        slots.push({ key: k.key, slot: rows[0]!.slot, count: k.count });
       }
       for (const s of slots) {
-        await c.query('UPDATE rate_slots SET running_since = $3, holder = $4 WHERE key = $1 AND slot = $2', [s.key, s.slot, now, owner]);
+        await c.query('UPDATE rate_slots SET running_since = $3, holder = $4, taker_count = $5 WHERE key = $1 AND slot = $2', [s.key, s.slot, now, owner, s.count]);
       }
-      return slots;
+      return slots.map(({ key, slot }) => ({ key, slot }));
     }, { lazyCommit: true }); // see endRateSlots
-    return taken ? { slots: taken } : { waitMs: await this.rateWaitMs(keys, now) };
+    return taken ? { slots: taken } : { waitMs: await this.rateWaitMs(keys, now, staleBefore) };
   }
 
   /** How long until every ring may have a free slot (a running slot: ask again shortly). */
-  private async rateWaitMs(keys: RateKey[], now: Date): Promise<number> {
+  private async rateWaitMs(keys: RateKey[], now: Date, staleBefore: Date): Promise<number> {
     let wait = 0;
     for (const k of keys) {
       const { rows } = await this.q(
-        `SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE $2::timestamptz END) AS free_from FROM rate_slots WHERE key = $1 AND slot < $3`,
-        [k.key, new Date(now.getTime() + RATE_RUNNING_POLL_MS - k.windowMs), k.count],
+        `SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE $5::timestamptz END) AS free_from FROM rate_slots
+         WHERE key = $1 AND slot < (${STRICTEST_COUNT})`,
+        [k.key, new Date(now.getTime() - k.windowMs), new Date(staleBefore.getTime() - k.windowMs), k.count, new Date(now.getTime() + RATE_RUNNING_POLL_MS - k.windowMs)],
       );
       const freeFrom = (rows[0]?.free_from as Date | undefined)?.getTime() ?? 0;
       wait = Math.max(wait, freeFrom + k.windowMs - now.getTime());

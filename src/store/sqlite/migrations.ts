@@ -169,4 +169,11 @@ ALTER TABLE campaigns ADD COLUMN paused_kind TEXT;
 ALTER TABLE campaigns ADD COLUMN paused_since INTEGER;
 `,
   },
+  {
+    // The strictest rate in force (issue 13): each slot remembers the count its taker keeps to.
+    version: 7,
+    sql: `
+ALTER TABLE rate_slots ADD COLUMN taker_count INTEGER;
+`,
+  },
 ];

@@ -131,7 +131,15 @@ export class SqliteStore implements Store {
            ORDER BY ended_at LIMIT 1`,
         )
         .pluck(),
-      takeRateSlot: db.prepare('UPDATE rate_slots SET running_since = ?, holder = ? WHERE key = ? AND slot = ?'),
+      takeRateSlot: db.prepare('UPDATE rate_slots SET running_since = ?, holder = ?, taker_count = ? WHERE key = ? AND slot = ?'),
+      // The lowest count any worker took a slot with in the last window (still running, or ended
+      // since): the strictest ceiling in force, which every worker then keeps to.
+      strictestCount: db
+        .prepare(
+          `SELECT min(taker_count) FROM rate_slots WHERE key = ? AND taker_count IS NOT NULL
+             AND ((running_since IS NOT NULL AND running_since > ?) OR ended_at > ?)`,
+        )
+        .pluck(),
       endRateSlot: db.prepare('UPDATE rate_slots SET running_since = NULL, ended_at = ? WHERE key = ? AND slot = ? AND holder = ? AND running_since IS NOT NULL'),
       // When the ring may next have a free slot; a running slot counts as "ask again shortly".
       rateFreeFrom: db.prepare('SELECT min(CASE WHEN running_since IS NULL THEN ended_at ELSE ? END) FROM rate_slots WHERE key = ? AND slot < ?').pluck(),
@@ -424,22 +432,23 @@ export class SqliteStore implements Store {
       this.stmt.ensureRing.run({ key: k.key, count: k.count });
       this.rings.add(ring);
     }
+    const limit = (k: RateKey) => Math.min(k.count, (this.stmt.strictestCount.get(k.key, staleBefore.getTime() - k.windowMs, at - k.windowMs) as number | null) ?? k.count);
     const take = this.db.transaction(() => {
-      const slots: RateSlot[] = [];
+      const slots: (RateSlot & { count: number })[] = [];
       for (const k of keys) {
-        const slot = this.stmt.freeRateSlot.get(k.key, k.count, at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
+        const slot = this.stmt.freeRateSlot.get(k.key, limit(k), at - k.windowMs, staleBefore.getTime() - k.windowMs) as number | undefined;
         if (slot === undefined) return undefined; // all or nothing
-        slots.push({ key: k.key, slot });
+        slots.push({ key: k.key, slot, count: k.count });
       }
-      for (const s of slots) this.stmt.takeRateSlot.run(at, owner, s.key, s.slot);
-      return slots;
+      for (const s of slots) this.stmt.takeRateSlot.run(at, owner, s.count, s.key, s.slot);
+      return slots.map(({ key, slot }) => ({ key, slot }));
     });
     // IMMEDIATE: the write lock up front, so two processes never both see the same slot free.
     const taken = this.lazily(() => take.immediate());
     if (taken) return { slots: taken };
     let wait = 0;
     for (const k of keys) {
-      const freeFrom = this.stmt.rateFreeFrom.get(at + RATE_RUNNING_POLL_MS - k.windowMs, k.key, k.count) as number | null;
+      const freeFrom = this.stmt.rateFreeFrom.get(at + RATE_RUNNING_POLL_MS - k.windowMs, k.key, limit(k)) as number | null;
       wait = Math.max(wait, (freeFrom ?? 0) + k.windowMs - at);
     }
     return { waitMs: Math.max(1, wait) };
