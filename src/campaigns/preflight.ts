@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
+import { checkAttachment } from '../releases/attachments.js';
 import { loadRelease } from '../releases/load.js';
 import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
@@ -83,7 +84,7 @@ export async function preflightProblems(deps: PreflightDeps, target: PreflightTa
   const { problems, check } = problemCollector();
   await check(() => requireSender(target.release.variants[0]?.from ?? config.from));
   problems.push(...(await settingsProblems(deps, { relay: target.relay })));
-  for (const a of target.release.attachments) await check(() => checkReadable(a.path, a.filename));
+  for (const a of target.release.attachments) await check(() => checkAttachment(a));
   for (const at of copiesToCompile(target, deps.clock.now())) {
     await check(() => compileRelease(target.release, { config, now: at, columns: target.columns, templateFile: target.templateFile }));
   }
@@ -106,16 +107,6 @@ function copiesToCompile(target: PreflightTarget, now: Date): Date[] {
   }
   const done = target.compiled;
   return done ? instants.filter((at) => (lift !== undefined && at < lift) !== done.embargoed) : instants;
-}
-
-async function checkReadable(path: string, name: string): Promise<void> {
-  try {
-    if (!(await stat(path)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
-    await access(path, constants.R_OK);
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new PresslineError('RELEASE_INVALID', `attachment "${name}" cannot be read (${why}); put the file back or fix its permissions, or remove it from the release's attachments`, { file: path });
-  }
 }
 
 /** Without SMTP_URL messages become files: the outbox folder must exist or be creatable, and be writable. */

@@ -22,6 +22,7 @@ import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
 import { recordRunPause } from './pause.js';
 import { textChangedError } from './preflight.js';
 import { releaseFiles, templatePath } from './plan.js';
+import { readAttachmentContents } from '../releases/attachments.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
 function hasCeiling(pace: Pace): boolean {
@@ -225,7 +226,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     const compose = composeContext(
       { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },
       campaignId,
-      { secret: env.secret, test: campaign.test, attachments: release.attachments.map((a) => ({ filename: a.filename, path: a.path })) },
+      { secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
     );
     transport = options.transport ?? (options.relay ? relayTransport(config, env, options.relay) : defaultTransport(config, env, campaignId));
     if (!(await transition(deps, campaignId, 'start', clock.now(), { reason: campaign.status === 'sending' ? 'resumed' : undefined }))) {

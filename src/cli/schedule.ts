@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { withApp } from '../app.js';
 import { overlapRefusal, transition } from '../campaigns/lifecycle.js';
 import { preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
+import { attachmentsLine } from '../campaigns/message-size.js';
 import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
@@ -56,6 +57,7 @@ Examples:
           const t = formatTriple(p.at.instant, p.at.zone);
           out.write(`${p.phase.padEnd(9)}  ${t.zone} · ${t.utc} · ${t.local} (your time), ${relativeTo(p.at.instant, app.clock.now())}: ${p.plan.recipients} recipients from ${p.plan.input.lists.join(', ')}\n`);
         }
+        if (plan.phases[0]) out.write(`${attachmentsLine(plan.phases[0].plan.compiled)}\n`);
         for (const w of plan.warnings) out.write(`Warning: ${w}\n`);
         // A second send of the release to the same journalists is refused now, not after confirming.
         for (const p of plan.phases) {

@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import dotenv from 'dotenv';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -81,7 +81,12 @@ function parseConfigText(text: string, path: string): unknown {
 /** Validates a parsed config object; the error lists every bad key with its dotted path. */
 export function validateConfig(raw: unknown, path = DEFAULT_CONFIG_FILE): Config {
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // Folders in the config are meant from where the config sits, not from where pressline runs.
+    const dirs = parsed.data.attachments.allowedDirs;
+    parsed.data.attachments.allowedDirs = dirs.map((d) => resolve(dirname(resolve(path)), d));
+    return parsed.data;
+  }
   throw new PresslineError('CONFIG_INVALID', describeIssues(parsed.error), { file: path });
 }
 

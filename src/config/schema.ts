@@ -98,7 +98,13 @@ export const configSchema = z.strictObject({
       minLeadHours: z.number().nonnegative().default(24),
     })
     .prefault({}),
-  attachments: z.strictObject({ warnBytes: z.number().int().positive().default(2_000_000) }).prefault({}),
+  attachments: z
+    .strictObject({
+      warnBytes: z.number().int().positive().default(2_000_000),
+      /** Folders besides the release's own that attachments may come from; relative to the config file's folder. */
+      allowedDirs: z.array(z.string().trim().min(1, 'a folder path cannot be empty')).default([]),
+    })
+    .prefault({}),
   web: z
     .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8025) })
     .prefault({}),

@@ -1,8 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve, relative } from 'node:path';
 import type { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { PresslineError, type Location } from '../errors.js';
+import { formatBytes } from './attachments.js';
+import { attachmentRoots, confineFile, ConfinementRefusal } from './confine.js';
 import { parseEmbargo, type Embargo } from './embargo.js';
 import { lineOfPath, parseFrontMatter, type FrontMatterFile } from './frontmatter.js';
 import { defaultGreeting } from './greetings.js';
@@ -36,6 +38,7 @@ export async function loadRelease(file: string, config: Config): Promise<Release
   for (const [i, rel] of (data.translations ?? []).entries()) {
     const where: Location = { file: shown, line: lineOfPath(original, ['translations', i]), field: `translations[${i}]` };
     const tPath = resolve(dirname(path), rel);
+    if (tPath !== path) await confineTranslation(rel, dirname(path), where);
     if (tPath === path) throw new PresslineError('RELEASE_INVALID', 'a release cannot list itself as its own translation', where);
     if (translationFiles.has(tPath)) throw new PresslineError('RELEASE_INVALID', `translation "${rel}" is listed twice`, where);
     translationFiles.add(tPath);
@@ -143,7 +146,9 @@ async function buildVariant(
   // Attachments resolve against the file that lists them.
   let attachments: ReleaseAttachment[];
   if (own.attachments !== undefined) {
-    attachments = await readAttachments(own.attachments, fm, shown, path, config, warnings);
+    // Confined to the original release's folder, wherever the listing translation sits.
+    const roots = attachmentRoots(dirname(original?.path ?? path), config.attachments.allowedDirs);
+    attachments = await readAttachments(own.attachments, fm, shown, path, roots, config, warnings);
   } else if (original) {
     attachments = original.base.attachments;
   } else {
@@ -205,21 +210,21 @@ async function readAttachments(
   fm: FrontMatterFile,
   shown: string,
   path: string,
+  roots: string[],
   config: Config,
   warnings: string[],
 ): Promise<ReleaseAttachment[]> {
   const out: ReleaseAttachment[] = [];
   for (const [i, a] of list.entries()) {
     const where: Location = { file: shown, line: lineOfPath(fm, ['attachments', i, 'file']), field: `attachments[${i}].file` };
-    const abs = resolve(dirname(path), a.file);
-    let size: number;
+    let file;
     try {
-      const st = await stat(abs);
-      if (!st.isFile()) throw new Error('not a file');
-      size = st.size;
-    } catch {
-      throw new PresslineError('RELEASE_INVALID', `attachment "${a.file}" not found (looked for ${displayPath(abs)})`, where);
+      file = await confineFile(a.file, dirname(path), roots, 'attachment');
+    } catch (err) {
+      if (err instanceof ConfinementRefusal) throw new PresslineError('RELEASE_INVALID', err.message, where);
+      throw err;
     }
+    const size = file.bytes;
     const limit = config.attachments.warnBytes;
     if (size > limit) {
       warnings.push(
@@ -227,7 +232,7 @@ async function readAttachments(
           `threshold (attachments.warnBytes); newsroom mail servers often refuse large messages, consider linking to it instead`,
       );
     }
-    out.push({ path: abs, filename: a.name ?? basename(a.file), bytes: size });
+    out.push({ path: file.realPath, filename: a.name ?? basename(a.file), bytes: size, dev: file.dev, ino: file.ino });
   }
   return out;
 }
@@ -286,10 +291,16 @@ function canonicalLanguage(tag: string): string {
   }
 }
 
-function formatBytes(n: number): string {
-  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)} MB`;
-  if (n >= 1000) return `${(n / 1000).toFixed(0)} kB`;
-  return `${n} B`;
+/** A translation is read from the release's folder only (the same confinement as attachments). */
+async function confineTranslation(rel: string, releaseDir: string, where: Location): Promise<void> {
+  try {
+    await confineFile(rel, releaseDir, [releaseDir], 'translation file', 'keep translations in the folder of the original release');
+  } catch (err) {
+    if (!(err instanceof ConfinementRefusal)) throw err;
+    // A missing file keeps its own wording below (readParsed), so only the other refusals stop here.
+    if (/ not found /.test(err.message)) return;
+    throw new PresslineError('RELEASE_INVALID', err.message, where);
+  }
 }
 
 function displayPath(abs: string): string {

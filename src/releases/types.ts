@@ -29,12 +29,15 @@ export interface ReleaseLink {
   language?: string;
 }
 
-/** A file sent with the release; `path` is absolute, resolved from the release file's folder. */
+/** A file sent with the release; `path` is its real path (symlinks resolved), confined by src/releases/confine.ts. */
 export interface ReleaseAttachment {
   path: string;
   /** The file name recipients see. */
   filename: string;
   bytes: number;
+  /** The file's identity when it was loaded: it is read for sending only while it still matches. */
+  dev: number;
+  ino: number;
 }
 
 /** One language of a release, with every inherited field already filled in. */

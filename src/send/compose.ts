@@ -12,7 +12,7 @@ export interface ComposeContext {
   from: Address;
   replyTo: Address | undefined;
   sender: Address | undefined;
-  attachments: { filename: string; path: string }[];
+  attachments: { filename: string; content: Buffer }[];
   unsubscribeBaseUrl: string | undefined;
   unsubscribeMailto: string | undefined;
   bounceDomain: string | undefined;
@@ -39,7 +39,7 @@ export function requireSecret(config: Config, secret: string | undefined): void 
 }
 
 /** Builds the per-campaign context, refusing settings that would produce unsigned tokens. */
-export function composeContext(config: Config, campaignId: number, options: { secret: string | undefined; test: boolean; attachments?: { filename: string; path: string }[] }): ComposeContext {
+export function composeContext(config: Config, campaignId: number, options: { secret: string | undefined; test: boolean; attachments?: { filename: string; content: Buffer }[] }): ComposeContext {
   const from = requireSender(config.from);
   requireSecret(config, options.secret);
   return {

@@ -40,8 +40,8 @@ export function composedByNodemailer(mail: OutgoingMail): SendMailOptions {
     headers: mail.headers,
     attachments: mail.attachments,
     envelope: mail.envelope,
-    // Never let a path or URL in content pull files or the network into a message.
-    disableFileAccess: mail.attachments.length === 0,
+    // Never let a path or URL pull files or the network into a message: attachments come as bytes.
+    disableFileAccess: true,
     disableUrlAccess: true,
   };
 }

@@ -30,7 +30,8 @@ export interface OutgoingMail {
   date: Date;
   /** Extra headers (List-Unsubscribe…); values are already free of CR/LF. */
   headers: Record<string, string>;
-  attachments: { filename: string; path: string }[];
+  /** Bytes read at the start of the send through the release's confinement (never a path nodemailer would open). */
+  attachments: { filename: string; content: Buffer }[];
   /** SMTP envelope: MAIL FROM (VERP address or From) and the single RCPT TO. */
   envelope: { from: string; to: string };
   /** A stable, file-system-safe name for this delivery (outbox file stem). */

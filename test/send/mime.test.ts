@@ -289,7 +289,7 @@ describe('buildMessage against nodemailer’s own MIME builder (decoded with mai
     expect(() => buildMessage(mail({ headers: { Subject: 'x' } }))).toThrow(MimeBuildError);
     expect(() => buildMessage(mail({ headers: { 'Content-Type': 'text/plain' } }))).toThrow(MimeBuildError);
     expect(() => buildMessage(mail({ headers: { 'Bad Name': 'x' } }))).toThrow(MimeBuildError);
-    expect(() => buildMessage(mail({ attachments: [{ filename: 'a.pdf', path: '/tmp/a.pdf' }] }))).toThrow(MimeBuildError);
+    expect(() => buildMessage(mail({ attachments: [{ filename: 'a.pdf', content: Buffer.from('%PDF-1.4') }] }))).toThrow(MimeBuildError);
   });
 
   it('random bodies: decoded text equals the input, the boundary never occurs in a part', async () => {
@@ -383,7 +383,7 @@ describe('the nodemailer transports send our bytes as `raw`', () => {
 
   it('uses raw without attachments, nodemailer’s own MIME with them; the envelope is punycoded either way', async () => {
     expect(toMailOptions(mail()).raw).toBeInstanceOf(Buffer);
-    const withFile = toMailOptions(mail({ attachments: [{ filename: 'a.pdf', path: '/tmp/a.pdf' }] }));
+    const withFile = toMailOptions(mail({ attachments: [{ filename: 'a.pdf', content: Buffer.from('%PDF-1.4') }] }));
     expect(withFile.raw).toBeUndefined();
     expect(withFile.html).toBe(mail().html);
     const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
