@@ -26,7 +26,7 @@ export async function checkAttachment(a: ReleaseAttachment): Promise<void> {
 
 async function readAttachment(a: ReleaseAttachment): Promise<Buffer> {
   try {
-    return await readConfinedFile({ realPath: a.path, bytes: a.bytes, dev: a.dev, ino: a.ino }, `attachment "${a.filename}"`);
+    return await readConfinedFile({ realPath: a.path, bytes: a.bytes, dev: a.dev, ino: a.ino, ctimeMs: a.ctimeMs }, `attachment "${a.filename}"`);
   } catch (err) {
     const why = err instanceof ConfinementRefusal ? err.message : `attachment "${a.filename}" cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
     throw new PresslineError('RELEASE_INVALID', `${why}; put the file back or fix its permissions, or remove it from the release's attachments`, { file: a.path });

@@ -19,6 +19,8 @@ export interface ConfinedFile {
   bytes: number;
   dev: number;
   ino: number;
+  /** Status change time: an inode number reused by a new file still differs here. */
+  ctimeMs: number;
 }
 
 // Kernel views: never a document, whatever folder a release sits in.
@@ -61,12 +63,12 @@ export async function confineFile(
   if (!st.isFile()) {
     throw new ConfinementRefusal(`${what} "${written}" is not a regular file (${kindOf(st)}); name a regular file`);
   }
-  return { realPath: real, bytes: st.size, dev: st.dev, ino: st.ino };
+  return { realPath: real, bytes: st.size, dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs };
 }
 
 /**
- * Reads a file confined earlier, only if it is still the same regular file (same device and
- * inode, not a symlink now); throws ConfinementRefusal otherwise. Never blocks on a FIFO.
+ * Reads a file confined earlier, only if it is still the same regular file (same device,
+ * inode and change time, not a symlink now); throws ConfinementRefusal otherwise. Never blocks on a FIFO.
  */
 export async function readConfinedFile(file: ConfinedFile, what = 'file'): Promise<Buffer> {
   let handle;
@@ -78,7 +80,7 @@ export async function readConfinedFile(file: ConfinedFile, what = 'file'): Promi
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile() || st.dev !== file.dev || st.ino !== file.ino) {
+    if (!st.isFile() || st.dev !== file.dev || st.ino !== file.ino || st.ctimeMs !== file.ctimeMs) {
       throw new ConfinementRefusal(`${what} ${file.realPath} was replaced since the release was loaded (${st.isFile() ? 'another file' : kindOf(st)})`);
     }
     return await handle.readFile();

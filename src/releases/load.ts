@@ -232,7 +232,7 @@ async function readAttachments(
           `threshold (attachments.warnBytes); newsroom mail servers often refuse large messages, consider linking to it instead`,
       );
     }
-    out.push({ path: file.realPath, filename: a.name ?? basename(a.file), bytes: size, dev: file.dev, ino: file.ino });
+    out.push({ path: file.realPath, filename: a.name ?? basename(a.file), bytes: size, dev: file.dev, ino: file.ino, ctimeMs: file.ctimeMs });
   }
   return out;
 }

@@ -38,6 +38,7 @@ export interface ReleaseAttachment {
   /** The file's identity when it was loaded: it is read for sending only while it still matches. */
   dev: number;
   ino: number;
+  ctimeMs: number;
 }
 
 /** One language of a release, with every inherited field already filled in. */
