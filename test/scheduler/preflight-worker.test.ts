@@ -1,7 +1,7 @@
 import { transition } from '../../src/campaigns/lifecycle.js';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,21 @@ describe('worker: a due campaign that cannot start is paused with the reason, at
     await transition(app, id, 'start', app.clock.now());
     rmSync(join(app.dir, 'factsheet.txt'));
     await expectHeld(app, id, /factsheet\.txt/);
+  }, 30_000);
+
+  it('a sending campaign whose attachment became a symlink to a file outside the release folder (issue 15 item 3)', async () => {
+    app = testApp();
+    mkdirSync(join(app.dir, 'release'));
+    writeFileSync(join(app.dir, 'secret.env'), 'SMTP_URL=smtp://user:hunter2@relay\n');
+    writeFileSync(join(app.dir, 'release', 'factsheet.txt'), 'facts\n');
+    const release = join(app.dir, 'release', 'release.md');
+    writeFileSync(release, '---\ntitle: Test release\nlanguage: en\nattachments:\n  - file: factsheet.txt\n---\nBody text.\n');
+    const id = await scheduleNow(app, release);
+    // Test setup: a send that was under way (the worker's `resume` path, as above).
+    await transition(app, id, 'start', app.clock.now());
+    rmSync(join(app.dir, 'release', 'factsheet.txt'));
+    symlinkSync(join(app.dir, 'secret.env'), join(app.dir, 'release', 'factsheet.txt'));
+    await expectHeld(app, id, /attachments\[0\]\.file.*"factsheet\.txt" is outside the release's folder/);
   }, 30_000);
 
   it('a started campaign whose release was edited since (the rest of the list would get another text)', async () => {
