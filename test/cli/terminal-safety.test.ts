@@ -124,3 +124,17 @@ describe('outside text on the terminal (CLI)', () => {
     expect(stray.stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 });
+
+describe('report --format csv (CLI)', () => {
+  it('quotes the outlet `Daily;=1+1;Times` with its formula part defused, and leaves a plain outlet as it was', async () => {
+    const list = join(dir, 'outlets.csv');
+    writeFileSync(list, 'Email,Outlet\nanna@paper.example,Daily;=1+1;Times\nboris@daily.example,The Daily Ledger\n');
+    expect((await cli(['send', writeRelease('r.md', 'Summit'), '--list', list, '--yes'])).code).toBe(0);
+    const csv = await cli(['report', '1', '--format', 'csv']);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.startsWith('\uFEFFemail,status')).toBe(true);
+    const rows = csv.stdout.split('\r\n');
+    expect(rows.find((r) => r.startsWith('anna@'))).toContain(`,"Daily;'=1+1;Times",`);
+    expect(rows.find((r) => r.startsWith('boris@'))).toContain(',The Daily Ledger,');
+  });
+});
