@@ -125,6 +125,18 @@ describe('outside text on the terminal (CLI)', () => {
   });
 });
 
+describe('tables of outside text (CLI)', () => {
+  it('`suppress list` keeps a note with a line break and a clear-screen on one row, inert', async () => {
+    const added = await cli(['suppress', 'add', 'anna@paper.example', '--note', `asked by phone\n${CLEAR}All deliveries OK`]);
+    expect(added.code, added.stderr).toBe(0);
+    const listed = await cli(['suppress', 'list']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).not.toContain(ESC);
+    expect(listed.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(listed.stdout).toContain('asked by phone \\x1b[2J\\x1b[HAll deliveries OK');
+  });
+});
+
 describe('report --format csv (CLI)', () => {
   it('quotes the outlet `Daily;=1+1;Times` with its formula part defused, and leaves a plain outlet as it was', async () => {
     const list = join(dir, 'outlets.csv');
