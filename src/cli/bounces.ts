@@ -5,6 +5,7 @@ import { readImap } from '../bounces/imap.js';
 import { ingestMessages, type IngestSummary } from '../bounces/ingest.js';
 import { readPath, type MailboxMessage } from '../bounces/sources.js';
 import { printJson } from './output.js';
+import { oneLine } from './sanitise.js';
 
 async function* allPaths(paths: string[]): AsyncGenerator<MailboxMessage> {
   for (const p of paths) yield* readPath(p);
@@ -15,8 +16,9 @@ function describe(s: IngestSummary): string {
   const lines = [
     `${s.messages} message${s.messages === 1 ? '' : 's'} read; applied: ${applied}; auto-replies ignored ${s.autoReplies}; already ingested ${s.duplicates}; newly suppressed ${s.suppressed}`,
   ];
-  for (const u of s.unattributed) lines.push(`  unattributed: ${u.source} (${u.recipient ?? 'no recipient'}): ${u.note ?? ''}`);
-  for (const u of s.unrecognised) lines.push(`  not a report: ${u.source}: ${u.reason}`);
+  // Sources, recipients and notes are quoted from mail anyone can send: shown inert, one line each.
+  for (const u of s.unattributed) lines.push(`  unattributed: ${oneLine(u.source)} (${oneLine(u.recipient ?? 'no recipient')}): ${oneLine(u.note)}`);
+  for (const u of s.unrecognised) lines.push(`  not a report: ${oneLine(u.source)}: ${oneLine(u.reason)}`);
   return lines.join('\n');
 }
 
@@ -50,7 +52,7 @@ export function registerBounceCommands(program: Command): void {
       await withApp(program.opts().config, async (app) => {
         const rows = await app.store.bounceEvents({ outcome: 'unattributed' });
         if (flags.json) printJson(rows.map(({ raw: _raw, ...r }) => r));
-        else for (const r of rows) process.stdout.write(`${r.receivedAt.toISOString()}  ${r.kind.padEnd(12)} ${r.recipient || '-'}  ${r.source}  ${r.note ?? ''}\n`);
+        else for (const r of rows) process.stdout.write(`${r.receivedAt.toISOString()}  ${oneLine(r.kind.padEnd(12))} ${oneLine(r.recipient || '-')}  ${oneLine(r.source)}  ${oneLine(r.note)}\n`);
       });
     });
 }

@@ -9,6 +9,7 @@ import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.j
 import { renderHtmlReport } from '../reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
 import { collect, printJson, table } from './output.js';
+import { oneLine } from './sanitise.js';
 import { parseCampaignId, summaryLine } from './send.js';
 
 /** "2026-11-28 09:00" (UTC), or "-". */
@@ -59,7 +60,7 @@ export function registerCampaignCommands(program: Command): void {
         );
         // Why a campaign is not moving (paused, refused, interrupted), one line each under the table.
         for (const c of rows.filter((r) => r.statusReason && ['planning', 'paused', 'cancelled', 'missed'].includes(r.status))) {
-          process.stdout.write(`  campaign ${c.id} ${c.status}: ${c.statusReason!.replace(/\s+/g, ' ')}\n`);
+          process.stdout.write(`  campaign ${c.id} ${c.status}: ${oneLine(c.statusReason!.replace(/\s+/g, ' '))}\n`);
         }
       });
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadLists, type ListReport } from '../lists/load.js';
 import { collect, printJson, say, table } from './output.js';
+import { oneLine } from './sanitise.js';
 
 interface CheckOptions {
   json?: boolean;
@@ -48,7 +49,7 @@ function summary(report: ListReport, where: string[]): string {
     lines.push(where.length > 0 ? 'Languages (matched contacts):' : 'Languages:');
     lines.push(block(languages.map(([lang, count]) => [lang === '' ? '(none)' : lang, count])));
   }
-  if (report.columns.length > 0) lines.push(`Extra columns (merge fields): ${report.columns.join(', ')}`);
+  if (report.columns.length > 0) lines.push(`Extra columns (merge fields): ${oneLine(report.columns.join(', '))}`);
   const problems = [
     ...report.invalid.map((p) => ({ file: p.file, line: p.line, text: p.reason })),
     ...report.duplicates.map((d) => ({
@@ -61,7 +62,8 @@ function summary(report: ListReport, where: string[]): string {
     const order = new Map(report.files.map((f, i) => [f, i]));
     problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line);
     lines.push('', 'Problems:');
-    for (const p of problems) lines.push(`${p.file}:${p.line}: ${p.text}`);
+    // Problem texts quote the offending cells: one line each, nothing the terminal would obey.
+    for (const p of problems) lines.push(`${oneLine(p.file)}:${p.line}: ${oneLine(p.text)}`);
   }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import { PresslineError } from '../errors.js';
 import { recipientTimeline, type TimelineEntry } from '../reports/queries.js';
 import type { EventRecord } from '../store/types.js';
 import { printJson } from './output.js';
+import { forTerminal, oneLine } from './sanitise.js';
 import { parseCampaignId } from './send.js';
 
 function eventJson(e: EventRecord, email?: string) {
@@ -32,15 +33,16 @@ function entryJson(t: TimelineEntry) {
 }
 
 function eventLine(e: EventRecord, who?: string): string {
+  // Replies, notes and Message-IDs come from remote servers: shown, never obeyed by the terminal.
   const parts = [e.at.toISOString().replace('T', ' ').slice(0, 23), e.type.padEnd(11)];
-  if (who) parts.push(who);
+  if (who) parts.push(oneLine(who));
   if (e.attempt) parts.push(`attempt ${e.attempt}`);
   const code = [e.code, e.enhanced].filter((x) => x !== undefined).join(' ');
-  if (code) parts.push(code);
+  if (code) parts.push(oneLine(code));
   let line = parts.join('  ');
-  if (e.response) line += `\n    reply: ${e.response.replace(/\r?\n/g, '\n           ')}`;
-  if (e.detail) line += `\n    note:  ${e.detail}`;
-  if (e.messageId) line += `\n    message-id: ${e.messageId}`;
+  if (e.response) line += `\n    reply: ${forTerminal(e.response).replace(/\n/g, '\n           ')}`;
+  if (e.detail) line += `\n    note:  ${oneLine(e.detail)}`;
+  if (e.messageId) line += `\n    message-id: ${oneLine(e.messageId)}`;
   return line;
 }
 
@@ -71,16 +73,17 @@ export function registerLogCommand(program: Command): void {
             return;
           }
           const d = t.delivery;
-          const out = [`${d.email} in campaign ${campaignId}: ${d.status} after ${d.attempts} attempt(s)${d.code ? `, last reply ${d.code}${d.enhanced ? ` ${d.enhanced}` : ''}` : ''}`];
-          if (d.response) out.push(`last reply: ${d.response}`);
+          const out = [oneLine(`${d.email} in campaign ${campaignId}: ${d.status} after ${d.attempts} attempt(s)${d.code ? `, last reply ${d.code}${d.enhanced ? ` ${d.enhanced}` : ''}` : ''}`)];
+          if (d.response) out.push(`last reply: ${oneLine(d.response)}`);
           out.push('');
           for (const entry of t.entries) {
             if (entry.kind === 'event') out.push(eventLine(entry.event));
             else {
               const r = entry.report;
-              out.push(`${r.receivedAt.toISOString().replace('T', ' ').slice(0, 23)}  report      ${r.kind} from ${r.source} (${r.outcome})${r.status ? `  ${r.status}` : ''}`);
-              if (r.diagnostic) out.push(`    diagnostic: ${r.diagnostic}`);
-              out.push('    raw report:', ...r.raw.split(/\r?\n/).map((l) => `    | ${l}`));
+              // A DSN is written by whoever sent it: its text, diagnostic and source are shown inert.
+              out.push(`${r.receivedAt.toISOString().replace('T', ' ').slice(0, 23)}  report      ${oneLine(`${r.kind} from ${r.source} (${r.outcome})${r.status ? `  ${r.status}` : ''}`)}`);
+              if (r.diagnostic) out.push(`    diagnostic: ${oneLine(r.diagnostic)}`);
+              out.push('    raw report:', ...forTerminal(r.raw).split('\n').map((l) => `    | ${l}`));
             }
           }
           process.stdout.write(out.join('\n') + '\n');

@@ -16,6 +16,7 @@ import { registerSuppressCommands } from './suppress.js';
 import { registerServeCommand } from './serve.js';
 import { registerDbCommand } from './db.js';
 import { registerLogCommand } from './log.js';
+import { forTerminal } from './sanitise.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -63,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     const message = err instanceof PresslineError ? err.message : storeLost(err) ?? (err as Error).stack ?? String(err);
-    process.stderr.write(`pressline: ${message}\n`);
+    // Messages may quote a list cell, a file name or a remote reply.
+    process.stderr.write(`pressline: ${forTerminal(message)}\n`);
     return exitCodeOf(err);
   }
 }

@@ -9,6 +9,7 @@ import { loadRelease } from '../releases/load.js';
 import { compileRelease, summariseVariants } from '../render/compile.js';
 import { writePreviews } from '../render/preview.js';
 import { collect, say, table } from './output.js';
+import { oneLine } from './sanitise.js';
 
 interface RenderOptions {
   list?: string[];
@@ -55,7 +56,7 @@ export function registerRenderCommand(program: Command): void {
       }
       const now = opts.now !== undefined ? parseNow(opts.now) : new Date();
       const release = await loadRelease(file, config);
-      for (const w of release.warnings) say(`warning: ${w}`, true);
+      for (const w of release.warnings) say(`warning: ${oneLine(w)}`, true);
 
       let contacts: Contact[] | undefined;
       let columns: string[] = [];
@@ -87,7 +88,7 @@ export function registerRenderCommand(program: Command): void {
             : `Embargo lifted at ${release.embargo.instant.toISOString()}: copy says "${config.embargo.liftedWording}".`,
         );
       }
-      if (contact) say(`Rendered for ${contact.email} (${written[0]!.language} variant):`);
+      if (contact) say(`Rendered for ${oneLine(contact.email)} (${written[0]!.language} variant):`);
       say(`Wrote to ${out}:`);
       for (const w of written) say(`  ${w.language}: ${basename(w.html)}, ${basename(w.text)}, ${basename(w.eml)}`);
       if (contacts) {

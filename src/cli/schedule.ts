@@ -7,6 +7,7 @@ import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
 import { collect, printJson, table } from './output.js';
+import { oneLine } from './sanitise.js';
 import { parseCampaignId } from './send.js';
 import { confirm } from './terminal.js';
 import { pauseHeadline } from '../campaigns/pause.js';
@@ -57,8 +58,8 @@ Examples:
           const t = formatTriple(p.at.instant, p.at.zone);
           out.write(`${p.phase.padEnd(9)}  ${t.zone} · ${t.utc} · ${t.local} (your time), ${relativeTo(p.at.instant, app.clock.now())}: ${p.plan.recipients} recipients from ${p.plan.input.lists.join(', ')}\n`);
         }
-        if (plan.phases[0]) out.write(`${attachmentsLine(plan.phases[0].plan.compiled)}\n`);
-        for (const w of plan.warnings) out.write(`Warning: ${w}\n`);
+        if (plan.phases[0]) out.write(`${oneLine(attachmentsLine(plan.phases[0].plan.compiled))}\n`);
+        for (const w of plan.warnings) out.write(`Warning: ${oneLine(w)}\n`);
         // A second send of the release to the same journalists is refused now, not after confirming.
         for (const p of plan.phases) {
           const refusal = overlapRefusal(p.plan, flags);
@@ -108,7 +109,7 @@ Examples:
           ) + '\n',
         );
         for (const c of rows.filter((r) => r.embargoAt)) {
-          process.stdout.write(`  campaign ${c.id}: embargo until ${formatInZone(c.embargoAt!, c.embargoZone!)}${c.statusReason ? ` — ${c.statusReason}` : ''}\n`);
+          process.stdout.write(`  campaign ${c.id}: embargo until ${formatInZone(c.embargoAt!, c.embargoZone!)}${c.statusReason ? ` — ${oneLine(c.statusReason)}` : ''}\n`);
         }
       });
     });

@@ -13,6 +13,7 @@ import { describeSmtpUrl } from '../send/smtp.js';
 import { unknownAdvice } from '../send/outcome.js';
 import type { StatusCounts } from '../store/types.js';
 import { collect, printJson } from './output.js';
+import { forTerminal, oneLine } from './sanitise.js';
 import { confirm, formatDuration, progressBar } from './terminal.js';
 
 interface PaceFlags {
@@ -56,7 +57,7 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
   const langs = Object.entries(plan.perLanguage).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
   const transport = app.env.smtpUrl ? describeSmtpUrl(app.env.smtpUrl) : `outbox folder ${app.config.paths.outbox}/<campaign>/ (no SMTP_URL set)`;
   const lines = [
-    `Release     ${plan.input.releaseFile}: "${plan.release.variants[0]!.title}" (${variants})${plan.release.embargo ? `, embargo ${plan.release.embargo.text}` : ''}`,
+    `Release     ${plan.input.releaseFile}: "${oneLine(plan.release.variants[0]!.title)}" (${variants})${plan.release.embargo ? `, embargo ${plan.release.embargo.text}` : ''}`,
     `Lists       ${r.files.join(', ')}: ${r.rows} rows, ${r.valid} valid, ${r.invalid.length} invalid, ${r.duplicates.length} duplicate${plan.input.where.length ? `, ${r.matched} match ${plan.input.where.join(' and ')}` : ''}`,
     `Recipients  ${plan.recipients}${plan.input.testTo ? ` (test copy to ${plan.input.testTo} only)` : ''}; suppressed ${plan.suppressed}`,
     `Languages   ${langs}`,
@@ -152,7 +153,8 @@ export function registerSendCommands(program: Command): void {
         // Before the plan is shown, confirmed or stored: what would fail at send time fails here.
         refuseUnlessClear(await preflightPlan(app, plan));
         const out = flags.json ? process.stderr : process.stdout;
-        out.write(describePlan(plan, app, paceFrom(app.config, pace), flags.newOnly) + '\n');
+        // The plan quotes the release title, file names and list warnings: shown, never obeyed.
+        out.write(forTerminal(describePlan(plan, app, paceFrom(app.config, pace), flags.newOnly)) + '\n');
         const recipients = flags.newOnly ? plan.recipients - plan.alreadyHad : plan.recipients;
         if (recipients === 0) {
           throw new PresslineError('REFUSED', `no one to send to: every contact is filtered out, suppressed or invalid${flags.newOnly ? ', or already had this release' : ''}`);
@@ -161,13 +163,13 @@ export function registerSendCommands(program: Command): void {
         const refusal = overlapRefusal(plan, flags);
         if (refusal && !flags.dryRun) throw refusal;
         if (flags.dryRun) {
-          if (refusal) out.write(`Refused     a real send would be refused: ${refusal.message}\n`);
+          if (refusal) out.write(`Refused     a real send would be refused: ${oneLine(refusal.message)}\n`);
           const rendered = await renderAll(plan);
           out.write(`Dry run     rendered ${rendered} message${rendered === 1 ? '' : 's'}; nothing sent, nothing stored\n`);
           if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: plan.estimatedMs });
           return;
         }
-        if (!(await confirm(`Send "${plan.release.variants[0]!.title}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
+        if (!(await confirm(`Send "${oneLine(plan.release.variants[0]!.title)}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
           out.write('Nothing sent.\n');
           process.exitCode = 1;
           return;

@@ -7,6 +7,7 @@ import { loadLists } from '../lists/load.js';
 import { toCsv } from '../reports/csv.js';
 import type { SuppressionReason } from '../store/types.js';
 import { printJson, table } from './output.js';
+import { oneLine } from './sanitise.js';
 
 const REASONS: SuppressionReason[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'];
 
@@ -87,7 +88,7 @@ export function registerSuppressCommands(program: Command): void {
         });
         for (const p of await Promise.all(pending)) if (p) added++;
         process.stdout.write(`${rows} addresses read, ${added} newly suppressed, ${report.invalid.length} invalid rows\n`);
-        for (const p of report.invalid) process.stdout.write(`  ${p.file}:${p.line}: ${p.reason}\n`);
+        for (const p of report.invalid) process.stdout.write(`  ${oneLine(p.file)}:${p.line}: ${oneLine(p.reason)}\n`);
         process.exitCode = report.invalid.length > 0 ? 1 : 0;
       });
     });
