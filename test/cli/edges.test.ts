@@ -67,6 +67,8 @@ describe('--out never clobbers', () => {
     const size = statSync(store).size;
     symlinkSync(store, join(dir, 'alias.db'));
     linkSync(store, join(dir, 'hard.db'));
+    // The reproduction from issue 15: this used to replace the live store with CSV, exit 0.
+    expectOneLineRefusal(await cli(['report', '1', '--format', 'csv', '--out', store]), /is the SQLite store/);
     for (const target of [store, join(dir, 'alias.db'), join(dir, 'hard.db'), `${store}-wal`, join(dir, '.', 'sub', '..', 'p.db')]) {
       const r = await cli(['report', '1', '--format', 'csv', '--out', target, '--force']);
       expectOneLineRefusal(r, /is the SQLite store; .*even with --force/);
