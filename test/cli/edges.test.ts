@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { linkSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,6 +60,11 @@ describe('--out never clobbers', () => {
     const fresh = await cli(['report', '1', '--format', 'csv', '--out', join(dir, 'new.csv')]);
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(readFileSync(join(dir, 'new.csv'), 'utf8')).toContain('anna@news.example');
+
+    const nowhere = await cli(['report', '1', '--format', 'csv', '--out', join(dir, 'missing', 'x.csv')]);
+    expectOneLineRefusal(nowhere, /cannot write .*x\.csv: .*check the folder exists/);
+    // No temporary file is left behind by a refused or failed write.
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('report --out never writes over the store, by any name, even with --force; the store still opens', async () => {
