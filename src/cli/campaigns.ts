@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { explainStatus, transition } from '../campaigns/lifecycle.js';
@@ -9,6 +8,7 @@ import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.j
 import { renderHtmlReport } from '../reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
 import { collect, printJson, table } from './output.js';
+import { protectedFiles, writeOutFile } from './out-file.js';
 import { oneLine } from './sanitise.js';
 import { parseCampaignId, summaryLine } from './send.js';
 
@@ -100,7 +100,8 @@ export function registerCampaignCommands(program: Command): void {
     .argument('<campaign>', 'campaign id')
     .option('--format <format>', 'table, json, csv or html (one self-contained file with charts)', 'table')
     .option('--status <status>', 'only these statuses (repeatable or comma-separated)', collect, [])
-    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--out <file>', 'write to a file instead of stdout (never over an existing file unless --force)')
+    .option('--force', 'let --out replace an existing file (never the store, the config or .env)')
     .option('--json', 'same as --format json')
     .addHelpText('after', '\nExample:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n  pressline report 3 --format html --out report-3.html\n')
     .action(async (id: string, flags) => {
@@ -148,7 +149,7 @@ export function registerCampaignCommands(program: Command): void {
             throw new PresslineError('USAGE', `--format ${format}: use table, json, csv or html`);
         }
         if (flags.out) {
-          writeFileSync(flags.out, text);
+          writeOutFile(flags.out, text, { force: Boolean(flags.force), protected: protectedFiles({ config: app.config, env: app.env, configFlag: program.opts().config }) });
           process.stderr.write(`wrote ${entries.length} rows to ${flags.out}\n`);
         } else {
           process.stdout.write(text);

@@ -1,6 +1,6 @@
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, readEnv } from '../config/load.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
 import { readContacts } from '../lists/load.js';
@@ -9,6 +9,7 @@ import { loadRelease } from '../releases/load.js';
 import { compileRelease, summariseVariants } from '../render/compile.js';
 import { writePreviews } from '../render/preview.js';
 import { collect, say, table } from './output.js';
+import { protectedFiles, writeOutFiles, type ProtectedFile } from './out-file.js';
 import { oneLine } from './sanitise.js';
 
 interface RenderOptions {
@@ -16,6 +17,7 @@ interface RenderOptions {
   contact?: string;
   where: string[];
   out?: string;
+  force?: boolean;
   now?: string;
   template?: string;
 }
@@ -25,6 +27,10 @@ Writes, for each language variant of the release, <out>/<lang>.html, <lang>.txt 
 (a complete message a mail client opens), addressed to journalist@example.com with every merge
 field empty (so fallbacks show). With --list and --contact, writes the variant that contact gets,
 personalised. With --list, prints how many contacts get each language variant.
+
+Previews in the default folder are replaced on each run; in a folder given with --out, existing
+files are replaced only with --force. Nothing is ever written over the release, a list, the
+template, the config, .env or the store.
 
 --now decides the embargo wording: before the embargo instant the copy carries the embargo notice
 and subject prefix, at or after it the lifted wording.
@@ -46,6 +52,7 @@ export function registerRenderCommand(program: Command): void {
     .option('--contact <email>', 'render the message this contact (from --list) would get')
     .option('--where <key=value>', 'filter the list contacts (repeatable; all must hold)', collect, [])
     .option('--out <dir>', 'output folder (default out/render/<release name>/)')
+    .option('--force', 'replace existing previews in the --out folder')
     .option('--now <iso>', 'render as of this instant (ISO 8601, e.g. 2026-12-01T08:00:00Z); default now')
     .option('--template <file>', 'MJML layout (default from config: templates/press-release.mjml)')
     .addHelpText('after', HELP)
@@ -79,7 +86,14 @@ export function registerRenderCommand(program: Command): void {
 
       const compiled = await compileRelease(release, { config, now, columns, ...(opts.template ? { templateFile: opts.template } : {}) });
       const out = opts.out ?? join('out', 'render', basename(file, extname(file)));
-      const written = await writePreviews(compiled, { config, out, date: now, ...(contact ? { contact } : {}) });
+      const inputs: ProtectedFile[] = [
+        { path: file, what: 'the release' },
+        ...(opts.list ?? []).map((path) => ({ path, what: 'a list' })),
+        { path: opts.template ?? join(config.templates.dir, config.templates.layout), what: 'the template' },
+      ];
+      // The default folder holds only pressline's own previews, so a new render replaces them.
+      const guard = { force: opts.out === undefined || Boolean(opts.force), protected: protectedFiles({ config, env: readEnv(), configFlag: program.opts().config, inputs }) };
+      const written = await writePreviews(compiled, { config, out, date: now, ...(contact ? { contact } : {}), write: (files) => writeOutFiles(files, guard) });
 
       if (release.embargo) {
         say(

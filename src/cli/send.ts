@@ -260,8 +260,11 @@ function explainStoredCampaign(err: unknown, campaignId: number): unknown {
   return new PresslineError(err.code, `${err.message} (campaign ${campaignId} is stored: \`pressline resume ${campaignId}\` once fixed, or \`pressline cancel ${campaignId}\`)`);
 }
 
+/** A campaign id from the command line: only plain decimal digits (no sign, exponent, hex or leading zero) are accepted. */
 export function parseCampaignId(text: string): number {
+  // Digits only: Number() would read "1e2" as campaign 100 and "0x1" as campaign 1.
+  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new PresslineError('USAGE', `${JSON.stringify(text)} is not a campaign id (a whole number such as 3); \`pressline campaigns\` lists them`);
   const id = Number(text);
-  if (!Number.isInteger(id) || id <= 0) throw new PresslineError('USAGE', `"${text}" is not a campaign id; \`pressline campaigns\` lists them`);
+  if (!Number.isSafeInteger(id)) throw new PresslineError('USAGE', `${JSON.stringify(text)} is too large for a campaign id; \`pressline campaigns\` lists them`);
   return id;
 }

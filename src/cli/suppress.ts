@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { withApp } from '../app.js';
 import { addressKey } from '../bounces/apply.js';
 import { PresslineError } from '../errors.js';
@@ -7,6 +6,7 @@ import { loadLists } from '../lists/load.js';
 import { toCsv } from '../reports/csv.js';
 import type { SuppressionReason } from '../store/types.js';
 import { printJson, table } from './output.js';
+import { protectedFiles, writeOutFile } from './out-file.js';
 import { oneLine } from './sanitise.js';
 
 const REASONS: SuppressionReason[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'];
@@ -96,12 +96,13 @@ export function registerSuppressCommands(program: Command): void {
   suppress
     .command('export')
     .description('write the suppression list as CSV (UTF-8 with BOM)')
-    .option('--out <file>', 'file to write (default: stdout)')
+    .option('--out <file>', 'file to write (default: stdout); never over an existing file unless --force')
+    .option('--force', 'let --out replace an existing file (never the store, the config or .env)')
     .action(async (flags) => {
       await withApp(program.opts().config, async (app) => {
         const rows = await app.store.listSuppressions();
         const csv = toCsv(['email', 'reason', 'source', 'createdAt', 'detail'], rows.map((s) => [s.email, s.reason, s.source, s.createdAt, s.detail]));
-        if (flags.out) writeFileSync(flags.out, csv);
+        if (flags.out) writeOutFile(flags.out, csv, { force: Boolean(flags.force), protected: protectedFiles({ config: app.config, env: app.env, configFlag: program.opts().config }) });
         else process.stdout.write(csv);
       });
     });

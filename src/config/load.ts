@@ -38,13 +38,18 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   };
 }
 
+/** The absolute path `loadConfig` reads for this `--config` value (whether or not the file exists). */
+export function configFilePath(file?: string, cwd = process.cwd()): string {
+  return resolve(cwd, file ?? process.env.PRESSLINE_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
 /**
  * Reads and validates the config file. A missing default file yields the defaults; a file named
  * explicitly must exist. Every problem names the file and the key.
  */
 export function loadConfig(file?: string, cwd = process.cwd()): Config {
   const explicit = file ?? process.env.PRESSLINE_CONFIG;
-  const path = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  const path = configFilePath(file, cwd);
   let raw: unknown = {};
   if (existsSync(path)) {
     raw = parseConfigText(readText(path), path);

@@ -72,36 +72,46 @@ export interface ExtraColumn {
 export interface HeaderMap {
   /** The header cells as written (trimmed), one per column. */
   columns: string[];
-  /** Column index of each recognised field, -1 when the list lacks it (first matching column wins). */
+  /** Column index of each recognised field, -1 when the list lacks it. */
   index: Record<ColumnField, number>;
   extras: ExtraColumn[];
 }
 
 /**
- * Maps a header row. Throws LIST_HEADER when no column holds e-mail addresses or a header could
- * corrupt merge-field objects (`__proto__`).
+ * Maps a header row. Throws LIST_HEADER when no column holds e-mail addresses, two columns mean the
+ * same thing (the same field after aliases, or the same name), or a header could corrupt
+ * merge-field objects (`__proto__`).
  */
 export function mapHeader(cells: string[], file: string, line: number): HeaderMap {
   const index = {} as Record<ColumnField, number>;
   for (const f of COLUMN_FIELDS) index[f] = -1;
   const extras: ExtraColumn[] = [];
-  const seenExtra = new Set<string>();
+  // Which column claimed each field or extra name first: a second claim is ambiguous (which
+  // address is the contact's? which value does `--where` or a merge field read?), so it is refused.
+  const claimedBy = new Map<string, string>();
   const columns = cells.map((c) => c.trim());
   columns.forEach((name, i) => {
     if (name === '') return; // trailing empty columns are common in spreadsheet exports
     const field = fieldForHeader(name);
-    if (field !== undefined && index[field] === -1) {
+    const claim = field !== undefined ? `field:${field}` : `extra:${normalizeHeader(name) || name.toLowerCase()}`;
+    const earlier = claimedBy.get(claim);
+    if (earlier !== undefined) {
+      const meaning = field !== undefined ? `both mean ${field}` : 'have the same name';
+      throw new PresslineError(
+        'LIST_HEADER',
+        `columns ${JSON.stringify(earlier)} and ${JSON.stringify(name)} ${meaning}; delete or rename one of them`,
+        { file, line },
+      );
+    }
+    claimedBy.set(claim, name);
+    if (field !== undefined) {
       index[field] = i;
       return;
     }
     if (name === '__proto__') {
       throw new PresslineError('LIST_HEADER', 'a column may not be named "__proto__"', { file, line });
     }
-    // A repeated header keeps its first column; later ones get a numbered name so no value is lost.
-    let unique = name;
-    for (let n = 2; seenExtra.has(unique.toLowerCase()); n++) unique = `${name} (${n})`;
-    seenExtra.add(unique.toLowerCase());
-    extras.push({ index: i, name: unique });
+    extras.push({ index: i, name });
   });
   if (index.email === -1) {
     const found = columns.filter((c) => c !== '').map((c) => JSON.stringify(c)).join(', ') || '(none)';

@@ -73,15 +73,20 @@ export interface PreviewFiles {
   eml: string;
 }
 
+/** Writes a batch of files; given all at once so it can refuse before writing any. */
+export type WriteFiles = (files: { path: string; data: string | Buffer }[]) => void | Promise<void>;
+
 /**
  * Writes `<out>/<lang>.html`, `.txt` and `.eml` for each variant (or, given a contact, for the
- * variant that contact gets). The .eml is a complete message a mail client opens.
+ * variant that contact gets). The .eml is a complete message a mail client opens. Every message is
+ * built before `write` (default: plain writes) sees any file.
  */
 export async function writePreviews(
   compiled: CompiledRelease,
-  options: { config: Config; out: string; date: Date; contact?: Contact },
+  options: { config: Config; out: string; date: Date; contact?: Contact; write?: WriteFiles },
 ): Promise<PreviewFiles[]> {
   await mkdir(options.out, { recursive: true });
+  const pending: { path: string; data: string | Buffer }[] = [];
   const contact = options.contact ?? placeholderContact();
   const variants = options.contact ? [compiled.pickVariant(options.contact)] : compiled.variants;
   const mailto = options.config.unsubscribe.mailto;
@@ -91,10 +96,10 @@ export async function writePreviews(
     const message = outgoingFor(variant, contact, { config: options.config, date: options.date, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
     const base = join(options.out, variant.language);
     const files = { language: variant.language, html: `${base}.html`, text: `${base}.txt`, eml: `${base}.eml` };
-    await writeFile(files.html, message.html);
-    await writeFile(files.text, message.text);
-    await writeFile(files.eml, await buildMime(message));
+    pending.push({ path: files.html, data: message.html }, { path: files.text, data: message.text }, { path: files.eml, data: await buildMime(message) });
     written.push(files);
   }
+  if (options.write) await options.write(pending);
+  else for (const f of pending) await writeFile(f.path, f.data);
   return written;
 }

@@ -39,15 +39,17 @@ describe('headers', () => {
     for (const [header, field] of cases) expect([header, fieldForHeader(header)]).toEqual([header, field]);
   });
 
-  it('keeps the first of a repeated column, numbers repeated extras and skips empty headers', () => {
-    const map = mapHeader(['Email', 'Beat', 'Tags', 'Notes', 'notes', ''], 'x.csv', 1);
+  it('maps fields and extras, skips empty headers and refuses columns that mean the same thing', () => {
+    const map = mapHeader(['Email', 'Beat', 'Notes', 'Desk', ''], 'x.csv', 1);
     expect(map.index.tags).toBe(1);
     expect(map.extras).toEqual([
-      { index: 2, name: 'Tags' },
-      { index: 3, name: 'Notes' },
-      { index: 4, name: 'notes (2)' },
+      { index: 2, name: 'Notes' },
+      { index: 3, name: 'Desk' },
     ]);
     expect(() => mapHeader(['Email', '__proto__'], 'x.csv', 1)).toThrow(PresslineError);
+    expect(() => mapHeader(['Email', 'Beat', 'Tags'], 'x.csv', 1)).toThrow('x.csv:1: columns "Beat" and "Tags" both mean tags');
+    expect(() => mapHeader(['Email', 'E-mail Address'], 'x.csv', 1)).toThrow('columns "Email" and "E-mail Address" both mean email');
+    expect(() => mapHeader(['Email', 'Notes', 'notes'], 'x.csv', 1)).toThrow('columns "Notes" and "notes" have the same name');
   });
 });
 

@@ -39,7 +39,9 @@ describe('pressline render', () => {
     expect(readFileSync(join(dir, 'en.txt'), 'utf8')).toContain('Dear colleague,');
     // Same input, same bytes.
     const first = readFileSync(join(dir, 'en.eml'));
-    await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z']);
+    // Rendering into the same --out folder again replaces the previews only with --force.
+    await expect(run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z'])).rejects.toThrow('--force');
+    await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z', '--force']);
     expect(readFileSync(join(dir, 'en.eml')).equals(first)).toBe(true);
   });
 
@@ -66,7 +68,7 @@ describe('pressline render', () => {
     const before = await run(['--config', 'config/pressline.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T07:00:00Z']);
     expect(before.out).toContain('Embargoed copy (EMBARGOED UNTIL 09:00 CET (08:00 UTC), Tuesday 16 March 2027)');
     expect(readFileSync(join(dir, 'en.eml'), 'utf8')).toContain('Subject: EMBARGOED: Seal census 2026');
-    const after = await run(['--config', 'config/pressline.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T08:00:00Z']);
+    const after = await run(['--config', 'config/pressline.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T08:00:00Z', '--force']);
     expect(after.out).toContain('Embargo lifted');
     expect(readFileSync(join(dir, 'en.html'), 'utf8')).not.toContain('EMBARGOED');
   });

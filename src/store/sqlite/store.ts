@@ -60,12 +60,29 @@ export function openSqliteStore(file: string): SqliteStore {
   }
   // WAL lets `pause` and `report` read while `send` writes. synchronous=FULL makes every commit
   // survive power loss: the "sending" mark must be on disk before the relay sees a byte.
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw notADatabase(err, file) ?? err;
+  }
   return new SqliteStore(db);
+}
+
+/** SQLite's first read of a file that holds something else (a CSV written over it, say) fails here. */
+function notADatabase(err: unknown, file: string): PresslineError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') return undefined;
+  const what = code === 'SQLITE_NOTADB' ? 'is not a SQLite database' : 'is a damaged SQLite database';
+  return new PresslineError(
+    'STORE',
+    `the store file ${what}; restore it from a backup, or point PRESSLINE_DB (or paths.database in the config) at the right file`,
+    { file },
+  );
 }
 
 function migrate(db: Database.Database): void {
