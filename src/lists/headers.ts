@@ -72,39 +72,38 @@ export interface ExtraColumn {
 export interface HeaderMap {
   /** The header cells as written (trimmed), one per column. */
   columns: string[];
-  /** Column index of each recognised field, -1 when the list lacks it. */
+  /** Column index of each recognised field, -1 when the list lacks it (first matching column wins). */
   index: Record<ColumnField, number>;
   extras: ExtraColumn[];
 }
 
 /**
- * Maps a header row. Throws LIST_HEADER when no column holds e-mail addresses, two columns mean the
- * same thing (the same field after aliases, or the same name), or a header could corrupt
- * merge-field objects (`__proto__`).
+ * Maps a header row. Throws LIST_HEADER when no column holds e-mail addresses, two columns have the
+ * same name or both hold the address, or a header could corrupt merge-field objects (`__proto__`).
  */
 export function mapHeader(cells: string[], file: string, line: number): HeaderMap {
   const index = {} as Record<ColumnField, number>;
   for (const f of COLUMN_FIELDS) index[f] = -1;
   const extras: ExtraColumn[] = [];
-  // Which column claimed each field or extra name first: a second claim is ambiguous (which
-  // address is the contact's? which value does `--where` or a merge field read?), so it is refused.
-  const claimedBy = new Map<string, string>();
+  // Two columns with the same name, or two address columns, are ambiguous (which value does a merge
+  // field or `--where` read? which address is the contact's?), so they are refused. Two other
+  // columns for one field (Beat and Tags) are not: the first is the field, the next an extra column
+  // under its own name, as media databases export both.
+  const seenNames = new Map<string, string>();
   const columns = cells.map((c) => c.trim());
   columns.forEach((name, i) => {
     if (name === '') return; // trailing empty columns are common in spreadsheet exports
-    const field = fieldForHeader(name);
-    const claim = field !== undefined ? `field:${field}` : `extra:${normalizeHeader(name) || name.toLowerCase()}`;
-    const earlier = claimedBy.get(claim);
+    const normal = normalizeHeader(name) || name.toLowerCase();
+    const earlier = seenNames.get(normal);
     if (earlier !== undefined) {
-      const meaning = field !== undefined ? `both mean ${field}` : 'have the same name';
-      throw new PresslineError(
-        'LIST_HEADER',
-        `columns ${JSON.stringify(earlier)} and ${JSON.stringify(name)} ${meaning}; delete or rename one of them`,
-        { file, line },
-      );
+      throw new PresslineError('LIST_HEADER', `columns ${JSON.stringify(earlier)} and ${JSON.stringify(name)} have the same name; delete or rename one of them`, { file, line });
     }
-    claimedBy.set(claim, name);
-    if (field !== undefined) {
+    seenNames.set(normal, name);
+    const field = fieldForHeader(name);
+    if (field === 'email' && index.email !== -1) {
+      throw new PresslineError('LIST_HEADER', `columns ${JSON.stringify(columns[index.email])} and ${JSON.stringify(name)} both hold the e-mail address; delete or rename one of them`, { file, line });
+    }
+    if (field !== undefined && index[field] === -1) {
       index[field] = i;
       return;
     }

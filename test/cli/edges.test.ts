@@ -134,11 +134,11 @@ describe('strict inputs', () => {
   it('refuses a list whose columns repeat, naming the file, line 1 and both columns, in lists check, send and schedule', async () => {
     const same = join(dir, 'same.csv');
     writeFileSync(same, 'Email,Email\nanna@news.example,boris@daily.example\n');
-    expectOneLineRefusal(await cli(['lists', 'check', same]), /same\.csv:1: columns "Email" and "Email" both mean email/);
+    expectOneLineRefusal(await cli(['lists', 'check', same]), /same\.csv:1: columns "Email" and "Email" have the same name/);
 
     const alias = join(dir, 'alias.csv');
     writeFileSync(alias, 'Email,Name,E-mail Address\nanna@news.example,Anna,boris@daily.example\n');
-    expectOneLineRefusal(await cli(['lists', 'check', alias]), /alias\.csv:1: columns "Email" and "E-mail Address" both mean email/);
+    expectOneLineRefusal(await cli(['lists', 'check', alias]), /alias\.csv:1: columns "Email" and "E-mail Address" both hold the e-mail address/);
     expectOneLineRefusal(await cli(['send', 'releases/eu-russia-summit.md', '--list', alias, '--yes']), /alias\.csv:1: columns "Email" and "E-mail Address"/);
     expectOneLineRefusal(
       await cli(['schedule', 'releases/eu-russia-summit.md', '--list', alias, '--at', '2099-01-01T09:00:00Z', '--yes']),

@@ -47,8 +47,9 @@ describe('headers', () => {
       { index: 3, name: 'Desk' },
     ]);
     expect(() => mapHeader(['Email', '__proto__'], 'x.csv', 1)).toThrow(PresslineError);
-    expect(() => mapHeader(['Email', 'Beat', 'Tags'], 'x.csv', 1)).toThrow('x.csv:1: columns "Beat" and "Tags" both mean tags');
-    expect(() => mapHeader(['Email', 'E-mail Address'], 'x.csv', 1)).toThrow('columns "Email" and "E-mail Address" both mean email');
+    // Beat and Tags both mean tags: the first is the field, the second stays as its own column.
+    expect(mapHeader(['Email', 'Beat', 'Tags'], 'x.csv', 1)).toMatchObject({ index: { tags: 1 }, extras: [{ index: 2, name: 'Tags' }] });
+    expect(() => mapHeader(['Email', 'E-mail Address'], 'x.csv', 1)).toThrow('columns "Email" and "E-mail Address" both hold the e-mail address');
     expect(() => mapHeader(['Email', 'Notes', 'notes'], 'x.csv', 1)).toThrow('columns "Notes" and "notes" have the same name');
   });
 });
