@@ -32,7 +32,7 @@ export const TRANSITIONS = {
   takeOverRelayPause: { from: ['paused'], fromPause: ['relay'], to: 'paused' },
   /** A worker's probe found the relay answering: only a campaign still paused for the relay. */
   resumeAfterRelay: { from: ['paused'], fromPause: ['relay'], to: 'sending' },
-  /** A scheduled phase the edited embargo would overtake waits for a person. */
+  /** A scheduled campaign that cannot start as planned (an edited embargo would overtake it, its release no longer loads) waits for a person. */
   hold: { from: ['scheduled'], to: 'paused' },
   /** `resume --workers`: the workers take a paused campaign back. */
   handToWorkers: { from: ['paused'], to: 'sending' },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PresslineError } from '../errors.js';
 import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
 import { planningInterrupted, transition } from '../campaigns/lifecycle.js';
@@ -72,7 +73,17 @@ export async function decideDue(app: App, now: Date, busy: Set<number>): Promise
 
 async function decideScheduled(app: App, c: Campaign, now: Date): Promise<WorkerAction | undefined> {
   const phase = c.phase ?? 'single';
-  const embargo = (await loadRelease(c.releaseFile, app.config)).embargo;
+  let release;
+  try {
+    release = await loadRelease(c.releaseFile, app.config);
+  } catch (err) {
+    // A due campaign whose release no longer loads (deleted, broken, an attachment refused) would
+    // fail at every poll: it waits for a person instead, once, with the reason.
+    if (!(err instanceof PresslineError) || c.scheduledAt! > now) throw err;
+    const why = `cannot load the release: ${err.message}; fix it, then \`pressline resume ${c.id} --workers\``;
+    return (await transition(app, c.id, 'hold', now, { reason: why })) ? { kind: 'held', campaignId: c.id, why } : undefined;
+  }
+  const embargo = release.embargo;
   const zone = embargo?.zone ?? c.scheduleZone ?? app.config.defaultTimeZone;
   const moved = (embargo?.instant.getTime() ?? null) !== (c.embargoAt?.getTime() ?? null);
   if (moved && phase === 'public' && embargo && c.scheduledAt!.getTime() === c.embargoAt?.getTime()) {

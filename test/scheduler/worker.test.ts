@@ -151,6 +151,24 @@ describe('embargoed release in two phases', () => {
     expect((await a.store.getCampaign(embargoedId!))?.status).toBe('paused');
   });
 
+  it('holds a due campaign whose release no longer loads, once, with the reason (not an error at every poll)', async () => {
+    const clock = new ManualClock(new Date(LIFT.getTime() - 48 * HOUR));
+    const { a, release, trusted, everyone } = setUp(clock);
+    app = a;
+    const [embargoedId] = await schedule(a, release, trusted, everyone);
+    writeFileSync(release, '---\ntitle: [broken\n---\n');
+    // Not due yet: looked at again at the next poll (someone may be saving the file right now).
+    expect(await decideDue(a, clock.now(), new Set())).toContainEqual(expect.objectContaining({ kind: 'error', campaignId: embargoedId }));
+    expect((await a.store.getCampaign(embargoedId!))?.status).toBe('scheduled');
+    await clock.advance(25 * HOUR);
+    const held = await decideDue(a, clock.now(), new Set());
+    expect(held).toContainEqual(expect.objectContaining({ kind: 'held', campaignId: embargoedId, why: expect.stringMatching(/cannot load the release: .*embargoed\.md.*pressline resume \d+ --workers/s) }));
+    const c = await a.store.getCampaign(embargoedId!);
+    expect(c).toMatchObject({ status: 'paused' });
+    expect(c?.statusReason).toMatch(/cannot load the release/);
+    expect((await decideDue(a, clock.now(), new Set())).filter((x) => 'campaignId' in x && x.campaignId === embargoedId)).toEqual([]);
+  });
+
   it('keeps the public phase on the lift through a second move of the embargo', async () => {
     const clock = new ManualClock(new Date(LIFT.getTime() - 48 * HOUR));
     const { a, release, trusted, everyone } = setUp(clock);
