@@ -4,6 +4,7 @@ import type { Env } from '../config/load.js';
 import { parseRate, type Rate } from '../config/rate.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
+import { readAttachmentContents } from '../releases/attachments.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
 import { composeContext } from '../send/compose.js';
@@ -22,7 +23,6 @@ import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
 import { recordRunPause } from './pause.js';
 import { textChangedError } from './preflight.js';
 import { releaseFiles, templatePath } from './plan.js';
-import { readAttachmentContents } from '../releases/attachments.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
 function hasCeiling(pace: Pace): boolean {

@@ -210,7 +210,7 @@ export function registerSendCommands(program: Command): void {
         if (campaign?.status === 'planning') {
           // Killed while planning: finish the plan first (what it was meant to become decides the rest).
           const out = flags.json ? process.stderr : process.stdout;
-          if (await heldByPlanner(app, campaignId)) throw new PresslineError('REFUSED', `campaign ${campaignId} is still being planned by another process; wait for it to finish`);
+          if (!(await planningInterrupted(app.store, campaignId, app.clock.now()))) throw new PresslineError('REFUSED', `campaign ${campaignId} is still being planned by another process; wait for it to finish`);
           const target = await resumePlanning(campaignId, app, { acceptChanges: flags.acceptChanges });
           const counts = await app.store.counts(campaignId);
           out.write(`Campaign ${campaignId}: planning finished, ${counts.pending} deliveries to send\n`);
@@ -230,11 +230,6 @@ export function registerSendCommands(program: Command): void {
         await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
       });
     });
-}
-
-/** Whether a live planner still holds the campaign (then a resume must wait). */
-async function heldByPlanner(app: App, campaignId: number): Promise<boolean> {
-  return !(await planningInterrupted(app.store, campaignId, app.clock.now()));
 }
 
 /** Renders every recipient's message, for --dry-run: what would fail at send time fails here. */
