@@ -103,7 +103,7 @@ export function registerCampaignCommands(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout (never over an existing file unless --force)')
     .option('--force', 'let --out replace an existing file (never the store, the config or .env)')
     .option('--json', 'same as --format json')
-    .addHelpText('after', '\nExample:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n  pressline report 3 --format html --out report-3.html\n')
+    .addHelpText('after', '\nExamples:\n  pressline report 3 --status bounced,failed --format csv --out bounced.csv\n  pressline report 3 --format html --out report-3.html\n')
     .action(async (id: string, flags) => {
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
