@@ -108,11 +108,11 @@ describe('web helpers', () => {
     for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.org', '::ffff:10.0.0.1']) expect(isLoopback(h), h).toBe(false);
   });
 
-  it('requireToken accepts the bearer token or the cookie, nothing else', () => {
+  it('requireToken accepts the bearer token only: a cookie carrying the raw token is no longer a credential', () => {
     const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
     const t = 'f'.repeat(32);
     expect(requireToken(req({ authorization: `Bearer ${t}` }), t)).toBe(true);
-    expect(requireToken(req({ cookie: `a=b; pressline_token=${t}` }), t)).toBe(true);
+    expect(requireToken(req({ cookie: `a=b; pressline_token=${t}` }), t)).toBe(false);
     expect(requireToken(req({ authorization: `Bearer ${t}x` }), t)).toBe(false);
     expect(requireToken(req({ authorization: `Basic ${t}` }), t)).toBe(false);
     expect(requireToken(req({}), t)).toBe(false);
