@@ -154,6 +154,9 @@ export class DashboardAccess {
    */
   isLocal(req: IncomingMessage): boolean {
     if (isForwarded(req)) return false;
+    // nginx's default proxy_pass speaks HTTP/1.0, sets Host to the upstream's own address and adds
+    // no forwarding header: it would look local. Browsers never send HTTP/1.0.
+    if (req.httpVersion === '1.0') return false;
     if (!this.options.localHosts.has(String(req.headers.host ?? '').toLowerCase())) return false;
     return isLoopback(req.socket.remoteAddress ?? '');
   }

@@ -69,6 +69,8 @@ describe('the dashboard through a reverse proxy', () => {
     for (const mark of [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { Via: '1.1 proxy' }, { 'X-Real-IP': '203.0.113.9' }, { 'X-Forwarded-Host': 'press.example.org' }]) {
       refused(await rawRequest(w.url, `/campaigns/${s.campaignId}`, { headers: { Host: `127.0.0.1:${port}`, ...mark } }), JSON.stringify(mark));
     }
+    // nginx's default proxy_pass: HTTP/1.0, Host rewritten to the upstream address, no forwarding header.
+    expect(await rawBytes(w.url, Buffer.from(`GET /campaigns/${s.campaignId} HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`))).toBe(401);
     // A name that is not ours, without any proxy header, is not local either.
     refused(await rawRequest(w.url, '/suppressions', { headers: { Host: 'press.example.org' } }), 'foreign Host');
     // The public face still answers through the proxy.
