@@ -273,6 +273,19 @@ describe('limits', () => {
   });
 });
 
+describe('slow clients', () => {
+  it('headers or a body that never finish get 408 once web.headersTimeoutMs / requestTimeoutMs pass', async () => {
+    const { w } = await setup({ config: { web: { headersTimeoutMs: 1000, requestTimeoutMs: 1500 } } });
+    // Never sends the blank line that ends the headers; then one that never sends its body.
+    const [headers, body] = await Promise.all([
+      rawBytes(w.url, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n')),
+      rawBytes(w.url, Buffer.from('POST /webhooks/sendgrid HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{')),
+    ]);
+    expect(headers).toBe(408);
+    expect(body).toBe(408);
+  });
+});
+
 describe('the dashboard on its own port', () => {
   it('--dashboard-port: the public face carries no dashboard, and may then bind off loopback without the token', async () => {
     sent = await sentCampaign([RECIPIENT]);
