@@ -4,18 +4,30 @@ import { PresslineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createWebServer } from '../web/server.js';
 
-/** `pressline serve`: one-click unsubscribe and provider webhooks over HTTP, until SIGINT/SIGTERM. */
+function portFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new PresslineError('USAGE', `${name} takes a number from 0 to 65535, not "${value}"`);
+  return port;
+}
+
+/** `pressline serve`: one-click unsubscribe, provider webhooks and the dashboard over HTTP, until SIGINT/SIGTERM. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the HTTP server for one-click unsubscribe (/u/<token>) and bounce webhooks (/webhooks/ses, /webhooks/sendgrid)')
-    .option('--port <port>', 'port to listen on (config web.port, default 8025)')
-    .option('--host <host>', 'address to bind (config web.host, default 127.0.0.1); any other than loopback needs PRESSLINE_DASHBOARD_TOKEN')
+    .description('run the HTTP server: one-click unsubscribe (<unsubscribe.baseUrl path>/u/<token>), bounce webhooks (/webhooks/ses, /webhooks/sendgrid) and the dashboard')
+    .option('--port <port>', 'port of the public face (config web.port, default 8025)')
+    .option('--host <host>', 'address to bind (config web.host, default 127.0.0.1); off loopback the dashboard needs PRESSLINE_DASHBOARD_TOKEN unless it has its own port')
+    .option('--dashboard-port <port>', 'serve the dashboard apart, on 127.0.0.1:<port> (config web.dashboardPort); the public face then carries no dashboard')
     .addHelpText(
       'after',
       `
-Put it behind an HTTPS reverse proxy and set "unsubscribe": {"baseUrl": "https://press.example.org"} in
-the config so messages carry one-click List-Unsubscribe links. Logs are JSON lines on stderr.
+Put it behind an HTTPS reverse proxy that forwards only the public paths, and set
+"unsubscribe": {"baseUrl": ...} to the address that proxy serves: a site root
+("https://press.example.org", links /u/<token>) or a path prefix ("https://press.example.org/unsubscribe",
+links /unsubscribe/u/<token>); serve answers under that path. The dashboard answers only this
+machine's own requests (Host localhost, 127.0.0.1, [::1] or the bound address, no proxy headers);
+anything else must sign in with the token. Logs are JSON lines on stderr.
 
 Environment:
   PRESSLINE_SECRET               checks unsubscribe links (the same secret that signed them)
@@ -26,24 +38,23 @@ Environment:
 
 Example:
   pressline serve --port 8025
+  pressline serve --host 0.0.0.0 --port 8025 --dashboard-port 8026
 `,
     )
-    .action(async (flags: { port?: string; host?: string }) => {
-      let port: number | undefined;
-      if (flags.port !== undefined) {
-        port = Number(flags.port);
-        if (!/^\d+$/.test(flags.port) || port > 65535) throw new PresslineError('USAGE', `--port takes a number from 0 to 65535, not "${flags.port}"`);
-      }
+    .action(async (flags: { port?: string; host?: string; dashboardPort?: string }) => {
+      const port = portFlag('--port', flags.port);
+      const dashboardPort = portFlag('--dashboard-port', flags.dashboardPort);
       const app = await createApp({ configFile: program.opts().config });
       const log = createLogger();
       let web;
       try {
-        web = await createWebServer(app, { host: flags.host, port, log });
+        web = await createWebServer(app, { host: flags.host, port, dashboardPort, log });
       } catch (err) {
         await app.close();
         throw err;
       }
       process.stdout.write(`pressline serve: listening on ${web.url}\n`);
+      if (web.dashboardUrl !== web.url) process.stdout.write(`pressline serve: dashboard on ${web.dashboardUrl}\n`);
       if (!app.config.unsubscribe.baseUrl) {
         process.stderr.write('note: config unsubscribe.baseUrl is not set, so messages carry no one-click unsubscribe link pointing here\n');
       }

@@ -3,6 +3,37 @@ import { z } from 'zod';
 const rate = z.union([z.string(), z.number().nonnegative()]);
 const address = z.strictObject({ name: z.string().optional(), address: z.email() });
 const ms = z.number().int().nonnegative();
+const port = z.number().int().min(0).max(65535);
+
+function webUrl(value: string, ctx: z.RefinementCtx): URL | undefined {
+  // Zod runs every check: the url check has already reported a value that does not parse.
+  if (!URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: `must be an https:// (or http://) URL, not ${url.protocol}` });
+    return undefined;
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must carry no user, password, query (?…) or fragment (#…): give the site root or the path prefix serve answers under' });
+    return undefined;
+  }
+  return url;
+}
+
+/** A base `serve` can answer under: http(s), nothing but scheme, host and an optional path prefix. */
+function servableBase(value: string, ctx: z.RefinementCtx): void {
+  const url = webUrl(value, ctx);
+  // pressline appends /u/<token> itself; a base that already ends in /u doubles it.
+  if (url && /\/u\/*$/.test(url.pathname)) {
+    ctx.addIssue({ code: 'custom', message: 'ends in /u, but pressline adds /u/<token> itself: give the site root (https://press.example.org) or the prefix your proxy forwards (https://press.example.org/unsubscribe)' });
+  }
+}
+
+/** An origin only (scheme, host, port): what a browser sends in Origin. */
+function bareOrigin(value: string, ctx: z.RefinementCtx): void {
+  const url = webUrl(value, ctx);
+  if (url && url.pathname !== '/') ctx.addIssue({ code: 'custom', message: `must be an origin without a path, e.g. ${url.origin}` });
+}
 
 /** config/pressline.json as written: every key optional, unknown keys rejected. */
 export const configSchema = z.strictObject({
@@ -77,7 +108,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   unsubscribe: z
-    .strictObject({ baseUrl: z.url().optional(), mailto: z.email().optional() })
+    .strictObject({
+      /**
+       * Where `serve` is reached from outside: a site root (https://press.example.org) or a path
+       * prefix the reverse proxy forwards (https://press.example.org/unsubscribe); links are
+       * `<baseUrl>/u/<token>` and `serve` answers under that path.
+       */
+      baseUrl: z.url().superRefine(servableBase).optional(),
+      mailto: z.email().optional(),
+    })
     .prefault({}),
   bounces: z
     .strictObject({
@@ -106,7 +145,25 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   web: z
-    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8025) })
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8025),
+      /** The dashboard on a loopback port of its own; unset, it shares `port` with the public face. */
+      dashboardPort: port.optional(),
+      /** Host header values (name, or name:port) the dashboard answers without the token, besides localhost names and the bound address. */
+      allowedHosts: z.array(z.string().trim().toLowerCase().min(1, 'a host name cannot be empty')).default([]),
+      /** The origin browsers reach `serve` at from outside; default: the origin of unsubscribe.baseUrl. */
+      publicOrigin: z.url().superRefine(bareOrigin).optional(),
+      /** Open connections per listener; more are refused at once. */
+      maxConnections: z.number().int().min(1).default(200),
+      /** Request bodies read at the same time (each up to 1 MB); more get 503. */
+      maxConcurrentBodies: z.number().int().min(1).default(16),
+      headersTimeoutMs: z.number().int().min(1000).default(15_000),
+      /** The whole request, body included. */
+      requestTimeoutMs: z.number().int().min(1000).default(30_000),
+      /** Sign-in attempts per client address per minute; more get 429. */
+      loginAttemptsPerMinute: z.number().int().min(1).default(5),
+    })
     .prefault({}),
   /**
    * SMTP relays a worker may use instead of SMTP_URL (`pressline worker --relay <name>`). The URL,

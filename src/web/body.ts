@@ -36,3 +36,24 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, `request body larger than ${limit} bytes`);
 }
+
+/**
+ * At most `max` bodies read at once, server-wide: a crowd of slow uploads then holds at most
+ * `max` × the body limit in memory. One more is refused with 503 rather than queued (a queue
+ * would hold its sockets and buffers all the same).
+ */
+export class BodySlots {
+  private inUse = 0;
+
+  constructor(private readonly max: number) {}
+
+  async read(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+    if (this.inUse >= this.max) throw new HttpError(503, 'busy: too many requests are sending a body; try again shortly', `more than ${this.max} bodies in flight`);
+    this.inUse++;
+    try {
+      return await readBody(req, limit);
+    } finally {
+      this.inUse--;
+    }
+  }
+}

@@ -4,20 +4,23 @@ import type pino from 'pino';
 import type { App } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { isLoopback } from './auth.js';
-import { HttpError, readBody } from './body.js';
+import { DashboardAccess, isLoopback, localHosts } from './auth.js';
+import { BodySlots, HttpError, MAX_BODY_BYTES } from './body.js';
 import { text, type Handler, type Reply, type RequestContext } from './context.js';
 import { HTML_SECURITY_HEADERS } from './html.js';
 import { parseSendgridKey, sendgridWebhook } from './sendgrid.js';
 import { sesWebhook } from './ses.js';
 import { readWebhookSettings, type WebhookSettings } from './settings.js';
 import { unsubscribePage, unsubscribePost } from './unsubscribe.js';
-import { dashboardRoutes } from './dashboard/pages.js';
+import { DASHBOARD_BODY_BYTES, dashboardRoutes } from './dashboard/pages.js';
+import { checkedPath } from './request-target.js';
 
 export interface WebServerOptions {
   host?: string | undefined;
   /** 0 picks a free port (tests). */
   port?: number | undefined;
+  /** The dashboard on its own loopback port (0: a free one); default config web.dashboardPort, else it shares `port`. */
+  dashboardPort?: number | undefined;
   log?: pino.Logger | undefined;
   /** Fetches a URL's text (SNS certificates, SubscribeURL); default: global fetch, 5 s timeout. */
   sesCertFetcher?: ((url: string) => Promise<string>) | undefined;
@@ -26,16 +29,35 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
+  /** The public face: unsubscribe, webhooks (and the dashboard when it has no port of its own). */
   server: Server;
   /** http://host:port as bound (the real port when 0 was asked for). */
   url: string;
+  /** Where the dashboard answers: `url`, or its own loopback listener. */
+  dashboardUrl: string;
   close(): Promise<void>;
 }
 
 interface Route {
   pattern: RegExp;
   methods: Partial<Record<string, Handler>>;
+  /** Largest body the route reads (default MAX_BODY_BYTES). */
+  bodyLimit?: number;
 }
+
+/** The dashboard's own listener binds here only: it is private by design. */
+const DASHBOARD_HOST = '127.0.0.1';
+
+/**
+ * The path prefix of `unsubscribe.baseUrl` (`/unsubscribe` for https://press.example.org/unsubscribe,
+ * '' for a site root): links are `<base>/u/<token>`, so serve answers there.
+ */
+export function unsubscribePrefix(baseUrl: string | undefined): string {
+  if (!baseUrl) return '';
+  return new URL(baseUrl).pathname.replace(/\/+$/, '');
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const CERT_CACHE_MAX = 50;
 
@@ -49,7 +71,7 @@ export async function fetchText(url: string): Promise<string> {
 /** The request path for the log: tokens replaced, query string dropped. */
 export function logPath(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '/').split('?')[0]!.slice(0, 200);
-  return path.replace(/^\/u\/[^/]*/, '/u/[token]');
+  return path.replace(/\/u\/[^/]*/, '/u/[token]');
 }
 
 function write(res: ServerResponse, reply: Reply): void {
@@ -68,17 +90,22 @@ function write(res: ServerResponse, reply: Reply): void {
 }
 
 /**
- * Starts the HTTP server for one-click unsubscribe and provider webhooks, on loopback unless a
- * dashboard token is set. Resolves once it listens; `close()` stops it and drops open connections.
+ * Starts the HTTP server: the public face (one-click unsubscribe, provider webhooks) and the
+ * private one (the dashboard), on one listener or, with a dashboard port, on two. Binds loopback
+ * unless told otherwise; a dashboard reachable off loopback needs the token. Resolves once it
+ * listens; `close()` stops it and drops open connections.
  */
 export async function createWebServer(app: App, options: WebServerOptions = {}): Promise<WebServer> {
-  const host = options.host ?? app.config.web.host;
-  const port = options.port ?? app.config.web.port;
-  if (!isLoopback(host)) {
+  const web = app.config.web;
+  const host = options.host ?? web.host;
+  const port = options.port ?? web.port;
+  const dashboardPort = options.dashboardPort ?? web.dashboardPort;
+  const split = dashboardPort !== undefined;
+  if (!split && !isLoopback(host)) {
     if (!app.env.dashboardToken) {
       throw new PresslineError(
         'CONFIG_INVALID',
-        `refusing to listen on ${host}, which other machines can reach, without PRESSLINE_DASHBOARD_TOKEN: set it (e.g. \`openssl rand -hex 32\`) in the environment or .env, or bind 127.0.0.1 behind a reverse proxy`,
+        `refusing to listen on ${host}, which other machines can reach, without PRESSLINE_DASHBOARD_TOKEN: set it (e.g. \`openssl rand -hex 32\`) in the environment or .env, give the dashboard its own loopback port (--dashboard-port or config web.dashboardPort), or bind 127.0.0.1 behind a reverse proxy`,
       );
     }
     if (app.env.dashboardToken.length < 16) {
@@ -100,18 +127,34 @@ export async function createWebServer(app: App, options: WebServerOptions = {}):
     }
     return p;
   };
+  const bodies = new BodySlots(web.maxConcurrentBodies);
 
-  const routes: Route[] = [
-    { pattern: /^\/u\/([^/]+)$/, methods: { GET: unsubscribePage, HEAD: unsubscribePage, POST: unsubscribePost } },
+  const unsubscribe = { GET: unsubscribePage, HEAD: unsubscribePage, POST: unsubscribePost };
+  const prefix = unsubscribePrefix(app.config.unsubscribe.baseUrl);
+  const healthz: Route = { pattern: /^\/healthz$/, methods: { GET: async () => text(200, 'ok'), HEAD: async () => text(200, 'ok') } };
+  const publicRoutes: Route[] = [
+    // Under the configured base path, and at the root too: a proxy may strip the prefix, and
+    // links mailed before the base changed keep working.
+    ...(prefix ? [{ pattern: new RegExp(`^${escapeRegExp(prefix)}/u/([^/]+)$`), methods: unsubscribe }] : []),
+    { pattern: /^\/u\/([^/]+)$/, methods: unsubscribe },
     { pattern: /^\/webhooks\/ses$/, methods: { POST: sesWebhook } },
     { pattern: /^\/webhooks\/sendgrid$/, methods: { POST: sendgridWebhook(sendgridKey) } },
-    { pattern: /^\/healthz$/, methods: { GET: async () => text(200, 'ok'), HEAD: async () => text(200, 'ok') } },
-    // The dashboard: open on loopback, behind PRESSLINE_DASHBOARD_TOKEN anywhere else.
-    ...dashboardRoutes(host),
+    healthz,
   ];
 
-  async function handle(req: IncomingMessage, notes: Record<string, unknown>): Promise<Reply> {
-    const path = (req.url ?? '/').split('?')[0]!;
+  // Filled once the dashboard's listener knows its port (0 asks for a free one).
+  const dashboardHosts = new Set<string>();
+  const access = new DashboardAccess({
+    guarded: !split && !isLoopback(host),
+    localHosts: dashboardHosts,
+    publicOrigin: web.publicOrigin ?? (app.config.unsubscribe.baseUrl ? new URL(app.config.unsubscribe.baseUrl).origin : undefined),
+    token: app.env.dashboardToken,
+    loginAttemptsPerMinute: web.loginAttemptsPerMinute,
+  });
+  const privateRoutes: Route[] = dashboardRoutes(access).map((r) => ({ ...r, bodyLimit: DASHBOARD_BODY_BYTES }));
+
+  async function handle(routes: Route[], req: IncomingMessage, notes: Record<string, unknown>): Promise<Reply> {
+    const path = checkedPath(req.url);
     const method = req.method ?? 'GET';
     for (const route of routes) {
       const m = route.pattern.exec(path);
@@ -128,7 +171,7 @@ export async function createWebServer(app: App, options: WebServerOptions = {}):
         req,
         params: m.slice(1),
         settings,
-        body: () => (body ??= readBody(req)),
+        body: () => (body ??= bodies.read(req, route.bodyLimit ?? MAX_BODY_BYTES)),
         note: (fields) => Object.assign(notes, fields),
         fetchCert,
         fetchUrl: fetcher,
@@ -139,56 +182,76 @@ export async function createWebServer(app: App, options: WebServerOptions = {}):
     return text(404, 'not found');
   }
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    const notes: Record<string, unknown> = {};
-    res.on('finish', () => {
-      const line = { method: req.method, path: logPath(req.url), status: res.statusCode, ms: Math.round(performance.now() - started), ...notes };
-      if (res.statusCode >= 500) log.error(line, 'http request');
-      else if (res.statusCode >= 400) log.warn(line, 'http request');
-      else log.info(line, 'http request');
+  const serve = (routes: Route[]) =>
+    createServer({ requestTimeout: web.requestTimeoutMs, headersTimeout: Math.min(web.headersTimeoutMs, web.requestTimeoutMs), connectionsCheckingInterval: 1000 }, (req, res) => {
+      const started = performance.now();
+      const notes: Record<string, unknown> = {};
+      res.on('finish', () => {
+        const line = { method: req.method, path: logPath(req.url), status: res.statusCode, ms: Math.round(performance.now() - started), ...notes };
+        if (res.statusCode >= 500) log.error(line, 'http request');
+        else if (res.statusCode >= 400) log.warn(line, 'http request');
+        else log.info(line, 'http request');
+      });
+      handle(routes, req, notes).then(
+        (reply) => write(res, reply),
+        (err: unknown) => {
+          if (err instanceof HttpError) {
+            notes.rejected = err.logNote ?? err.message;
+            const reply = text(err.status, err.message);
+            // A body may be left unread (too large, no slot, bad target): close rather than read it.
+            reply.headers = { Connection: 'close', ...(err.status === 503 ? { 'Retry-After': '1' } : {}) };
+            write(res, reply);
+            return;
+          }
+          notes.error = err instanceof Error ? err.message : String(err);
+          if (!res.headersSent) write(res, text(500, 'internal error'));
+          else res.destroy();
+        },
+      );
     });
-    handle(req, notes).then(
-      (reply) => write(res, reply),
-      (err: unknown) => {
-        if (err instanceof HttpError) {
-          notes.rejected = err.logNote ?? err.message;
-          const reply = text(err.status, err.message);
-          // Unread body beyond the limit: close rather than read it.
-          if (err.status === 413) reply.headers = { Connection: 'close' };
-          write(res, reply);
-          return;
-        }
-        notes.error = err instanceof Error ? err.message : String(err);
-        if (!res.headersSent) write(res, text(500, 'internal error'));
-        else res.destroy();
-      },
-    );
-  });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
 
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) =>
-      reject(new PresslineError('REFUSED', `cannot listen on ${host}:${port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another program uses the port; pick one with --port)' : ''}`));
-    server.once('error', failed);
-    server.listen(port, host, () => {
-      server.off('error', failed);
-      resolve();
+  const servers: Server[] = [];
+  const closeAll = () =>
+    Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve, reject) => {
+            server.close((err) => (err ? reject(err) : resolve()));
+            server.closeAllConnections();
+          }),
+      ),
+    ).then(() => undefined);
+
+  const start = async (routes: Route[], bindHost: string, bindPort: number, flag: string): Promise<{ server: Server; url: string; address: string; port: number }> => {
+    const server = serve(routes);
+    server.maxConnections = web.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: NodeJS.ErrnoException) =>
+        reject(new PresslineError('REFUSED', `cannot listen on ${bindHost}:${bindPort}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ` (another program uses the port; pick one with ${flag})` : ''}`));
+      server.once('error', failed);
+      server.listen(bindPort, bindHost, () => {
+        server.off('error', failed);
+        resolve();
+      });
     });
-  });
-  const addr = server.address() as AddressInfo;
-  const shown = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-  const url = `http://${shown}:${addr.port}`;
-  log.info({ host: addr.address, port: addr.port }, 'web server listening');
-
-  return {
-    server,
-    url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    servers.push(server);
+    const addr = server.address() as AddressInfo;
+    const shown = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+    return { server, url: `http://${shown}:${addr.port}`, address: addr.address, port: addr.port };
   };
+
+  const front = await start(split ? publicRoutes : [...publicRoutes, ...privateRoutes], host, port, '--port');
+  let dashboard = front;
+  if (split) {
+    try {
+      dashboard = await start([...privateRoutes, healthz], DASHBOARD_HOST, dashboardPort, '--dashboard-port');
+    } catch (err) {
+      await closeAll();
+      throw err;
+    }
+  }
+  for (const h of localHosts(dashboard.address, dashboard.port, web.allowedHosts)) dashboardHosts.add(h);
+  log.info({ host: front.address, port: front.port, ...(split ? { dashboardPort: dashboard.port } : {}) }, 'web server listening');
+
+  return { server: front.server, url: front.url, dashboardUrl: dashboard.url, close: closeAll };
 }

@@ -108,11 +108,11 @@ describe('web helpers', () => {
     for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.org', '::ffff:10.0.0.1']) expect(isLoopback(h), h).toBe(false);
   });
 
-  it('requireToken accepts the bearer token or the cookie, nothing else', () => {
+  it('requireToken accepts the bearer token only: a cookie carrying the raw token is no longer a credential', () => {
     const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
     const t = 'f'.repeat(32);
     expect(requireToken(req({ authorization: `Bearer ${t}` }), t)).toBe(true);
-    expect(requireToken(req({ cookie: `a=b; pressline_token=${t}` }), t)).toBe(true);
+    expect(requireToken(req({ cookie: `a=b; pressline_token=${t}` }), t)).toBe(false);
     expect(requireToken(req({ authorization: `Bearer ${t}x` }), t)).toBe(false);
     expect(requireToken(req({ authorization: `Basic ${t}` }), t)).toBe(false);
     expect(requireToken(req({}), t)).toBe(false);
@@ -163,6 +163,43 @@ describe('pressline serve', () => {
       expect(text).toMatch(/--port <port>/);
       expect(text).toMatch(/Example:\n\s+pressline serve --port 8025/);
       expect(text).toMatch(/PRESSLINE_SES_TOPIC_ARNS/);
+      expect(text).toMatch(/--dashboard-port <port>/);
+      expect(text).toMatch(/"https:\/\/press\.example\.org\/unsubscribe",\s+links \/unsubscribe\/u\/<token>/);
+    } finally {
+      write.mockRestore();
+      errWrite.mockRestore();
+      process.env.PRESSLINE_DB = saved.db;
+      process.env.PRESSLINE_LOG_LEVEL = saved.level;
+      if (saved.db === undefined) delete process.env.PRESSLINE_DB;
+      if (saved.level === undefined) delete process.env.PRESSLINE_LOG_LEVEL;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--dashboard-port prints both addresses; the public one carries no dashboard; a bad value is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pressline-serve-'));
+    const config = join(dir, 'pressline.json');
+    writeFileSync(config, JSON.stringify({ from: { address: 'press@ngo.example.org' }, paths: { database: join(dir, 'p.db') } }));
+    const saved = { db: process.env.PRESSLINE_DB, level: process.env.PRESSLINE_LOG_LEVEL };
+    process.env.PRESSLINE_DB = join(dir, 'p.db');
+    process.env.PRESSLINE_LOG_LEVEL = 'silent';
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (out.push(String(chunk)), true));
+    const errWrite = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const program = new Command().name('pressline').option('--config <file>').exitOverride();
+      registerServeCommand(program);
+      await expect(program.parseAsync(['node', 'pressline', '--config', config, 'serve', '--dashboard-port', '80a'])).rejects.toThrow(/--dashboard-port takes a number from 0 to 65535, not "80a"/);
+      const running = program.parseAsync(['node', 'pressline', '--config', config, 'serve', '--port', '0', '--dashboard-port', '0']);
+      await vi.waitFor(() => expect(out.join('')).toMatch(/dashboard on http:\/\/127\.0\.0\.1:\d+/), { timeout: 10_000 });
+      const url = /listening on (\S+)/.exec(out.join(''))![1]!;
+      const dashboard = /dashboard on (\S+)/.exec(out.join(''))![1]!;
+      expect(dashboard).not.toBe(url);
+      expect((await fetch(`${url}/suppressions`)).status).toBe(404);
+      expect((await fetch(`${dashboard}/suppressions`)).status).toBe(200);
+      process.emit('SIGTERM', 'SIGTERM');
+      await running;
+      await expect(fetch(`${dashboard}/healthz`)).rejects.toThrow();
     } finally {
       write.mockRestore();
       errWrite.mockRestore();

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeToken } from '../../src/tokens.js';
 import { requestLines, sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
@@ -148,5 +150,46 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/List-Unsubscribe=One-Click/);
     expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
+  });
+});
+
+describe('one-click unsubscribe under a base path', () => {
+  /** The https link of the List-Unsubscribe header of the message mailed to `email`, from the outbox. */
+  function mailedLink(dir: string, email: string): URL {
+    for (const name of (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.eml'))) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      if (!new RegExp(`^X-Pressline-Envelope-To: ${email}\\r?$`, 'm').test(text)) continue;
+      const header = /^List-Unsubscribe:((?:.*\r?\n[ \t].*)*.*)$/im.exec(text)![1]!.replace(/\r?\n[ \t]+/g, ' ');
+      return new URL(/<(https?:[^>]+)>/.exec(header)![1]!);
+    }
+    throw new Error(`no message to ${email} in ${dir}`);
+  }
+
+  it('links mailed as https://press.example.org/unsubscribe/u/<token> work: GET page, POST one-click, suppression recorded', async () => {
+    sent = await sentCampaign(['anna@paper.example', 'ben@wire.example'], { config: { organisation: { name: 'Amnesty' }, unsubscribe: { baseUrl: 'https://press.example.org/unsubscribe' } } });
+    web = await startServer(sent.app);
+    const link = mailedLink(sent.app.config.paths.outbox, 'anna@paper.example');
+    expect(link.pathname).toMatch(/^\/unsubscribe\/u\/[^/]+$/);
+    // What the reverse proxy forwards: the same path, on serve's loopback address.
+    const url = `${web.url}${link.pathname}`;
+
+    const page = await fetch(url, { headers: { Accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain('Unsubscribe a***@paper.example from Amnesty press releases?');
+    expect(body).toMatch(/<form method="post">/); // posts back to the same path
+    expect(await sent.app.store.isSuppressed('anna@paper.example')).toBeUndefined();
+
+    const res = await oneClick(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^Unsubscribed\./);
+    expect(await sent.app.store.isSuppressed('anna@paper.example')).toMatchObject({ reason: 'unsubscribe', source: 'one-click' });
+    expect(await sent.app.store.isSuppressed('ben@wire.example')).toBeUndefined();
+    // A proxy that strips the prefix reaches the same link at the root.
+    expect(await (await oneClick(`${web.url}/u/${link.pathname.split('/').pop()}`)).text()).toMatch(/^Already unsubscribed\./);
+    expect(requestLines(web).map((l) => l.path)).toEqual(['/unsubscribe/u/[token]', '/unsubscribe/u/[token]', '/u/[token]']);
+    expect(web.logText()).not.toContain(link.pathname.split('/').pop()!);
+    // Other prefixes are not ours.
+    expect((await oneClick(`${web.url}/elsewhere${link.pathname}`)).status).toBe(404);
   });
 });

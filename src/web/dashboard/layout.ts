@@ -53,29 +53,27 @@ export class Csrf {
   private readonly key = randomBytes(32);
 
   /** The session id of the request, or a new one with the Set-Cookie header to issue it. */
-  session(req: IncomingMessage): { id: string; setCookie?: string } {
+  session(req: IncomingMessage, secure = false): { id: string; setCookie?: string } {
     const id = cookie(req, SESSION_COOKIE);
     if (id && /^[0-9a-f]{32}$/.test(id)) return { id };
     const fresh = randomBytes(16).toString('hex');
-    return { id: fresh, setCookie: `${SESSION_COOKIE}=${fresh}; Path=/; HttpOnly; SameSite=Strict` };
+    return { id: fresh, setCookie: `${SESSION_COOKIE}=${fresh}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}` };
   }
 
   token(sessionId: string): string {
     return createHmac('sha256', this.key).update(sessionId).digest('hex');
   }
 
-  /** True when the form token matches the session cookie and the request is not cross-site. */
-  check(req: IncomingMessage, formToken: string | undefined): boolean {
+  /**
+   * True when the form token matches the session cookie and the request is not cross-site.
+   * Origin is checked against `origins` (ours, from config and the bound address), never against
+   * Host: under DNS rebinding the attacker's page sends matching Host and Origin.
+   */
+  check(req: IncomingMessage, formToken: string | undefined, origins: Set<string>): boolean {
     const site = req.headers['sec-fetch-site'];
     if (site && site !== 'same-origin' && site !== 'none') return false;
     const origin = req.headers.origin;
-    if (origin && origin !== 'null') {
-      try {
-        if (new URL(origin).host !== req.headers.host) return false;
-      } catch {
-        return false;
-      }
-    }
+    if (origin && origin !== 'null' && !origins.has(origin.toLowerCase())) return false;
     // Origin "null" is what a same-origin form sends under Referrer-Policy: no-referrer; the
     // token (and the SameSite=Strict cookie it is bound to) still has to match.
     const id = cookie(req, SESSION_COOKIE);

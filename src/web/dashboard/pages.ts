@@ -15,7 +15,7 @@ import {
 } from '../../reports/queries.js';
 import { formatTriple } from '../../scheduler/display.js';
 import { DELIVERY_SORTS, DELIVERY_STATUSES, type Campaign, type DeliveryFacets, type Store } from '../../store/types.js';
-import { isLoopback, requireToken, tokenMatches, TOKEN_COOKIE } from '../auth.js';
+import { tokenMatches, type DashboardAccess } from '../auth.js';
 import { HttpError } from '../body.js';
 import { json, type Handler, type Reply, type RequestContext } from '../context.js';
 import { formFields } from '../unsubscribe.js';
@@ -237,15 +237,18 @@ ${rows}
   return layout('Scheduled sends', body, { current: '/scheduled', viewerZone: viewer });
 };
 
-/** Routes of the dashboard; `host` is the bound address (a token is required off loopback). */
-export function dashboardRoutes(host: string): DashRoute[] {
+/** Dashboard form bodies are a few fields; nothing bigger is read. */
+export const DASHBOARD_BODY_BYTES = 16 * 1024;
+
+/** Routes of the dashboard; `access` says who may see it (local, token or signed-in session). */
+export function dashboardRoutes(access: DashboardAccess): DashRoute[] {
   const csrf = new Csrf();
-  const guarded = !isLoopback(host);
 
   const guard =
     (h: Handler): Handler =>
     async (ctx) => {
-      if (guarded && !requireToken(ctx.req, ctx.app.env.dashboardToken)) {
+      if (!access.allows(ctx.req, ctx.app.clock.now())) {
+        ctx.note({ rejected: 'dashboard: not local and no token or session' });
         await ctx.body().catch(() => undefined);
         if ((ctx.req.url ?? '').startsWith('/api/')) return json(401, { error: 'dashboard token required' });
         return loginPage(401, `${ctx.req.url ?? '/'}`);
@@ -257,7 +260,7 @@ export function dashboardRoutes(host: string): DashRoute[] {
     layout(
       'Sign in',
       `<h1>Sign in</h1>
-${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This dashboard is reachable from the network, so it needs the dashboard token (<code>PRESSLINE_DASHBOARD_TOKEN</code>).</p>'}
+${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This request did not come straight from this machine (it came through a proxy, from the network, or under a host name the dashboard does not know), so it needs the dashboard token (<code>PRESSLINE_DASHBOARD_TOKEN</code>).</p>'}
 <form method="post" action="/login"><input type="hidden" name="next" value="${e(next)}">
 <div><label for="token">Dashboard token</label><input id="token" name="token" type="password" autocomplete="current-password" required></div>
 <p><button type="submit">Sign in</button></p></form>`,
@@ -265,6 +268,14 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This dash
     );
 
   const loginPost: Handler = async (ctx) => {
+    const now = ctx.app.clock.now();
+    // Per socket address: behind a proxy every client shares the proxy's, which errs on the safe side.
+    const wait = access.logins.take(ctx.req.socket.remoteAddress ?? '?', now);
+    if (wait !== undefined) {
+      ctx.note({ rejected: 'too many sign-in attempts' });
+      await ctx.body().catch(() => undefined);
+      return layout('Too many attempts', `<h1>Too many sign-in attempts</h1><p>Wait ${wait} seconds, then try again.</p>`, { status: 429, headers: { 'Retry-After': String(wait) } });
+    }
     const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
     const next = fields.get('next') ?? '/';
     const safeNext = /^\/(?!\/)[^\s\\]*$/.test(next) && !next.startsWith('/login') ? next : '/';
@@ -272,22 +283,14 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This dash
       ctx.note({ rejected: 'wrong dashboard token' });
       return loginPage(401, safeNext, true);
     }
-    return {
-      status: 303,
-      type: 'text',
-      body: 'signed in\n',
-      headers: {
-        Location: safeNext,
-        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(fields.get('token')!)}; Path=/; HttpOnly; SameSite=Strict`,
-      },
-    };
+    return { status: 303, type: 'text', body: 'signed in\n', headers: { Location: safeNext, 'Set-Cookie': access.signIn(now) } };
   };
 
   const cancelConfirm: Handler = async (ctx) => {
     const id = idParam(ctx);
     const summary = await orNotFound(campaignSummary(ctx.app.store, id));
     const c = summary.campaign;
-    const session = csrf.session(ctx.req);
+    const session = csrf.session(ctx.req, access.secureCookies && !access.isLocal(ctx.req));
     const headers: Record<string, string> = session.setCookie ? { 'Set-Cookie': session.setCookie } : {};
     if (!cancellable(c)) {
       return layout('Cannot cancel', `<h1>Campaign ${id} cannot be cancelled here</h1><p>It is ${e(c.status)}; only scheduled or paused campaigns can be cancelled from the dashboard (use <code>pressline cancel ${id}</code> for a running send).</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409, headers });
@@ -307,7 +310,7 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This dash
   const cancelPost: Handler = async (ctx) => {
     const id = idParam(ctx);
     const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
-    if (!csrf.check(ctx.req, fields.get('csrf'))) {
+    if (!csrf.check(ctx.req, fields.get('csrf'), access.formOrigins(ctx.req))) {
       ctx.note({ rejected: 'csrf' });
       return layout('Not cancelled', `<h1>Not cancelled</h1><p>The form expired or came from another site. <a href="/campaigns/${id}/cancel">Try again</a>.</p>`, { status: 403 });
     }
