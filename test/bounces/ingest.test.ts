@@ -7,6 +7,7 @@ import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath } from '../../src/bounces/sources.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
@@ -102,7 +103,7 @@ describe('bounces that arrive after the send', () => {
     const timeline = (await app.store.events(id, gone.id)).map((e) => e.type);
     expect(timeline).toEqual(['planned', 'sending', 'sent', 'bounced']);
     // The campaign's delivery log has the reports' events too, each once.
-    const log = readFileSync(join(app.config.paths.logs, `${id}.ndjson`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(await deliveryLogFile(app.store, app.config.paths.logs, id), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log).toHaveLength((await app.store.events(id)).length);
     expect(new Set(log.map((l) => l.eventId)).size).toBe(log.length);
     expect(log.filter((l) => l.recipient === 'gone@paper.example').map((l) => l.event)).toEqual(['planned', 'sending', 'sent', 'bounced']);

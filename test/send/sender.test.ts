@@ -6,6 +6,7 @@ import { launchGroup } from '../../src/send/sender.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
 import { maxInWindow } from '../helpers/windows.js';
+import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
@@ -196,7 +197,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     for (let i = 1; i <= 10; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
     // Neither password reaches the delivery log, the store's events or the campaign's reasons.
     const { readFileSync } = await import('node:fs');
-    const trail = readFileSync(`${app.config.paths.logs}/${id}.ndjson`, 'utf8') + JSON.stringify(await app.store.events(id)) + JSON.stringify(await app.store.getCampaign(id));
+    const trail = readFileSync(await deliveryLogFile(app.store, app.config.paths.logs, id), 'utf8') + JSON.stringify(await app.store.events(id)) + JSON.stringify(await app.store.getCampaign(id));
     expect(trail).toContain('relay');
     expect(trail).not.toMatch(/wrong|right@|press:/);
   });
@@ -225,7 +226,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(eml).toMatch(/^To: .*j1@news\.example/m);
     expect(eml).toMatch(/^Message-ID: <pressline\./im);
     expect(eml).toContain('\r\n');
-    const log = readFileSync(`${app.config.paths.logs}/${id}.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(await deliveryLogFile(app.store, app.config.paths.logs, id), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.filter((l) => l.event === 'sent')).toHaveLength(3);
     expect(JSON.stringify(log)).not.toContain('test-secret');
   });
