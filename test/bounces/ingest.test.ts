@@ -71,7 +71,7 @@ describe('bounces that arrive after the send', () => {
     const byRcpt = new Map(smtp.messages.map((m) => [m.rcpts[0]!, m]));
     const verp = (p: string) => byRcpt.get(`${p}@paper.example`)!.envelopeFrom;
     const mid = (p: string) => byRcpt.get(`${p}@paper.example`)!.messageId;
-    expect(verp('gone')).toMatch(/^bounces\+[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}@bounces\.ngo\.example\.org$/);
+    expect(verp('gone')).toMatch(/^bounces\+[0-9a-f]{12}-[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}@bounces\.ngo\.example\.org$/);
 
     const maildir = join(app.dir, 'Maildir');
     mkdirSync(join(maildir, 'new'), { recursive: true });

@@ -117,15 +117,16 @@ describe('sending through a real SMTP server that fails the way real servers fai
     const id = await plan(app, [list]);
     await runCampaign(id, app, { waitForRetries: true });
     expect(smtp.messages).toHaveLength(2);
+    const instance = await app.store.instanceId();
     for (const m of smtp.messages) {
       expect(m.rcpts).toHaveLength(1);
       const h = m.headers;
       expect(h.get('to')).toContain(m.rcpts[0]);
       expect(h.has('cc')).toBe(false);
       expect(h.has('bcc')).toBe(false);
-      expect(h.get('list-unsubscribe')).toMatch(/^<https:\/\/press\.ngo\.example\.org\/u\/[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}>$/);
+      expect(h.get('list-unsubscribe')).toMatch(new RegExp(`^<https://press\\.ngo\\.example\\.org/u/${instance}-[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}>$`));
       expect(h.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
-      expect(m.messageId).toMatch(new RegExp(`^<pressline\\.${id}\\.[0-9a-f]{20}@ngo\\.example\\.org>$`));
+      expect(m.messageId).toMatch(new RegExp(`^<pressline\\.${instance}\\.${id}\\.[0-9a-f]{24}@ngo\\.example\\.org>$`));
     }
     // The Message-ID each recipient got is the one assigned at planning and kept for retries.
     const stored = new Map((await app.store.deliveries(id)).map((d) => [d.email, d.messageId]));

@@ -16,7 +16,7 @@ async function setup(org = 'Amnesty International EU Office') {
   sent = await sentCampaign(['anna@paper.example', 'ben@wire.example'], { config: { organisation: { name: org } } });
   web = await startServer(sent.app);
   const d = sent.delivery['anna@paper.example']!;
-  const token = makeToken(SECRET, 'unsubscribe', { instance: await sent.app.store.instanceId(), campaignId: sent.campaignId, deliveryId: d.id }, d.key);
+  const token = makeToken(SECRET, 'unsubscribe', { instance: await sent.app.store.instanceId(), campaignId: sent.campaignId, deliveryId: d.id }, sent.ref[d.email]!.key);
   return { s: sent, w: web, d, token, url: `${web.url}/u/${token}` };
 }
 
@@ -118,7 +118,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(post.status).toBe(400);
     const postText = await post.text();
     // A well-signed token for a delivery that does not exist reads exactly the same.
-    const ghost = makeToken(SECRET, 'unsubscribe', { instance: await s.app.store.instanceId(), campaignId: s.campaignId, deliveryId: 99_999 }, d.key);
+    const ghost = makeToken(SECRET, 'unsubscribe', { instance: await s.app.store.instanceId(), campaignId: s.campaignId, deliveryId: 99_999 }, s.ref[d.email]!.key);
     const ghostRes = await oneClick(`${w.url}/u/${ghost}`);
     expect(ghostRes.status).toBe(400);
     expect(await ghostRes.text()).toBe(postText);
@@ -136,7 +136,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
 
   it('a VERP token of the same delivery is not an unsubscribe token', async () => {
     const { s, w, d } = await setup();
-    const verp = makeToken(SECRET, 'verp', { instance: await s.app.store.instanceId(), campaignId: s.campaignId, deliveryId: d.id }, d.key);
+    const verp = makeToken(SECRET, 'verp', { instance: await s.app.store.instanceId(), campaignId: s.campaignId, deliveryId: d.id }, s.ref[d.email]!.key);
     expect((await oneClick(`${w.url}/u/${verp}`)).status).toBe(400);
     expect((await fetch(`${w.url}/u/${verp}`)).status).toBe(400);
     expect(await s.app.store.isSuppressed(d.email)).toBeUndefined();
