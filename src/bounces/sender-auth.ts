@@ -10,6 +10,8 @@
 
 /** Longest header value read: real ones are a few hundred characters. */
 const MAX_VALUE = 4_096;
+/** A domain as DNS spells it (the verdict is shown in notes and on terminals). */
+const DOMAIN = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 export interface SenderVerdict {
   method: 'dkim' | 'spf';
@@ -27,7 +29,7 @@ export function verifiedSender(authResults: string[], fromAddress: string | unde
     for (const r of results.methods) {
       if (r.result !== 'pass') continue;
       const domain = r.method === 'dkim' ? (r.props['header.d'] ?? afterAt(r.props['header.i'])) : afterAt(r.props['smtp.mailfrom']);
-      if (domain && aligned(fromDomain, domain)) return { method: r.method, domain };
+      if (domain && DOMAIN.test(domain) && aligned(fromDomain, domain)) return { method: r.method, domain };
     }
   }
   return undefined;
@@ -40,8 +42,8 @@ interface AuthResults {
 
 /** `mx.ngo.example; dkim=pass (ok) header.d=paper.example; spf=pass smtp.mailfrom=jo@paper.example` */
 export function parseAuthResults(value: string): AuthResults {
-  // Comments go first (one level of nesting is all real headers use); then ';' separates results.
-  const text = value.slice(0, MAX_VALUE).replace(/\((?:[^()]|\([^()]*\))*\)/g, ' ');
+  // Comments go first (they may hold ';'); then ';' separates results.
+  const text = withoutComments(value.slice(0, MAX_VALUE));
   const [head = '', ...rest] = text.split(';');
   const authservId = head.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const methods: AuthResults['methods'] = [];
@@ -55,6 +57,22 @@ export function parseAuthResults(value: string): AuthResults {
     methods.push({ method: m[1]!.toLowerCase() as 'dkim' | 'spf', result: m[2]!.toLowerCase(), props });
   }
   return { authservId, methods };
+}
+
+/** RFC 5322 comments (nested, with quoted-pair escapes) become spaces; one pass, linear. */
+function withoutComments(value: string): string {
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '\\' && depth > 0) i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && depth > 0) {
+      depth--;
+      if (depth === 0) out += ' ';
+    } else if (depth === 0) out += c;
+  }
+  return out;
 }
 
 function afterAt(value: string | undefined): string | undefined {
