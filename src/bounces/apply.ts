@@ -26,7 +26,7 @@ export function addressKey(address: string | undefined): string | undefined {
 
 /**
  * The delivery a report proves it is about, or why it proves none. Proof is one of:
- *  - a token of this store (VERP, or the tokenised unsubscribe mailto) that verifies against the
+ *  - a token of this store (VERP, the tokenised unsubscribe mailto, the one-click link) that verifies against the
  *    named delivery's address;
  *  - our unguessable Message-ID quoted, and the failed recipient (Final- or Original-Recipient)
  *    being the address that message went to;
@@ -40,7 +40,7 @@ async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: Deliver
   const secret = app.env.secret;
   const notes: string[] = [];
   const tokens: { purpose: TokenPurpose; value: string | undefined; label: string }[] = [
-    { purpose: 'unsubscribe', value: e.kind === 'unsubscribe' ? e.unsubscribeToken : undefined, label: 'unsubscribe address token' },
+    { purpose: 'unsubscribe', value: e.kind === 'unsubscribe' ? e.unsubscribeToken : undefined, label: 'unsubscribe token' },
     { purpose: 'verp', value: e.verpToken, label: 'VERP token' },
   ];
   for (const t of tokens) {
