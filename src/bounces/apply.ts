@@ -2,7 +2,8 @@ import type { App } from '../app.js';
 import { checkEmail } from '../lists/email.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import type { BounceSuppression, DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
-import { readToken } from '../tokens.js';
+import { isUnguessableMessageId } from '../send/compose.js';
+import { checkToken, TOKEN_REFUSALS, type TokenPurpose } from '../tokens.js';
 import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
 
 /** What each kind of report does to the delivery and the suppression list (a table, not ifs). */
@@ -23,34 +24,67 @@ export function addressKey(address: string | undefined): string | undefined {
   return checked.ok ? checked.key : undefined;
 }
 
-async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: DeliveryRef; note?: string }> {
+/**
+ * The delivery a report proves it is about, or why it proves none. Proof is one of:
+ *  - a token of this store (VERP, the tokenised unsubscribe mailto, the one-click link) that verifies against the
+ *    named delivery's address;
+ *  - our unguessable Message-ID quoted, and the failed recipient (Final- or Original-Recipient)
+ *    being the address that message went to;
+ *  - for a bare unsubscribe request only: sent from an address we mailed, with our receiving
+ *    host's Authentication-Results saying DKIM or SPF passed for its domain.
+ * Nothing else (a From: header, the latest delivery to an address, an old-form token or
+ * Message-ID anyone can compute) changes anything: such reports are kept for review.
+ */
+async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: DeliveryRef; note: string }> {
+  const instance = await app.store.instanceId();
+  const secret = app.env.secret;
   const notes: string[] = [];
-  if (e.verpToken) {
-    const ref = app.env.secret ? readToken(app.env.secret, 'verp', e.verpToken) : undefined;
-    if (ref) {
-      const delivery = await app.store.getDelivery(ref.deliveryId);
-      if (delivery && delivery.campaignId === ref.campaignId) return { delivery, note: 'by VERP token' };
-      notes.push('VERP token names no delivery');
-    } else {
-      notes.push(app.env.secret ? 'VERP token failed its signature check (forged or mangled): ignored' : 'VERP token not checked: PRESSLINE_SECRET is not set');
+  const tokens: { purpose: TokenPurpose; value: string | undefined; label: string }[] = [
+    { purpose: 'unsubscribe', value: e.kind === 'unsubscribe' ? e.unsubscribeToken : undefined, label: 'unsubscribe token' },
+    { purpose: 'verp', value: e.verpToken, label: 'VERP token' },
+  ];
+  for (const t of tokens) {
+    if (!t.value) continue;
+    if (!secret) {
+      notes.push(`${t.label} not checked: PRESSLINE_SECRET is not set`);
+      continue;
     }
+    const checked = await checkToken(secret, t.purpose, t.value, instance, (id) => app.store.getDelivery(id));
+    if ('delivery' in checked) return { delivery: checked.delivery, note: `by ${t.label}` };
+    notes.push(`${t.label}: ${TOKEN_REFUSALS[checked.refused]}`);
   }
-  const key = addressKey(e.recipient);
   if (e.originalMessageId) {
-    const delivery = await app.store.findDeliveryByMessageId(e.originalMessageId, key);
-    if (delivery) return { delivery, note: 'by original Message-ID and recipient' };
-    notes.push('original Message-ID not ours');
+    const byId = await byMessageId(app, e, instance);
+    if ('delivery' in byId) return byId;
+    notes.push(byId.why);
   }
-  // A complaint or an unsubscribe is about the address, whichever message prompted it.
-  if (key && (e.kind === 'complaint' || e.kind === 'unsubscribe')) {
-    const delivery = await app.store.latestDeliveryTo(key);
-    if (delivery) return { delivery, note: 'by recipient (latest delivery to the address)' };
+  if (e.kind === 'unsubscribe' && !e.unsubscribeToken) {
+    const key = addressKey(e.recipient);
+    const delivery = key && e.senderVerified ? await app.store.latestDeliveryTo(key) : undefined;
+    if (delivery) return { delivery, note: `unsubscribe request without a token from an address we mailed; our receiving host verified its sender (${e.senderVerified})` };
+    notes.push(
+      !e.senderVerified
+        ? 'unsubscribe request without a token, and our receiving host did not vouch for its sender (no dkim=pass or spf=pass for its domain in Authentication-Results of bounces.authservId): kept for review'
+        : 'unsubscribe request from an address we never mailed',
+    );
   }
   return { note: notes.join('; ') || 'no VERP token, no Message-ID of ours' };
 }
 
+/** Attribution by a quoted Message-ID: ours, of the unguessable form, and sent to the failed recipient. */
+async function byMessageId(app: App, e: BounceEvent, instance: string): Promise<{ delivery: DeliveryRef; note: string } | { why: string }> {
+  if (!isUnguessableMessageId(e.originalMessageId!, instance)) {
+    return { why: 'original Message-ID is not one this store gave out (not ours, another store\'s, or the old form anyone can compute)' };
+  }
+  const delivery = await app.store.findDeliveryByMessageId(e.originalMessageId!);
+  if (!delivery) return { why: 'original Message-ID names no delivery' };
+  const named = [e.recipient, e.originalRecipient].map(addressKey).filter((k): k is string => k !== undefined);
+  if (named.includes(delivery.key)) return { delivery, note: 'by original Message-ID and recipient' };
+  return { why: named.length > 0 ? 'the failed recipient is not the address the quoted message went to' : 'no failed recipient to check against the quoted message' };
+}
+
 /**
- * Applies one report: attributes it (VERP token, then original Message-ID + recipient), stores
+ * Applies one report: attributes it (token, or original Message-ID + recipient; see attribute), stores
  * it once, moves the delivery's status, and suppresses per config (hard bounce and complaint at
  * once, soft bounces after `bounces.softBounceLimit` within the window). Auto-replies never get
  * here. Unattributed reports are kept and listed, never dropped.
@@ -61,9 +95,8 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
   const effect = EFFECT[e.kind];
   const recipient = delivery?.email ?? e.recipient ?? '';
   const key = delivery?.key ?? addressKey(e.recipient);
-  // An address-level report (unsubscribe, complaint) applies even without a delivery.
-  const addressLevel = e.kind === 'unsubscribe' || e.kind === 'complaint';
-  const outcome: ApplyResult['outcome'] = delivery ? 'applied' : addressLevel && key ? 'applied' : 'unattributed';
+  // Without proof of a delivery nothing changes, whatever the kind (see attribute).
+  const outcome: ApplyResult['outcome'] = delivery ? 'applied' : 'unattributed';
   // A late report never turns a delivery back from a worse state (e.g. bounced → failed).
   const newStatus = delivery && effect.status && canMove(delivery.status, effect.status) ? effect.status : undefined;
   const suppress = outcome === 'applied' && key ? suppressionFor(app, e, key, recipient, now) : undefined;

@@ -32,6 +32,8 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
       source: message.source,
       verpLocalPart: app.config.bounces.localPart,
       bounceDomain: app.config.bounces.domain,
+      unsubscribeMailto: app.config.unsubscribe.mailto,
+      authservId: app.config.bounces.authservId,
       now: app.clock.now(),
     });
     if (parsed.kind === 'auto-reply') {

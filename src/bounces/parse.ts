@@ -23,6 +23,7 @@ import {
   stripTypePrefix,
 } from './dsn-fields.js';
 import { parseTextBounce, statusInText } from './text-bounces.js';
+import { verifiedSender } from './sender-auth.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
 
@@ -49,13 +50,18 @@ export interface ParseOptions {
   source: string;
   verpLocalPart?: string;
   bounceDomain?: string;
+  /** The configured unsubscribe mailto address: requests to `<local>+<token>@<domain>` carry their token. */
+  unsubscribeMailto?: string | undefined;
+  /** Our receiving host's authserv-id (see sender-auth.ts). */
+  authservId?: string | undefined;
   now?: Date;
 }
 
 /** Reports are kept for the recipient's timeline; the start carries everything a person reads. */
 export const RAW_CAP_CHARS = 64 * 1024;
 
-const TOKEN = '[0-9a-z]{1,12}-[0-9a-z]{1,12}-[0-9a-f]{16}';
+// `<store>-<campaign>-<delivery>-<hmac>`; the old form without the store is still found, so it is refused with its reason.
+const TOKEN = '(?:[0-9a-f]{12}-)?[0-9a-z]{1,12}-[0-9a-z]{1,12}-[0-9a-f]{16}';
 const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
 const ORIGINAL_TYPES = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/rfc822-headers', 'text/rfc822-header', 'message/global-headers']);
 
@@ -93,11 +99,14 @@ export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): P
     raw: rawText.length > RAW_CAP_CHARS ? rawText.slice(0, RAW_CAP_CHARS) : rawText,
     receivedAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : (options.now ?? new Date()),
   };
-  const event = (e: { kind: BounceKind; recipient: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined; verpToken?: string | undefined }): BounceEvent => ({
+  const event = (e: EventFields): BounceEvent => ({
     kind: e.kind,
     source: base.source,
     reportId: base.reportId,
     recipient: e.recipient,
+    ...(e.originalRecipient ? { originalRecipient: e.originalRecipient } : {}),
+    ...(e.unsubscribeToken ? { unsubscribeToken: e.unsubscribeToken } : {}),
+    ...(e.senderVerified ? { senderVerified: e.senderVerified } : {}),
     verpToken: e.verpToken ?? token,
     originalMessageId: base.originalMessageId,
     status: e.status,
@@ -173,27 +182,39 @@ export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): P
   const unsubscribeBy = /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
   const sender = mail.from?.value[0]?.address;
   if (unsubscribeBy && sender) {
-    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender })], `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
+    // Proof for apply.ts: the token of the address it was sent to, or our host's word on the sender.
+    const unsubscribeToken = findUnsubscribeToken(headers, options.unsubscribeMailto);
+    const verdict = verifiedSender(headers.all('authentication-results'), sender, options.authservId);
+    const senderVerified = verdict ? `${verdict.method}=pass for ${verdict.domain}` : undefined;
+    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender, unsubscribeToken, senderVerified })], `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
   }
 
   if (auto) return result('auto-reply', [], auto.reason);
   return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
 }
 
-function dsnEvent(
-  block: FieldBlock,
-  perMessage: FieldBlock,
-  originalTo: string | undefined,
-  event: (e: { kind: BounceKind; recipient: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
-): BounceEvent {
-  const recipient = stripAddressType(block.get('final-recipient')) ?? stripAddressType(block.get('original-recipient')) ?? originalTo;
+interface EventFields {
+  kind: BounceKind;
+  recipient: string | undefined;
+  originalRecipient?: string | undefined;
+  status?: string | undefined;
+  diagnostic?: string | undefined;
+  remoteMta?: string | undefined;
+  verpToken?: string | undefined;
+  unsubscribeToken?: string | undefined;
+  senderVerified?: string | undefined;
+}
+
+function dsnEvent(block: FieldBlock, perMessage: FieldBlock, originalTo: string | undefined, event: (e: EventFields) => BounceEvent): BounceEvent {
+  const originalRecipient = stripAddressType(block.get('original-recipient'));
+  const recipient = stripAddressType(block.get('final-recipient')) ?? originalRecipient ?? originalTo;
   const action = block.get('action')?.toLowerCase();
   const diagnostic = stripTypePrefix(block.get('diagnostic-code'));
   // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic), recipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic), recipient, originalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */
@@ -270,4 +291,12 @@ function findVerpToken(headers: FieldBlock, original: FieldBlock, options: Parse
     ],
     options,
   );
+}
+
+/** The token of a request sent to the tokenised unsubscribe mailto, from the envelope or To headers. */
+function findUnsubscribeToken(headers: FieldBlock, mailto: string | undefined): string | undefined {
+  const at = mailto?.lastIndexOf('@') ?? -1;
+  if (!mailto || at < 1) return undefined;
+  const values = ['delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'to'].flatMap((h) => headers.all(h));
+  return findVerpIn(values, { source: '', verpLocalPart: mailto.slice(0, at), bounceDomain: mailto.slice(at + 1) });
 }

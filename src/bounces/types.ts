@@ -17,6 +17,12 @@ export interface BounceEvent {
   recipient: string | undefined;
   /** VERP token found in the report's envelope or headers, if any. */
   verpToken: string | undefined;
+  /** DSN Original-Recipient, when the report gives it besides `recipient` (a forwarded mailbox). */
+  originalRecipient?: string | undefined;
+  /** Token of the tokenised unsubscribe mailto (`unsubscribe+<token>@…`) a request was sent to. */
+  unsubscribeToken?: string | undefined;
+  /** Our receiving host's verdict that the sender's domain passed DKIM or SPF, e.g. "dkim=pass header.d=paper.example". */
+  senderVerified?: string | undefined;
   /** Message-ID of the original message, if the report carries it. */
   originalMessageId: string | undefined;
   /** RFC 3463 enhanced status, e.g. "5.1.1". */

@@ -182,7 +182,10 @@ export function releaseIdentity(releaseFile: string, fingerprint: string): Relea
  * then `finishPlanning` makes it `draft` or `scheduled` in one transaction. Until then no worker
  * or sender can claim a delivery of it; killed midway, `pressline resume` finishes the plan.
  */
-export async function persistPlan(plan: Plan, deps: { config: Config; store: Store; clock: Clock }, extra: PersistOptions = {}): Promise<number> {
+/** What planning needs; `env.secret` keys the Message-IDs (random ones without it, see messageIdFor). */
+export type PlanningDeps = { config: Config; store: Store; clock: Clock; env?: { secret: string | undefined } };
+
+export async function persistPlan(plan: Plan, deps: PlanningDeps, extra: PersistOptions = {}): Promise<number> {
   const { store, clock } = deps;
   const input = plan.input;
   const now = clock.now();
@@ -244,7 +247,7 @@ export interface PlanningOptions extends Record<string, unknown> {
  * finishes an interrupted plan) and ends planning. The planner holds the campaign's lease
  * meanwhile, so `campaigns` can tell a plan in progress from one whose planner died.
  */
-async function storeRecipients(campaignId: number, plan: Plan, deps: { config: Config; store: Store; clock: Clock }, options: PlanningOptions, ownerName?: string): Promise<void> {
+async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDeps, options: PlanningOptions, ownerName?: string): Promise<void> {
   const { store, clock, config } = deps;
   const input = plan.input;
   const owner = ownerName ?? newOwnerId();
@@ -263,7 +266,8 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: { config: C
     const notBefore = options.localTime && campaign.scheduledAt ? localTimeFor(options.localTime, campaign.scheduledAt, config.defaultTimeZone) : undefined;
     // Each recipient's Message-ID, fixed now so the send-time mark need not write it (see messageIdFor).
     const from = plan.release.variants[0]!.from ?? config.from;
-    const messageId = from ? (c: Contact) => messageIdFor(campaignId, c.key, from.address) : undefined;
+    const identity = { instance: await store.instanceId(), secret: deps.env?.secret };
+    const messageId = from ? (c: Contact) => messageIdFor(identity, campaignId, c.key, from.address) : undefined;
     let pending: Contact[] = [];
     let blocked: Contact[] = [];
     let other: Contact[] = [];
@@ -326,7 +330,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: { config: C
  * be. Refused while its planner is alive, and when a list changed since (`acceptChanges` to go
  * on with the lists as they are now). Returns the status it ended in.
  */
-export async function resumePlanning(campaignId: number, deps: { config: Config; store: Store; clock: Clock }, o: { acceptChanges?: boolean } = {}): Promise<'draft' | 'scheduled'> {
+export async function resumePlanning(campaignId: number, deps: PlanningDeps, o: { acceptChanges?: boolean } = {}): Promise<'draft' | 'scheduled'> {
   const { store } = deps;
   const campaign = await store.getCampaign(campaignId);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);

@@ -226,7 +226,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     const compose = composeContext(
       { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },
       campaignId,
-      { secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
+      { instance: await store.instanceId(), secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
     );
     transport = options.transport ?? (options.relay ? relayTransport(config, env, options.relay) : defaultTransport(config, env, campaignId));
     if (!(await transition(deps, campaignId, 'start', clock.now(), { reason: campaign.status === 'sending' ? 'resumed' : undefined }))) {

@@ -123,6 +123,11 @@ export const configSchema = z.strictObject({
       /** VERP envelope sender: {local}+{token}@{domain}. */
       domain: z.string().optional(),
       localPart: z.string().default('bounces'),
+      /**
+       * The authserv-id our receiving host writes in Authentication-Results: only its verdicts
+       * count when a bare unsubscribe request (no token) is checked. Unset: such requests are kept for review.
+       */
+      authservId: z.string().min(1).optional(),
       softBounceLimit: z.number().int().min(1).default(3),
       softBounceWindowDays: z.number().int().min(1).default(30),
     })

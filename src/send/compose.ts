@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
@@ -9,6 +9,8 @@ import type { Address, OutgoingMail } from './transport.js';
 /** Everything about a campaign that is the same for each of its messages. */
 export interface ComposeContext {
   campaignId: number;
+  /** The store's instance id: in every token, so a token of another store is refused. */
+  instance: string;
   from: Address;
   replyTo: Address | undefined;
   sender: Address | undefined;
@@ -39,11 +41,12 @@ export function requireSecret(config: Config, secret: string | undefined): void 
 }
 
 /** Builds the per-campaign context, refusing settings that would produce unsigned tokens. */
-export function composeContext(config: Config, campaignId: number, options: { secret: string | undefined; test: boolean; attachments?: { filename: string; content: Buffer }[] }): ComposeContext {
+export function composeContext(config: Config, campaignId: number, options: { instance: string; secret: string | undefined; test: boolean; attachments?: { filename: string; content: Buffer }[] }): ComposeContext {
   const from = requireSender(config.from);
   requireSecret(config, options.secret);
   return {
     campaignId,
+    instance: options.instance,
     from,
     replyTo: config.replyTo,
     sender: config.sender,
@@ -62,27 +65,60 @@ export function headerSafe(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 }
 
+/** Digest characters of a Message-ID: 96 bits, so one cannot be guessed from what a message shows. */
+const MESSAGE_ID_DIGEST = 24;
+
 /**
- * Stable per campaign and recipient, so a retry carries the same Message-ID and receivers can
- * dedupe. Assigned when the campaign is planned (see persistPlan): the send-time mark then leaves
- * the Message-ID index alone. 80 bits of digest keep it unique within any campaign.
+ * `<pressline.<instance>.<campaign>.<digest>@<from domain>>`. The digest is an HMAC of store,
+ * campaign and recipient under PRESSLINE_SECRET, so a report quoting it proves it saw our message
+ * (the campaign and address are in plain sight; the secret is not); without a secret it is random,
+ * which is as unguessable. The instance keeps two stores (same secret, campaign numbers starting
+ * at 1 again) from ever repeating one (a receiver may drop a message whose Message-ID it has seen).
+ * Assigned when the campaign is planned (see persistPlan) and stored, so a retry carries the same
+ * one and the send-time mark leaves the Message-ID index alone.
  */
-export function messageIdFor(campaignId: number, key: string, fromAddress: string): string {
+export function messageIdFor(store: { instance: string; secret: string | undefined }, campaignId: number, key: string, fromAddress: string): string {
   const domain = fromAddress.split('@').pop() ?? 'pressline.invalid';
-  const digest = createHash('sha256').update(`${campaignId}:${key}`).digest('hex').slice(0, 20);
-  return `<pressline.${campaignId}.${digest}@${domain}>`;
+  const digest = store.secret
+    ? createHmac('sha256', store.secret).update(`message-id:${store.instance}:${campaignId}:${key}`).digest('hex').slice(0, MESSAGE_ID_DIGEST)
+    : randomBytes(MESSAGE_ID_DIGEST / 2).toString('hex');
+  return `<pressline.${store.instance}.${campaignId}.${digest}@${domain}>`;
 }
 
-export function unsubscribeUrl(ctx: ComposeContext, deliveryId: number): string | undefined {
+/**
+ * Whether a Message-ID has the form this store gives out. Older ones (`<pressline.<campaign>.<sha256
+ * of campaign and address>@…>`) can be computed by anyone, so quoting one proves nothing.
+ */
+export function isUnguessableMessageId(messageId: string, instance: string): boolean {
+  return new RegExp(`^<?pressline\\.${instance}\\.\\d+\\.[0-9a-f]{${MESSAGE_ID_DIGEST}}@[^@>\\s]+>?$`, 'i').test(messageId.trim());
+}
+
+/** Whom a token is for: the delivery's number and address key (signed into the token). */
+type TokenDelivery = { id: number; key: string };
+
+export function unsubscribeUrl(ctx: ComposeContext, delivery: TokenDelivery): string | undefined {
   if (!ctx.unsubscribeBaseUrl || !ctx.secret) return undefined;
-  const token = makeToken(ctx.secret, 'unsubscribe', { campaignId: ctx.campaignId, deliveryId });
+  const token = makeToken(ctx.secret, 'unsubscribe', { instance: ctx.instance, campaignId: ctx.campaignId, deliveryId: delivery.id }, delivery.key);
   return `${ctx.unsubscribeBaseUrl.replace(/\/+$/, '')}/u/${token}`;
 }
 
+/**
+ * The List-Unsubscribe mailto address: `<local>+<token>@<domain>` of `unsubscribe.mailto`, so a
+ * request to it names its delivery with proof (a bare request's From can be forged). Without a
+ * secret, the configured address as it is.
+ */
+export function unsubscribeMailto(ctx: ComposeContext, delivery: TokenDelivery): string | undefined {
+  const mailto = ctx.unsubscribeMailto;
+  if (!mailto || !ctx.secret) return mailto;
+  const at = mailto.lastIndexOf('@');
+  const token = makeToken(ctx.secret, 'unsubscribe', { instance: ctx.instance, campaignId: ctx.campaignId, deliveryId: delivery.id }, delivery.key);
+  return `${mailto.slice(0, at)}+${token}${mailto.slice(at)}`;
+}
+
 /** MAIL FROM: a VERP address carrying a signed token when a bounce domain is set, else From. */
-export function envelopeFrom(ctx: ComposeContext, deliveryId: number): string {
+export function envelopeFrom(ctx: ComposeContext, delivery: TokenDelivery): string {
   if (!ctx.bounceDomain || !ctx.secret) return ctx.from.address;
-  const token = makeToken(ctx.secret, 'verp', { campaignId: ctx.campaignId, deliveryId });
+  const token = makeToken(ctx.secret, 'verp', { instance: ctx.instance, campaignId: ctx.campaignId, deliveryId: delivery.id }, delivery.key);
   return `${ctx.bounceLocalPart}+${token}@${ctx.bounceDomain}`;
 }
 
@@ -101,7 +137,8 @@ export function composeMail(
   };
   const listUnsubscribe: string[] = [];
   if (unsubscribe) listUnsubscribe.push(`<${unsubscribe}>`);
-  if (ctx.unsubscribeMailto) listUnsubscribe.push(`<mailto:${ctx.unsubscribeMailto}?subject=unsubscribe>`);
+  const mailto = unsubscribeMailto(ctx, delivery);
+  if (mailto) listUnsubscribe.push(`<mailto:${mailto}?subject=unsubscribe>`);
   if (listUnsubscribe.length > 0) headers['List-Unsubscribe'] = listUnsubscribe.join(', ');
   // RFC 8058: one-click only with an HTTPS URI the receiver can POST to.
   if (unsubscribe?.startsWith('https://')) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
@@ -120,7 +157,7 @@ export function composeMail(
     date: now,
     headers,
     attachments: ctx.attachments,
-    envelope: { from: envelopeFrom(ctx, delivery.id), to: headerSafe(contact.email) },
+    envelope: { from: envelopeFrom(ctx, delivery), to: headerSafe(contact.email) },
     tag: `${String(delivery.id).padStart(7, '0')}-${contact.key.replace(/[^a-z0-9._@-]/gi, '_').slice(0, 80)}`,
   };
 }

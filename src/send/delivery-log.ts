@@ -7,7 +7,7 @@ import { TOP_LEVEL_REDACT_PATHS } from '../logger.js';
 import type { EventType, LoggedEvent, Store } from '../store/types.js';
 
 /**
- * `logs/<campaign>.ndjson`: one pino line per event of the campaign, copied from the store's
+ * `logs/<store>-<campaign>.ndjson` (see deliveryLogFile): one pino line per event of the campaign, copied from the store's
  * events table in id order. Being a copy makes it complete by construction: planning (planned,
  * suppressed, skipped), every attempt and outcome, suppressions found at claim time, recoveries,
  * cancellations and bounces all reach it, whichever process or command recorded them. And a line
@@ -54,9 +54,17 @@ interface FileState {
   recent: Set<number>;
 }
 
+/**
+ * The log file of a campaign: named by the store's instance id too, so two stores (a reset file,
+ * a move to PostgreSQL, a second install) sharing a logs folder never write into one file.
+ */
+export async function deliveryLogFile(store: Store, dir: string, campaignId: number): Promise<string> {
+  return join(dir, `${await store.instanceId()}-${campaignId}.ndjson`);
+}
+
 export function openDeliveryLog(store: Store, dir: string, campaignId: number): DeliveryLog {
-  const file = join(dir, `${campaignId}.ndjson`);
-  const lockFile = `${file}.lock`;
+  // Named once the store says who it is (the first copy); until then, the campaign's number.
+  let file = join(dir, `${campaignId}.ndjson`);
   // pino formats each line (redaction on as a second guard: lines are flat and carry only the
   // fields below); the lines of one catch-up are collected and appended in one write.
   let batch: string[] = [];
@@ -78,8 +86,12 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
 
   /** `patient`: wait for another process's copy to finish (a last copy must not be skipped). */
   async function copyNew(patient: boolean): Promise<number> {
-    if (!made) mkdirSync(dir, { recursive: true });
+    if (!made) {
+      mkdirSync(dir, { recursive: true });
+      file = await deliveryLogFile(store, dir, campaignId);
+    }
     made = true;
+    const lockFile = `${file}.lock`;
     for (let waited = 0; !takeLock(lockFile); waited += LOCK_POLL_MS) {
       if (!patient || waited >= STALE_LOCK_MS) return 0; // the next catch-up goes on from here
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));

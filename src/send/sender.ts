@@ -167,9 +167,9 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
   async function attemptOne(d: Delivery, endShared: () => Promise<void>): Promise<void> {
     // Assigned at planning; a delivery planned without one (an older database, or one handed back
     // from the embargoed phase to the public one) gets it now.
-    const messageId = d.messageId ?? messageIdFor(campaignId, d.key, o.compose.from.address);
+    const messageId = d.messageId ?? messageIdFor({ instance: o.compose.instance, secret: o.compose.secret }, campaignId, d.key, o.compose.from.address);
     const variant = o.compiled.pickVariant(d.contact);
-    const unsubscribe = unsubscribeUrl(o.compose, d.id);
+    const unsubscribe = unsubscribeUrl(o.compose, d);
     const rendered = variant.render(d.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});
     const attempt = d.attempts + 1;
     await writes.add({ mark: { deliveryId: d.id, messageId, worker: o.owner, relay: o.transport.name } });

@@ -493,6 +493,11 @@ export interface Store {
    */
   readonly eventIdsInCommitOrder: boolean;
 
+  /**
+   * This store's random instance id (12 hex digits, made by its first migration): carried by
+   * Message-IDs, tokens and delivery log names so that two stores never share one.
+   */
+  instanceId(): Promise<string>;
   getDelivery(id: number): Promise<DeliveryRef | undefined>;
   /** The delivery that sent the message with this Message-ID (and, when given, to this address key). */
   findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined>;

@@ -1,6 +1,6 @@
 import { applyBounceEvent, logApplied } from '../bounces/apply.js';
 import type { DeliveryRef } from '../store/types.js';
-import { makeToken, readToken, type DeliveryRef as TokenRef } from '../tokens.js';
+import { checkToken, TOKEN_REFUSALS } from '../tokens.js';
 import { HttpError } from './body.js';
 import { html, text, type Handler, type Reply, type RequestContext } from './context.js';
 import { escapeHtml, maskAddress, page } from './html.js';
@@ -20,30 +20,53 @@ function wantsHtml(ctx: RequestContext): boolean {
   return /\btext\/html\b/i.test(String(ctx.req.headers.accept ?? ''));
 }
 
+const EXPIRED_TITLE = 'This link is no longer valid';
+
 function invalid(ctx: RequestContext, asHtml: boolean, why: string): Reply {
   ctx.note({ rejected: why });
   if (!asHtml) return text(400, INVALID_TEXT);
   return html(400, page(INVALID_TITLE, `<h1>${escapeHtml(INVALID_TITLE)}</h1>\n<p>${escapeHtml(INVALID_TEXT)}</p>`));
 }
 
+/**
+ * A well-formed link of another store (a reset or moved database, another install) or of the old
+ * form: it may be genuine, but this store cannot tell whose it is. The answer depends on the link
+ * alone, never on what the store holds, and offers a way that needs no link: the mailto address.
+ */
+function expired(ctx: RequestContext, asHtml: boolean, why: string): Reply {
+  ctx.note({ rejected: why });
+  const mailto = ctx.app.config.unsubscribe.mailto;
+  const fallback = mailto
+    ? `To unsubscribe, send an email with the subject "unsubscribe" to ${mailto}.`
+    : `To unsubscribe, reply to the press release and ask to be removed.`;
+  if (!asHtml) return text(410, `This unsubscribe link is no longer valid. ${fallback}`);
+  const how = mailto
+    ? `<p>To unsubscribe, <a href="mailto:${escapeHtml(encodeURI(mailto))}?subject=unsubscribe">send an email with the subject “unsubscribe” to ${escapeHtml(mailto)}</a>.</p>`
+    : `<p>${escapeHtml(fallback)}</p>`;
+  return html(410, page(EXPIRED_TITLE, `<h1>${escapeHtml(EXPIRED_TITLE)}</h1>\n<p>It comes from an earlier installation of ${escapeHtml(organisation(ctx))}'s mailing system and can no longer be checked.</p>\n${how}`));
+}
+
 /** The delivery a token names, or the reason it names none (for the log only). */
-async function resolve(ctx: RequestContext): Promise<{ delivery: DeliveryRef; ref: TokenRef; token: string } | { why: string }> {
+async function resolve(ctx: RequestContext): Promise<{ delivery: DeliveryRef; token: string } | { why: string; expired?: true }> {
   const secret = ctx.app.env.secret;
   if (!secret) return { why: 'PRESSLINE_SECRET is not set, so no unsubscribe token can be checked' };
-  const raw = ctx.params[0] ?? '';
-  const ref = raw.length <= 64 ? readToken(secret, 'unsubscribe', raw) : undefined;
-  if (!ref) return { why: 'token malformed or signature wrong' };
-  const delivery = await ctx.app.store.getDelivery(ref.deliveryId);
-  if (!delivery || delivery.campaignId !== ref.campaignId) return { why: 'token names no delivery' };
-  ctx.note({ campaignId: delivery.campaignId, deliveryId: delivery.id });
-  // The canonical spelling, so a re-cased copy of the link is the same report.
-  return { delivery, ref, token: makeToken(secret, 'unsubscribe', ref) };
+  const checked = await checkToken(secret, 'unsubscribe', ctx.params[0] ?? '', await ctx.app.store.instanceId(), (id) => ctx.app.store.getDelivery(id));
+  if ('refused' in checked) {
+    const why = TOKEN_REFUSALS[checked.refused];
+    return checked.refused === 'other-store' || checked.refused === 'old-format' ? { why, expired: true } : { why };
+  }
+  ctx.note({ campaignId: checked.delivery.campaignId, deliveryId: checked.delivery.id });
+  return { delivery: checked.delivery, token: checked.canonical };
+}
+
+function refuse(ctx: RequestContext, asHtml: boolean, found: { why: string; expired?: true }): Reply {
+  return found.expired ? expired(ctx, asHtml, found.why) : invalid(ctx, asHtml, found.why);
 }
 
 /** GET /u/<token>: asks before doing anything; link scanners prefetch GETs, so GET never unsubscribes. */
 export const unsubscribePage: Handler = async (ctx) => {
   const found = await resolve(ctx);
-  if ('why' in found) return invalid(ctx, true, found.why);
+  if ('why' in found) return refuse(ctx, true, found);
   const org = escapeHtml(organisation(ctx));
   const who = escapeHtml(maskAddress(found.delivery.email));
   if (await ctx.app.store.isSuppressed(found.delivery.key)) {
@@ -90,7 +113,7 @@ export const unsubscribePost: Handler = async (ctx) => {
   const found = await resolve(ctx);
   if ('why' in found) {
     await ctx.body().catch(() => undefined); // drain, so the 400 reaches the client
-    return invalid(ctx, asHtml, found.why);
+    return refuse(ctx, asHtml, found);
   }
   const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
   if (fields.get('List-Unsubscribe')?.trim() !== 'One-Click') {
@@ -108,7 +131,8 @@ export const unsubscribePost: Handler = async (ctx) => {
     reportId: `unsubscribe:${token}`,
     recipient: delivery.email,
     verpToken: undefined,
-    // Pins the report to the delivery whose link was used, not merely the latest one to the address.
+    // The proof apply.ts checks: the token of the link used, pinned to that delivery's address.
+    unsubscribeToken: token,
     originalMessageId: delivery.messageId,
     status: undefined,
     diagnostic: 'one-click unsubscribe (RFC 8058)',

@@ -7,6 +7,7 @@ import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath } from '../../src/bounces/sources.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
@@ -70,7 +71,7 @@ describe('bounces that arrive after the send', () => {
     const byRcpt = new Map(smtp.messages.map((m) => [m.rcpts[0]!, m]));
     const verp = (p: string) => byRcpt.get(`${p}@paper.example`)!.envelopeFrom;
     const mid = (p: string) => byRcpt.get(`${p}@paper.example`)!.messageId;
-    expect(verp('gone')).toMatch(/^bounces\+[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}@bounces\.ngo\.example\.org$/);
+    expect(verp('gone')).toMatch(/^bounces\+[0-9a-f]{12}-[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}@bounces\.ngo\.example\.org$/);
 
     const maildir = join(app.dir, 'Maildir');
     mkdirSync(join(maildir, 'new'), { recursive: true });
@@ -102,7 +103,7 @@ describe('bounces that arrive after the send', () => {
     const timeline = (await app.store.events(id, gone.id)).map((e) => e.type);
     expect(timeline).toEqual(['planned', 'sending', 'sent', 'bounced']);
     // The campaign's delivery log has the reports' events too, each once.
-    const log = readFileSync(join(app.config.paths.logs, `${id}.ndjson`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(await deliveryLogFile(app.store, app.config.paths.logs, id), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log).toHaveLength((await app.store.events(id)).length);
     expect(new Set(log.map((l) => l.eventId)).size).toBe(log.length);
     expect(log.filter((l) => l.recipient === 'gone@paper.example').map((l) => l.event)).toEqual(['planned', 'sending', 'sent', 'bounced']);

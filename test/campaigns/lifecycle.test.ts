@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TRANSITIONS, transition, type CampaignOperation } from '../../src/campaigns/lifecycle.js';
 import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
+import { deliveryLogFile } from '../../src/send/delivery-log.js';
 import type { CampaignStatus, PauseKind } from '../../src/store/types.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
 
@@ -26,8 +27,8 @@ async function force(a: TestApp, id: number, status: CampaignStatus, pausedKind:
   else (a.store as any).db.prepare('UPDATE campaigns SET status = ?, paused_kind = ? WHERE id = ?').run(status, pausedKind, id);
 }
 
-function logLines(a: TestApp, id: number): { event: string; detail?: string }[] {
-  return readFileSync(join(a.config.paths.logs, `${id}.ndjson`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+async function logLines(a: TestApp, id: number): Promise<{ event: string; detail?: string }[]> {
+  return readFileSync(await deliveryLogFile(a.store, a.config.paths.logs, id), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
 describe('campaign lifecycle', () => {
@@ -51,7 +52,7 @@ describe('campaign lifecycle', () => {
         await force(a, id, status, fromPause?.[0] ?? null);
         expect(await transition(a, id, operation, new Date(), { reason: `test ${operation} from ${status}` })).toBe(true);
         expect((await a.store.getCampaign(id))?.status).toBe(to);
-        const last = logLines(a, id).at(-1)!;
+        const last = (await logLines(a, id)).at(-1)!;
         expect(last).toMatchObject({ event: 'campaign', detail: `${to}: test ${operation} from ${status}` });
       }
       // From any other state it is refused, and nothing is written.

@@ -59,11 +59,23 @@ describe('pressline suppress', () => {
     }
   });
 
-  it('honours an unsubscribe request mailed to the mailto: address', async () => {
-    const eml = join(dir, 'unsub.eml');
-    writeFileSync(eml, ['From: Anna Sokolova <anna.sokolova@novayagazeta.example>', 'To: unsubscribe@example.org', 'Subject: unsubscribe', 'Message-ID: <u1@novayagazeta.example>', 'Date: Sat, 28 Nov 2026 09:00:00 +0000', '', 'unsubscribe', ''].join('\r\n'));
-    const r = await cli(['bounces', 'ingest', eml, '--json']);
-    expect(JSON.parse(r.stdout).applied).toEqual({ unsubscribe: 1 });
+  it('a bare unsubscribe request to the mailto: address counts only when our receiving host verified a sender we mailed', async () => {
+    const config = JSON.parse(readFileSync(join(dir, 'pressline.json'), 'utf8'));
+    writeFileSync(join(dir, 'pressline.json'), JSON.stringify({ ...config, unsubscribe: { mailto: 'unsubscribe@example.org' }, bounces: { authservId: 'mx.example.org' } }));
+    const request = (name: string, authResults: string[]) => {
+      const eml = join(dir, name);
+      writeFileSync(eml, [...authResults.map((v) => `Authentication-Results: ${v}`), 'From: Anna Sokolova <anna.sokolova@novayagazeta.example>', 'To: unsubscribe@example.org', 'Subject: unsubscribe', `Message-ID: <${name}@novayagazeta.example>`, 'Date: Sat, 28 Nov 2026 09:00:00 +0000', '', 'unsubscribe', ''].join('\r\n'));
+      return eml;
+    };
+    // Anyone can write this From: without a verdict of our host it is kept for review.
+    const forged = await cli(['bounces', 'ingest', request('u1.eml', []), '--json']);
+    expect(forged.code).toBe(1);
+    expect(JSON.parse(forged.stdout)).toMatchObject({ applied: {}, unattributed: [{ recipient: 'anna.sokolova@novayagazeta.example' }] });
+    expect(JSON.parse((await cli(['suppress', 'list', '--json'])).stdout)).toEqual([]);
+
+    expect((await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--yes'])).code).toBe(0);
+    const verified = await cli(['bounces', 'ingest', request('u2.eml', ['mx.example.org; dkim=pass header.d=novayagazeta.example']), '--json']);
+    expect(JSON.parse(verified.stdout).applied).toEqual({ unsubscribe: 1 });
     const listed = JSON.parse((await cli(['suppress', 'list', '--json'])).stdout);
     expect(listed).toMatchObject([{ key: 'anna.sokolova@novayagazeta.example', reason: 'unsubscribe' }]);
   });

@@ -58,8 +58,9 @@ export interface TestApp extends App {
  * A real app on a temp dir: real store (SQLite file, or a PostgreSQL schema under
  * PRESSLINE_TEST_STORE=postgres), real config validation, fast retries. `config`
  * is merged over the test defaults as raw (unvalidated) JSON, the way a config file would be.
+ * `store` picks the kind regardless of the run (tests that compare two kinds of store).
  */
-export function testApp(options: { config?: Record<string, any>; env?: Partial<Env>; clock?: Clock } = {}): TestApp {
+export function testApp(options: { config?: Record<string, any>; env?: Partial<Env>; clock?: Clock; store?: 'sqlite' | 'postgres' } = {}): TestApp {
   const dir = mkdtempSync(join(tmpdir(), 'pressline-test-'));
   const raw = {
     from: { name: 'Press Office', address: 'press@ngo.example.org' },
@@ -70,7 +71,7 @@ export function testApp(options: { config?: Record<string, any>; env?: Partial<E
     ...options.config,
   };
   const config = validateConfig(raw, join(dir, 'pressline.json'));
-  const { store, env: storeEnv, dispose } = testStore(config.paths.database);
+  const { store, env: storeEnv, dispose } = testStore(config.paths.database, options.store);
   const env: Env = { smtpUrl: undefined, databaseUrl: undefined, sqliteFile: undefined, secret: 'test-secret-please-change', dashboardToken: undefined, ...options.env };
   let n = 0;
   return {

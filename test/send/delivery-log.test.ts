@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { openDeliveryLog } from '../../src/send/delivery-log.js';
+import { deliveryLogFile, openDeliveryLog } from '../../src/send/delivery-log.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { EXAMPLE_RELEASE, journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
 
@@ -23,14 +23,14 @@ async function plan(a: TestApp, lists: string[], skipInvalid = false) {
   return persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists, where: [], skipInvalid }, a), a);
 }
 
-const logFile = (a: TestApp, id: number) => join(a.config.paths.logs, `${id}.ndjson`);
-const lines = (a: TestApp, id: number) =>
-  readFileSync(logFile(a, id), 'utf8')
+const logFile = (a: TestApp, id: number) => deliveryLogFile(a.store, a.config.paths.logs, id);
+const lines = async (a: TestApp, id: number) =>
+  readFileSync(await logFile(a, id), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, any>);
 
-describe('the delivery log (logs/<campaign>.ndjson)', () => {
+describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
   it('has one line per event in the store, planning and bounces included, in order', async () => {
     smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'unknown@news.example' ? replies.userUnknown(rcpt) : 'accept') });
     const a = testApp({ env: { smtpUrl: smtp.url } });
@@ -40,13 +40,13 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     const id = await plan(a, [list], true);
 
     // Planning alone already put its events in the file.
-    const planned = lines(a, id);
+    const planned = await lines(a, id);
     expect(planned.filter((l) => l.event === 'planned').map((l) => l.recipient)).toEqual(['j1@news.example', 'j2@news.example', 'j3@news.example', 'unknown@news.example']);
     expect(planned.find((l) => l.event === 'suppressed')).toMatchObject({ recipient: 'gone@news.example', detail: 'on the suppression list when planned' });
     expect(planned.find((l) => l.event === 'skipped')!.detail).toMatch(/list-1\.csv:7: invalid email "not-an-address"/);
 
     await runCampaign(id, a, { waitForRetries: true });
-    const log = lines(a, id);
+    const log = await lines(a, id);
     const events = await a.store.events(id);
     expect(log.map((l) => l.event)).toEqual(events.map((e) => e.type));
     expect(log.map((l) => l.eventId)).toEqual([...log.map((l) => l.eventId)].sort((x, y) => x - y));
@@ -57,15 +57,15 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     expect(bounce.messageId).toMatch(/^<pressline\./);
     expect(bounce.level).toBe('warn');
     expect(log.at(-1)).toMatchObject({ event: 'campaign', detail: 'done' });
-    expect(readFileSync(logFile(a, id), 'utf8')).not.toContain('test-secret');
-    expect(existsSync(`${logFile(a, id)}.lock`)).toBe(false);
+    expect(readFileSync(await logFile(a, id), 'utf8')).not.toContain('test-secret');
+    expect(existsSync(`${await logFile(a, id)}.lock`)).toBe(false);
   });
 
   it('after a crash, cuts a half-written line and copies what is missing, once', async () => {
     const a = testApp();
     app = a;
     const id = await plan(a, [a.list(journalists(4))]);
-    const file = logFile(a, id);
+    const file = await logFile(a, id);
     const whole = readFileSync(file, 'utf8');
     const kept = whole.split('\n').slice(0, 2).join('\n') + '\n';
     // The process died while appending the third line.
@@ -82,40 +82,40 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     app = a;
     const id = await plan(a, [a.list(journalists(2))]);
     const log = openDeliveryLog(a.store, a.config.paths.logs, id);
-    const lock = `${logFile(a, id)}.lock`;
+    const lock = `${await logFile(a, id)}.lock`;
     await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'first' });
     writeFileSync(lock, '');
     // A tick while another process copies is skipped...
     const following = log.follow(10);
     await new Promise((r) => setTimeout(r, 60));
-    expect(lines(a, id).some((l) => l.detail === 'first')).toBe(false);
+    expect((await lines(a, id)).some((l) => l.detail === 'first')).toBe(false);
     // ...and the last copy waits for it to finish.
     const last = following.stop();
     await new Promise((r) => setTimeout(r, 60));
     rmSync(lock);
     expect(await last).toBe(1);
-    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'first' });
+    expect((await lines(a, id)).at(-1)).toMatchObject({ event: 'campaign', detail: 'first' });
     // A minute-old lock is a dead process's...
     await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'second' });
     writeFileSync(lock, '');
     const old = new Date(Date.now() - 60_000);
     utimesSync(lock, old, old);
     expect(await log.catchUp()).toBe(1);
-    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'second' });
+    expect((await lines(a, id)).at(-1)).toMatchObject({ event: 'campaign', detail: 'second' });
     expect(existsSync(lock)).toBe(false);
     // ...and so is a fresh one whose holder on this host has exited.
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'third' });
     writeFileSync(lock, `${hostname()}:${gone}`);
     expect(await log.catchUp()).toBe(1);
-    expect(lines(a, id).at(-1)).toMatchObject({ event: 'campaign', detail: 'third' });
+    expect((await lines(a, id)).at(-1)).toMatchObject({ event: 'campaign', detail: 'third' });
   });
 
   it('starts lines without an eventId (an older file) over after them, and keeps them', async () => {
     const a = testApp();
     app = a;
     const id = await plan(a, [a.list(journalists(1))]);
-    const file = logFile(a, id);
+    const file = await logFile(a, id);
     writeFileSync(file, '{"level":"info","event":"sending"}\n');
     await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp();
     const all = readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -142,7 +142,7 @@ describe('the delivery log (logs/<campaign>.ndjson)', () => {
     }
     expect(await log.catchUp()).toBe(1);
     expect(await log.catchUp()).toBe(0);
-    const details = lines(a, id).map((l) => l.detail).filter(Boolean);
+    const details = (await lines(a, id)).map((l) => l.detail).filter(Boolean);
     expect(details).toEqual(['draft: planned', 'fast', 'slow']);
   });
 });

@@ -12,6 +12,7 @@ import { createSmtpTransport } from '../../src/send/smtp.js';
 import type { OutgoingMail, Transport } from '../../src/send/transport.js';
 import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type DataRule, type RcptRule, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let smtp: TestSmtpServer | undefined;
 let transport: Transport | undefined;
@@ -163,7 +164,7 @@ describe('a campaign whose relay loses replies after the data', () => {
     const events = await a.store.events(id, lost.id);
     expect(events.map((e) => e.type)).toEqual(['planned', 'sending', 'unknown']);
     expect(events[2]!.detail).toBe(LOST_REPLY_DETAIL);
-    const log = readFileSync(`${a.config.paths.logs}/${id}.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(await deliveryLogFile(a.store, a.config.paths.logs, id), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const logged = log.filter((l) => l.event === 'unknown');
     expect(logged).toHaveLength(2);
     for (const l of logged) expect(l).toMatchObject({ level: 'warn', detail: LOST_REPLY_DETAIL });

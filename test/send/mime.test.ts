@@ -115,9 +115,9 @@ describe('buildMessage against nodemailer’s own MIME builder (decoded with mai
     });
     const release = await loadRelease('releases/eu-russia-summit.md', config);
     const compiled = await compileRelease(release, { config, now: new Date('2026-11-28T12:00:00Z'), columns: [] });
-    const ctx = composeContext(config, 7, { secret: 'test-secret', test: false });
+    const ctx = composeContext(config, 7, { instance: '0123456789ab', secret: 'test-secret', test: false });
     for (const [language, person] of [['en', contact({ firstName: 'Jürgen', lastName: 'O\'Neill, Jr.' })], ['ru', contact({ firstName: 'Ирина', lastName: 'Смирнова', language: 'ru', email: 'irina@gazeta.example' })]] as const) {
-      const unsubscribe = unsubscribeUrl(ctx, 42);
+      const unsubscribe = unsubscribeUrl(ctx, { id: 42, key: person.key });
       const rendered = compiled.pickVariant(person).render(person, { unsubscribe_url: unsubscribe! });
       const m = composeMail(ctx, { id: 42, key: person.key, contact: person, messageId: '<pressline.7.42.0123456789ab@amnesty.example.org>' }, rendered, unsubscribe, new Date('2026-11-28T12:00:00Z'));
       const { ours } = await compare(m);
@@ -352,10 +352,10 @@ describe('bodies encoded ahead of time in quoted-printable pieces (a template en
   it('the example release: the bodies sent are the pieces, and decode to what render made', async () => {
     const config = validateConfig({ from: { name: 'Press Office', address: 'press@amnesty.example.org' }, unsubscribe: { baseUrl: 'https://press.amnesty.example.org' } });
     const compiled = await compileRelease(await loadRelease('releases/eu-russia-summit.md', config), { config, now: new Date('2026-11-28T12:00:00Z'), columns: [] });
-    const ctx = composeContext(config, 7, { secret: 'test-secret', test: false });
+    const ctx = composeContext(config, 7, { instance: '0123456789ab', secret: 'test-secret', test: false });
     // Merge values that stress the joins: "=", a leading dot, a long name, trailing spaces, non-ASCII.
     const person = contact({ firstName: '.Jo=an ', lastName: `${'Łukasiewicz-'.repeat(8)}From `, outlet: 'Le Monde = Paris ' });
-    const unsubscribe = unsubscribeUrl(ctx, 9)!;
+    const unsubscribe = unsubscribeUrl(ctx, { id: 9, key: person.key })!;
     const rendered = compiled.pickVariant(person).render(person, { unsubscribe_url: unsubscribe });
     expect(rendered.encoded?.html?.length).toBeGreaterThan(1);
     expect(rendered.encoded?.text?.length).toBeGreaterThan(1);

@@ -6,6 +6,7 @@ import { launchGroup } from '../../src/send/sender.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
 import { maxInWindow } from '../helpers/windows.js';
+import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
@@ -116,15 +117,16 @@ describe('sending through a real SMTP server that fails the way real servers fai
     const id = await plan(app, [list]);
     await runCampaign(id, app, { waitForRetries: true });
     expect(smtp.messages).toHaveLength(2);
+    const instance = await app.store.instanceId();
     for (const m of smtp.messages) {
       expect(m.rcpts).toHaveLength(1);
       const h = m.headers;
       expect(h.get('to')).toContain(m.rcpts[0]);
       expect(h.has('cc')).toBe(false);
       expect(h.has('bcc')).toBe(false);
-      expect(h.get('list-unsubscribe')).toMatch(/^<https:\/\/press\.ngo\.example\.org\/u\/[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}>$/);
+      expect(h.get('list-unsubscribe')).toMatch(new RegExp(`^<https://press\\.ngo\\.example\\.org/u/${instance}-[0-9a-z]+-[0-9a-z]+-[0-9a-f]{16}>$`));
       expect(h.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
-      expect(m.messageId).toMatch(new RegExp(`^<pressline\\.${id}\\.[0-9a-f]{20}@ngo\\.example\\.org>$`));
+      expect(m.messageId).toMatch(new RegExp(`^<pressline\\.${instance}\\.${id}\\.[0-9a-f]{24}@ngo\\.example\\.org>$`));
     }
     // The Message-ID each recipient got is the one assigned at planning and kept for retries.
     const stored = new Map((await app.store.deliveries(id)).map((d) => [d.email, d.messageId]));
@@ -196,7 +198,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     for (let i = 1; i <= 10; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);
     // Neither password reaches the delivery log, the store's events or the campaign's reasons.
     const { readFileSync } = await import('node:fs');
-    const trail = readFileSync(`${app.config.paths.logs}/${id}.ndjson`, 'utf8') + JSON.stringify(await app.store.events(id)) + JSON.stringify(await app.store.getCampaign(id));
+    const trail = readFileSync(await deliveryLogFile(app.store, app.config.paths.logs, id), 'utf8') + JSON.stringify(await app.store.events(id)) + JSON.stringify(await app.store.getCampaign(id));
     expect(trail).toContain('relay');
     expect(trail).not.toMatch(/wrong|right@|press:/);
   });
@@ -225,7 +227,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     expect(eml).toMatch(/^To: .*j1@news\.example/m);
     expect(eml).toMatch(/^Message-ID: <pressline\./im);
     expect(eml).toContain('\r\n');
-    const log = readFileSync(`${app.config.paths.logs}/${id}.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(await deliveryLogFile(app.store, app.config.paths.logs, id), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.filter((l) => l.event === 'sent')).toHaveLength(3);
     expect(JSON.stringify(log)).not.toContain('test-secret');
   });

@@ -72,7 +72,7 @@ async function setup(options: { topics?: string[]; autoConfirm?: boolean; certs?
   return { s: sent, w: web, f };
 }
 
-const verpSource = (s: Sent, email: string) => `bounces+${makeToken(SECRET, 'verp', { campaignId: s.campaignId, deliveryId: s.delivery[email]!.id })}@bounces.ngo.example.org`;
+const verpSource = (s: Sent, email: string) => `bounces+${makeToken(SECRET, 'verp', { instance: s.instance, campaignId: s.campaignId, deliveryId: s.delivery[email]!.id }, s.ref[email]!.key)}@bounces.ngo.example.org`;
 const statusOf = async (s: Sent, email: string) => (await s.app.store.deliveries(s.campaignId, { email }))[0]!.status;
 
 describe('SES via SNS: POST /webhooks/ses', () => {

@@ -298,4 +298,17 @@ $fn$;
 ALTER TABLE rate_slots ADD COLUMN taker_count integer;
 `,
   },
+  {
+    // Store identity (issue 14): a random id made once per store, so Message-IDs and tokens of two
+    // stores (a reset file, a move to PostgreSQL, a second install with the same secret) never meet.
+    version: 9,
+    sql: `
+CREATE TABLE store_meta (
+  id integer PRIMARY KEY CHECK (id = 1),
+  instance_id text NOT NULL CHECK (length(instance_id) = 12),
+  created_at timestamptz NOT NULL
+);
+INSERT INTO store_meta (id, instance_id, created_at) VALUES (1, substr(md5(gen_random_uuid()::text), 1, 12), now());
+`,
+  },
 ];

@@ -847,6 +847,16 @@ export class PgStore implements Store {
     return rows.map((r) => ({ key: r.key, email: r.email, action: r.action, reason: opt(r.reason), source: r.source, detail: opt(r.detail), at: r.at }));
   }
 
+  private instance: string | undefined;
+
+  async instanceId(): Promise<string> {
+    if (this.instance === undefined) {
+      const { rows } = await this.q('SELECT instance_id FROM store_meta WHERE id = 1');
+      this.instance = String(rows[0]!.instance_id);
+    }
+    return this.instance;
+  }
+
   async getDelivery(id: number): Promise<DeliveryRef | undefined> {
     const { rows } = await this.q(`SELECT ${REF_COLUMNS} FROM deliveries WHERE id = $1`, [id]);
     return rows[0] ? toRef(rows[0]) : undefined;

@@ -176,4 +176,17 @@ ALTER TABLE campaigns ADD COLUMN paused_since INTEGER;
 ALTER TABLE rate_slots ADD COLUMN taker_count INTEGER;
 `,
   },
+  {
+    // Store identity (issue 14): a random id made once per store, so Message-IDs and tokens of two
+    // stores (a reset file, a move to PostgreSQL, a second install with the same secret) never meet.
+    version: 8,
+    sql: `
+CREATE TABLE store_meta (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  instance_id TEXT NOT NULL CHECK (length(instance_id) = 12),
+  created_at INTEGER NOT NULL
+);
+INSERT INTO store_meta (id, instance_id, created_at) VALUES (1, lower(hex(randomblob(6))), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+`,
+  },
 ];

@@ -603,6 +603,13 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ key: r.key, email: r.email, action: r.action, reason: opt(r.reason), source: r.source, detail: opt(r.detail), at: new Date(r.at) }));
   }
 
+  private instance: string | undefined;
+
+  async instanceId(): Promise<string> {
+    this.instance ??= this.db.prepare('SELECT instance_id FROM store_meta WHERE id = 1').pluck().get() as string;
+    return this.instance;
+  }
+
   async getDelivery(id: number): Promise<DeliveryRef | undefined> {
     const r = this.db.prepare('SELECT id, campaign_id, email, key, status, message_id FROM deliveries WHERE id = ?').get(id) as Row | undefined;
     return r ? toRef(r) : undefined;
