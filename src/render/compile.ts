@@ -23,6 +23,7 @@ import {
 } from './merge.js';
 import { checkTagBalance, expandTemplate, parseTemplate } from './template.js';
 import { markdownToText, wrap, TEXT_WIDTH } from './text.js';
+import { tidyCompiledHtml } from './tidy-html.js';
 
 export type { RenderedMessage, CompiledVariant, CompiledRelease } from './types.js';
 
@@ -257,7 +258,7 @@ async function compileMjml(source: string, file: string, mapLine: (line: number)
     // Loaded on first use: MJML takes a second to import, and most commands never compile.
     const { default: mjml2html } = await import('mjml');
     const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false, filePath: file, fonts: {} });
-    return result.html;
+    return tidyCompiledHtml(result.html);
   } catch (err) {
     const errors = (err as { errors?: { line: number; message: string; tagName: string }[] }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
