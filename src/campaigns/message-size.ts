@@ -47,9 +47,9 @@ export function htmlSizes(compiled: CompiledRelease): { language: string; bytes:
   return compiled.variants.map((v) => ({ language: v.language, bytes: Buffer.byteLength(v.render(SAMPLE, { unsubscribe_url: 'https://unsubscribe.invalid/plan' }).html) }));
 }
 
-/** `en 19 kB, ru 22 kB`: the plan's and render's HTML line. */
+/** `en 19 kB, ru 22 kB (Gmail clips above 104 kB)`: the plan's and render's HTML line. */
 export function describeHtmlSizes(sizes: { language: string; bytes: number }[]): string {
-  return sizes.map((s) => `${s.language} ${formatBytes(s.bytes)}`).join(', ');
+  return `${sizes.map((s) => `${s.language} ${formatBytes(s.bytes)}`).join(', ')} (Gmail clips above ${formatBytes(GMAIL_CLIP_BYTES)})`;
 }
 
 /**

@@ -109,7 +109,7 @@ export function registerRenderCommand(program: Command): void {
       say(`Wrote to ${out}:`);
       for (const w of written) say(`  ${w.language}: ${basename(w.html)}, ${basename(w.text)}, ${basename(w.eml)}`);
       const sizes = htmlSizes(compiled);
-      say(`HTML size: ${describeHtmlSizes(sizes)} (Gmail clips above 102 kB)`);
+      say(`HTML size: ${describeHtmlSizes(sizes)}`);
       for (const w of clipWarnings(sizes)) say(`warning: ${w}`, true);
       if (contacts) {
         say(`\nLanguage variants for ${contacts.length} contact(s)${opts.where.length ? ` matching ${opts.where.join(' ')}` : ''}:`);

@@ -62,7 +62,7 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
     `Recipients  ${plan.recipients}${plan.input.testTo ? ` (test copy to ${plan.input.testTo} only)` : ''}; suppressed ${plan.suppressed}`,
     `Languages   ${langs}`,
     attachmentsLine(plan.compiled),
-    `HTML        ${describeHtmlSizes(plan.htmlBytes)} (Gmail clips above 102 kB)`,
+    `HTML        ${describeHtmlSizes(plan.htmlBytes)}`,
     `Transport   ${transport}`,
     `Pace        ${formatRate(pace.global)}, ${pace.concurrency} at once, per domain ${formatRate(pace.perDomain)}${pace.domains.size ? ` (+${pace.domains.size} domain rules)` : ''}`,
     `Estimate    at least ${formatDuration(plan.estimatedMs)}`,
