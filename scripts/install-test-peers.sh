@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The real peers the tests talk to (issue 19): Debian's dovecot (IMAP bounce mailbox) and
-# Chromium (dashboard browser tests). `npm test` runs this first, so a fresh machine needs nothing
-# installed by hand. As root it installs what is missing from Debian; otherwise it says what to run.
+# The real peers the tests talk to (issues 16, 19): Debian's dovecot (IMAP bounce mailbox),
+# Chromium (browser tests), SpamAssassin and python3-dkim (deliverability tests). `npm test`
+# runs this first, so a fresh machine needs nothing installed by hand. As root it installs what is missing from Debian; otherwise it says what to run.
 set -euo pipefail
 need=()
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Independent judges of what we send (issue 16): SpamAssassin and python3-dkim as a DKIM verifier.
+[ -x /usr/bin/spamassassin ] || need+=(spamassassin)
+[ -f /usr/lib/python3/dist-packages/dkim/__init__.py ] || need+=(python3-dkim)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "pressline tests need ${need[*]} from Debian: run  sudo apt-get install -y ${need[*]}" >&2

@@ -8,6 +8,7 @@ import { loadLists, type ListReport } from '../lists/load.js';
 import { loadRelease } from '../releases/load.js';
 import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
+import { clipWarnings, htmlSizes } from './message-size.js';
 import type { CompiledRelease } from '../render/types.js';
 import { messageIdFor } from '../send/compose.js';
 import { nextLocalTime } from '../scheduler/local-time.js';
@@ -49,6 +50,8 @@ export interface Plan {
   /** Recipients another campaign of this release has not reached yet but may still send to. */
   stillComing: number;
   warnings: string[];
+  /** Each variant's HTML size for a sample contact (Gmail clips above 102 kB). */
+  htmlBytes: { language: string; bytes: number }[];
 }
 
 const CHUNK = 5_000;
@@ -118,7 +121,8 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     perLanguage[variant] = (perLanguage[variant] ?? 0) + n;
   }
 
-  const warnings = [...release.warnings];
+  const htmlBytes = htmlSizes(compiled);
+  const warnings = [...release.warnings, ...clipWarnings(htmlBytes)];
   if (input.testTo) recipients = Math.min(recipients, 1);
   return {
     input,
@@ -135,6 +139,7 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     alreadyHad,
     stillComing,
     warnings,
+    htmlBytes,
   };
 }
 

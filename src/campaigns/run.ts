@@ -89,7 +89,7 @@ export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
   };
 }
 
-/** nodemailer's DKIM options with the key read (and parsed) from the file config names (undefined when off). */
+/** The DKIM key read (and parsed) from the file config names (undefined when signing is off). */
 function readDkim(config: Config) {
   return dkimOptions(config, readDkimKey);
 }

@@ -7,6 +7,8 @@ import { readContacts } from '../lists/load.js';
 import { formatEmbargoNotice } from '../releases/embargo.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease, summariseVariants } from '../render/compile.js';
+import { embargoWording } from '../render/labels.js';
+import { clipWarnings, describeHtmlSizes, htmlSizes } from '../campaigns/message-size.js';
 import { writePreviews } from '../render/preview.js';
 import { collect, say, table } from './output.js';
 import { protectedFiles, writeOutFiles, type ProtectedFile } from './out-file.js';
@@ -85,6 +87,7 @@ export function registerRenderCommand(program: Command): void {
       }
 
       const compiled = await compileRelease(release, { config, now, columns, ...(opts.template ? { templateFile: opts.template } : {}) });
+      const perVariant = (wording: (language: string) => string) => compiled.variants.map((v) => `"${oneLine(wording(v.language))}" (${v.language})`).join(', ');
       const out = opts.out ?? join('out', 'render', basename(file, extname(file)));
       const inputs: ProtectedFile[] = [
         { path: file, what: 'the release' },
@@ -98,13 +101,16 @@ export function registerRenderCommand(program: Command): void {
       if (release.embargo) {
         say(
           compiled.embargoed
-            ? `Embargoed copy (${formatEmbargoNotice(release.embargo)}); subject prefixed "${config.embargo.subjectPrefix.trim()}".`
-            : `Embargo lifted at ${release.embargo.instant.toISOString()}: copy says "${config.embargo.liftedWording}".`,
+            ? `Embargoed copy (${formatEmbargoNotice(release.embargo)}); subject prefixed ${perVariant((l) => embargoWording(config, l).prefix.trim())}.`
+            : `Embargo lifted at ${release.embargo.instant.toISOString()}: copy says ${perVariant((l) => embargoWording(config, l).lifted)}.`,
         );
       }
       if (contact) say(`Rendered for ${oneLine(contact.email)} (${written[0]!.language} variant):`);
       say(`Wrote to ${out}:`);
       for (const w of written) say(`  ${w.language}: ${basename(w.html)}, ${basename(w.text)}, ${basename(w.eml)}`);
+      const sizes = htmlSizes(compiled);
+      say(`HTML size: ${describeHtmlSizes(sizes)}`);
+      for (const w of clipWarnings(sizes)) say(`warning: ${w}`, true);
       if (contacts) {
         say(`\nLanguage variants for ${contacts.length} contact(s)${opts.where.length ? ` matching ${opts.where.join(' ')}` : ''}:`);
         const rows = summariseVariants(compiled, contacts).map((s) => [s.language, s.file, s.contacts]);

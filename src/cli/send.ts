@@ -3,7 +3,7 @@ import { withApp, type App } from '../app.js';
 import { describeConflicts, overlapRefusal, planningInterrupted } from '../campaigns/lifecycle.js';
 import { preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
 import { preflightCampaign, preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
-import { attachmentsLine } from '../campaigns/message-size.js';
+import { attachmentsLine, describeHtmlSizes } from '../campaigns/message-size.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
@@ -62,6 +62,7 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
     `Recipients  ${plan.recipients}${plan.input.testTo ? ` (test copy to ${plan.input.testTo} only)` : ''}; suppressed ${plan.suppressed}`,
     `Languages   ${langs}`,
     attachmentsLine(plan.compiled),
+    `HTML        ${describeHtmlSizes(plan.htmlBytes)}`,
     `Transport   ${transport}`,
     `Pace        ${formatRate(pace.global)}, ${pace.concurrency} at once, per domain ${formatRate(pace.perDomain)}${pace.domains.size ? ` (+${pace.domains.size} domain rules)` : ''}`,
     `Estimate    at least ${formatDuration(plan.estimatedMs)}`,

@@ -132,13 +132,28 @@ export const configSchema = z.strictObject({
       softBounceWindowDays: z.number().int().min(1).default(30),
     })
     .prefault({}),
+  /** RFC 2919 List-Id on every message, e.g. "Amnesty press releases <press.amnesty.example>": lets readers filter and receivers group the mail. */
+  listId: z
+    .string()
+    .regex(/^[^<>\r\n"]*<[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+>$/, 'write a phrase and a dotted id in angle brackets, e.g. "Press releases <press.example.org>"')
+    .optional(),
+  /** Sender id for Gmail's Feedback-ID header (campaign:language:press:<this>), e.g. "amnesty-press". */
+  feedbackId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, . _ - (at most 40), e.g. "amnesty-press"')
+    .optional(),
   dkim: z
     .strictObject({ domainName: z.string(), keySelector: z.string(), privateKeyFile: z.string() })
     .optional(),
   embargo: z
     .strictObject({
-      subjectPrefix: z.string().default('EMBARGOED: '),
-      liftedWording: z.string().default('FOR IMMEDIATE RELEASE'),
+      /**
+       * Before an embargoed copy's subject, and the notice on a lifted copy: one string (the
+       * default language's wording) or a map by language ({"en": "EMBARGOED: ", "fr": "…"}).
+       * Unset: each language's shipped wording (en, fr, de, es, it, pt, nl, pl, ru, ar).
+       */
+      subjectPrefix: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+      liftedWording: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
       minLeadHours: z.number().nonnegative().default(24),
     })
     .prefault({}),

@@ -215,6 +215,8 @@ const NOTICE: Record<string, string> = {
   nl: 'EMBARGO TOT {time} {zone} ({utc}), {date}',
   ru: 'ЭМБАРГО ДО {time} {zone} ({utc}), {date}',
   pt: 'SOB EMBARGO ATÉ ÀS {time} {zone} ({utc}), {date}',
+  pl: 'EMBARGO DO {time} {zone} ({utc}), {date}',
+  ar: 'محظور النشر حتى {time} {zone} ({utc})، {date}',
 };
 
 /** The zone's short name at an instant as Intl 'en-GB' gives it (CET, CEST, GMT+5:45, …). */

@@ -6,7 +6,7 @@ import type { Contact } from '../lists/contact.js';
 import { formatEmbargoNotice } from '../releases/embargo.js';
 import type { Release, ReleaseVariant } from '../releases/types.js';
 import { escapeHtml, neutraliseLine, neutraliseText } from './escape.js';
-import { labelsFor, languageName, type Labels } from './labels.js';
+import { embargoWording, labelsFor, languageName, type Labels } from './labels.js';
 import { markdownToHtml } from './markdown.js';
 import type { CompiledRelease, CompiledVariant } from './types.js';
 import { quotedPrintablePiece, suitsQuotedPrintable } from '../send/mime.js';
@@ -23,6 +23,7 @@ import {
 } from './merge.js';
 import { checkTagBalance, expandTemplate, parseTemplate } from './template.js';
 import { markdownToText, wrap, TEXT_WIDTH } from './text.js';
+import { tidyCompiledHtml } from './tidy-html.js';
 
 export type { RenderedMessage, CompiledVariant, CompiledRelease } from './types.js';
 
@@ -106,7 +107,8 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
   const tok = (value: string, field: string) => tokens.tokenise(value, at(field));
   const opt = (value: string | undefined, field: string) => (value === undefined ? undefined : tok(value, field));
 
-  const notice = ctx.embargoed && release.embargo ? formatEmbargoNotice(release.embargo, lang) : config.embargo.liftedWording;
+  const wording = embargoWording(config, lang);
+  const notice = ctx.embargoed && release.embargo ? formatEmbargoNotice(release.embargo, lang) : wording.lifted;
   const title = tok(variant.title, 'title');
   const subtitle = opt(variant.subtitle, 'subtitle');
   const summary = opt(variant.summary, 'summary');
@@ -162,7 +164,7 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
   const mapLine = (line: number) => expanded.lineMap[line - 1] ?? line;
 
   const textSource = composeText({ notice, title, subtitle, datelineText, greeting, body, contacts, links, organisation, labels }, tokens);
-  const subjectPrefix = ctx.embargoed ? config.embargo.subjectPrefix : '';
+  const subjectPrefix = ctx.embargoed ? wording.prefix : '';
   tokens.assertKnown();
 
   checkTagBalance(expanded.text, ctx.templateFile, mapLine);
@@ -257,7 +259,7 @@ async function compileMjml(source: string, file: string, mapLine: (line: number)
     // Loaded on first use: MJML takes a second to import, and most commands never compile.
     const { default: mjml2html } = await import('mjml');
     const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false, filePath: file, fonts: {} });
-    return result.html;
+    return tidyCompiledHtml(result.html);
   } catch (err) {
     const errors = (err as { errors?: { line: number; message: string; tagName: string }[] }).errors;
     if (Array.isArray(errors) && errors.length > 0) {

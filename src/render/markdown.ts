@@ -41,10 +41,27 @@ const markedInstance = createMarked();
 export function markdownToHtml(markdown: string, allowHref?: (href: string) => boolean): string {
   extraSafeHref = allowHref;
   try {
-    return markedInstance.parse(markdown, { async: false }) as string;
+    return scrollableTables(markedInstance.parse(markdown, { async: false }) as string);
   } finally {
     extraSafeHref = undefined;
   }
+}
+
+const CELL_STYLE = 'padding:6px 10px;border-bottom:1px solid #e4e4e4;vertical-align:top;word-break:normal;overflow-wrap:normal;';
+
+/**
+ * A wide table must not be squeezed until words split ("Brus sels" at 375 px): it keeps its
+ * natural width inside a box that scrolls sideways, so the page itself never does. Raw HTML in
+ * a release is escaped, so every `<table>` here is one Markdown made.
+ */
+function scrollableTables(html: string): string {
+  return html
+    .replace(/<table>/g, '<div class="pl-table" style="overflow-x:auto;max-width:100%;"><table style="border-collapse:collapse;margin:0 0 16px 0;font-size:14px;line-height:1.4;">')
+    .replace(/<\/table>/g, '</table></div>')
+    .replace(/<(th|td)( align="(?:left|right|center)")?>/g, (_m, tag: string, align: string | undefined) => {
+      const textAlign = align ? /"(\w+)"/.exec(align)![1] : 'left';
+      return `<${tag} style="${CELL_STYLE}text-align:${textAlign};${tag === 'th' ? 'font-weight:bold;' : ''}">`;
+    });
 }
 
 /** Markdown for inline use (one line, no <p>), e.g. a greeting or a label. */

@@ -21,6 +21,10 @@ export interface ComposeContext {
   bounceLocalPart: string;
   secret: string | undefined;
   test: boolean;
+  /** RFC 2919 List-Id (config `listId`), e.g. `Press releases <press.example.org>`. */
+  listId: string | undefined;
+  /** The sender part of Gmail's Feedback-ID (config `feedbackId`). */
+  feedbackId: string | undefined;
 }
 
 /** Throws CONFIG_INVALID when no From address is set (config `from`, or the release's front matter). */
@@ -57,6 +61,8 @@ export function composeContext(config: Config, campaignId: number, options: { in
     bounceLocalPart: config.bounces.localPart,
     secret: options.secret,
     test: options.test,
+    listId: config.listId,
+    feedbackId: config.feedbackId,
   };
 }
 
@@ -143,6 +149,11 @@ export function composeMail(
   // RFC 8058: one-click only with an HTTPS URI the receiver can POST to.
   if (unsubscribe?.startsWith('https://')) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   if (ctx.test) headers['X-Pressline-Test'] = 'yes';
+  // The copy's language for screen readers, translation offers and filters (the variant sent).
+  if (rendered.language) headers['Content-Language'] = headerSafe(rendered.language);
+  if (ctx.listId) headers['List-Id'] = ctx.listId;
+  // Gmail Postmaster Tools groups complaints by these fields: campaign, language, mail type, sender.
+  if (ctx.feedbackId) headers['Feedback-ID'] = `${ctx.campaignId}:${headerSafe(rendered.language || 'und')}:press:${ctx.feedbackId}`;
   const name = headerSafe(`${contact.firstName} ${contact.lastName}`);
   return {
     from: ctx.from,

@@ -1,4 +1,5 @@
-import type { DKIMOptions, SendMailOptions } from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer';
+import type { DkimKey } from './dkim-sign.js';
 import type { Config } from '../config/schema.js';
 import { buildMessage } from './mime.js';
 import { parseEnhanced, type SendResult } from './outcome.js';
@@ -46,17 +47,10 @@ export function composedByNodemailer(mail: OutgoingMail): SendMailOptions {
   };
 }
 
-/** nodemailer's DKIM options from our config, or undefined when signing is off. */
-export function dkimOptions(config: Config, readKey: (file: string) => string): DKIMOptions | undefined {
+/** The DKIM key and names from our config, or undefined when signing is off (signed by dkim-sign.ts). */
+export function dkimOptions(config: Config, readKey: (file: string) => string): DkimKey | undefined {
   if (!config.dkim) return undefined;
-  return {
-    domainName: config.dkim.domainName,
-    keySelector: config.dkim.keySelector,
-    privateKey: readKey(config.dkim.privateKeyFile),
-    // nodemailer's default list; List-Unsubscribe(-Post) included so receivers trust one-click (RFC 8058 §4).
-    headerFieldNames:
-      'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:Content-ID:Content-Description:Resent-Date:Resent-From:Resent-Sender:Resent-To:Resent-Cc:Resent-Message-ID:In-Reply-To:References:List-Id:List-Help:List-Unsubscribe:List-Unsubscribe-Post:List-Subscribe:List-Post:List-Owner:List-Archive',
-  };
+  return { domainName: config.dkim.domainName, keySelector: config.dkim.keySelector, privateKey: readKey(config.dkim.privateKeyFile) };
 }
 
 interface NodemailerLikeError extends Error {

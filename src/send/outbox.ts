@@ -1,6 +1,7 @@
-import nodemailer, { type DKIMOptions } from 'nodemailer';
+import nodemailer from 'nodemailer';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createDkimSigner, type DkimKey } from './dkim-sign.js';
 import { resultFromError, toMailOptions } from './nodemailer-adapter.js';
 import type { SendResult } from './outcome.js';
 import type { OutgoingMail, Transport } from './transport.js';
@@ -10,8 +11,9 @@ import type { OutgoingMail, Transport } from './transport.js';
  * (toMailOptions: our MIME bytes, or nodemailer's with attachments) and the same DKIM signing
  * as SMTP, so a run without a relay differs only in where the bytes go.
  */
-export function createOutboxTransport(dir: string, dkim?: DKIMOptions): Transport {
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', dkim });
+export function createOutboxTransport(dir: string, dkim?: DkimKey): Transport {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const signer = dkim ? createDkimSigner(dkim) : undefined;
   let made = false;
   return {
     name: `outbox ${dir}`,
@@ -26,7 +28,8 @@ export function createOutboxTransport(dir: string, dkim?: DKIMOptions): Transpor
         const envelope = `X-Pressline-Envelope-From: ${mail.envelope.from}\r\nX-Pressline-Envelope-To: ${mail.envelope.to}\r\n`;
         const file = join(dir, `${mail.tag}.eml`);
         // Write then rename: a crash never leaves a half-written message that looks sent.
-        await writeFile(`${file}.tmp`, Buffer.concat([Buffer.from(envelope), info.message as Buffer]));
+        const message = signer ? signer.sign(info.message as Buffer) : (info.message as Buffer);
+        await writeFile(`${file}.tmp`, Buffer.concat([Buffer.from(envelope), message]));
         await rename(`${file}.tmp`, file);
         return { accepted: true, code: 250, enhanced: '2.0.0', response: `250 2.0.0 written to ${file}`, durationMs: performance.now() - started };
       } catch (err) {

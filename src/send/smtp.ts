@@ -1,4 +1,5 @@
-import nodemailer, { type DKIMOptions, type TransportOptions } from 'nodemailer';
+import nodemailer, { type TransportOptions } from 'nodemailer';
+import type { DkimKey } from './dkim-sign.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
@@ -48,7 +49,7 @@ export function resolveRelay(config: Config, env: Env, name: string): { url: str
 }
 
 /** Pooled SMTP through nodemailer; connection count and lifetimes from config. */
-export function createSmtpTransport(url: string, config: Config, dkim?: DKIMOptions, options: { localAddress?: string | undefined; urlEnv?: string } = {}): Transport {
+export function createSmtpTransport(url: string, config: Config, dkim?: DkimKey, options: { localAddress?: string | undefined; urlEnv?: string } = {}): Transport {
   checkSmtpUrl(url, options.urlEnv);
   const name = describeSmtpUrl(url);
   const mailer = nodemailer.createTransport({

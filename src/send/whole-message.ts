@@ -1,6 +1,6 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
-import type { DKIMOptions, Transporter } from 'nodemailer';
-import DKIM from 'nodemailer/lib/dkim';
+import type { Transporter } from 'nodemailer';
+import { createDkimSigner, type DkimKey, type DkimSigner } from './dkim-sign.js';
 
 /**
  * Largest piece handed on at once. Our MIME builder gives the whole message as one Buffer, which
@@ -27,11 +27,11 @@ export interface MessageWatch {
  * it. So "not ended" means the relay cannot have the message; "ended" means it may.
  *
  * The stream must be the last stage before the connection, so DKIM signing (which reads its whole
- * input before it writes anything) is done here, as nodemailer would do it, instead of through
+ * input before it writes anything) is done here (src/send/dkim-sign.ts), instead of through
  * the transport's `dkim` option. Returns how to watch one message, by its Message-ID.
  */
-export function watchWholeMessages(mailer: Transporter, dkim: DKIMOptions | undefined): (messageId: string) => MessageWatch {
-  const signer = dkim ? new DKIM(dkim) : undefined;
+export function watchWholeMessages(mailer: Transporter, dkim: DkimKey | undefined): (messageId: string) => MessageWatch {
+  const signer = dkim ? createDkimSigner(dkim) : undefined;
   const watched = new Map<string, { whole: boolean }>();
   mailer.use('stream', (mail, callback) => {
     const flag = watched.get(String(mail.data.messageId));
@@ -41,7 +41,7 @@ export function watchWholeMessages(mailer: Transporter, dkim: DKIMOptions | unde
       const raw: unknown = mail.data.raw;
       const large = !Buffer.isBuffer(raw) || raw.length > PIECE;
       mail.message.processFunc((input) => {
-        const output = signer ? signer.sign(input) : input;
+        const output = signer ? signedStream(input, signer) : input;
         if (!flag) return output;
         const onEnd = () => (flag.whole = true);
         if (large) return watchedEnd(output, onEnd);
@@ -79,4 +79,23 @@ function watchedEnd(input: Readable, onEnd: () => void): Readable {
   });
   pieces.once('end', onEnd);
   return pipeline(input, pieces, () => undefined);
+}
+
+/** `input` whole, signed: a signature covers the entire message, so nothing is written before the end. */
+function signedStream(input: Readable, signer: DkimSigner): Readable {
+  const chunks: Buffer[] = [];
+  const signing = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+    flush(callback) {
+      try {
+        callback(null, signer.sign(Buffer.concat(chunks)));
+      } catch (err) {
+        callback(err as Error);
+      }
+    },
+  });
+  return pipeline(input, signing, () => undefined);
 }

@@ -81,6 +81,7 @@ describe('pressline send (CLI)', () => {
     const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rendered 40 messages/);
+    expect(r.stdout).toMatch(/^HTML {8}en \d+ kB, ru \d+ kB \(Gmail clips above 104 kB\)$/m);
     expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -71,6 +71,21 @@ describe('pressline render', () => {
     const after = await run(['--config', 'config/pressline.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T08:00:00Z', '--force']);
     expect(after.out).toContain('Embargo lifted');
     expect(readFileSync(join(dir, 'en.html'), 'utf8')).not.toContain('EMBARGOED');
+  });
+
+  it('says how large the HTML of each variant is, and warns when Gmail would clip it (contacts and unsubscribe link last)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
+    const paragraph = 'The delegation met officials in Brussels, Strasbourg and Luxembourg to discuss detention conditions and access for independent monitors. ';
+    const body = Array.from({ length: 700 }, (_, i) => `${i + 1}. ${paragraph}`).join('\n\n');
+    const release = join(dir, 'long.md');
+    writeFileSync(release, `---\ntitle: A very long annual report\nlanguage: en\n---\n${body}\n`);
+    const small = await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', join(dir, 'small')]);
+    expect(small.out).toMatch(/HTML size: en \d+ kB, ru \d+ kB \(Gmail clips above 104 kB\)/);
+    expect(small.err).not.toContain('Gmail');
+    const long = await run(['--config', 'config/pressline.json', 'render', release, '--out', join(dir, 'long')]);
+    const size = Number(/HTML size: en (\d+) kB/.exec(long.out)?.[1]);
+    expect(size).toBeGreaterThan(104);
+    expect(long.err).toMatch(/warning: the en HTML is \d+ kB: Gmail clips above 104 kB, hiding the press contacts and the unsubscribe link/);
   });
 
   it('refuses bad usage', async () => {

@@ -183,12 +183,36 @@ describe('compileRelease: embargo', () => {
     expect(after.variants[0]!.render(contact()).html).toContain('For release now');
   });
 
+  it('never lets English wording into another language: subject prefix and lifted notice per language, config string for the default language only', async () => {
+    const r = await loadRelease(fx('with-translation.md'), config);
+    const before = await compileRelease(r, { config, now: new Date('2026-11-01T00:00:00Z') });
+    const after = await compileRelease(r, { config, now: new Date('2026-12-02T00:00:00Z') });
+    const [en, fr, pt] = [contact(), contact({ language: 'fr' }), contact({ language: 'pt-br' })];
+    expect(before.pickVariant(en).render(en).subject).toMatch(/^EMBARGOED: /);
+    expect(before.pickVariant(fr).render(fr).subject).toMatch(/^SOUS EMBARGO : /);
+    expect(before.pickVariant(pt).render(pt).subject).toMatch(/^SOB EMBARGO: /);
+    const lifted = { en: after.pickVariant(en).render(en), fr: after.pickVariant(fr).render(fr), pt: after.pickVariant(pt).render(pt) };
+    expect(lifted.en.text.split('\n')[0]).toBe('FOR IMMEDIATE RELEASE');
+    expect(lifted.fr.text.split('\n')[0]).toBe('POUR DIFFUSION IMMÉDIATE');
+    expect(lifted.pt.text.split('\n')[0]).toBe('PARA DIVULGAÇÃO IMEDIATA');
+    for (const m of [lifted.fr, lifted.pt]) expect(`${m.subject}${m.html}${m.text}`).not.toMatch(/FOR IMMEDIATE RELEASE|EMBARGOED/);
+
+    // One configured string is the default language's wording; a map sets any language.
+    const custom = validateConfig({ embargo: { subjectPrefix: '[EMBARGO] ', liftedWording: { fr: 'DIFFUSION LIBRE', en: 'Out now' } } });
+    const c1 = await compileRelease(r, { config: custom, now: new Date('2026-11-01T00:00:00Z') });
+    expect(c1.pickVariant(en).render(en).subject).toMatch(/^\[EMBARGO\] /);
+    expect(c1.pickVariant(fr).render(fr).subject).toMatch(/^SOUS EMBARGO/);
+    const c2 = await compileRelease(r, { config: custom, now: new Date('2026-12-02T00:00:00Z') });
+    expect(c2.pickVariant(fr).render(fr).text.split('\n')[0]).toBe('DIFFUSION LIBRE');
+    expect(c2.pickVariant(en).render(en).text.split('\n')[0]).toBe('Out now');
+  });
+
   it('localises the notice per variant', async () => {
     const r = await loadRelease(fx('with-translation.md'), config);
     const compiled = await compileRelease(r, { config, now: new Date('2026-11-01T00:00:00Z') });
     const fr = compiled.variants[1]!.render(contact({ language: 'fr' }));
     expect(fr.text.split('\n')[0]).toBe("SOUS EMBARGO JUSQU'À 09:00 CET (08:00 UTC), mardi 1 décembre 2026");
-    expect(fr.subject).toBe('EMBARGOED: Communiqué traduit');
+    expect(fr.subject).toBe('SOUS EMBARGO : Communiqué traduit');
     expect(fr.html).toContain('Bonjour Anna,');
     expect(compiled.variants[1]!.render(contact({ firstName: '' })).html).toContain('Madame, Monsieur,');
     const pt = compiled.variants[2]!.render(contact({ language: 'pt-br' }));
