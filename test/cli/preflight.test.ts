@@ -67,7 +67,7 @@ async function expectEveryCommandRefused(pattern: RegExp, env: Record<string, st
 
 describe('preflight: send, send --dry-run and schedule refuse a send that could never go (exit 2, nothing stored)', () => {
   it('missing PRESSLINE_SECRET with unsubscribe.baseUrl', async () => {
-    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org/u' } });
+    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org' } });
     await expectEveryCommandRefused(/PRESSLINE_SECRET is not set.*unsubscribe\.baseUrl/);
   }, 120_000);
 
@@ -93,7 +93,7 @@ describe('preflight: send, send --dry-run and schedule refuse a send that could 
   }, 120_000);
 
   it('lists several problems together, one line each', async () => {
-    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org/u' }, dkim: { domainName: 'ngo.example.org', keySelector: 'press', privateKeyFile: join(dir, 'missing.pem') } });
+    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org' }, dkim: { domainName: 'ngo.example.org', keySelector: 'press', privateKeyFile: join(dir, 'missing.pem') } });
     const r = await cli(COMMANDS[1]![1], { SMTP_URL: 'ftp://x' });
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
@@ -119,7 +119,7 @@ describe('preflight: send, send --dry-run and schedule refuse a send that could 
   }, 60_000);
 
   it('a worker started without PRESSLINE_SECRET (unsubscribe.baseUrl set) refuses to start and leaves the scheduled campaign alone', async () => {
-    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org/u' } });
+    writeConfig({ unsubscribe: { baseUrl: 'https://ngo.example.org' } });
     const scheduled = await cli(['schedule', RELEASE, '--list', LIST, '--at', 'now', '--yes'], { PRESSLINE_SECRET: 's3cret' });
     expect(scheduled.code, scheduled.stderr).toBe(0);
     expectRefused(await cli(['worker', '--once']), /PRESSLINE_SECRET is not set/, 'worker');

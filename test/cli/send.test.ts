@@ -100,7 +100,7 @@ describe('pressline send (CLI)', () => {
   it('signs with DKIM, List-Unsubscribe-Post included', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    writeConfig({ dkim: { domainName: 'ngo.example.org', keySelector: 'press', privateKeyFile: join(dir, 'dkim.pem') }, unsubscribe: { baseUrl: 'https://ngo.example.org/u' } });
+    writeConfig({ dkim: { domainName: 'ngo.example.org', keySelector: 'press', privateKeyFile: join(dir, 'dkim.pem') }, unsubscribe: { baseUrl: 'https://ngo.example.org' } });
     const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--where', 'language=ru', '--yes'], { PRESSLINE_SECRET: 's3cret' });
     expect(r.code, r.stderr).toBe(0);
     const file = readdirSync(join(dir, 'outbox', '1'))[0]!;

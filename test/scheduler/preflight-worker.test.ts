@@ -70,7 +70,7 @@ function cli(a: TestApp, args: string[]): Promise<{ code: number; stdout: string
 
 describe('worker: a due campaign that cannot start is paused with the reason, at error, once', () => {
   it('PRESSLINE_SECRET missing from the worker (unsubscribe.baseUrl set); `pressline campaigns` shows why', async () => {
-    app = testApp({ config: { unsubscribe: { baseUrl: 'https://ngo.example.org/u' } } });
+    app = testApp({ config: { unsubscribe: { baseUrl: 'https://ngo.example.org' } } });
     const id = await scheduleNow(app);
     app.env.secret = undefined;
     await expectHeld(app, id, /PRESSLINE_SECRET is not set/);
