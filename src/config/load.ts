@@ -40,7 +40,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
 
 /** The absolute path `loadConfig` reads for this `--config` value (whether or not the file exists). */
 export function configFilePath(file?: string, cwd = process.cwd()): string {
-  return resolve(cwd, file ?? process.env.PRESSLINE_CONFIG ?? DEFAULT_CONFIG_FILE);
+  return resolve(cwd, file ?? configFromEnv() ?? DEFAULT_CONFIG_FILE);
+}
+
+/** PRESSLINE_CONFIG, unless empty: a .env copied from .env.example sets it to "" (meaning unset). */
+function configFromEnv(): string | undefined {
+  return process.env.PRESSLINE_CONFIG?.trim() || undefined;
 }
 
 /**
@@ -49,7 +54,7 @@ export function configFilePath(file?: string, cwd = process.cwd()): string {
  * names the file and the key.
  */
 export function loadConfig(file?: string, cwd = process.cwd()): Config {
-  const explicit = file ?? process.env.PRESSLINE_CONFIG;
+  const explicit = file ?? configFromEnv();
   const path = configFilePath(file, cwd);
   let raw: unknown;
   if (existsSync(path)) {
