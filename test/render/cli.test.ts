@@ -74,10 +74,10 @@ describe('pressline render', () => {
   });
 
   it('refuses bad usage', async () => {
-    await expect(run(['render', 'releases/eu-russia-summit.md', '--contact', 'a@b.example'])).rejects.toBeInstanceOf(PresslineError);
-    await expect(run(['render', 'releases/eu-russia-summit.md', '--now', 'tomorrow'])).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--contact', 'a@b.example'])).rejects.toBeInstanceOf(PresslineError);
+    await expect(run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--now', 'tomorrow'])).rejects.toMatchObject({ code: 'USAGE' });
     await expect(
-      run(['render', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--contact', 'nobody@nowhere.example', '--out', mkdtempSync(join(tmpdir(), 'p-'))]),
+      run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--contact', 'nobody@nowhere.example', '--out', mkdtempSync(join(tmpdir(), 'p-'))]),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
