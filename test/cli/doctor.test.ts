@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hasDovecot, startDovecot } from '../helpers/dovecot.js';
 import { startDnsServer, type DnsRecords, type TestDnsServer } from '../helpers/dns-server.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 
@@ -221,5 +223,39 @@ describe('pressline doctor', () => {
     writeConfig({ doctor: { dnsServer: dns.address } });
     const viaConfig = await doctor({ PRESSLINE_DNS_SERVER: '' });
     expect(viaConfig.checks.get('dns.dmarc')!.status).toBe('ok');
+  });
+
+  it('STARTTLS: offered and used with a certificate this machine trusts; refused as a failure when the certificate is not trusted', async () => {
+    // A relay with a self-signed certificate for "localhost", which DNS (the test server) resolves.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    const server = new SMTPServer({ key: readFileSync(join(dir, 'tls.key')), cert: readFileSync(join(dir, 'tls.crt')), authOptional: true, logger: false });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const port = (server.server.address() as { port: number }).port;
+      dns.zone.set('localhost', { A: ['127.0.0.1'] });
+      const trusted = await doctor({ SMTP_URL: `smtp://localhost:${port}`, NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt') });
+      expect(trusted.checks.get('relay.tls')).toMatchObject({ status: 'ok', message: 'STARTTLS offered and used, certificate valid for localhost' });
+      expect(trusted.checks.get('dns.spf')!.status).toBe('ok');
+
+      const untrusted = await doctor({ SMTP_URL: `smtp://localhost:${port}` });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.checks.get('relay')).toMatchObject({ status: 'fail', message: expect.stringMatching(/STARTTLS failed: .*self[- ]signed/i) });
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
+
+  it('the bounce mailbox (--imap): logs in and opens the folder; a wrong password fails', async () => {
+    if (!hasDovecot) throw new Error('dovecot is not installed: npm test installs it (scripts/install-test-peers.sh), or apt-get install -y dovecot-imapd');
+    const imap = await startDovecot();
+    try {
+      const good = await doctor({ PRESSLINE_IMAP_PASSWORD: imap.password }, ['--imap', imap.url]);
+      expect(good.checks.get('bounces.mailbox')).toMatchObject({ status: 'ok', message: `127.0.0.1:${imap.port} INBOX: 0 unread of 0` });
+      const bad = await doctor({ PRESSLINE_IMAP_PASSWORD: 'not-it' }, ['--imap', imap.url]);
+      expect(bad.code).toBe(1);
+      expect(bad.checks.get('bounces.mailbox')).toMatchObject({ status: 'fail', message: expect.stringContaining(`cannot log in to 127.0.0.1:${imap.port} as bounces`) });
+    } finally {
+      imap.stop();
+    }
   });
 });
