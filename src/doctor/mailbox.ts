@@ -29,7 +29,9 @@ export async function checkBounceMailbox(url: string | undefined, password: stri
   try {
     await client.connect();
   } catch (err) {
-    return fail('bounces.mailbox', `cannot log in to ${where} as ${settings.user}: ${(err as Error).message}`, 'check the IMAP URL and PRESSLINE_IMAP_PASSWORD');
+    // imapflow's message is "Command failed"; the server's own words are in responseText.
+    const said = (err as { responseText?: string }).responseText ?? (err as Error).message;
+    return fail('bounces.mailbox', `cannot log in to ${where} as ${settings.user}: ${said}`, 'check the IMAP URL and PRESSLINE_IMAP_PASSWORD');
   }
   try {
     const status = await client.status(settings.mailbox, { messages: true, unseen: true });
