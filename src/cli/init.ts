@@ -75,11 +75,15 @@ async function completeAnswers(flags: InitFlags): Promise<Required<Omit<InitFlag
   const interactive = process.stdin.isTTY && process.stderr.isTTY;
   if (missing.length > 0 && interactive) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // Lines are read through the iterator, which queues them: answers pasted at once are not lost.
+    const lines = rl[Symbol.asyncIterator]();
     try {
       for (const f of missing) {
         const fallback = f.key === 'replyTo' ? answers.from : defaults[f.key];
-        const answer = (await rl.question(`${f.question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
-        answers[f.key] = answer || fallback;
+        process.stderr.write(`${f.question}${fallback ? ` [${fallback}]` : ''}: `);
+        const next = await lines.next();
+        if (next.done) break; // input closed (Ctrl-D): the missing answers are named below
+        answers[f.key] = String(next.value).trim() || fallback;
       }
     } finally {
       rl.close();

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -124,5 +124,27 @@ describe('pressline init', () => {
     const r = await cli(['campaigns']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/config\/pressline\.json: no config file yet; run `pressline init`/);
+  });
+
+  it('on a terminal asks for what the flags leave out, with defaults in brackets (answers pasted at once are all kept)', async () => {
+    // `script` (util-linux) gives the CLI a real pseudo-terminal; the answers go in as one paste.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PRESSLINE_|SMTP_URL|DATABASE_URL)/.test(k)));
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} init --zone Europe/Brussels`, '/dev/null'], { cwd: dir, env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stdin.end('Amnesty Belgique\nPresse <presse@amnesty.example.be>\n\nfr-BE\n');
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    expect(code, out).toBe(0);
+    expect(out).toContain('Reply-To address [Presse <presse@amnesty.example.be>]: ');
+    expect(out).toContain('Default language (BCP 47, e.g. en, fr, pt-BR) [en]: ');
+    expect(out).not.toContain('Time zone');
+    const config = JSON.parse(readFileSync(configFile(), 'utf8'));
+    expect(config).toMatchObject({
+      organisation: { name: 'Amnesty Belgique' },
+      from: { name: 'Presse', address: 'presse@amnesty.example.be' },
+      replyTo: { name: 'Presse', address: 'presse@amnesty.example.be' },
+      defaultLanguage: 'fr-BE',
+      defaultTimeZone: 'Europe/Brussels',
+    });
   });
 });
