@@ -15,6 +15,8 @@ export interface RelayTarget {
   implicitTls: boolean;
   user: string | undefined;
   pass: string | undefined;
+  /** The source address a worker on this relay connects from (config `relays.<name>.localAddress`). */
+  localAddress: string | undefined;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
@@ -23,10 +25,12 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 export function relayTarget(config: Config, env: Env, relayName?: string): RelayTarget | undefined {
   let url: string | undefined;
   let source = 'SMTP_URL';
+  let localAddress: string | undefined;
   if (relayName !== undefined) {
     const r = resolveRelay(config, env, relayName);
     url = r.url;
     source = r.urlEnv;
+    localAddress = r.localAddress;
   } else if (env.smtpUrl) {
     url = env.smtpUrl;
     checkSmtpUrl(url);
@@ -42,6 +46,7 @@ export function relayTarget(config: Config, env: Env, relayName?: string): Relay
     implicitTls,
     user: u.username ? decodeURIComponent(u.username) : undefined,
     pass: u.password ? decodeURIComponent(u.password) : undefined,
+    localAddress,
   };
 }
 

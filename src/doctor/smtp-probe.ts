@@ -21,6 +21,8 @@ export interface SmtpProbeTarget {
   implicitTls: boolean;
   user?: string | undefined;
   pass?: string | undefined;
+  /** Connect from this address, as the worker using this relay does. */
+  localAddress?: string | undefined;
   timeoutMs: number;
 }
 
@@ -181,9 +183,10 @@ function keywords(lines: string[]): string[] {
 
 function openSocket(target: SmtpProbeTarget): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
+    const from = target.localAddress ? { localAddress: target.localAddress } : {};
     const socket = target.implicitTls
-      ? tlsConnect({ host: target.host, port: target.port, servername: target.host }, () => resolve(socket))
-      : tcpConnect({ host: target.host, port: target.port }, () => resolve(socket));
+      ? tlsConnect({ host: target.host, port: target.port, servername: target.host, ...from }, () => resolve(socket))
+      : tcpConnect({ host: target.host, port: target.port, ...from }, () => resolve(socket));
     socket.once('error', reject);
   });
 }

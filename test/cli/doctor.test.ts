@@ -152,6 +152,17 @@ describe('pressline doctor', () => {
     expect(none.code).toBe(0);
   });
 
+  it('--relay checks a relay from config `relays` through its own variable and source address; an unknown one fails', async () => {
+    smtp = await startTestSmtp();
+    writeConfig({ relays: { eu: { urlEnv: 'SMTP_URL_EU', localAddress: '127.0.0.1' } } });
+    const eu = await doctor({ SMTP_URL_EU: smtp.url }, ['--relay', 'eu']);
+    expect(eu.code).toBe(0);
+    expect(eu.checks.get('relay')).toMatchObject({ status: 'ok', message: expect.stringMatching(/^smtp:\/\/127\.0\.0\.1:\d+ \(SMTP_URL_EU\) answers EHLO/) });
+    const unknown = await doctor({ SMTP_URL_EU: smtp.url }, ['--relay', 'us']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.checks.get('relay')).toMatchObject({ status: 'fail', message: expect.stringContaining('no relay "us" in config `relays` (known: eu)') });
+  });
+
   it('missing SPF, DKIM and DMARC records each fail with the record to publish', async () => {
     smtp = await startTestSmtp();
     setZone({});
