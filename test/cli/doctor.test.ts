@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PgStore } from '../../src/store/postgres/store.js';
+import { TEST_DATABASE_URL, testStore } from '../helpers/app.js';
 import { hasDovecot, startDovecot } from '../helpers/dovecot.js';
 import { startDnsServer, type DnsRecords, type TestDnsServer } from '../helpers/dns-server.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
@@ -161,6 +163,32 @@ describe('pressline doctor', () => {
     const unknown = await doctor({ SMTP_URL_EU: smtp.url }, ['--relay', 'us']);
     expect(unknown.code).toBe(1);
     expect(unknown.checks.get('relay')).toMatchObject({ status: 'fail', message: expect.stringContaining('no relay "us" in config `relays` (known: eu)') });
+  });
+
+  it('store: a migrated PostgreSQL schema answers; a never-migrated one and a server that does not answer fail', async () => {
+    const pgStore = testStore(join(dir, 'unused.db'), 'postgres');
+    try {
+      await (pgStore.store as PgStore).ready();
+      const migrated = await doctor(pgStore.env);
+      expect(migrated.checks.get('store')).toMatchObject({ status: 'ok', message: expect.stringMatching(/^PostgreSQL store .+ answers, schema at version \d+$/) });
+    } finally {
+      await pgStore.dispose();
+    }
+    const empty = new URL(TEST_DATABASE_URL);
+    empty.searchParams.set('options', '-c search_path=pressline_doctor_never_created');
+    const never = await doctor({ DATABASE_URL: empty.toString() });
+    expect(never.code).toBe(1);
+    expect(never.checks.get('store')).toMatchObject({ status: 'fail', message: expect.stringMatching(/schema is at version 0, this pressline needs \d+/), fix: 'run `pressline db migrate`' });
+
+    const gone = new URL(TEST_DATABASE_URL);
+    gone.port = String(await new Promise<number>((done) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => done(port));
+      });
+    }));
+    const down = await doctor({ DATABASE_URL: gone.toString() });
+    expect(down.checks.get('store')).toMatchObject({ status: 'fail', message: expect.stringContaining('does not answer: connect ECONNREFUSED') });
   });
 
   it('missing SPF, DKIM and DMARC records each fail with the record to publish', async () => {
