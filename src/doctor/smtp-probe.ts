@@ -54,9 +54,15 @@ class ReplyReader {
     this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      // Bounded: a relay that sends one endless line cannot fill memory.
+      // Bounded: a relay that sends an endless line or reply cannot fill memory.
       this.buffer += chunk;
-      if (this.buffer.length > 64 * 1024) this.fail(new SmtpProbeError('reply', 'the server sent a reply longer than 64 KiB'));
+      if (this.buffer.length > 64 * 1024 || this.lines.length > 1000) {
+        this.buffer = '';
+        this.lines = [];
+        socket.destroy();
+        this.fail(new SmtpProbeError('reply', 'the server sent a reply longer than 64 KiB or 1000 lines'));
+        return;
+      }
       let nl: number;
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
         const line = this.buffer.slice(0, nl).replace(/\r$/, '');
