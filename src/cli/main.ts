@@ -16,6 +16,8 @@ import { registerSuppressCommands } from './suppress.js';
 import { registerServeCommand } from './serve.js';
 import { registerDbCommand } from './db.js';
 import { registerLogCommand } from './log.js';
+import { registerInitCommand } from './init.js';
+import { registerDoctorCommand } from './doctor.js';
 import { forTerminal } from './sanitise.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDbCommand(program);
   registerSinkCommand(program);
+  registerInitCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

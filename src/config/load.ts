@@ -40,21 +40,29 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
 
 /** The absolute path `loadConfig` reads for this `--config` value (whether or not the file exists). */
 export function configFilePath(file?: string, cwd = process.cwd()): string {
-  return resolve(cwd, file ?? process.env.PRESSLINE_CONFIG ?? DEFAULT_CONFIG_FILE);
+  return resolve(cwd, file ?? configFromEnv() ?? DEFAULT_CONFIG_FILE);
+}
+
+/** PRESSLINE_CONFIG, unless empty: a .env copied from .env.example sets it to "" (meaning unset). */
+function configFromEnv(): string | undefined {
+  return process.env.PRESSLINE_CONFIG?.trim() || undefined;
 }
 
 /**
- * Reads and validates the config file. A missing default file yields the defaults; a file named
- * explicitly must exist. Every problem names the file and the key.
+ * Reads and validates the config file, which must exist: running on built-in defaults would send
+ * as nobody in particular, so a missing default file points at `pressline init`. Every problem
+ * names the file and the key.
  */
 export function loadConfig(file?: string, cwd = process.cwd()): Config {
-  const explicit = file ?? process.env.PRESSLINE_CONFIG;
+  const explicit = file ?? configFromEnv();
   const path = configFilePath(file, cwd);
-  let raw: unknown = {};
+  let raw: unknown;
   if (existsSync(path)) {
     raw = parseConfigText(readText(path), path);
   } else if (explicit) {
-    throw new PresslineError('CONFIG_UNREADABLE', `config file not found; check the path given to --config or PRESSLINE_CONFIG`, { file: path });
+    throw new PresslineError('CONFIG_UNREADABLE', `config file not found; check the path given to --config or PRESSLINE_CONFIG, or run \`pressline init --config <file>\` to create it`, { file: path });
+  } else {
+    throw new PresslineError('CONFIG_UNREADABLE', `no config file yet; run \`pressline init\` to create one for your press office (or try the example with --config config/examples/amnesty.json)`, { file: path });
   }
   return validateConfig(raw, path);
 }

@@ -208,6 +208,15 @@ export const configSchema = z.strictObject({
       leaseMs: z.number().int().min(500).default(60_000),
     })
     .prefault({}),
+  doctor: z
+    .strictObject({
+      /**
+       * DNS server `pressline doctor` asks about SPF, DKIM and DMARC (`192.0.2.53` or
+       * `192.0.2.53:5353`); the system resolver when unset. PRESSLINE_DNS_SERVER overrides it.
+       */
+      dnsServer: z.string().optional(),
+    })
+    .prefault({}),
 });
 
 /** The validated configuration with every default filled in. */

@@ -6,7 +6,7 @@ const MAIN = 'dist/src/cli/main.js';
 const fx = (name: string): string => `test/fixtures/lists/${name}`;
 
 function pressline(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', PRESSLINE_CONFIG: 'config/examples/amnesty.json' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

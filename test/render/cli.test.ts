@@ -26,7 +26,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('pressline render', () => {
   it('writes html, txt and a complete .eml per language variant', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
-    const { out } = await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z']);
+    const { out } = await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z']);
     for (const lang of ['en', 'ru']) {
       for (const ext of ['html', 'txt', 'eml']) expect(existsSync(join(dir, `${lang}.${ext}`))).toBe(true);
     }
@@ -40,21 +40,21 @@ describe('pressline render', () => {
     // Same input, same bytes.
     const first = readFileSync(join(dir, 'en.eml'));
     // Rendering into the same --out folder again replaces the previews only with --force.
-    await expect(run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z'])).rejects.toThrow('--force');
-    await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z', '--force']);
+    await expect(run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z'])).rejects.toThrow('--force');
+    await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--out', dir, '--now', '2026-11-28T12:00:00Z', '--force']);
     expect(readFileSync(join(dir, 'en.eml')).equals(first)).toBe(true);
   });
 
   it('with --list prints how many contacts get each variant; --contact renders that contact', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
-    const { out } = await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--out', dir]);
+    const { out } = await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--out', dir]);
     expect(out).toMatch(/Language variants for \d+ contact\(s\)/);
     expect(out).toMatch(/en\s+releases\/eu-russia-summit\.md\s+\d+/);
     expect(out).toMatch(/ru\s+releases\/eu-russia-summit\.ru\.md\s+\d+/);
 
     const one = mkdtempSync(join(tmpdir(), 'pressline-render-'));
     const { out: out2 } = await run([
-      '--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md',
+      '--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md',
       '--list', 'lists/journalists.csv', '--contact', 'H.Whitfield@dailyledger.example', '--out', one,
     ]);
     expect(out2).toContain('Rendered for h.whitfield@dailyledger.example (en variant)');
@@ -65,10 +65,10 @@ describe('pressline render', () => {
 
   it('shows the embargo state for --now', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
-    const before = await run(['--config', 'config/pressline.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T07:00:00Z']);
+    const before = await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T07:00:00Z']);
     expect(before.out).toContain('Embargoed copy (EMBARGOED UNTIL 09:00 CET (08:00 UTC), Tuesday 16 March 2027)');
     expect(readFileSync(join(dir, 'en.eml'), 'utf8')).toContain('Subject: EMBARGOED: Seal census 2026');
-    const after = await run(['--config', 'config/pressline.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T08:00:00Z', '--force']);
+    const after = await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T08:00:00Z', '--force']);
     expect(after.out).toContain('Embargo lifted');
     expect(readFileSync(join(dir, 'en.html'), 'utf8')).not.toContain('EMBARGOED');
   });
@@ -79,20 +79,20 @@ describe('pressline render', () => {
     const body = Array.from({ length: 700 }, (_, i) => `${i + 1}. ${paragraph}`).join('\n\n');
     const release = join(dir, 'long.md');
     writeFileSync(release, `---\ntitle: A very long annual report\nlanguage: en\n---\n${body}\n`);
-    const small = await run(['--config', 'config/pressline.json', 'render', 'releases/eu-russia-summit.md', '--out', join(dir, 'small')]);
+    const small = await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--out', join(dir, 'small')]);
     expect(small.out).toMatch(/HTML size: en \d+ kB, ru \d+ kB \(Gmail clips above 104 kB\)/);
     expect(small.err).not.toContain('Gmail');
-    const long = await run(['--config', 'config/pressline.json', 'render', release, '--out', join(dir, 'long')]);
+    const long = await run(['--config', 'config/examples/amnesty.json', 'render', release, '--out', join(dir, 'long')]);
     const size = Number(/HTML size: en (\d+) kB/.exec(long.out)?.[1]);
     expect(size).toBeGreaterThan(104);
     expect(long.err).toMatch(/warning: the en HTML is \d+ kB: Gmail clips above 104 kB, hiding the press contacts and the unsubscribe link/);
   });
 
   it('refuses bad usage', async () => {
-    await expect(run(['render', 'releases/eu-russia-summit.md', '--contact', 'a@b.example'])).rejects.toBeInstanceOf(PresslineError);
-    await expect(run(['render', 'releases/eu-russia-summit.md', '--now', 'tomorrow'])).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--contact', 'a@b.example'])).rejects.toBeInstanceOf(PresslineError);
+    await expect(run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--now', 'tomorrow'])).rejects.toMatchObject({ code: 'USAGE' });
     await expect(
-      run(['render', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--contact', 'nobody@nowhere.example', '--out', mkdtempSync(join(tmpdir(), 'p-'))]),
+      run(['--config', 'config/examples/amnesty.json', 'render', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--contact', 'nobody@nowhere.example', '--out', mkdtempSync(join(tmpdir(), 'p-'))]),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -84,7 +84,8 @@ describe('report and log commands', () => {
     const err = process.stderr.write.bind(process.stderr);
     (process.stderr as any).write = () => true;
     try {
-      await buildProgram().parseAsync(args, { from: 'user' });
+      // The example config: a fresh clone has no config/pressline.json until `pressline init`.
+      await buildProgram().parseAsync(['--config', 'config/examples/amnesty.json', ...args], { from: 'user' });
     } finally {
       (process.stdout as any).write = write;
       (process.stderr as any).write = err;
