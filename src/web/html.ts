@@ -38,9 +38,9 @@ const STYLE = `
  * A complete, self-contained page (inline CSS only, no scripts, no external resources).
  * `title` is escaped here; `bodyHtml` must already be built from escaped values.
  */
-export function page(title: string, bodyHtml: string): string {
+export function page(title: string, bodyHtml: string, language: { lang: string; dir: 'ltr' | 'rtl' } = { lang: 'en', dir: 'ltr' }): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(language.lang)}" dir="${language.dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

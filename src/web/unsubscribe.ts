@@ -4,6 +4,7 @@ import { checkToken, TOKEN_REFUSALS } from '../tokens.js';
 import { HttpError } from './body.js';
 import { html, text, type Handler, type Reply, type RequestContext } from './context.js';
 import { escapeHtml, maskAddress, page } from './html.js';
+import { fill, unsubscribeWording } from './unsubscribe-wording.js';
 
 /** Where the suppression and the timeline event say the unsubscribe came from. */
 export const ONE_CLICK_SOURCE = 'one-click';
@@ -63,23 +64,30 @@ function refuse(ctx: RequestContext, asHtml: boolean, found: { why: string; expi
   return found.expired ? expired(ctx, asHtml, found.why) : invalid(ctx, asHtml, found.why);
 }
 
+/** The wording of the page in the language of the copy the journalist was sent. */
+async function wordingFor(ctx: RequestContext, deliveryId: number) {
+  const row = await ctx.app.store.deliveryRow(deliveryId);
+  return unsubscribeWording(row?.language);
+}
+
 /** GET /u/<token>: asks before doing anything; link scanners prefetch GETs, so GET never unsubscribes. */
 export const unsubscribePage: Handler = async (ctx) => {
   const found = await resolve(ctx);
   if ('why' in found) return refuse(ctx, true, found);
-  const org = escapeHtml(organisation(ctx));
-  const who = escapeHtml(maskAddress(found.delivery.email));
+  const { wording, ...language } = await wordingFor(ctx, found.delivery.id);
+  const slots = { org: escapeHtml(organisation(ctx)), who: escapeHtml(maskAddress(found.delivery.email)) };
   if (await ctx.app.store.isSuppressed(found.delivery.key)) {
     ctx.note({ already: true });
-    return html(200, page('Already unsubscribed', `<h1>Already unsubscribed</h1>\n<p>${who} is already unsubscribed. You will not receive press releases from ${org} any more.</p>`));
+    return html(200, page(wording.alreadyTitle, `<h1>${escapeHtml(wording.alreadyTitle)}</h1>\n<p>${fill(wording.already, slots, escapeHtml)}</p>`, language));
   }
-  const body = `<h1>Unsubscribe ${who} from ${org} press releases?</h1>
+  const question = fill(wording.question, slots, escapeHtml);
+  const body = `<h1>${question}</h1>
 <form method="post">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit" aria-label="Unsubscribe ${who} from ${org} press releases">Unsubscribe</button>
+<button type="submit" aria-label="${escapeHtml(question.replace(/<\/?bdi>/g, ''))}">${escapeHtml(wording.button)}</button>
 </form>
-<p class="small">If you do nothing, you stay on the list. You do not need to log in.</p>`;
-  return html(200, page('Unsubscribe', body));
+<p class="small">${escapeHtml(wording.stay)}</p>`;
+  return html(200, page(wording.title, body, language));
 };
 
 /** The form fields of a urlencoded or multipart/form-data body (RFC 8058 allows both). */
@@ -141,8 +149,11 @@ export const unsubscribePost: Handler = async (ctx) => {
   });
   await logApplied(ctx.app, [result]);
   ctx.note({ suppressed: added, outcome: result.outcome });
+  const { wording, ...language } = await wordingFor(ctx, delivery.id);
   const org = organisation(ctx);
-  const done = `You will not receive press releases from ${org} any more.`;
-  if (!asHtml) return text(200, added ? `Unsubscribed. ${done}` : `Already unsubscribed. ${done}`);
-  return html(200, page('Unsubscribed', `<h1>Unsubscribed</h1>\n<p>${escapeHtml(done)}</p>`));
+  if (!asHtml) {
+    const done = wording.done.replace('{org}', org);
+    return text(200, added ? `${wording.doneTitle}. ${done}` : `${wording.alreadyTitle}. ${done}`);
+  }
+  return html(200, page(wording.doneTitle, `<h1>${escapeHtml(wording.doneTitle)}</h1>\n<p>${fill(wording.done, { org: escapeHtml(org) }, escapeHtml)}</p>`, language));
 };

@@ -75,8 +75,8 @@ describe('one-click unsubscribe (RFC 8058)', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       const body = await res.text();
-      expect(body).toContain('Unsubscribe a***@paper.example from Amnesty International EU Office press releases?');
-      expect(body).toMatch(/<html lang="en">/);
+      expect(body).toContain('Unsubscribe <bdi>a***@paper.example</bdi> from <bdi>Amnesty International EU Office</bdi> press releases?');
+      expect(body).toMatch(/<html lang="en" dir="ltr">/);
       expect(body).toMatch(/<meta name="viewport" content="width=device-width, initial-scale=1">/);
       expect(body).toMatch(/<form method="post">/);
       expect(body).toMatch(/<input type="hidden" name="List-Unsubscribe" value="One-Click">/);
@@ -94,11 +94,35 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     const res = await oneClick(url, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html,application/xhtml+xml' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await res.text()).toContain('You will not receive press releases from Amnesty International EU Office any more.');
+    expect(await res.text()).toContain('You will not receive press releases from <bdi>Amnesty International EU Office</bdi> any more.');
     expect((await s.app.store.isSuppressed(d.email))?.reason).toBe('unsubscribe');
     const page = await (await fetch(url)).text();
-    expect(page).toMatch(/a\*\*\*@paper\.example is already unsubscribed/);
+    expect(page).toMatch(/<bdi>a\*\*\*@paper\.example<\/bdi> is already unsubscribed/);
     expect(page).not.toMatch(/<form/);
+  });
+
+  it('speaks the language of the journalist: French and Arabic (right to left) pages, before and after the one-click POST', async () => {
+    sent = await sentCampaign(['claire@journal.example', 'layla@sahifa.example'], { config: { organisation: { name: 'Amnesty International' } } }, { 'claire@journal.example': 'fr-BE', 'layla@sahifa.example': 'ar' });
+    web = await startServer(sent.app);
+    const urlFor = (email: string) => {
+      const d = sent!.delivery[email]!;
+      return `${web!.url}/u/${makeToken(SECRET, 'unsubscribe', { instance: sent!.instance, campaignId: sent!.campaignId, deliveryId: d.id }, sent!.ref[email]!.key)}`;
+    };
+    const fr = await (await fetch(urlFor('claire@journal.example'))).text();
+    expect(fr).toMatch(/<html lang="fr" dir="ltr">/);
+    expect(fr).toContain('Désinscrire <bdi>c***@journal.example</bdi> des communiqués de presse de <bdi>Amnesty International</bdi>\u00a0?');
+    expect(fr).toMatch(/<button type="submit"[^>]*>Se désinscrire<\/button>/);
+    expect(fr.replace(/List-Unsubscribe/g, '')).not.toMatch(/Unsubscribe|press releases/);
+    const ar = await (await fetch(urlFor('layla@sahifa.example'))).text();
+    expect(ar).toMatch(/<html lang="ar" dir="rtl">/);
+    expect(ar).toContain('<bdi>l***@sahifa.example</bdi>');
+    expect(ar).toMatch(/<button type="submit"[^>]*>إلغاء الاشتراك<\/button>/);
+    const done = await oneClick(urlFor('claire@journal.example'), { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' } });
+    const page = await done.text();
+    expect(page).toMatch(/<html lang="fr" dir="ltr">/);
+    expect(page).toContain('Vous ne recevrez plus les communiqués de presse de <bdi>Amnesty International</bdi>.');
+    const plain = await oneClick(urlFor('layla@sahifa.example'));
+    expect((await plain.text()).trim()).toBe('تم إلغاء الاشتراك. لن تتلقى بعد الآن بيانات صحفية من Amnesty International.');
   });
 
   it('escapes every interpolated value', async () => {
