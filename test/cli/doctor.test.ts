@@ -51,7 +51,7 @@ function writeConfig(extra: Record<string, unknown> = {}): void {
       organisation: { name: 'NGO' },
       templates: { dir: TEMPLATES },
       paths: { outbox: join(dir, 'outbox'), logs: join(dir, 'logs'), database: join(dir, 'p.db') },
-      unsubscribe: { baseUrl: 'https://news.ngo-press.eu/u' },
+      unsubscribe: { baseUrl: 'https://news.ngo-press.eu' },
       bounces: { domain: 'bounces.ngo-press.eu' },
       dkim: { domainName: 'ngo-press.eu', keySelector: 'press2026', privateKeyFile: join(dir, 'dkim.pem') },
       ...extra,
@@ -228,14 +228,14 @@ describe('pressline doctor', () => {
     writeConfig({
       bounces: { domain: 'bounce.mailer-relay.net' },
       dkim: { domainName: 'mailer-relay.net', keySelector: 'press2026', privateKeyFile: join(dir, 'dkim.pem') },
-      unsubscribe: { baseUrl: 'http://localhost:8025/u' },
+      unsubscribe: { baseUrl: 'http://localhost:8025' },
     });
     const r = await doctor();
     expect(r.code).toBe(1);
     expect(r.checks.get('align.dkim')).toMatchObject({ status: 'fail', message: 'From (ngo-press.eu) does not align with the DKIM domain mailer-relay.net' });
     expect(r.checks.get('align.envelope')).toMatchObject({ status: 'fail', message: 'From (ngo-press.eu) does not align with the envelope (bounce) domain bounce.mailer-relay.net' });
     expect(r.checks.get('unsubscribe')).toMatchObject({ status: 'fail', message: expect.stringContaining('http://') });
-    writeConfig({ unsubscribe: { baseUrl: 'https://192.168.1.20/u' } });
+    writeConfig({ unsubscribe: { baseUrl: 'https://192.168.1.20' } });
     expect((await doctor()).checks.get('unsubscribe')).toMatchObject({ status: 'fail', message: expect.stringContaining('cannot reach') });
   });
 
