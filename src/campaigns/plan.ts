@@ -13,6 +13,7 @@ import { messageIdFor } from '../send/compose.js';
 import { nextLocalTime } from '../scheduler/local-time.js';
 import type { AudienceEntry, CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
+import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { finishPlanning } from './lifecycle.js';
 import { acquireOrTakeOver, newOwnerId } from './owner.js';
 
@@ -34,6 +35,8 @@ export interface Plan {
   release: Release;
   compiled: CompiledRelease;
   report: ListReport;
+  /** The list's extra columns the release merges: the only ones stored with each recipient. */
+  mergeColumns: string[];
   /** Contacts that will be mailed (valid, unique, in the segment, not suppressed). */
   recipients: number;
   suppressed: number;
@@ -84,6 +87,7 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
   const report = await loadLists(input.lists, {
     encoding: input.encoding,
     where: input.where,
+    columns: new Set(), // counting reads no extra column
     onContact: (c) => {
       if (suppressedKeys.has(c.key)) {
         suppressed++;
@@ -110,7 +114,13 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
       `${report.invalid.length} invalid row${report.invalid.length === 1 ? '' : 's'} in the list; fix them, or pass --skip-invalid to send to the valid rows and record the rest as skipped:\n${first}${more}`,
     );
   }
-  const compiled = await compileRelease(release, { config, now: clock.now(), columns: report.columns, templateFile });
+  const compileAt = (now: Date) => compileRelease(release, { config, now, columns: report.columns, templateFile });
+  const compiled = await compileAt(clock.now());
+  // A template may merge other fields once the embargo lifts ({% if notice.embargoed %}), and a
+  // scheduled campaign may be compiled on the other side of it: keep what either side merges.
+  const embargo = release.embargo;
+  const otherSide = embargo && (await compileAt(compiled.embargoed ? embargo.instant : new Date(embargo.instant.getTime() - 1)));
+  const mergeColumns = columnsRead(otherSide ? [compiled, otherSide] : [compiled], report.columns);
 
   const perLanguage: Record<string, number> = {};
   for (const [language, n] of byContactLanguage) {
@@ -125,6 +135,7 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     release,
     compiled,
     report,
+    mergeColumns,
     recipients,
     suppressed,
     perLanguage,
@@ -192,6 +203,7 @@ export async function persistPlan(plan: Plan, deps: { config: Config; store: Sto
     releasePath: resolve(input.releaseFile),
     listFingerprint: await fingerprintFiles(input.lists),
     columns: plan.report.columns,
+    keptColumns: plan.mergeColumns,
     encoding: input.encoding,
     templateFile: input.templateFile,
     testTo: input.testTo,
@@ -229,6 +241,8 @@ export interface PlanningOptions extends Record<string, unknown> {
   releasePath: string;
   listFingerprint: string;
   columns: string[];
+  /** The extra columns stored with each recipient (see kept-columns.ts); absent: every column (older campaigns). */
+  keptColumns?: string[] | undefined;
   encoding?: string | undefined;
   templateFile?: string | undefined;
   testTo?: string | undefined;
@@ -288,6 +302,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: { config: C
     await loadLists(input.lists, {
       encoding: input.encoding,
       where: input.where,
+      columns: options.keptColumns && new Set(options.keptColumns),
       onContact: (c) => {
         if (input.testTo) {
           if (taken++ > 0) return;
@@ -351,6 +366,8 @@ export async function resumePlanning(campaignId: number, deps: { config: Config;
   if (plan.fingerprint !== options.fingerprint && !o.acceptChanges) {
     throw new PresslineError('REFUSED', `the release or template changed since campaign ${campaignId} was planned; pass --accept-changes to plan the new text`);
   }
+  // Recipients stored before the interruption carry only the columns kept then.
+  assertColumnsKept(campaignId, plan.mergeColumns, options.keptColumns);
   await storeRecipients(campaignId, plan, deps, { ...options, fingerprint: plan.fingerprint });
   return options.target;
 }

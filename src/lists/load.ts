@@ -15,6 +15,13 @@ export interface LoadOptions {
   encoding?: string;
   /** `--where` expressions (see segment.ts); all must hold. */
   where?: string[];
+  /**
+   * The extra columns each contact carries in `extra` (headers as written); default every one. A
+   * contact keeps its extra columns as object properties, so a 5,000-column list whose contacts are
+   * kept or stored in thousands costs gigabytes: callers that know which columns they read (the merge
+   * fields a release uses) name them here. Columns a `where` term reads are read regardless.
+   */
+  columns?: ReadonlySet<string>;
   onContact?: (contact: Contact) => void;
 }
 
@@ -57,6 +64,7 @@ class Shared {
     readonly report: ListReport,
     readonly segment: Segment,
     readonly onContact: ((contact: Contact) => void) | undefined,
+    readonly keepColumns: ReadonlySet<string> | undefined,
   ) {}
 
   locate(position: number): { file: string; line: number } {
@@ -228,10 +236,16 @@ class FileLoad {
     this.iLang = index.language;
     this.iCountry = index.country;
     this.iZone = index.timeZone;
-    this.extras = header.extras;
     for (const column of header.extras) this.shared.columns.add(column.name);
     const segment = this.shared.segment;
     this.segment = segment.terms.length > 0 ? bindSegment(segment, header, this.file) : undefined;
+    const keep = this.shared.keepColumns;
+    if (keep === undefined) {
+      this.extras = header.extras;
+    } else {
+      const filtered = new Set(this.segment?.terms.map((t) => t.column).filter((c) => c !== undefined));
+      this.extras = header.extras.filter((c) => keep.has(c.name) || filtered.has(c.name));
+    }
     this.buildContacts = this.segment !== undefined || this.shared.onContact !== undefined;
   }
 
@@ -375,7 +389,7 @@ export async function loadLists(files: string[], options: LoadOptions = {}): Pro
     languages: {},
     columns: [],
   };
-  const shared = new Shared(report, segment, options.onContact);
+  const shared = new Shared(report, segment, options.onContact, options.columns);
   let base = 0;
   for (const file of files) {
     shared.bases.push({ file, base });

@@ -352,3 +352,22 @@ describe('duplicates and files', () => {
     for (const c of contacts) expect(c.domain).toMatch(/(^|\.)(example|example\.com|example\.org|example\.net)$/);
   });
 });
+
+describe('wide lists (issue 15)', () => {
+  it('keeps on each contact only the extra columns asked for, plus those a --where term reads', async () => {
+    const file = join(TMP, 'wide.csv');
+    const extras = Array.from({ length: 300 }, (_, k) => `Col ${k + 1}`);
+    const rows = [0, 1, 2].map((i) => [`j${i}@news.example`, `Jo${i}`, ...extras.map((_, k) => `v${i}.${k + 1}`), i === 1 ? 'emea' : 'apac'].join(','));
+    writeFileSync(file, [['Email', 'First Name', ...extras, 'Region'].join(','), ...rows].join('\n') + '\n');
+
+    const { report, contacts } = await readContacts([file], { where: ['region=apac'], columns: new Set(['Col 2', 'Col 300']) });
+    expect(report.columns).toHaveLength(301); // every column is still known (merge fields, checks)
+    expect(contacts.map((c) => c.extra)).toEqual([
+      { 'Col 2': 'v0.2', 'Col 300': 'v0.300', Region: 'apac' },
+      { 'Col 2': 'v2.2', 'Col 300': 'v2.300', Region: 'apac' },
+    ]);
+    // Without `columns`, every column, as before.
+    const all = await readContacts([file]);
+    expect(Object.keys(all.contacts[0]!.extra)).toHaveLength(301);
+  });
+});
