@@ -60,11 +60,12 @@ async function main(url: string, rows: number, columns: number, dir: string): Pr
   const plan = await preparePlan({ releaseFile: release, lists: [list], where: [], skipInvalid: false }, app);
   const id = await persistPlan(plan, app);
   const planned = performance.now();
+  const plannedRssMb = rssMb();
   const summary = await runCampaign(id, app, { waitForRetries: true });
   const seconds = (performance.now() - planned) / 1000;
   await store.close();
   if (summary.counts.sent !== rows) throw new Error(`sent ${summary.counts.sent} of ${rows}: ${JSON.stringify(summary)}`);
-  process.stdout.write(JSON.stringify({ rows, columns, planSeconds: (planned - t0) / 1000, seconds, rssMb: rssMb() }) + '\n');
+  process.stdout.write(JSON.stringify({ rows, columns, planSeconds: (planned - t0) / 1000, plannedRssMb, seconds, rssMb: rssMb() }) + '\n');
 }
 
 const [url, rows, columns, dir] = process.argv.slice(2);
