@@ -4,7 +4,7 @@ import { parseRate, perSecond } from '../config/rate.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
-import { loadLists, type ListReport } from '../lists/load.js';
+import { loadLists, MAX_NAME_CHARS, type ListReport } from '../lists/load.js';
 import { loadRelease } from '../releases/load.js';
 import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
@@ -129,6 +129,11 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
   }
 
   const warnings = [...release.warnings];
+  if (report.capped.length > 0) {
+    const first = report.capped[0]!;
+    const n = report.capped.length;
+    warnings.push(`${n} name${n === 1 ? '' : 's'} in the list cut to ${MAX_NAME_CHARS} characters for the To: line, first ${first.file}:${first.line} (column ${JSON.stringify(first.column)}); \`pressline lists check\` lists them`);
+  }
   if (input.testTo) recipients = Math.min(recipients, 1);
   return {
     input,

@@ -107,4 +107,25 @@ describe('wide lists: only the columns a release merges are stored, and every on
     expect(smtp.messages).toHaveLength(0);
     expect((await a.store.getCampaign(id))!.status).toBe('draft');
   });
+
+  it('a 5,000-character first name merged into the subject: with and without an attachment, no header line passes 998 (issue 15)', async () => {
+    smtp = await startTestSmtp();
+    const a = testApp({ env: { smtpUrl: smtp.url } });
+    app = a;
+    writeFileSync(join(a.dir, 'factsheet.txt'), 'Seal numbers by colony.\n');
+    const list = a.list([`long@news.example,${'J'.repeat(5000)},Doe,Daily,seals,en`]);
+    for (const attachments of ['', 'attachments:\n  - file: factsheet.txt\n']) {
+      const release = writeRelease(a, `subject: "For {{ first_name }} at {{ outlet }}"\n${attachments}`, 'Dear {{ first_name }}.');
+      const plan = await preparePlan({ releaseFile: release, lists: [list], where: [], skipInvalid: false }, a);
+      expect(plan.warnings.join('\n')).toContain('1 name in the list cut to 150 characters for the To: line');
+      const id = await persistPlan(plan, a, { again: true });
+      expect((await runCampaign(id, a, { waitForRetries: true })).counts.sent).toBe(1);
+      const raw = smtp.messages.at(-1)!.raw;
+      const head = raw.toString('latin1').split('\r\n\r\n')[0]!;
+      for (const line of head.split('\r\n')) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(998);
+      const parsed = await simpleParser(raw);
+      expect(parsed.subject).toBe(`For ${'J'.repeat(150)} at Daily`);
+      expect(parsed.attachments).toHaveLength(attachments ? 1 : 0);
+    }
+  });
 });

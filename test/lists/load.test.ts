@@ -370,4 +370,18 @@ describe('wide lists (issue 15)', () => {
     const all = await readContacts([file]);
     expect(Object.keys(all.contacts[0]!.extra)).toHaveLength(301);
   });
+
+  it('cuts a first, last or full name longer than 150 characters, and says where (issue 15)', async () => {
+    const file = join(TMP, 'long-names.csv');
+    const astral = 'a' + '😀'.repeat(100); // the 150th UTF-16 unit is the first half of a pair: not cut apart
+    writeFileSync(file, `Email,Name,First Name\na@news.example,,${'J'.repeat(5000)}\nb@news.example,${astral} Doe,\nc@news.example,Jo Doe,Jo\n`);
+    const { report, contacts } = await readContacts([file]);
+    expect(report.capped).toEqual([
+      { file, line: 2, column: 'First Name', length: 5000 },
+      { file, line: 3, column: 'Name', length: 205 },
+    ]);
+    expect(byEmail(contacts, 'a@news.example').firstName).toBe('J'.repeat(150));
+    expect(byEmail(contacts, 'b@news.example').firstName).toBe('a' + '😀'.repeat(74));
+    expect(byEmail(contacts, 'c@news.example').firstName).toBe('Jo');
+  });
 });
