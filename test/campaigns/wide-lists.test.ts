@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
+import { preflightCampaign } from '../../src/campaigns/preflight.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { PresslineError } from '../../src/errors.js';
@@ -99,6 +100,10 @@ describe('wide lists: only the columns a release merges are stored, and every on
     const release = writeRelease(a, '', 'Dear {{ first_name }}.');
     const id = await persistPlan(await preparePlan({ releaseFile: release, lists: [wideList(a)], where: [], skipInvalid: false }, a), a);
     writeRelease(a, '', 'Dear {{ first_name }}, desk {{ Desk Code }}.');
+
+    // A worker's check of a due campaign says so too (and holds it for a person, once).
+    const problems = await preflightCampaign(a, (await a.store.getCampaign(id))!);
+    expect(problems.map((p) => p.message).join('\n')).toContain('merges list column "Desk Code", which was not stored');
 
     const err = await runCampaign(id, a, { waitForRetries: true }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(PresslineError);
