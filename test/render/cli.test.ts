@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -61,6 +61,22 @@ describe('pressline render', () => {
     expect(readFileSync(join(one, 'en.txt'), 'utf8')).toContain('Dear Helen,');
     expect(readFileSync(join(one, 'en.eml'), 'utf8')).toContain('To: h.whitfield@dailyledger.example');
     expect(existsSync(join(one, 'ru.html'))).toBe(false);
+  });
+
+  it('a 5,000-character first name and desk note merged into the subject: the .eml has no header line past 78 (issue 15)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
+    const list = join(dir, 'list.csv');
+    writeFileSync(list, `Email,First Name,Desk Note\nlong@news.example,${'J'.repeat(5000)},${'n'.repeat(5000)}\n`);
+    const release = join(dir, 'release.md');
+    writeFileSync(release, '---\ntitle: Seal census\nlanguage: en\nsubject: "For {{ first_name }}: {{ desk_note }}"\n---\nDear {{ first_name }}.\n');
+    const out = join(dir, 'out');
+    await run(['--config', 'config/pressline.json', 'render', release, '--list', list, '--contact', 'long@news.example', '--out', out]);
+    const eml = readFileSync(join(out, 'en.eml'));
+    const head = eml.toString('latin1').split('\r\n\r\n')[0]!;
+    for (const line of head.split('\r\n')) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(78);
+    const { simpleParser } = await import('mailparser');
+    // The name is cut to 150 for the To: line (lists check says so); the desk note arrives whole.
+    expect((await simpleParser(eml)).subject).toBe(`For ${'J'.repeat(150)}: ${'n'.repeat(5000)}`);
   });
 
   it('shows the embargo state for --now', async () => {
