@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
+import { fingerprintFiles } from '../../src/campaigns/fingerprint.js';
+import { preparePlan, persistPlan, resumePlanning } from '../../src/campaigns/plan.js';
 import { preflightCampaign } from '../../src/campaigns/preflight.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { systemClock, type Clock } from '../../src/clock.js';
@@ -111,6 +112,26 @@ describe('wide lists: only the columns a release merges are stored, and every on
     expect((err as Error).message).toContain('"Desk Code"');
     expect(smtp.messages).toHaveLength(0);
     expect((await a.store.getCampaign(id))!.status).toBe('draft');
+  });
+
+  it('an interrupted plan is not finished with a release that now merges a column its stored recipients lack', async () => {
+    const a = testApp();
+    app = a;
+    const list = wideList(a);
+    const release = writeRelease(a, '', 'Dear {{ first_name }}.');
+    // What persistPlan stores before its recipients: a planner killed here leaves a campaign in `planning`.
+    const id = await a.store.createCampaign(
+      {
+        releaseFile: release, releaseTitle: 'Seal census', lists: [list], where: [], test: false, status: 'planning', phase: 'single',
+        options: { fingerprint: 'before-the-edit', releasePath: release, listFingerprint: await fingerprintFiles([list]), columns: [], keptColumns: [], skipInvalid: false, target: 'draft' },
+      },
+      new Date(),
+    );
+    writeRelease(a, '', 'Dear {{ first_name }}, desk {{ Desk Code }}.');
+    const err = await resumePlanning(id, a, { acceptChanges: true }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PresslineError);
+    expect((err as Error).message).toContain('merges list column "Desk Code", which was not stored');
+    expect(await a.store.deliveries(id)).toEqual([]);
   });
 
   it('a 5,000-character first name merged into the subject: with and without an attachment, no header line passes 998 (issue 15)', async () => {
