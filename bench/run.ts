@@ -9,6 +9,7 @@ import { benchReports } from './reports.js';
 import { benchWorkers } from './workers.js';
 import { benchKill } from './kill.js';
 import { benchServe } from './serve.js';
+import { benchWideLists } from './wide-lists.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   workers: () => benchWorkers(),
   kill: () => benchKill(),
   serve: () => benchServe(),
+  'wide-lists': () => benchWideLists(),
 };
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import { parseRate, perSecond } from '../config/rate.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
-import { loadLists, type ListReport } from '../lists/load.js';
+import { loadLists, MAX_NAME_CHARS, type ListReport } from '../lists/load.js';
 import { loadRelease } from '../releases/load.js';
 import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
@@ -14,6 +14,7 @@ import { messageIdFor } from '../send/compose.js';
 import { nextLocalTime } from '../scheduler/local-time.js';
 import type { AudienceEntry, CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
+import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { finishPlanning } from './lifecycle.js';
 import { acquireOrTakeOver, newOwnerId } from './owner.js';
 
@@ -35,6 +36,8 @@ export interface Plan {
   release: Release;
   compiled: CompiledRelease;
   report: ListReport;
+  /** The list's extra columns the release merges: the only ones stored with each recipient. */
+  mergeColumns: string[];
   /** Contacts that will be mailed (valid, unique, in the segment, not suppressed). */
   recipients: number;
   suppressed: number;
@@ -87,6 +90,7 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
   const report = await loadLists(input.lists, {
     encoding: input.encoding,
     where: input.where,
+    columns: new Set(), // counting reads no extra column
     onContact: (c) => {
       if (suppressedKeys.has(c.key)) {
         suppressed++;
@@ -113,7 +117,13 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
       `${report.invalid.length} invalid row${report.invalid.length === 1 ? '' : 's'} in the list; fix them, or pass --skip-invalid to send to the valid rows and record the rest as skipped:\n${first}${more}`,
     );
   }
-  const compiled = await compileRelease(release, { config, now: clock.now(), columns: report.columns, templateFile });
+  const compileAt = (now: Date) => compileRelease(release, { config, now, columns: report.columns, templateFile });
+  const compiled = await compileAt(clock.now());
+  // A template may merge other fields once the embargo lifts ({% if notice.embargoed %}), and a
+  // scheduled campaign may be compiled on the other side of it: keep what either side merges.
+  const embargo = release.embargo;
+  const otherSide = embargo && (await compileAt(compiled.embargoed ? embargo.instant : new Date(embargo.instant.getTime() - 1)));
+  const mergeColumns = columnsRead(otherSide ? [compiled, otherSide] : [compiled], report.columns);
 
   const perLanguage: Record<string, number> = {};
   for (const [language, n] of byContactLanguage) {
@@ -123,12 +133,18 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
 
   const htmlBytes = htmlSizes(compiled);
   const warnings = [...release.warnings, ...clipWarnings(htmlBytes)];
+  if (report.capped.length > 0) {
+    const first = report.capped[0]!;
+    const n = report.capped.length;
+    warnings.push(`${n} name${n === 1 ? '' : 's'} in the list cut to ${MAX_NAME_CHARS} characters for the To: line, first ${first.file}:${first.line} (column ${JSON.stringify(first.column)}); \`pressline lists check\` lists them`);
+  }
   if (input.testTo) recipients = Math.min(recipients, 1);
   return {
     input,
     release,
     compiled,
     report,
+    mergeColumns,
     recipients,
     suppressed,
     perLanguage,
@@ -200,6 +216,7 @@ export async function persistPlan(plan: Plan, deps: PlanningDeps, extra: Persist
     releasePath: resolve(input.releaseFile),
     listFingerprint: await fingerprintFiles(input.lists),
     columns: plan.report.columns,
+    keptColumns: plan.mergeColumns,
     encoding: input.encoding,
     templateFile: input.templateFile,
     testTo: input.testTo,
@@ -237,6 +254,8 @@ export interface PlanningOptions extends Record<string, unknown> {
   releasePath: string;
   listFingerprint: string;
   columns: string[];
+  /** The extra columns stored with each recipient (see kept-columns.ts); absent: every column (older campaigns). */
+  keptColumns?: string[] | undefined;
   encoding?: string | undefined;
   templateFile?: string | undefined;
   testTo?: string | undefined;
@@ -297,6 +316,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDep
     await loadLists(input.lists, {
       encoding: input.encoding,
       where: input.where,
+      columns: options.keptColumns && new Set(options.keptColumns),
       onContact: (c) => {
         if (input.testTo) {
           if (taken++ > 0) return;
@@ -360,6 +380,8 @@ export async function resumePlanning(campaignId: number, deps: PlanningDeps, o: 
   if (plan.fingerprint !== options.fingerprint && !o.acceptChanges) {
     throw new PresslineError('REFUSED', `the release or template changed since campaign ${campaignId} was planned; pass --accept-changes to plan the new text`);
   }
+  // Recipients stored before the interruption carry only the columns kept then.
+  assertColumnsKept(campaignId, plan.mergeColumns, options.keptColumns);
   await storeRecipients(campaignId, plan, deps, { ...options, fingerprint: plan.fingerprint });
   return options.target;
 }

@@ -16,6 +16,7 @@ import { checkSmtpUrl, resolveRelay } from '../send/smtp.js';
 import type { Campaign, CampaignPhase } from '../store/types.js';
 import { transition, type LifecycleDeps } from './lifecycle.js';
 import { fingerprintFiles } from './fingerprint.js';
+import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { releaseFiles, templatePath, type Plan } from './plan.js';
 
 /*
@@ -45,6 +46,8 @@ export interface PreflightTarget {
   compiled?: CompiledRelease | undefined;
   /** A relay from config `relays` instead of SMTP_URL (`worker --relay`). */
   relay?: string | undefined;
+  /** A stored campaign's recipients carry only these extra columns (see kept-columns.ts). */
+  kept?: { campaignId: number; columns: string[] } | undefined;
 }
 
 /** Collects PresslineErrors from checks run one after the other; anything else is a bug and is thrown. */
@@ -86,7 +89,10 @@ export async function preflightProblems(deps: PreflightDeps, target: PreflightTa
   problems.push(...(await settingsProblems(deps, { relay: target.relay })));
   for (const a of target.release.attachments) await check(() => checkAttachment(a));
   for (const at of copiesToCompile(target, deps.clock.now())) {
-    await check(() => compileRelease(target.release, { config, now: at, columns: target.columns, templateFile: target.templateFile }));
+    await check(async () => {
+      const compiled = await compileRelease(target.release, { config, now: at, columns: target.columns, templateFile: target.templateFile });
+      if (target.kept) assertColumnsKept(target.kept.campaignId, columnsRead([compiled], target.columns), target.kept.columns);
+    });
   }
   return problems;
 }
@@ -168,6 +174,7 @@ export async function preflightCampaign(deps: PreflightDeps, campaign: Campaign,
     columns: (campaign.options.columns as string[] | undefined) ?? [],
     phase: campaign.phase,
     relay: options.relay,
+    kept: campaign.options.keptColumns ? { campaignId: campaign.id, columns: campaign.options.keptColumns as string[] } : undefined,
   });
   // The same guard runCampaign applies once a campaign has started (see textChangedError).
   if (campaign.startedAt && !options.acceptChanges && (await fingerprintFiles(releaseFiles(release, templateFile))) !== campaign.options.fingerprint) {

@@ -18,6 +18,7 @@ import { createSmtpTransport, resolveRelay } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import type { Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
+import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { transition, type LifecycleDeps } from './lifecycle.js';
 import { acquireOrTakeOver, newOwnerId, ownerIsDead } from './owner.js';
 import { recordRunPause } from './pause.js';
@@ -221,7 +222,9 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       await transition(deps, campaignId, 'miss', clock.now(), { reason: `embargo lifted at ${embargo!.text}; embargoed copies not sent`, skipOpen: EMBARGO_SKIP });
       throw new PresslineError('REFUSED', `campaign ${campaignId} is an embargoed phase and the embargo lifted at ${embargo!.text}; it is marked missed and will not be sent`);
     }
-    const compiled = await compileRelease(release, { config, now: clock.now(), columns: (campaign.options.columns as string[]) ?? [], templateFile });
+    const columns = (campaign.options.columns as string[]) ?? [];
+    const compiled = await compileRelease(release, { config, now: clock.now(), columns, templateFile });
+    assertColumnsKept(campaignId, columnsRead([compiled], columns), campaign.options.keptColumns as string[] | undefined);
     const variant = release.variants[0]!;
     const compose = composeContext(
       { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadLists, type ListReport } from '../lists/load.js';
+import { loadLists, MAX_NAME_CHARS, type ListReport } from '../lists/load.js';
 import { collect, printJson, say, table } from './output.js';
 import { oneLine } from './sanitise.js';
 
@@ -58,6 +58,10 @@ function summary(report: ListReport, where: string[]): string {
       text: `duplicate of ${d.email}, first at ${d.first.file}:${d.first.line} (skipped)`,
     })),
   ];
+  if (report.capped.length > 0) {
+    lines.push('', 'Warnings:');
+    for (const c of report.capped) lines.push(`${oneLine(c.file)}:${c.line}: ${cappedText(c)}`);
+  }
   if (problems.length > 0) {
     const order = new Map(report.files.map((f, i) => [f, i]));
     problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line);
@@ -66,6 +70,11 @@ function summary(report: ListReport, where: string[]): string {
     for (const p of problems) lines.push(`${oneLine(p.file)}:${p.line}: ${oneLine(p.text)}`);
   }
   return lines.join('\n');
+}
+
+/** Why a name cell is cut, naming its column. */
+export function cappedText(c: ListReport['capped'][number]): string {
+  return `column ${oneLine(JSON.stringify(c.column))} holds ${c.length} characters; only the first ${MAX_NAME_CHARS} are used (a name goes into the To: header line, which may not pass 998)`;
 }
 
 /** Adds `lists check`: validates list files and prints a summary or one JSON document. */
@@ -91,6 +100,10 @@ export function registerListsCommands(program: Command): void {
         return;
       }
       say(summary(report, where));
+      if (report.capped.length > 0) {
+        const c = report.capped.length;
+        say(`warning: ${c} name${c === 1 ? '' : 's'} longer than ${MAX_NAME_CHARS} characters cut to ${MAX_NAME_CHARS} (see Warnings)`, true);
+      }
       if (report.invalid.length === 0 && report.duplicates.length > 0) {
         const d = report.duplicates.length;
         say(`warning: ${d} duplicate row${d === 1 ? '' : 's'} skipped; the first occurrence of each address is used`, true);

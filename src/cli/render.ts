@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, readEnv } from '../config/load.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
-import { readContacts } from '../lists/load.js';
+import { loadLists } from '../lists/load.js';
 import { formatEmbargoNotice } from '../releases/embargo.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease, summariseVariants } from '../render/compile.js';
@@ -71,15 +71,23 @@ export function registerRenderCommand(program: Command): void {
       let columns: string[] = [];
       let contact: Contact | undefined;
       if (opts.list) {
-        const loaded = await readContacts(opts.list, { where: opts.where });
-        contacts = loaded.contacts;
-        columns = loaded.report.columns;
-        if (loaded.report.invalid.length > 0) {
-          say(`warning: ${loaded.report.invalid.length} invalid row(s) in the list skipped (run "pressline lists check" for details)`, true);
+        // Every contact is kept for the per-variant counts, but without its extra columns (a
+        // 5,000-column list would take gigabytes); only the one rendered for keeps them all.
+        const wanted = opts.contact?.trim().toLowerCase();
+        const kept: Contact[] = [];
+        const report = await loadLists(opts.list, {
+          where: opts.where,
+          onContact: (c) => {
+            if (wanted !== undefined && contact === undefined && (c.key === wanted || c.email.toLowerCase() === wanted)) contact = c;
+            kept.push({ ...c, extra: {} });
+          },
+        });
+        contacts = kept;
+        columns = report.columns;
+        if (report.invalid.length > 0) {
+          say(`warning: ${report.invalid.length} invalid row(s) in the list skipped (run "pressline lists check" for details)`, true);
         }
         if (opts.contact) {
-          const wanted = opts.contact.trim().toLowerCase();
-          contact = contacts.find((c) => c.key === wanted || c.email.toLowerCase() === wanted);
           if (!contact) {
             throw new PresslineError('NOT_FOUND', `no contact ${opts.contact} in ${opts.list.join(', ')}${opts.where.length ? ' matching --where' : ''}`);
           }

@@ -239,6 +239,7 @@ async function renderAll(plan: Plan): Promise<number> {
   await loadLists(plan.input.lists, {
     encoding: plan.input.encoding,
     where: plan.input.where,
+    columns: new Set(plan.mergeColumns), // as stored for the send: the same render, without the rest of a wide row
     onContact: (c) => {
       plan.compiled.pickVariant(c).render(c, { unsubscribe_url: 'https://unsubscribe.invalid/dry-run' });
       n++;

@@ -15,6 +15,13 @@ export interface LoadOptions {
   encoding?: string;
   /** `--where` expressions (see segment.ts); all must hold. */
   where?: string[];
+  /**
+   * The extra columns each contact carries in `extra` (headers as written); default every one. A
+   * contact keeps its extra columns as object properties, so a 5,000-column list whose contacts are
+   * kept or stored in thousands costs gigabytes: callers that know which columns they read (the merge
+   * fields a release uses) name them here. Columns a `where` term reads are read regardless.
+   */
+  columns?: ReadonlySet<string>;
   onContact?: (contact: Contact) => void;
 }
 
@@ -38,6 +45,24 @@ export interface ListReport {
   languages: Record<string, number>;
   /** Union of extra column headers, as written, in order of first appearance. */
   columns: string[];
+  /** Name cells of valid rows longer than MAX_NAME_CHARS: contacts get their first MAX_NAME_CHARS characters. */
+  capped: { file: string; line: number; column: string; length: number }[];
+}
+
+/**
+ * The longest first, last or full name a contact keeps. A name goes into the To: header line,
+ * which RFC 5322 caps at 998 characters; nodemailer (which builds messages with attachments and
+ * render's .eml) cannot fold a long run of letters, so a 5,000-character first name made a
+ * 5,005-character line. 150 leaves room for both names, quoted and escaped, and the address.
+ */
+export const MAX_NAME_CHARS = 150;
+
+/** At most MAX_NAME_CHARS characters, never cutting a surrogate pair in half. */
+function capName(value: string): string {
+  if (value.length <= MAX_NAME_CHARS) return value;
+  let cut = value.slice(0, MAX_NAME_CHARS);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut.trimEnd();
 }
 
 /** A quoted value longer than this is almost surely an unclosed quote swallowing the file. */
@@ -57,6 +82,7 @@ class Shared {
     readonly report: ListReport,
     readonly segment: Segment,
     readonly onContact: ((contact: Contact) => void) | undefined,
+    readonly keepColumns: ReadonlySet<string> | undefined,
   ) {}
 
   locate(position: number): { file: string; line: number } {
@@ -180,12 +206,18 @@ class FileLoad {
       return;
     }
     report.valid++;
+    for (const i of [this.iFirst, this.iLast, this.iName]) {
+      if (i !== -1 && fields[i]!.length > MAX_NAME_CHARS) {
+        const length = fields[i]!.trim().length;
+        if (length > MAX_NAME_CHARS) report.capped.push({ file: this.file, line, column: this.header.columns[i]!, length });
+      }
+    }
 
     if (this.buildContacts) {
-      let firstName = text(fields, unsafe, this.iFirst);
-      let lastName = text(fields, unsafe, this.iLast);
+      let firstName = capName(text(fields, unsafe, this.iFirst));
+      let lastName = capName(text(fields, unsafe, this.iLast));
       if (this.iName !== -1 && firstName === '' && lastName === '') {
-        [firstName, lastName] = splitName(text(fields, unsafe, this.iName));
+        [firstName, lastName] = splitName(capName(text(fields, unsafe, this.iName)));
       }
       const extra: Record<string, string> = {};
       const extras = this.extras;
@@ -228,10 +260,16 @@ class FileLoad {
     this.iLang = index.language;
     this.iCountry = index.country;
     this.iZone = index.timeZone;
-    this.extras = header.extras;
     for (const column of header.extras) this.shared.columns.add(column.name);
     const segment = this.shared.segment;
     this.segment = segment.terms.length > 0 ? bindSegment(segment, header, this.file) : undefined;
+    const keep = this.shared.keepColumns;
+    if (keep === undefined) {
+      this.extras = header.extras;
+    } else {
+      const filtered = new Set(this.segment?.terms.map((t) => t.column).filter((c) => c !== undefined));
+      this.extras = header.extras.filter((c) => keep.has(c.name) || filtered.has(c.name));
+    }
     this.buildContacts = this.segment !== undefined || this.shared.onContact !== undefined;
   }
 
@@ -374,8 +412,9 @@ export async function loadLists(files: string[], options: LoadOptions = {}): Pro
     duplicates: [],
     languages: {},
     columns: [],
+    capped: [],
   };
-  const shared = new Shared(report, segment, options.onContact);
+  const shared = new Shared(report, segment, options.onContact, options.columns);
   let base = 0;
   for (const file of files) {
     shared.bases.push({ file, base });

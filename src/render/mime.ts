@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { PresslineError } from '../errors.js';
+import { foldedSubject, hasUnfoldableRun } from '../send/mime.js';
 
 /** A mailbox: display name optional. */
 export interface Address {
@@ -35,7 +36,7 @@ const HEADER_NAME = /^[!-9;-~]+$/; // RFC 5322 ftext: printable ASCII except ":"
  * The multipart boundary derives from the Message-ID, so equal input gives identical bytes.
  */
 export async function buildMime(message: OutgoingMessage): Promise<Buffer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | { prepared: true; value: string }> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (!HEADER_NAME.test(name)) throw new PresslineError('USAGE', `invalid header name ${JSON.stringify(name)}`);
     if (UNSAFE_HEADER_VALUE.test(value)) {
@@ -51,13 +52,16 @@ export async function buildMime(message: OutgoingMessage): Promise<Buffer> {
     throw new PresslineError('USAGE', `invalid Message-ID ${JSON.stringify(message.messageId)}`);
   }
   const bracketed = messageId.startsWith('<') ? messageId : `<${messageId}>`;
+  if (hasUnfoldableRun(message.subject)) headers.Subject = { prepared: true, value: foldedSubject(oneLine(message.subject)) };
 
   const composer = new MailComposer({
     from: mailbox(message.from),
     to: message.to,
     ...(message.replyTo ? { replyTo: mailbox(message.replyTo) } : {}),
     ...(message.sender ? { sender: mailbox(message.sender) } : {}),
-    subject: oneLine(message.subject),
+    // nodemailer cannot fold a long run without spaces (a 5,000-character merged name made a
+    // 5,002-character Subject: line); such a subject goes folded and encoded as send writes it.
+    ...(hasUnfoldableRun(message.subject) ? {} : { subject: oneLine(message.subject) }),
     messageId: bracketed,
     date: message.date,
     text: message.text,

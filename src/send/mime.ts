@@ -374,7 +374,10 @@ function fold(name: string, tokens: string[]): string {
  */
 function unstructuredHeader(name: string, value: string): string {
   const words = value.split(' ');
-  const plain = /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') && words.every((w) => w.length <= MAX_LINE - name.length - 2);
+  // Text (Subject) folds at 78 or is encoded; other fields (List-Unsubscribe URLs) may not be
+  // encoded, so only the 998 limit forces it on them.
+  const longest = name === 'Subject' ? FOLD_AT - 1 : MAX_LINE - name.length - 2;
+  const plain = /^[\x20-\x7e]*$/.test(value) && !value.includes('=?') && words.every((w) => w.length <= longest);
   if (plain) return fold(name, words);
   return fold(name, encodedWords(value, FOLD_AT - name.length - 2));
 }
@@ -391,9 +394,25 @@ function addressHeader(name: string, a: Address): string {
  * ASCII as a quoted-string; anything else (or "=?") as encoded-words.
  */
 function phrase(name: string, firstMax: number): string[] {
-  if (/^[\w ]*$/.test(name)) return name.split(' ');
-  if (/^[\x20-\x7e]*$/.test(name) && !name.includes('=?') && name.length <= 200) return [`"${name.replace(/["\\]/g, '\\$&')}"`];
+  // A word longer than a folded line cannot be folded (a 5,000-letter first name made a 5,005-character
+  // To: line): such a name goes as encoded-words, which fold anywhere.
+  if (/^[\w ]*$/.test(name) && !hasUnfoldableRun(name)) return name.split(' ');
+  const quoted = `"${name.replace(/["\\]/g, '\\$&')}"`;
+  if (/^[\x20-\x7e]*$/.test(name) && !name.includes('=?') && quoted.length < FOLD_AT) return [quoted];
   return encodedWords(name, firstMax);
+}
+
+/**
+ * True when the value has a run of non-blanks too long for a folded line (78 with its leading
+ * space): written bare, it could only be one over-long line. nodemailer writes such runs bare.
+ */
+export function hasUnfoldableRun(value: string): boolean {
+  return /[^ \t]{78,}/.test(value);
+}
+
+/** A Subject value as buildMessage writes it, folded (CRLF + space), without the "Subject: " in front. */
+export function foldedSubject(subject: string): string {
+  return unstructuredHeader('Subject', headerSafe(subject)).slice('Subject: '.length);
 }
 
 // RFC 5321 atext plus the non-ASCII SMTPUTF8 adds; a local part of these with "." between is a dot-atom.

@@ -1,7 +1,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { DkimKey } from './dkim-sign.js';
 import type { Config } from '../config/schema.js';
-import { buildMessage } from './mime.js';
+import { buildMessage, foldedSubject, hasUnfoldableRun } from './mime.js';
 import { parseEnhanced, type SendResult } from './outcome.js';
 import type { OutgoingMail } from './transport.js';
 
@@ -28,17 +28,19 @@ export function toMailOptions(mail: OutgoingMail): SendMailOptions {
 
 /** nodemailer builds the MIME itself: for attachments, and as the reference the tests compare with. */
 export function composedByNodemailer(mail: OutgoingMail): SendMailOptions {
+  // nodemailer cannot fold a long run without spaces: such a subject goes as buildMessage writes it.
+  const ownSubject = hasUnfoldableRun(mail.subject);
   return {
     from: mail.from,
     to: mail.to,
     replyTo: mail.replyTo,
     sender: mail.sender,
-    subject: mail.subject,
+    ...(ownSubject ? {} : { subject: mail.subject }),
     html: mail.html,
     text: mail.text,
     messageId: mail.messageId,
     date: mail.date,
-    headers: mail.headers,
+    headers: ownSubject ? { ...mail.headers, Subject: { prepared: true, value: foldedSubject(mail.subject) } } : mail.headers,
     attachments: mail.attachments,
     envelope: mail.envelope,
     // Never let a path or URL pull files or the network into a message: attachments come as bytes.

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = 'dist/src/cli/main.js';
@@ -22,8 +24,8 @@ describe('pressline lists check (built CLI)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report)).toEqual(['files', 'rows', 'valid', 'matched', 'invalid', 'duplicates', 'languages', 'columns']);
-    expect(report).toMatchObject({ files: ['lists/journalists.csv'], rows: 40, valid: 40, matched: 40, invalid: [], duplicates: [], columns: ['Desk'] });
+    expect(Object.keys(report)).toEqual(['files', 'rows', 'valid', 'matched', 'invalid', 'duplicates', 'languages', 'columns', 'capped']);
+    expect(report).toMatchObject({ files: ['lists/journalists.csv'], rows: 40, valid: 40, matched: 40, invalid: [], duplicates: [], columns: ['Desk'], capped: [] });
     expect(report.languages.ru).toBeGreaterThan(0);
   });
 
@@ -74,5 +76,25 @@ describe('pressline lists check (built CLI)', () => {
     const unknown = pressline('lists', 'check', fx('segment.csv'), '--where', 'region=baltics');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('has no column "region"');
+  });
+
+  it('warns, naming file, line and column, of a 5,000-character name it cuts for the To: line (issue 15); exit stays 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pressline-lists-cli-'));
+    try {
+      const file = join(dir, 'long-names.csv');
+      writeFileSync(file, `Email,First Name,Last Name\nok@news.example,Anna,Berg\nlong@news.example,${'J'.repeat(5000)},Doe\nfull@news.example,Jo,${'D'.repeat(151)}\n`);
+      const json = pressline('lists', 'check', file, '--json');
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout).capped).toEqual([
+        { file, line: 3, column: 'First Name', length: 5000 },
+        { file, line: 4, column: 'Last Name', length: 151 },
+      ]);
+      const human = pressline('lists', 'check', file);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toContain(`${file}:3: column "First Name" holds 5000 characters; only the first 150 are used`);
+      expect(human.stderr).toContain('warning: 2 names longer than 150 characters cut to 150');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -352,3 +352,36 @@ describe('duplicates and files', () => {
     for (const c of contacts) expect(c.domain).toMatch(/(^|\.)(example|example\.com|example\.org|example\.net)$/);
   });
 });
+
+describe('wide lists (issue 15)', () => {
+  it('keeps on each contact only the extra columns asked for, plus those a --where term reads', async () => {
+    const file = join(TMP, 'wide.csv');
+    const extras = Array.from({ length: 300 }, (_, k) => `Col ${k + 1}`);
+    const rows = [0, 1, 2].map((i) => [`j${i}@news.example`, `Jo${i}`, ...extras.map((_, k) => `v${i}.${k + 1}`), i === 1 ? 'emea' : 'apac'].join(','));
+    writeFileSync(file, [['Email', 'First Name', ...extras, 'Region'].join(','), ...rows].join('\n') + '\n');
+
+    const { report, contacts } = await readContacts([file], { where: ['region=apac'], columns: new Set(['Col 2', 'Col 300']) });
+    expect(report.columns).toHaveLength(301); // every column is still known (merge fields, checks)
+    expect(contacts.map((c) => c.extra)).toEqual([
+      { 'Col 2': 'v0.2', 'Col 300': 'v0.300', Region: 'apac' },
+      { 'Col 2': 'v2.2', 'Col 300': 'v2.300', Region: 'apac' },
+    ]);
+    // Without `columns`, every column, as before.
+    const all = await readContacts([file]);
+    expect(Object.keys(all.contacts[0]!.extra)).toHaveLength(301);
+  });
+
+  it('cuts a first, last or full name longer than 150 characters, and says where (issue 15)', async () => {
+    const file = join(TMP, 'long-names.csv');
+    const astral = 'a' + '😀'.repeat(100); // the 150th UTF-16 unit is the first half of a pair: not cut apart
+    writeFileSync(file, `Email,Name,First Name\na@news.example,,${'J'.repeat(5000)}\nb@news.example,${astral} Doe,\nc@news.example,Jo Doe,Jo\n`);
+    const { report, contacts } = await readContacts([file]);
+    expect(report.capped).toEqual([
+      { file, line: 2, column: 'First Name', length: 5000 },
+      { file, line: 3, column: 'Name', length: 205 },
+    ]);
+    expect(byEmail(contacts, 'a@news.example').firstName).toBe('J'.repeat(150));
+    expect(byEmail(contacts, 'b@news.example').firstName).toBe('a' + '😀'.repeat(74));
+    expect(byEmail(contacts, 'c@news.example').firstName).toBe('Jo');
+  });
+});

@@ -63,6 +63,22 @@ describe('pressline render', () => {
     expect(existsSync(join(one, 'ru.html'))).toBe(false);
   });
 
+  it('a 5,000-character first name and desk note merged into the subject: the .eml has no header line past 78 (issue 15)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
+    const list = join(dir, 'list.csv');
+    writeFileSync(list, `Email,First Name,Desk Note\nlong@news.example,${'J'.repeat(5000)},${'n'.repeat(5000)}\n`);
+    const release = join(dir, 'release.md');
+    writeFileSync(release, '---\ntitle: Seal census\nlanguage: en\nsubject: "For {{ first_name }}: {{ desk_note }}"\n---\nDear {{ first_name }}.\n');
+    const out = join(dir, 'out');
+    await run(['--config', 'config/pressline.json', 'render', release, '--list', list, '--contact', 'long@news.example', '--out', out]);
+    const eml = readFileSync(join(out, 'en.eml'));
+    const head = eml.toString('latin1').split('\r\n\r\n')[0]!;
+    for (const line of head.split('\r\n')) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(78);
+    const { simpleParser } = await import('mailparser');
+    // The name is cut to 150 for the To: line (lists check says so); the desk note arrives whole.
+    expect((await simpleParser(eml)).subject).toBe(`For ${'J'.repeat(150)}: ${'n'.repeat(5000)}`);
+  });
+
   it('shows the embargo state for --now', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pressline-render-'));
     const before = await run(['--config', 'config/examples/amnesty.json', 'render', 'releases/examples/embargoed.md', '--out', dir, '--now', '2027-03-16T07:00:00Z']);

@@ -51,6 +51,16 @@ describe('buildMime', () => {
     expect(boundary(other)).not.toBe(boundary(a));
   });
 
+  it('a 5,000-character subject word (a merged name) is encoded and folded: no header line past 78 (issue 15)', async () => {
+    const subject = `Hello ${'N'.repeat(5000)}`;
+    const eml = await buildMime(base({ subject }));
+    const head = eml.toString('utf8').split('\r\n\r\n')[0]!;
+    for (const line of head.split('\r\n')) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(78);
+    const { simpleParser } = await import('mailparser');
+    expect((await simpleParser(eml)).subject).toBe(subject);
+    expect(head.match(/^Subject:/gm)).toHaveLength(1);
+  });
+
   it('builds a complete message: headers, text + html alternative, attachment', async () => {
     const eml = (await buildMime(outgoingFor(compiled.variants[0]!, contact(), { config, date: DATE }))).toString('utf8');
     const [head] = eml.split('\r\n\r\n');

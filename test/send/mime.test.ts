@@ -201,6 +201,28 @@ describe('buildMessage against nodemailer’s own MIME builder (decoded with mai
     expect(ours.subject).toBe(`Re: ${word}`);
   });
 
+  it('a 5,000-character first name: To: folds into encoded-words (at most 75 characters) on lines of at most 78 (issue 15)', async () => {
+    for (const name of ['J'.repeat(5000) + ' Doe', 'Jo ' + 'x-'.repeat(2500)]) {
+      const { ours, raw } = await compare(mail({ to: { name, address: 'jd@news.example' } }));
+      expect(addresses(ours.to)).toEqual([{ name, address: 'jd@news.example' }]);
+      const head = raw.toString().split('\r\n\r\n')[0]!;
+      for (const line of head.split('\r\n').filter((l) => !l.startsWith('List-Unsubscribe:'))) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(78);
+      for (const word of head.match(/=\?UTF-8\?[QB]\?[^?]*\?=/g) ?? []) expect(word.length).toBeLessThanOrEqual(75);
+    }
+  });
+
+  it('a subject word longer than a folded line is encoded and folded, in our builder and in nodemailer’s (attachments)', async () => {
+    const subject = `Re: ${'y'.repeat(500)} and ${'z'.repeat(5000)}`;
+    const { ours, raw } = await compare(mail({ subject }));
+    expect(ours.subject).toBe(subject);
+    const theirs = await viaNodemailer(mail({ subject }));
+    expect((await simpleParser(theirs)).subject).toBe(subject);
+    for (const built of [raw, theirs]) {
+      const field = /^Subject:.*(?:\r\n[ \t].*)*/m.exec(built.toString().split('\r\n\r\n')[0]!)![0];
+      for (const line of field.split('\r\n')) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(78);
+    }
+  });
+
   it('display names with quotes, commas, backslashes and angle brackets are quoted or encoded, never ambiguous', async () => {
     for (const name of ['Doe, Jane', 'Jane "JD" Doe', 'Back\\slash', 'O\'Brien & Co. <press>', 'Müller, "Hans"', 'Иванов, Иван']) {
       const { ours } = await compare(mail({ to: { name, address: 'jd@news.example' }, from: { name, address: 'press@ngo.example.org' } }));
