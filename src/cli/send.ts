@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
 import { describeConflicts, overlapRefusal, planningInterrupted } from '../campaigns/lifecycle.js';
@@ -11,6 +12,7 @@ import { loadLists } from '../lists/load.js';
 import type { RunSummary } from '../send/sender.js';
 import { describeSmtpUrl } from '../send/smtp.js';
 import { unknownAdvice } from '../send/outcome.js';
+import { countLabel, realSenderWithoutRelay, splitSent } from '../send/outbox-relay.js';
 import type { StatusCounts } from '../store/types.js';
 import { collect, printJson } from './output.js';
 import { forTerminal, oneLine } from './sanitise.js';
@@ -55,7 +57,7 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
   const r = plan.report;
   const variants = plan.release.variants.map((v) => v.language).join(', ');
   const langs = Object.entries(plan.perLanguage).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
-  const transport = app.env.smtpUrl ? describeSmtpUrl(app.env.smtpUrl) : `outbox folder ${app.config.paths.outbox}/<campaign>/ (no SMTP_URL set)`;
+  const transport = app.env.smtpUrl ? describeSmtpUrl(app.env.smtpUrl) : `outbox folder ${outboxFolder(app, '<campaign>')}: each message is written there as an .eml file, nothing is sent (no SMTP_URL set)`;
   const lines = [
     `Release     ${plan.input.releaseFile}: "${oneLine(plan.release.variants[0]!.title)}" (${variants})${plan.release.embargo ? `, embargo ${plan.release.embargo.text}` : ''}`,
     `Lists       ${r.files.join(', ')}: ${r.rows} rows, ${r.valid} valid, ${r.invalid.length} invalid, ${r.duplicates.length} duplicate${plan.input.where.length ? `, ${r.matched} match ${plan.input.where.join(' and ')}` : ''}`,
@@ -72,14 +74,16 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
   if (plan.input.skipInvalid && (r.invalid.length || r.duplicates.length)) {
     lines.push(`Skipped     ${r.invalid.length + r.duplicates.length} rows will be recorded as skipped`);
   }
-  for (const w of plan.warnings) lines.push(`Warning     ${w}`);
+  const outboxWarning = app.env.smtpUrl ? undefined : realSenderWithoutRelay(plan.release.variants[0]?.from?.address ?? app.config.from?.address);
+  for (const w of [...plan.warnings, ...(outboxWarning ? [outboxWarning] : [])]) lines.push(`Warning     ${w}`);
   return lines.join('\n');
 }
 
-export function summaryLine(c: StatusCounts): string {
-  return Object.entries(c)
+/** "sent 38, bounced 2"; what went to the outbox folder is "written to outbox", never "sent". */
+export function summaryLine(c: StatusCounts, outbox = 0): string {
+  return Object.entries(splitSent(c, outbox))
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${s} ${n}`)
+    .map(([s, n]) => `${countLabel(s)} ${n}`)
     .join(', ') || 'no deliveries';
 }
 
@@ -113,10 +117,12 @@ async function runWithProgress(app: App, campaignId: number, total: number, opts
       },
     });
     bar.done();
+    const outbox = (await app.store.outboxCounts(campaignId)).get(campaignId) ?? 0;
     if (opts.json) {
-      printJson({ campaign: campaignId, end: summary.end, reason: summary.reason ?? null, counts: summary.counts, nextRetryAt: summary.nextRetryAt ?? null });
+      printJson({ campaign: campaignId, end: summary.end, reason: summary.reason ?? null, counts: summary.counts, writtenToOutbox: outbox, nextRetryAt: summary.nextRetryAt ?? null });
     } else {
-      process.stdout.write(`Campaign ${campaignId}: ${summary.end}${summary.reason ? ` (${summary.reason})` : ''}\n  ${summaryLine(summary.counts)}\n`);
+      process.stdout.write(`Campaign ${campaignId}: ${summary.end}${summary.reason ? ` (${summary.reason})` : ''}\n  ${summaryLine(summary.counts, outbox)}\n`);
+      if (outbox > 0) process.stdout.write(`  nothing left this machine: ${outbox === 1 ? 'the message is an .eml file' : `the ${outbox} messages are .eml files`} in ${outboxFolder(app, campaignId)}; set SMTP_URL to send through a relay\n`);
       if (summary.end !== 'done') process.stdout.write(`  continue with: pressline resume ${campaignId}\n`);
       if (summary.counts.unknown > 0) process.stdout.write(`  ${unknownAdvice(campaignId, summary.counts.unknown)}\n`);
       process.stdout.write(`  details: pressline report ${campaignId}\n`);
@@ -169,13 +175,17 @@ export function registerSendCommands(program: Command): void {
           if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: plan.estimatedMs });
           return;
         }
-        if (!(await confirm(`Send "${oneLine(plan.release.variants[0]!.title)}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
+        const title = oneLine(plan.release.variants[0]!.title);
+        const question = app.env.smtpUrl
+          ? `Send "${title}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`
+          : `Write "${title}" for ${recipients} recipient${recipients === 1 ? '' : 's'} to the outbox folder ${outboxFolder(app, '<campaign>')}? Nothing is sent (no SMTP_URL set).`;
+        if (!(await confirm(question, Boolean(flags.yes)))) {
           out.write('Nothing sent.\n');
           process.exitCode = 1;
           return;
         }
         const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
-        out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; sending…\n`);
+        out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; ${app.env.smtpUrl ? 'sending' : `writing them to ${outboxFolder(app, campaignId)}`}…\n`);
         try {
           await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
         } catch (err) {
@@ -230,6 +240,11 @@ export function registerSendCommands(program: Command): void {
         await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
       });
     });
+}
+
+/** Where a campaign's messages go without SMTP_URL (see defaultTransport). */
+function outboxFolder(app: App, campaign: number | string): string {
+  return `${join(app.config.paths.outbox, String(campaign))}/`;
 }
 
 /** Renders every recipient's message, for --dry-run: what would fail at send time fails here. */

@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resultFromError, toMailOptions } from './nodemailer-adapter.js';
 import type { SendResult } from './outcome.js';
+import { outboxRelayName } from './outbox-relay.js';
 import type { OutgoingMail, Transport } from './transport.js';
 
 /**
@@ -14,7 +15,7 @@ export function createOutboxTransport(dir: string, dkim?: DKIMOptions): Transpor
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', dkim });
   let made = false;
   return {
-    name: `outbox ${dir}`,
+    name: outboxRelayName(dir),
     async send(mail: OutgoingMail): Promise<SendResult> {
       const started = performance.now();
       try {
