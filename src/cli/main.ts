@@ -17,11 +17,13 @@ import { registerServeCommand } from './serve.js';
 import { registerDbCommand } from './db.js';
 import { registerLogCommand } from './log.js';
 import { forTerminal } from './sanitise.js';
+import { presslineVersion } from '../version.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command('pressline')
     .description("A press office's email distribution desk.")
+    .version(presslineVersion(), '-V, --version', 'print the version and exit')
     .option('--config <file>', 'config file (default config/pressline.json, or PRESSLINE_CONFIG)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -20,6 +20,7 @@ interface RenderOptions {
   force?: boolean;
   now?: string;
   template?: string;
+  encoding?: string;
 }
 
 const HELP = `
@@ -39,6 +40,7 @@ Examples:
   $ pressline render releases/eu-russia-summit.md
   $ pressline render releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia
   $ pressline render releases/eu-russia-summit.md --list lists/journalists.csv --contact h.whitfield@dailyledger.example
+  $ pressline render releases/eu-russia-summit.md --list export.csv --encoding windows-1252
   $ pressline render releases/examples/embargoed.md --now 2027-03-16T08:00:00Z --out out/preview
 `;
 
@@ -51,6 +53,7 @@ export function registerRenderCommand(program: Command): void {
     .option('--list <file...>', 'journalist list(s): merge columns, per-variant counts, --contact lookup')
     .option('--contact <email>', 'render the message this contact (from --list) would get')
     .option('--where <key=value>', 'filter the list contacts (repeatable; all must hold)', collect, [])
+    .option('--encoding <enc>', 'character encoding of the lists when not UTF-8 (e.g. windows-1252)')
     .option('--out <dir>', 'output folder (default out/render/<release name>/)')
     .option('--force', 'replace existing previews in the --out folder')
     .option('--now <iso>', 'render as of this instant (ISO 8601, e.g. 2026-12-01T08:00:00Z); default now')
@@ -58,8 +61,8 @@ export function registerRenderCommand(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (file: string, opts: RenderOptions) => {
       const config = loadConfig(program.opts().config as string | undefined);
-      if ((opts.contact || opts.where.length > 0) && !opts.list) {
-        throw new PresslineError('USAGE', '--contact and --where need --list <file...>');
+      if ((opts.contact || opts.where.length > 0 || opts.encoding) && !opts.list) {
+        throw new PresslineError('USAGE', '--contact, --where and --encoding need --list <file...>');
       }
       const now = opts.now !== undefined ? parseNow(opts.now) : new Date();
       const release = await loadRelease(file, config);
@@ -69,7 +72,7 @@ export function registerRenderCommand(program: Command): void {
       let columns: string[] = [];
       let contact: Contact | undefined;
       if (opts.list) {
-        const loaded = await readContacts(opts.list, { where: opts.where });
+        const loaded = await readContacts(opts.list, { where: opts.where, ...(opts.encoding ? { encoding: opts.encoding } : {}) });
         contacts = loaded.contacts;
         columns = loaded.report.columns;
         if (loaded.report.invalid.length > 0) {

@@ -9,14 +9,16 @@ import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../cam
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
 import { loadLists } from '../lists/load.js';
-import type { RunSummary } from '../send/sender.js';
+import type { Pace, RunSummary } from '../send/sender.js';
+import { estimateMs } from '../campaigns/estimate.js';
 import { describeSmtpUrl } from '../send/smtp.js';
 import { unknownAdvice } from '../send/outcome.js';
-import { countLabel, realSenderWithoutRelay, splitSent } from '../send/outbox-relay.js';
+import { countLabel, isOutboxRelay, realSenderWithoutRelay, splitSent } from '../send/outbox-relay.js';
 import type { StatusCounts } from '../store/types.js';
 import { collect, printJson } from './output.js';
 import { forTerminal, oneLine } from './sanitise.js';
-import { confirm, formatDuration, progressBar } from './terminal.js';
+import { confirm, formatDuration } from './terminal.js';
+import { progressMode, progressReporter } from './progress.js';
 
 interface PaceFlags {
   rate?: string;
@@ -50,10 +52,21 @@ function addPaceOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'deliveries claimed per batch')
     .option('--batch-pause <ms>', 'pause between batches, in milliseconds')
     .option('--no-wait-retries', 'stop when only deferred deliveries remain (a worker or `resume` retries them)')
-    .option('--json', 'print the outcome as one JSON document');
+    .option('--json', 'print the outcome as one JSON document')
+    .option('--progress <mode>', 'bar, lines (one line every 5 s), json (one JSON object per line) or none; on stderr (default: bar on a terminal, lines otherwise)');
 }
 
-function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, newOnly = false): string {
+/** The shortest the send can take at the rates it will use (flags over config); a test copy is one message. */
+function planEstimate(plan: Plan, pace: Pace): number | undefined {
+  return plan.input.testTo ? estimateMs(1, new Map(), pace) : estimateMs(plan.recipients, plan.perDomain, pace);
+}
+
+function describeEstimate(ms: number | undefined, pace: Pace): string {
+  if (ms === undefined) return `no rate limit set: as fast as the relay takes them, ${pace.concurrency} at once`;
+  return `at least ${formatDuration(ms)} at these ceilings`;
+}
+
+function describePlan(plan: Plan, app: App, pace: Pace, newOnly = false): string {
   const r = plan.report;
   const variants = plan.release.variants.map((v) => v.language).join(', ');
   const langs = Object.entries(plan.perLanguage).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
@@ -66,7 +79,7 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
     attachmentsLine(plan.compiled),
     `Transport   ${transport}`,
     `Pace        ${formatRate(pace.global)}, ${pace.concurrency} at once, per domain ${formatRate(pace.perDomain)}${pace.domains.size ? ` (+${pace.domains.size} domain rules)` : ''}`,
-    `Estimate    at least ${formatDuration(plan.estimatedMs)}`,
+    `Estimate    ${describeEstimate(planEstimate(plan, pace), pace)}`,
   ];
   if (plan.overlap.length > 0) {
     lines.push(`Overlap     ${describeConflicts(plan.overlap)}${newOnly ? `; --new-only leaves out the ${plan.alreadyHad} who had it` : ''}`);
@@ -94,7 +107,7 @@ export function exitForSummary(summary: RunSummary): number {
   return summary.end === 'done' && trouble === 0 ? 0 : 1;
 }
 
-async function runWithProgress(app: App, campaignId: number, total: number, opts: { json?: boolean; waitRetries: boolean; resendUnknown?: boolean; acceptChanges?: boolean; pace: PaceOverrides }): Promise<void> {
+async function runWithProgress(app: App, campaignId: number, total: number, opts: { json?: boolean; progress?: string | undefined; waitRetries: boolean; resendUnknown?: boolean; acceptChanges?: boolean; pace: PaceOverrides }): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => {
     process.stderr.write('\npausing: letting messages in flight finish…\n');
@@ -102,7 +115,7 @@ async function runWithProgress(app: App, campaignId: number, total: number, opts
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const bar = opts.json ? { update() {}, done() {} } : progressBar(total);
+  const bar = progressReporter(progressMode(opts.progress, Boolean(process.stderr.isTTY), Boolean(opts.json)), total, { campaignId });
   try {
     const summary = await runCampaign(campaignId, app, {
       waitForRetries: opts.waitRetries,
@@ -111,7 +124,8 @@ async function runWithProgress(app: App, campaignId: number, total: number, opts
       resendUnknown: opts.resendUnknown,
       acceptChanges: opts.acceptChanges,
       pace: opts.pace,
-      onStart: ({ recovered, requeued }) => {
+      onStart: ({ recovered, requeued, transport }) => {
+        bar.transport(isOutboxRelay(transport));
         if (recovered > 0) process.stderr.write(`${recovered} deliveries were in flight when the last run stopped: marked unknown (resend with --resend-unknown)\n`);
         if (requeued > 0) process.stderr.write(`${requeued} unknown deliveries put back in line\n`);
       },
@@ -152,6 +166,7 @@ export function registerSendCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n')
     .action(async (release: string, flags) => {
+      progressMode(flags.progress, false, false); // a wrong --progress fails before anything is planned
       await withApp(program.opts().config, async (app) => {
         const pace = paceOverrides(flags);
         const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
@@ -160,7 +175,8 @@ export function registerSendCommands(program: Command): void {
         refuseUnlessClear(await preflightPlan(app, plan));
         const out = flags.json ? process.stderr : process.stdout;
         // The plan quotes the release title, file names and list warnings: shown, never obeyed.
-        out.write(forTerminal(describePlan(plan, app, paceFrom(app.config, pace), flags.newOnly)) + '\n');
+        const effective = paceFrom(app.config, pace);
+        out.write(forTerminal(describePlan(plan, app, effective, flags.newOnly)) + '\n');
         const recipients = flags.newOnly ? plan.recipients - plan.alreadyHad : plan.recipients;
         if (recipients === 0) {
           throw new PresslineError('REFUSED', `no one to send to: every contact is filtered out, suppressed or invalid${flags.newOnly ? ', or already had this release' : ''}`);
@@ -172,7 +188,7 @@ export function registerSendCommands(program: Command): void {
           if (refusal) out.write(`Refused     a real send would be refused: ${oneLine(refusal.message)}\n`);
           const rendered = await renderAll(plan);
           out.write(`Dry run     rendered ${rendered} message${rendered === 1 ? '' : 's'}; nothing sent, nothing stored\n`);
-          if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: plan.estimatedMs });
+          if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: planEstimate(plan, effective) ?? null });
           return;
         }
         const title = oneLine(plan.release.variants[0]!.title);
@@ -187,7 +203,7 @@ export function registerSendCommands(program: Command): void {
         const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
         out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; ${app.env.smtpUrl ? 'sending' : `writing them to ${outboxFolder(app, campaignId)}`}…\n`);
         try {
-          await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+          await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, progress: flags.progress, waitRetries: flags.waitRetries, pace });
         } catch (err) {
           throw explainStoredCampaign(err, campaignId);
         }
@@ -206,6 +222,7 @@ export function registerSendCommands(program: Command): void {
   )
     .addHelpText('after', '\nExamples:\n  pressline resume 3\n  pressline resume 3 --workers\n')
     .action(async (id: string, flags) => {
+      progressMode(flags.progress, false, false);
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         if (flags.workers) {
@@ -237,7 +254,7 @@ export function registerSendCommands(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
+        await runWithProgress(app, campaignId, total, { json: flags.json, progress: flags.progress, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
       });
     });
 }
