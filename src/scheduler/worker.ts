@@ -12,7 +12,6 @@ import type { Campaign } from '../store/types.js';
 import { formatWithUtc } from './display.js';
 import { checkSchedule, decideAtStart } from './guards.js';
 import { RelayRecovery } from './relay-recovery.js';
-import { WRITTEN_TO_OUTBOX } from '../send/outbox-relay.js';
 
 /** What one look at the store decided for one campaign. */
 export type WorkerAction =
@@ -186,7 +185,7 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
   const recovery = autoResume ? relayRecovery(app, log, options.relay) : undefined;
   log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL', autoResume }, 'worker started');
   if (!options.relay && !app.env.smtpUrl) {
-    log.warn({ outbox: app.config.paths.outbox }, `no SMTP_URL set: due campaigns are ${WRITTEN_TO_OUTBOX} folder ${app.config.paths.outbox}/<campaign>/ as .eml files and nothing is sent`);
+    log.warn({ outbox: app.config.paths.outbox }, `no SMTP_URL set: due campaigns are written to the outbox folder ${app.config.paths.outbox}/<campaign>/ as .eml files and nothing is sent`);
   }
   while (!options.signal.aborted) {
     const actions = await decideDueOrNothing(app, app.clock.now(), new Set(running.keys()), log);
