@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark prints its figures next to a baseline measured in the same
- * run, as a ratio. Pick some with `npm run bench -- lists render send workers`.
+ * run, as a ratio. Pick some with `npm run bench -- lists render send workers estimate`.
  */
 import { benchLists } from './lists.js';
 import { benchRender } from './render.js';
@@ -8,6 +8,7 @@ import { benchSend } from './send.js';
 import { benchReports } from './reports.js';
 import { benchWorkers } from './workers.js';
 import { benchKill } from './kill.js';
+import { benchEstimate } from './estimate.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   reports: () => benchReports(),
   workers: () => benchWorkers(),
   kill: () => benchKill(),
+  estimate: () => benchEstimate(),
 };
 
 async function main(): Promise<void> {

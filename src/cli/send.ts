@@ -250,7 +250,8 @@ export function registerSendCommands(program: Command): void {
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         const open = counts.pending + counts.deferred + counts.sending + (flags.resendUnknown ? counts.unknown : 0);
-        if (!(await confirm(`Resume campaign ${campaignId} (${open} of ${total} deliveries still to send)?`, Boolean(flags.yes)))) {
+        const where = app.env.smtpUrl ? '' : ` into the outbox folder ${outboxFolder(app, campaignId)}; nothing is sent (no SMTP_URL set)`;
+        if (!(await confirm(`Resume campaign ${campaignId} (${open} of ${total} deliveries still to send${where})?`, Boolean(flags.yes)))) {
           process.exitCode = 1;
           return;
         }
