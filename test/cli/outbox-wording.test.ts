@@ -60,6 +60,9 @@ describe('a send with no relay says "written to outbox", never "sent"', () => {
     expect(report.stdout.split('\n').filter((l) => /@/.test(l)).every((l) => / written to outbox /.test(l))).toBe(true);
     expect(report.stdout.trimEnd().split('\n').at(-1)).toBe('written to outbox 40');
 
+    const log = await cli(['log', '1', '--email', 'h.whitfield@dailyledger.example']);
+    expect(log.stdout.split('\n')[0]).toBe('h.whitfield@dailyledger.example in campaign 1: written to outbox after 1 attempt(s), last reply 250 2.0.0');
+
     const html = (await cli(['report', '1', '--format', 'html'])).stdout;
     expect(html).toContain('<li>written to outbox <b data-status="outbox">40</b></li>');
     expect(html).toContain('<span class="status">written to outbox</span>');
