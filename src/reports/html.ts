@@ -118,10 +118,14 @@ ${ticks.join('')}${bars.join('')}</svg>
 <ul class="legend" aria-label="Legend">${legend}</ul><p class="muted">Bars: outcome events per ${e(width)}, UTC. Totals: ${e(totals)}.</p></div>`;
 }
 
-/** Status counts as a list of badges; `data-status` lets the dashboard update them live. */
-export function countsHtml(counts: StatusCounts, campaignId?: number, outbox = 0): string {
+/**
+ * Status counts as a list of badges; `data-status` lets the dashboard update them live (`showOutbox`:
+ * keep the outbox badge at 0 too, for a campaign that may still be written there).
+ */
+export function countsHtml(counts: StatusCounts, campaignId?: number, outbox = 0, showOutbox = false): string {
   const shown = splitSent(counts, outbox);
-  const items = (Object.keys(shown) as (keyof ShownCounts)[]).filter((s) => shown[s] > 0 || ['sent', 'pending', 'bounced'].includes(s))
+  const always = ['sent', 'pending', 'bounced', ...(showOutbox ? ['outbox'] : [])];
+  const items = (Object.keys(shown) as (keyof ShownCounts)[]).filter((s) => shown[s] > 0 || always.includes(s))
     .map((s) => `<li>${e(countLabel(s))} <b data-status="${s}"${campaignId !== undefined ? ` data-campaign="${campaignId}"` : ''}>${shown[s]}</b></li>`)
     .join('');
   return `<ul class="counts" aria-label="Deliveries by status">${items}</ul>`;

@@ -121,6 +121,8 @@ describe('the dashboard says "written to outbox" for outbox deliveries and "sent
     smtp = await startTestSmtp();
     const relayed = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [app.list(['c@paper.example,C,D,Paper,russia,en'])], where: [], skipInvalid: false }, app), app, { again: true });
     await runCampaign(relayed, app, { waitForRetries: false, transport: createSmtpTransport(smtp.url, app.config) });
+    // A third, planned and not sent yet: without SMTP_URL it will go to the outbox, so its count is there from the start.
+    const planned = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [app.list(['e@later.example,E,F,Later,russia,en'])], where: [], skipInvalid: false }, app), app, { again: true });
     web = await startServer(app);
 
     const overview = await (await fetch(`${web.url}/`)).text();
@@ -128,6 +130,7 @@ describe('the dashboard says "written to outbox" for outbox deliveries and "sent
     expect(overview).toContain(`<li>sent <b data-status="sent" data-campaign="${sent.campaignId}">0</b></li>`);
     expect(overview).toContain(`<li>sent <b data-status="sent" data-campaign="${relayed}">1</b></li>`);
     expect(overview).not.toContain(`data-status="outbox" data-campaign="${relayed}"`);
+    expect(overview).toContain(`<li>written to outbox <b data-status="outbox" data-campaign="${planned}">0</b></li>`);
 
     const live = (await (await fetch(`${web.url}/api/campaigns`)).json()) as { campaigns: { id: number; counts: Record<string, number> }[] };
     expect(live.campaigns.find((c) => c.id === sent.campaignId)!.counts).toMatchObject({ sent: 0, outbox: 2 });

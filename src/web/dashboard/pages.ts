@@ -60,6 +60,14 @@ function progressHtml(s: CampaignSummary): string {
   return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.total)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="total">${s.total}</span>)`;
 }
 
+/**
+ * Whether a campaign may still be written to the outbox folder (this machine has no SMTP_URL and it
+ * is not finished), so its page keeps a "written to outbox" count for the live poll to fill.
+ */
+function mayGoToOutbox(ctx: RequestContext, c: Campaign): boolean {
+  return !ctx.app.env.smtpUrl && ['draft', 'scheduled', 'sending', 'paused'].includes(c.status);
+}
+
 /** After a campaign's status: why it waits when paused ("relay unreachable since …"); kept live by the page's poll. */
 function pausedNote(c: Campaign): string {
   return ` <span class="muted" data-campaign="${c.id}" data-field="paused">${e(pauseHeadline(c) ?? '')}</span>`;
@@ -71,7 +79,7 @@ const overview: Handler = async (ctx) => {
     .reverse()
     .map((s) => {
       const c = s.campaign;
-      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id, s.outbox)}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
+      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id, s.outbox, mayGoToOutbox(ctx, c))}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
     })
     .join('\n');
   const body = `<h1>Campaigns</h1>
@@ -152,7 +160,7 @@ ${cancellable(c) ? ` <a class="button danger" href="/campaigns/${id}/cancel">Can
 <p class="muted">Release ${e(c.releaseFile)} · lists ${e(c.lists.join(', '))}${c.where.length ? ` · where ${e(c.where.join(' AND '))}` : ''} · created ${time(c.createdAt)}${c.scheduledAt ? ` · scheduled ${time(c.scheduledAt)}` : ''}${c.startedAt ? ` · started ${time(c.startedAt)}` : ''}${c.finishedAt ? ` · finished ${time(c.finishedAt)}` : ''}</p>
 <p class="muted" aria-live="polite" id="live"></p>
 <h2>Deliveries by status</h2>
-${countsHtml(summary.counts, id, summary.outbox)}
+${countsHtml(summary.counts, id, summary.outbox, mayGoToOutbox(ctx, c))}
 <h2>Deliveries over time</h2>
 ${outcomeChartSvg(series)}
 <h2>Bounce and deferral reasons</h2>
