@@ -88,6 +88,18 @@ describe('a send with no relay says "written to outbox", never "sent"', () => {
     expect((await cli([...SEND, '--dry-run'])).stdout).not.toMatch(/Warning/);
   });
 
+  it('`schedule` warns that a worker without SMTP_URL would only write to the outbox folder', async () => {
+    writeConfig('press@amnesty.org');
+    const here = await cli(['schedule', EXAMPLE_RELEASE, '--list', 'lists/journalists.csv', '--at', 'now + 1h', '--yes']);
+    expect(here.code, here.stderr).toBe(0);
+    expect(here.stdout).toMatch(/^Warning: no SMTP_URL set here; a worker without one writes these messages to the outbox folder and sends nothing$/m);
+    expect(here.stdout).toMatch(/^Warning: From press@amnesty\.org looks meant for real sending/m);
+    smtp = await startTestSmtp();
+    const relayed = await cli(['schedule', EXAMPLE_RELEASE, '--list', 'lists/journalists.csv', '--at', 'now + 2h', '--yes', '--again'], { SMTP_URL: smtp.url });
+    expect(relayed.code, relayed.stderr).toBe(0);
+    expect(relayed.stdout).not.toMatch(/SMTP_URL|outbox/);
+  });
+
   it('the confirmation question on a terminal says the messages go to the outbox folder', async () => {
     // `script` gives the CLI a real terminal; the answer "n" sends nothing.
     const command = [process.execPath, CLI, '--config', join(dir, 'pressline.json'), ...SEND].map((a) => `'${a}'`).join(' ');
