@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark prints its figures next to a baseline measured in the same
- * run, as a ratio. Pick some with `npm run bench -- lists render send workers`.
+ * run, as a ratio. Pick some with `npm run bench -- lists render send workers estimate`.
  */
 import { benchLists } from './lists.js';
 import { benchRender } from './render.js';
@@ -10,6 +10,7 @@ import { benchWorkers } from './workers.js';
 import { benchKill } from './kill.js';
 import { benchServe } from './serve.js';
 import { benchWideLists } from './wide-lists.js';
+import { benchEstimate } from './estimate.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   kill: () => benchKill(),
   serve: () => benchServe(),
   'wide-lists': () => benchWideLists(),
+  estimate: () => benchEstimate(),
 };
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { prettyDestination } from './log-pretty.js';
 
 /** Secret-bearing keys at the top of a log line. */
 export const TOP_LEVEL_REDACT_PATHS = ['password', 'pass', 'secret', 'token', 'smtpUrl', 'url', 'auth', 'authorization', 'headers.authorization'];
@@ -9,10 +10,14 @@ export const REDACT_PATHS = [
   '*.password', '*.pass', '*.secret', '*.token', '*.smtpUrl', '*.auth', '*.authorization', '*.url',
 ];
 
-/** Operational log (stderr by default): pino with secrets redacted. */
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): pino.Logger {
+/**
+ * Operational log (stderr by default): pino with secrets redacted. JSON lines, or with `pretty`
+ * one readable line each (see log-pretty.ts), redacted the same way before they are formatted.
+ */
+export function createLogger(options: { level?: string; destination?: pino.DestinationStream; pretty?: boolean } = {}): pino.Logger {
+  const destination = options.pretty ? prettyDestination(options.destination ?? process.stderr) : (options.destination ?? pino.destination(2));
   return pino(
     { level: options.level ?? process.env.PRESSLINE_LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
-    options.destination ?? pino.destination(2),
+    destination,
   );
 }

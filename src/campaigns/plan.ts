@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
-import { parseRate, perSecond } from '../config/rate.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
@@ -42,9 +41,8 @@ export interface Plan {
   recipients: number;
   suppressed: number;
   perLanguage: Record<string, number>;
+  /** Recipients per receiving domain, for the estimate at the rates the send will use (see estimate.ts). */
   perDomain: Map<string, number>;
-  /** Lower bound at the configured rates (global and per domain). */
-  estimatedMs: number;
   fingerprint: string;
   /** Other campaigns of this release that reached, or may still reach, some of these recipients. */
   overlap: PlanConflict[];
@@ -149,7 +147,6 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     suppressed,
     perLanguage,
     perDomain,
-    estimatedMs: estimateMs(input.testTo ? 1 : recipients, perDomain, config),
     fingerprint,
     overlap: [...overlap.values()],
     alreadyHad,
@@ -157,17 +154,6 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     warnings,
     htmlBytes,
   };
-}
-
-/** The fastest the configured ceilings allow: the slower of the global and the busiest domain. */
-export function estimateMs(recipients: number, perDomain: Map<string, number>, config: Config): number {
-  const global = perSecond(parseRate(config.rate.global, 'rate.global'));
-  let seconds = recipients / global;
-  for (const [domain, n] of perDomain) {
-    const rate = config.rate.domains[domain] ?? config.rate.perDomain;
-    seconds = Math.max(seconds, n / perSecond(parseRate(rate, `rate.domains.${domain}`)));
-  }
-  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0;
 }
 
 /** How a planned campaign is stored: sent now (draft), or scheduled, maybe as an embargo phase. */

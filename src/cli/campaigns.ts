@@ -7,6 +7,7 @@ import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
+import { statusWord } from '../send/outbox-relay.js';
 import { collect, printJson, table } from './output.js';
 import { protectedFiles, writeOutFile } from './out-file.js';
 import { oneLine } from './sanitise.js';
@@ -24,9 +25,10 @@ export function registerCampaignCommands(program: Command): void {
     .action(async (flags) => {
       await withApp(program.opts().config, async (app) => {
         const campaigns = await app.store.listCampaigns();
+        const outbox = await app.store.outboxCounts();
         const rows = [];
         for (const c of campaigns) {
-          rows.push({ ...c, statusReason: await explainStatus(app.store, c, app.clock.now()), counts: await app.store.counts(c.id) });
+          rows.push({ ...c, statusReason: await explainStatus(app.store, c, app.clock.now()), counts: await app.store.counts(c.id), outbox: outbox.get(c.id) ?? 0 });
         }
         if (flags.json) {
           printJson(
@@ -35,6 +37,8 @@ export function registerCampaignCommands(program: Command): void {
               pausedKind: c.pausedKind ?? null, pausedSince: c.pausedSince ?? null,
               test: c.test, lists: c.lists, where: c.where, createdAt: c.createdAt, scheduledAt: c.scheduledAt ?? null,
               startedAt: c.startedAt ?? null, finishedAt: c.finishedAt ?? null, counts: c.counts,
+              // Of counts.sent, how many were only written to the outbox folder (no relay).
+              writtenToOutbox: c.outbox,
             })),
           );
           return;
@@ -54,7 +58,7 @@ export function registerCampaignCommands(program: Command): void {
               minute(c.scheduledAt),
               minute(c.startedAt),
               minute(c.finishedAt),
-              summaryLine(c.counts),
+              summaryLine(c.counts, c.outbox),
             ]),
           ) + '\n',
         );
@@ -123,17 +127,17 @@ export function registerCampaignCommands(program: Command): void {
             );
             break;
           case 'table': {
-            const counts = await app.store.counts(campaignId);
+            const [counts, outbox] = await Promise.all([app.store.counts(campaignId), app.store.outboxCounts(campaignId)]);
             // Who sent it and through which relay matters once several workers or relays shared the campaign.
             const via = new Set(entries.filter((e) => e.worker).map((e) => `${e.worker} ${e.relay}`)).size > 1;
             text =
               table(
                 ['email', 'status', 'tries', 'code', 'reply', 'updated', ...(via ? ['worker', 'relay'] : [])],
                 entries.map((e) => [
-                  e.email, e.status, e.attempts, e.enhanced ?? e.code ?? '', (e.response ?? '').replace(/\s+/g, ' ').slice(0, 60), e.updatedAt.slice(0, 19).replace('T', ' '),
+                  e.email, statusWord(e.status, e.relay ?? undefined), e.attempts, e.enhanced ?? e.code ?? '', (e.response ?? '').replace(/\s+/g, ' ').slice(0, 60), e.updatedAt.slice(0, 19).replace('T', ' '),
                   ...(via ? [e.worker ?? '', e.relay ?? ''] : []),
                 ]),
-              ) + `\n\n${summaryLine(counts)}\n`;
+              ) + `\n\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n`;
             break;
           }
           case 'html': {

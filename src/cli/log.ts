@@ -3,6 +3,7 @@ import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { recipientTimeline, type TimelineEntry } from '../reports/queries.js';
 import type { EventRecord } from '../store/types.js';
+import { statusWord } from '../send/outbox-relay.js';
 import { printJson } from './output.js';
 import { forTerminal, oneLine } from './sanitise.js';
 import { parseCampaignId } from './send.js';
@@ -73,7 +74,7 @@ export function registerLogCommand(program: Command): void {
             return;
           }
           const d = t.delivery;
-          const out = [oneLine(`${d.email} in campaign ${campaignId}: ${d.status} after ${d.attempts} attempt(s)${d.code ? `, last reply ${d.code}${d.enhanced ? ` ${d.enhanced}` : ''}` : ''}`)];
+          const out = [oneLine(`${d.email} in campaign ${campaignId}: ${statusWord(d.status, d.relay)} after ${d.attempts} attempt(s)${d.code ? `, last reply ${d.code}${d.enhanced ? ` ${d.enhanced}` : ''}` : ''}`)];
           if (d.response) out.push(`last reply: ${oneLine(d.response)}`);
           out.push('');
           for (const entry of t.entries) {

@@ -19,11 +19,13 @@ import { registerLogCommand } from './log.js';
 import { registerInitCommand } from './init.js';
 import { registerDoctorCommand } from './doctor.js';
 import { forTerminal } from './sanitise.js';
+import { presslineVersion } from '../version.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command('pressline')
     .description("A press office's email distribution desk.")
+    .version(presslineVersion(), '-V, --version', 'print the version and exit')
     .option('--config <file>', 'config file (default config/pressline.json, or PRESSLINE_CONFIG)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

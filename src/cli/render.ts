@@ -22,6 +22,7 @@ interface RenderOptions {
   force?: boolean;
   now?: string;
   template?: string;
+  encoding?: string;
 }
 
 const HELP = `
@@ -41,6 +42,7 @@ Examples:
   $ pressline render releases/eu-russia-summit.md
   $ pressline render releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia
   $ pressline render releases/eu-russia-summit.md --list lists/journalists.csv --contact h.whitfield@dailyledger.example
+  $ pressline render releases/eu-russia-summit.md --list export.csv --encoding windows-1252
   $ pressline render releases/examples/embargoed.md --now 2027-03-16T08:00:00Z --out out/preview
 `;
 
@@ -53,6 +55,7 @@ export function registerRenderCommand(program: Command): void {
     .option('--list <file...>', 'journalist list(s): merge columns, per-variant counts, --contact lookup')
     .option('--contact <email>', 'render the message this contact (from --list) would get')
     .option('--where <key=value>', 'filter the list contacts (repeatable; all must hold)', collect, [])
+    .option('--encoding <enc>', 'character encoding of the lists when not UTF-8 (e.g. windows-1252)')
     .option('--out <dir>', 'output folder (default out/render/<release name>/)')
     .option('--force', 'replace existing previews in the --out folder')
     .option('--now <iso>', 'render as of this instant (ISO 8601, e.g. 2026-12-01T08:00:00Z); default now')
@@ -60,8 +63,8 @@ export function registerRenderCommand(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (file: string, opts: RenderOptions) => {
       const config = loadConfig(program.opts().config as string | undefined);
-      if ((opts.contact || opts.where.length > 0) && !opts.list) {
-        throw new PresslineError('USAGE', '--contact and --where need --list <file...>');
+      if ((opts.contact || opts.where.length > 0 || opts.encoding) && !opts.list) {
+        throw new PresslineError('USAGE', '--contact, --where and --encoding need --list <file...>');
       }
       const now = opts.now !== undefined ? parseNow(opts.now) : new Date();
       const release = await loadRelease(file, config);
@@ -77,6 +80,7 @@ export function registerRenderCommand(program: Command): void {
         const kept: Contact[] = [];
         const report = await loadLists(opts.list, {
           where: opts.where,
+          ...(opts.encoding ? { encoding: opts.encoding } : {}),
           onContact: (c) => {
             if (wanted !== undefined && contact === undefined && (c.key === wanted || c.email.toLowerCase() === wanted)) contact = c;
             kept.push({ ...c, extra: {} });

@@ -8,6 +8,7 @@ import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js'
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
 import { collect, printJson, table } from './output.js';
 import { oneLine } from './sanitise.js';
+import { realSenderWithoutRelay } from '../send/outbox-relay.js';
 import { parseCampaignId } from './send.js';
 import { confirm } from './terminal.js';
 import { pauseHeadline } from '../campaigns/pause.js';
@@ -60,6 +61,12 @@ Examples:
         }
         if (plan.phases[0]) out.write(`${oneLine(attachmentsLine(plan.phases[0].plan.compiled))}\n`);
         for (const w of plan.warnings) out.write(`Warning: ${oneLine(w)}\n`);
+        if (!app.env.smtpUrl) {
+          // The worker sends it later, maybe with another environment: say what this one would do.
+          out.write(`Warning: no SMTP_URL set here; a worker without one writes these messages to the outbox folder and sends nothing\n`);
+          const real = realSenderWithoutRelay(plan.phases[0]?.plan.release.variants[0]?.from?.address ?? app.config.from?.address);
+          if (real) out.write(`Warning: ${oneLine(real)}\n`);
+        }
         // A second send of the release to the same journalists is refused now, not after confirming.
         for (const p of plan.phases) {
           const refusal = overlapRefusal(p.plan, flags);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
 import { describeConflicts, overlapRefusal, planningInterrupted } from '../campaigns/lifecycle.js';
@@ -8,13 +9,16 @@ import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../cam
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
 import { loadLists } from '../lists/load.js';
-import type { RunSummary } from '../send/sender.js';
+import type { Pace, RunSummary } from '../send/sender.js';
+import { estimateMs } from '../campaigns/estimate.js';
 import { describeSmtpUrl } from '../send/smtp.js';
 import { unknownAdvice } from '../send/outcome.js';
+import { countLabel, isOutboxRelay, realSenderWithoutRelay, splitSent } from '../send/outbox-relay.js';
 import type { StatusCounts } from '../store/types.js';
 import { collect, printJson } from './output.js';
 import { forTerminal, oneLine } from './sanitise.js';
-import { confirm, formatDuration, progressBar } from './terminal.js';
+import { confirm, formatDuration } from './terminal.js';
+import { progressMode, progressReporter } from './progress.js';
 
 interface PaceFlags {
   rate?: string;
@@ -48,14 +52,25 @@ function addPaceOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'deliveries claimed per batch')
     .option('--batch-pause <ms>', 'pause between batches, in milliseconds')
     .option('--no-wait-retries', 'stop when only deferred deliveries remain (a worker or `resume` retries them)')
-    .option('--json', 'print the outcome as one JSON document');
+    .option('--json', 'print the outcome as one JSON document')
+    .option('--progress <mode>', 'bar, lines (one line every 5 s), json (one JSON object per line) or none; on stderr (default: bar on a terminal, lines otherwise)');
 }
 
-function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, newOnly = false): string {
+/** The shortest the send can take at the rates it will use (flags over config); a test copy is one message. */
+function planEstimate(plan: Plan, pace: Pace): number | undefined {
+  return plan.input.testTo ? estimateMs(1, new Map(), pace) : estimateMs(plan.recipients, plan.perDomain, pace);
+}
+
+function describeEstimate(ms: number | undefined, pace: Pace): string {
+  if (ms === undefined) return `no rate limit set: as fast as the relay takes them, ${pace.concurrency} at once`;
+  return `at least ${formatDuration(ms)} at these ceilings`;
+}
+
+function describePlan(plan: Plan, app: App, pace: Pace, newOnly = false): string {
   const r = plan.report;
   const variants = plan.release.variants.map((v) => v.language).join(', ');
   const langs = Object.entries(plan.perLanguage).map(([l, n]) => `${l} ${n}`).join(', ') || '-';
-  const transport = app.env.smtpUrl ? describeSmtpUrl(app.env.smtpUrl) : `outbox folder ${app.config.paths.outbox}/<campaign>/ (no SMTP_URL set)`;
+  const transport = app.env.smtpUrl ? describeSmtpUrl(app.env.smtpUrl) : `outbox folder ${outboxFolder(app, '<campaign>')}: each message is written there as an .eml file, nothing is sent (no SMTP_URL set)`;
   const lines = [
     `Release     ${plan.input.releaseFile}: "${oneLine(plan.release.variants[0]!.title)}" (${variants})${plan.release.embargo ? `, embargo ${plan.release.embargo.text}` : ''}`,
     `Lists       ${r.files.join(', ')}: ${r.rows} rows, ${r.valid} valid, ${r.invalid.length} invalid, ${r.duplicates.length} duplicate${plan.input.where.length ? `, ${r.matched} match ${plan.input.where.join(' and ')}` : ''}`,
@@ -65,7 +80,7 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
     `HTML        ${describeHtmlSizes(plan.htmlBytes)}`,
     `Transport   ${transport}`,
     `Pace        ${formatRate(pace.global)}, ${pace.concurrency} at once, per domain ${formatRate(pace.perDomain)}${pace.domains.size ? ` (+${pace.domains.size} domain rules)` : ''}`,
-    `Estimate    at least ${formatDuration(plan.estimatedMs)}`,
+    `Estimate    ${describeEstimate(planEstimate(plan, pace), pace)}`,
   ];
   if (plan.overlap.length > 0) {
     lines.push(`Overlap     ${describeConflicts(plan.overlap)}${newOnly ? `; --new-only leaves out the ${plan.alreadyHad} who had it` : ''}`);
@@ -73,14 +88,16 @@ function describePlan(plan: Plan, app: App, pace: ReturnType<typeof paceFrom>, n
   if (plan.input.skipInvalid && (r.invalid.length || r.duplicates.length)) {
     lines.push(`Skipped     ${r.invalid.length + r.duplicates.length} rows will be recorded as skipped`);
   }
-  for (const w of plan.warnings) lines.push(`Warning     ${w}`);
+  const outboxWarning = app.env.smtpUrl ? undefined : realSenderWithoutRelay(plan.release.variants[0]?.from?.address ?? app.config.from?.address);
+  for (const w of [...plan.warnings, ...(outboxWarning ? [outboxWarning] : [])]) lines.push(`Warning     ${w}`);
   return lines.join('\n');
 }
 
-export function summaryLine(c: StatusCounts): string {
-  return Object.entries(c)
+/** "sent 38, bounced 2"; what went to the outbox folder is "written to outbox", never "sent". */
+export function summaryLine(c: StatusCounts, outbox = 0): string {
+  return Object.entries(splitSent(c, outbox))
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${s} ${n}`)
+    .map(([s, n]) => `${countLabel(s)} ${n}`)
     .join(', ') || 'no deliveries';
 }
 
@@ -91,7 +108,7 @@ export function exitForSummary(summary: RunSummary): number {
   return summary.end === 'done' && trouble === 0 ? 0 : 1;
 }
 
-async function runWithProgress(app: App, campaignId: number, total: number, opts: { json?: boolean; waitRetries: boolean; resendUnknown?: boolean; acceptChanges?: boolean; pace: PaceOverrides }): Promise<void> {
+async function runWithProgress(app: App, campaignId: number, total: number, opts: { json?: boolean; progress?: string | undefined; waitRetries: boolean; resendUnknown?: boolean; acceptChanges?: boolean; pace: PaceOverrides }): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => {
     process.stderr.write('\npausing: letting messages in flight finish…\n');
@@ -99,7 +116,7 @@ async function runWithProgress(app: App, campaignId: number, total: number, opts
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const bar = opts.json ? { update() {}, done() {} } : progressBar(total);
+  const bar = progressReporter(progressMode(opts.progress, Boolean(process.stderr.isTTY), Boolean(opts.json)), total, { campaignId });
   try {
     const summary = await runCampaign(campaignId, app, {
       waitForRetries: opts.waitRetries,
@@ -108,16 +125,19 @@ async function runWithProgress(app: App, campaignId: number, total: number, opts
       resendUnknown: opts.resendUnknown,
       acceptChanges: opts.acceptChanges,
       pace: opts.pace,
-      onStart: ({ recovered, requeued }) => {
+      onStart: ({ recovered, requeued, transport }) => {
+        bar.transport(isOutboxRelay(transport));
         if (recovered > 0) process.stderr.write(`${recovered} deliveries were in flight when the last run stopped: marked unknown (resend with --resend-unknown)\n`);
         if (requeued > 0) process.stderr.write(`${requeued} unknown deliveries put back in line\n`);
       },
     });
     bar.done();
+    const outbox = (await app.store.outboxCounts(campaignId)).get(campaignId) ?? 0;
     if (opts.json) {
-      printJson({ campaign: campaignId, end: summary.end, reason: summary.reason ?? null, counts: summary.counts, nextRetryAt: summary.nextRetryAt ?? null });
+      printJson({ campaign: campaignId, end: summary.end, reason: summary.reason ?? null, counts: summary.counts, writtenToOutbox: outbox, nextRetryAt: summary.nextRetryAt ?? null });
     } else {
-      process.stdout.write(`Campaign ${campaignId}: ${summary.end}${summary.reason ? ` (${summary.reason})` : ''}\n  ${summaryLine(summary.counts)}\n`);
+      process.stdout.write(`Campaign ${campaignId}: ${summary.end}${summary.reason ? ` (${summary.reason})` : ''}\n  ${summaryLine(summary.counts, outbox)}\n`);
+      if (outbox > 0) process.stdout.write(`  nothing left this machine: ${outbox === 1 ? 'the message is an .eml file' : `the ${outbox} messages are .eml files`} in ${outboxFolder(app, campaignId)}; set SMTP_URL to send through a relay\n`);
       if (summary.end !== 'done') process.stdout.write(`  continue with: pressline resume ${campaignId}\n`);
       if (summary.counts.unknown > 0) process.stdout.write(`  ${unknownAdvice(campaignId, summary.counts.unknown)}\n`);
       process.stdout.write(`  details: pressline report ${campaignId}\n`);
@@ -147,6 +167,7 @@ export function registerSendCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n')
     .action(async (release: string, flags) => {
+      progressMode(flags.progress, false, false); // a wrong --progress fails before anything is planned
       await withApp(program.opts().config, async (app) => {
         const pace = paceOverrides(flags);
         const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
@@ -155,7 +176,8 @@ export function registerSendCommands(program: Command): void {
         refuseUnlessClear(await preflightPlan(app, plan));
         const out = flags.json ? process.stderr : process.stdout;
         // The plan quotes the release title, file names and list warnings: shown, never obeyed.
-        out.write(forTerminal(describePlan(plan, app, paceFrom(app.config, pace), flags.newOnly)) + '\n');
+        const effective = paceFrom(app.config, pace);
+        out.write(forTerminal(describePlan(plan, app, effective, flags.newOnly)) + '\n');
         const recipients = flags.newOnly ? plan.recipients - plan.alreadyHad : plan.recipients;
         if (recipients === 0) {
           throw new PresslineError('REFUSED', `no one to send to: every contact is filtered out, suppressed or invalid${flags.newOnly ? ', or already had this release' : ''}`);
@@ -167,18 +189,22 @@ export function registerSendCommands(program: Command): void {
           if (refusal) out.write(`Refused     a real send would be refused: ${oneLine(refusal.message)}\n`);
           const rendered = await renderAll(plan);
           out.write(`Dry run     rendered ${rendered} message${rendered === 1 ? '' : 's'}; nothing sent, nothing stored\n`);
-          if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: plan.estimatedMs });
+          if (flags.json) printJson({ dryRun: true, recipients: plan.recipients, suppressed: plan.suppressed, languages: plan.perLanguage, estimatedMs: planEstimate(plan, effective) ?? null });
           return;
         }
-        if (!(await confirm(`Send "${oneLine(plan.release.variants[0]!.title)}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`, Boolean(flags.yes)))) {
+        const title = oneLine(plan.release.variants[0]!.title);
+        const question = app.env.smtpUrl
+          ? `Send "${title}" to ${recipients} recipient${recipients === 1 ? '' : 's'}?`
+          : `Write "${title}" for ${recipients} recipient${recipients === 1 ? '' : 's'} to the outbox folder ${outboxFolder(app, '<campaign>')}? Nothing is sent (no SMTP_URL set).`;
+        if (!(await confirm(question, Boolean(flags.yes)))) {
           out.write('Nothing sent.\n');
           process.exitCode = 1;
           return;
         }
         const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
-        out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; sending…\n`);
+        out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; ${app.env.smtpUrl ? 'sending' : `writing them to ${outboxFolder(app, campaignId)}`}…\n`);
         try {
-          await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, waitRetries: flags.waitRetries, pace });
+          await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, progress: flags.progress, waitRetries: flags.waitRetries, pace });
         } catch (err) {
           throw explainStoredCampaign(err, campaignId);
         }
@@ -197,6 +223,7 @@ export function registerSendCommands(program: Command): void {
   )
     .addHelpText('after', '\nExamples:\n  pressline resume 3\n  pressline resume 3 --workers\n')
     .action(async (id: string, flags) => {
+      progressMode(flags.progress, false, false);
       await withApp(program.opts().config, async (app) => {
         const campaignId = parseCampaignId(id);
         if (flags.workers) {
@@ -224,13 +251,19 @@ export function registerSendCommands(program: Command): void {
         const counts = await app.store.counts(campaignId);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         const open = counts.pending + counts.deferred + counts.sending + (flags.resendUnknown ? counts.unknown : 0);
-        if (!(await confirm(`Resume campaign ${campaignId} (${open} of ${total} deliveries still to send)?`, Boolean(flags.yes)))) {
+        const where = app.env.smtpUrl ? '' : ` into the outbox folder ${outboxFolder(app, campaignId)}; nothing is sent (no SMTP_URL set)`;
+        if (!(await confirm(`Resume campaign ${campaignId} (${open} of ${total} deliveries still to send${where})?`, Boolean(flags.yes)))) {
           process.exitCode = 1;
           return;
         }
-        await runWithProgress(app, campaignId, total, { json: flags.json, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
+        await runWithProgress(app, campaignId, total, { json: flags.json, progress: flags.progress, waitRetries: flags.waitRetries, resendUnknown: flags.resendUnknown, acceptChanges: flags.acceptChanges, pace: paceOverrides(flags) });
       });
     });
+}
+
+/** Where a campaign's messages go without SMTP_URL (see defaultTransport). */
+function outboxFolder(app: App, campaign: number | string): string {
+  return `${join(app.config.paths.outbox, String(campaign))}/`;
 }
 
 /** Renders every recipient's message, for --dry-run: what would fail at send time fails here. */

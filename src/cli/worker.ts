@@ -15,16 +15,18 @@ export function registerWorkerCommand(program: Command): void {
     .option('--once', 'look once, run what is due to the end, and exit')
     .option('--name <name>', 'this worker\'s name in claims, logs and reports (default: host:pid)')
     .option('--relay <name>', 'send through this relay from config `relays` instead of SMTP_URL')
+    .option('--pretty', 'log lines for people: local time, level, message, key=value fields (default on a terminal)')
+    .option('--no-pretty', 'JSON log lines even on a terminal (the default off one, for log collectors)')
     .addHelpText(
       'after',
-      '\nLogs are JSON lines on stderr (pino). SIGTERM or Ctrl-C stops cleanly: messages in flight finish.\n' +
+      '\nLogs go to stderr: JSON lines (pino) off a terminal, readable lines on one; --pretty / --no-pretty choose. SIGTERM or Ctrl-C stops cleanly: messages in flight finish.\n' +
         'Several workers (on one machine or many, with DATABASE_URL) share each campaign; the rate ceilings hold for all of them together.\n\n' +
-        'Examples:\n  pressline worker --interval 10\n  SMTP_URL_EU=smtp://user:pass@relay-eu:587 pressline worker --name eu-1 --relay eu\n',
+        'Examples:\n  pressline worker --interval 10\n  pressline worker --pretty 2>&1 | tee worker.log\n  SMTP_URL_EU=smtp://user:pass@relay-eu:587 pressline worker --name eu-1 --relay eu\n',
     )
     .action(async (flags) => {
       const seconds = Number(flags.interval);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new PresslineError('USAGE', `--interval takes a number of seconds, not "${flags.interval}"`);
-      const log = createLogger();
+      const log = createLogger({ pretty: flags.pretty ?? Boolean(process.stderr.isTTY) });
       const controller = new AbortController();
       const stop = (signal: string) => {
         log.info({ signal }, 'stopping: letting messages in flight finish');

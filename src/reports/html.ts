@@ -1,7 +1,7 @@
 import type { DeliveryRow, EventType, ReasonCount, StatusCounts } from '../store/types.js';
-import { DELIVERY_STATUSES } from '../store/types.js';
 import { e } from '../web/html.js';
 import type { CampaignSummary, OutcomeSeries, ReasonBreakdown } from './queries.js';
+import { countLabel, splitSent, statusWord, type ShownCounts } from '../send/outbox-relay.js';
 
 
 /** Colours for outcome series; each has at least 4.5:1 contrast on white. */
@@ -118,10 +118,15 @@ ${ticks.join('')}${bars.join('')}</svg>
 <ul class="legend" aria-label="Legend">${legend}</ul><p class="muted">Bars: outcome events per ${e(width)}, UTC. Totals: ${e(totals)}.</p></div>`;
 }
 
-/** Status counts as a list of badges; `data-status` lets the dashboard update them live. */
-export function countsHtml(counts: StatusCounts, campaignId?: number): string {
-  const items = DELIVERY_STATUSES.filter((s) => counts[s] > 0 || ['sent', 'pending', 'bounced'].includes(s))
-    .map((s) => `<li>${e(s)} <b data-status="${s}"${campaignId !== undefined ? ` data-campaign="${campaignId}"` : ''}>${counts[s]}</b></li>`)
+/**
+ * Status counts as a list of badges; `data-status` lets the dashboard update them live (`showOutbox`:
+ * keep the outbox badge at 0 too, for a campaign that may still be written there).
+ */
+export function countsHtml(counts: StatusCounts, campaignId?: number, outbox = 0, showOutbox = false): string {
+  const shown = splitSent(counts, outbox);
+  const always = ['sent', 'pending', 'bounced', ...(showOutbox ? ['outbox'] : [])];
+  const items = (Object.keys(shown) as (keyof ShownCounts)[]).filter((s) => shown[s] > 0 || always.includes(s))
+    .map((s) => `<li>${e(countLabel(s))} <b data-status="${s}"${campaignId !== undefined ? ` data-campaign="${campaignId}"` : ''}>${shown[s]}</b></li>`)
     .join('');
   return `<ul class="counts" aria-label="Deliveries by status">${items}</ul>`;
 }
@@ -145,7 +150,7 @@ export function recipientsTableHtml(rows: DeliveryRow[], caption: string, link?:
   const body = rows
     .map((r) => {
       const email = link ? `<a href="${e(link(r.id))}">${e(r.email)}</a>` : e(r.email);
-      return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(r.status)}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.enhanced ?? r.code ?? '')}</td><td data-label="reply" class="reply">${e((r.response ?? '').slice(0, 300))}</td><td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td>${viaCell(r)}</tr>`;
+      return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(statusWord(r.status, r.relay))}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.enhanced ?? r.code ?? '')}</td><td data-label="reply" class="reply">${e((r.response ?? '').slice(0, 300))}</td><td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td>${viaCell(r)}</tr>`;
     })
     .join('\n');
   return `<div class="table-wrap"><table class="rwd"><caption>${e(caption)}</caption><thead><tr><th scope="col">email</th><th scope="col">status</th><th scope="col">outlet</th><th scope="col">language</th><th scope="col">domain</th><th scope="col" class="num">tries</th><th scope="col">code</th><th scope="col">last reply</th><th scope="col">updated (UTC)</th>${via ? '<th scope="col">sent by (worker · relay)</th>' : ''}</tr></thead><tbody>
@@ -175,7 +180,7 @@ export function renderHtmlReport(data: { summary: CampaignSummary; series: Outco
 <h1>${e(title)}</h1>
 <p class="muted">Status ${e(c.status)}${c.statusReason ? ` (${e(c.statusReason)})` : ''}. Release ${e(c.releaseFile)}. Created ${e(c.createdAt.toISOString())}${c.startedAt ? `, started ${e(c.startedAt.toISOString())}` : ''}${c.finishedAt ? `, finished ${e(c.finishedAt.toISOString())}` : ''}. Report generated ${e(data.generatedAt.toISOString())}.</p>
 <h2>Deliveries by status</h2>
-${countsHtml(data.summary.counts)}
+${countsHtml(data.summary.counts, undefined, data.summary.outbox)}
 <p>${data.summary.settled} of ${data.summary.total} settled (${Math.round(data.summary.progress * 100)}%).</p>
 <h2>Deliveries over time</h2>
 ${outcomeChartSvg(data.series)}

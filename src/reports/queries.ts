@@ -27,6 +27,8 @@ export const DEFAULT_PAGE_SIZE = 50;
 export interface CampaignSummary {
   campaign: Campaign;
   counts: StatusCounts;
+  /** Of counts.sent, deliveries only written to the outbox folder (no relay): shown apart, never as sent. */
+  outbox: number;
   total: number;
   /** Deliveries in a final status. */
   settled: number;
@@ -34,23 +36,24 @@ export interface CampaignSummary {
   progress: number;
 }
 
-function summarise(campaign: Campaign, counts: StatusCounts): CampaignSummary {
+function summarise(campaign: Campaign, counts: StatusCounts, outbox: number): CampaignSummary {
   const total = DELIVERY_STATUSES.reduce((n, s) => n + counts[s], 0);
   const settled = FINAL_STATUSES.reduce((n, s) => n + counts[s], 0);
-  return { campaign, counts, total, settled, progress: total === 0 ? 1 : settled / total };
+  return { campaign, counts, outbox, total, settled, progress: total === 0 ? 1 : settled / total };
 }
 
 /** Every campaign, oldest first, with counts (one grouped query, not one per campaign). */
 export async function campaignsOverview(store: Store): Promise<CampaignSummary[]> {
-  const [campaigns, counts] = await Promise.all([store.listCampaigns(), store.countsByCampaign()]);
-  return campaigns.map((c) => summarise(c, counts.get(c.id) ?? emptyCounts()));
+  const [campaigns, counts, outbox] = await Promise.all([store.listCampaigns(), store.countsByCampaign(), store.outboxCounts()]);
+  return campaigns.map((c) => summarise(c, counts.get(c.id) ?? emptyCounts(), outbox.get(c.id) ?? 0));
 }
 
 /** One campaign with counts; NOT_FOUND when there is none. */
 export async function campaignSummary(store: Store, id: number): Promise<CampaignSummary> {
   const campaign = await store.getCampaign(id);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${id}; \`pressline campaigns\` lists them`);
-  return summarise({ ...campaign, statusReason: await explainStatus(store, campaign, new Date()) }, await store.counts(id));
+  const [counts, outbox] = await Promise.all([store.counts(id), store.outboxCounts(id)]);
+  return summarise({ ...campaign, statusReason: await explainStatus(store, campaign, new Date()) }, counts, outbox.get(id) ?? 0);
 }
 
 const BUCKETS = [1_000, 5_000, 15_000, 60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];

@@ -184,6 +184,9 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
   const autoResume = app.config.breaker.autoResume;
   const recovery = autoResume ? relayRecovery(app, log, options.relay) : undefined;
   log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL', autoResume }, 'worker started');
+  if (!options.relay && !app.env.smtpUrl) {
+    log.warn({ outbox: app.config.paths.outbox }, `no SMTP_URL set: due campaigns are written to the outbox folder ${app.config.paths.outbox}/<campaign>/ as .eml files and nothing is sent`);
+  }
   while (!options.signal.aborted) {
     const actions = await decideDueOrNothing(app, app.clock.now(), new Set(running.keys()), log);
     const awaitingRelay: Campaign[] = [];

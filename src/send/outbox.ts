@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createDkimSigner, type DkimKey } from './dkim-sign.js';
 import { resultFromError, toMailOptions } from './nodemailer-adapter.js';
 import type { SendResult } from './outcome.js';
+import { outboxRelayName } from './outbox-relay.js';
 import type { OutgoingMail, Transport } from './transport.js';
 
 /**
@@ -16,7 +17,7 @@ export function createOutboxTransport(dir: string, dkim?: DkimKey): Transport {
   const signer = dkim ? createDkimSigner(dkim) : undefined;
   let made = false;
   return {
-    name: `outbox ${dir}`,
+    name: outboxRelayName(dir),
     async send(mail: OutgoingMail): Promise<SendResult> {
       const started = performance.now();
       try {

@@ -121,7 +121,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   nextRetryAt: SAFE, counts: SAFE, deliveries: SAFE, events: SAFE, eventsAfter: SAFE,
   instanceId: SAFE, getDelivery: SAFE, findDeliveryByMessageId: SAFE, latestDeliveryTo: SAFE, countBounces: SAFE,
   bounceEvents: SAFE, suppressionLog: SAFE, isSuppressed: SAFE, suppressedKeys: SAFE, listSuppressions: SAFE,
-  countsByCampaign: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
+  countsByCampaign: SAFE, outboxCounts: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,
   liveClaimHolders: { repeat: 'safe', now: [1] },
   claimableWork: { repeat: 'safe', now: [1] },

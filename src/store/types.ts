@@ -528,6 +528,11 @@ export interface Store {
   // Read models for reports and the dashboard (issue 6).
   /** Status counts of every campaign in one pass. */
   countsByCampaign(): Promise<Map<number, StatusCounts>>;
+  /**
+   * Deliveries `sent` into the outbox folder rather than to a relay (see src/send/outbox-relay.ts),
+   * per campaign (only campaigns that have some); one campaign when `campaignId` is given.
+   */
+  outboxCounts(campaignId?: number): Promise<Map<number, number>>;
   /** One page of a campaign's recipients with the total matching the filters. */
   queryDeliveries(campaignId: number, query: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }>;
   /** A delivery's report row, with its campaign. */

@@ -10,6 +10,7 @@ import type { Contact } from '../../src/lists/contact.js';
 import { connectPostgresStore, openPostgresStore } from '../../src/store/postgres/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { rateKey } from '../../src/send/shared-limiter.js';
+import { isOutboxRelay, outboxRelayName } from '../../src/send/outbox-relay.js';
 import type { CampaignInput, OutcomeRecord, RateKey, RateSlot, SendingMark, Store } from '../../src/store/types.js';
 import { TEST_DATABASE_URL, TEST_STORE, testStore } from '../helpers/app.js';
 import { maxInWindow } from '../helpers/windows.js';
@@ -158,6 +159,27 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     await store.writeBatch([], [deferred], at(4));
     expect(await store.nextRetryAt(id)).toEqual(new Date(0)); // d2 is due now
     expect((await store.counts(id))).toMatchObject({ sent: 1, pending: 1, deferred: 1, sending: 0 });
+  });
+
+  it('outboxCounts: only `sent` deliveries whose relay is the outbox folder, per campaign (issue 19)', async () => {
+    const { store } = open();
+    const first = await campaignWith(store, 4);
+    const second = await campaignWith(store, 1);
+    const [d1, d2, d3, d4] = await store.claimBatch(first, 'a', 4, at(0), 60_000);
+    const [e1] = await store.claimBatch(second, 'a', 1, at(0), 60_000);
+    const through = (d: { id: number }, relay: string, m: string): SendingMark => ({ deliveryId: d.id, messageId: m, worker: 'a', relay });
+    const outcome = (d: { id: number }, status: 'sent' | 'failed', m: string): OutcomeRecord => ({ deliveryId: d.id, status, at: at(2), attempt: 1, code: 250, enhanced: '2.0.0', response: 'ok', messageId: m, durationMs: 1 });
+    // d1, d3 and e1 into the outbox; d2 through a relay (even one named "outbox"); d4 failed in the outbox.
+    await store.writeBatch(
+      [through(d1!, outboxRelayName('outbox/1'), '<1@x>'), through(d2!, 'outbox smtp://relay.example:587', '<2@x>'), through(d3!, outboxRelayName('/var/out box/1'), '<3@x>'), through(d4!, outboxRelayName('outbox/1'), '<4@x>'), through(e1!, outboxRelayName('outbox/2'), '<5@x>')],
+      [],
+      at(1),
+    );
+    await store.writeBatch([], [outcome(d1!, 'sent', '<1@x>'), outcome(d2!, 'sent', '<2@x>'), outcome(d3!, 'sent', '<3@x>'), outcome(d4!, 'failed', '<4@x>'), outcome(e1!, 'sent', '<5@x>')], at(2));
+    expect([...(await store.outboxCounts()).entries()].sort()).toEqual([[first, 2], [second, 1]]);
+    expect([...(await store.outboxCounts(first)).entries()]).toEqual([[first, 2]]);
+    // The same rule as the one people read (report rows, dashboard): the store and isOutboxRelay agree.
+    expect((await store.deliveries(first)).map((r) => isOutboxRelay(r.relay) && r.status === 'sent')).toEqual([true, false, true, false]);
   });
 
   it('only the claim holder may mark a delivery: a lapsed claim taken over cannot be sent twice', async () => {

@@ -37,6 +37,7 @@ import {
 } from '../types.js';
 import { NOT_APPLIED } from '../retry.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { OUTBOX_RELAY_SQL } from '../../send/outbox-relay.js';
 import { audienceOf, CLAIMABLE, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
@@ -994,6 +995,15 @@ export class PgStore implements Store {
     const { rows: ids } = await this.q('SELECT id FROM campaigns ORDER BY id');
     const { rows } = await this.q('SELECT campaign_id, status, count(*) AS n FROM deliveries GROUP BY campaign_id, status');
     return foldCounts(ids.map((r) => r.id as number), rows);
+  }
+
+  async outboxCounts(campaignId?: number): Promise<Map<number, number>> {
+    const one = campaignId === undefined ? '' : 'AND campaign_id = $1';
+    const { rows } = await this.q(
+      `SELECT campaign_id, count(*) AS n FROM deliveries WHERE status = 'sent' AND ${OUTBOX_RELAY_SQL} ${one} GROUP BY campaign_id`,
+      campaignId === undefined ? [] : [campaignId],
+    );
+    return new Map(rows.map((r) => [Number(r.campaign_id), Number(r.n)]));
   }
 
   async queryDeliveries(campaignId: number, q: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }> {

@@ -39,6 +39,7 @@ import {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './writer.js';
+import { OUTBOX_RELAY_SQL } from '../../send/outbox-relay.js';
 import { audienceOf, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
 import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
@@ -734,6 +735,14 @@ export class SqliteStore implements Store {
     const ids = this.db.prepare('SELECT id FROM campaigns ORDER BY id').pluck().all() as number[];
     const rows = this.db.prepare('SELECT campaign_id, status, count(*) AS n FROM deliveries GROUP BY campaign_id, status').all() as Row[];
     return foldCounts(ids, rows);
+  }
+
+  async outboxCounts(campaignId?: number): Promise<Map<number, number>> {
+    const one = campaignId === undefined ? '' : 'AND campaign_id = ?';
+    const rows = this.db
+      .prepare(`SELECT campaign_id, count(*) AS n FROM deliveries WHERE status = 'sent' AND ${OUTBOX_RELAY_SQL} ${one} GROUP BY campaign_id`)
+      .all(...(campaignId === undefined ? [] : [campaignId])) as Row[];
+    return new Map(rows.map((r) => [Number(r.campaign_id), Number(r.n)]));
   }
 
   async queryDeliveries(campaignId: number, q: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }> {

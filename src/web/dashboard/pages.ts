@@ -14,6 +14,7 @@ import {
   type TableQuery,
 } from '../../reports/queries.js';
 import { formatTriple } from '../../scheduler/display.js';
+import { splitSent, statusWord, WRITTEN_TO_OUTBOX } from '../../send/outbox-relay.js';
 import { DELIVERY_SORTS, DELIVERY_STATUSES, type Campaign, type DeliveryFacets, type Store } from '../../store/types.js';
 import { tokenMatches, type DashboardAccess } from '../auth.js';
 import { HttpError } from '../body.js';
@@ -50,12 +51,21 @@ async function orNotFound<T>(p: Promise<T>): Promise<T> {
 const time = (d: Date | undefined) => (d ? `<time datetime="${e(d.toISOString())}">${e(d.toISOString().slice(0, 19).replace('T', ' '))} UTC</time>` : '—');
 
 function liveJson(s: CampaignSummary) {
-  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: s.counts, total: s.total, settled: s.settled, percent: Math.floor(s.progress * 100) };
+  // Counts as the page shows them: what went to the outbox folder apart from `sent`.
+  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: splitSent(s.counts, s.outbox), total: s.total, settled: s.settled, percent: Math.floor(s.progress * 100) };
 }
 
 function progressHtml(s: CampaignSummary): string {
   const id = s.campaign.id;
   return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.total)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="total">${s.total}</span>)`;
+}
+
+/**
+ * Whether a campaign may still be written to the outbox folder (this machine has no SMTP_URL and it
+ * is not finished), so its page keeps a "written to outbox" count for the live poll to fill.
+ */
+function mayGoToOutbox(ctx: RequestContext, c: Campaign): boolean {
+  return !ctx.app.env.smtpUrl && ['draft', 'scheduled', 'sending', 'paused'].includes(c.status);
 }
 
 /** After a campaign's status: why it waits when paused ("relay unreachable since …"); kept live by the page's poll. */
@@ -69,7 +79,7 @@ const overview: Handler = async (ctx) => {
     .reverse()
     .map((s) => {
       const c = s.campaign;
-      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id)}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
+      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id, s.outbox, mayGoToOutbox(ctx, c))}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
     })
     .join('\n');
   const body = `<h1>Campaigns</h1>
@@ -128,7 +138,7 @@ const campaignPage: Handler = async (ctx) => {
   const p = t.params;
   const form = `<form class="filters" method="get" action="/campaigns/${id}#recipients" role="search" aria-label="Filter recipients">
 <div><label for="f-q">Search email or outlet</label><input id="f-q" name="q" type="search" value="${e(p.q)}" autocomplete="off"></div>
-${select('status', 'Status', p.status, [['', 'any status'], ...DELIVERY_STATUSES.map((s) => [s, `${s} (${summary.counts[s]})`] as [string, string])])}
+${select('status', 'Status', p.status, [['', 'any status'], ...DELIVERY_STATUSES.map((s) => [s, `${s === 'sent' && summary.outbox > 0 ? `sent or ${WRITTEN_TO_OUTBOX}` : s} (${summary.counts[s]})`] as [string, string])])}
 ${select('language', 'Language', p.language, [['', 'any language'], ...facets.languages.map((f) => [f.value, `${f.value} (${f.n})`] as [string, string])])}
 <div><label for="f-outlet">Outlet (exact)</label><input id="f-outlet" name="outlet" list="outlets" value="${e(p.outlet)}"><datalist id="outlets">${facets.outlets.map((f) => `<option value="${e(f.value)}">`).join('')}</datalist></div>
 <div><label for="f-domain">Domain (exact)</label><input id="f-domain" name="domain" list="domains" value="${e(p.domain)}"><datalist id="domains">${facets.domains.map((f) => `<option value="${e(f.value)}">`).join('')}</datalist></div>
@@ -150,7 +160,7 @@ ${cancellable(c) ? ` <a class="button danger" href="/campaigns/${id}/cancel">Can
 <p class="muted">Release ${e(c.releaseFile)} · lists ${e(c.lists.join(', '))}${c.where.length ? ` · where ${e(c.where.join(' AND '))}` : ''} · created ${time(c.createdAt)}${c.scheduledAt ? ` · scheduled ${time(c.scheduledAt)}` : ''}${c.startedAt ? ` · started ${time(c.startedAt)}` : ''}${c.finishedAt ? ` · finished ${time(c.finishedAt)}` : ''}</p>
 <p class="muted" aria-live="polite" id="live"></p>
 <h2>Deliveries by status</h2>
-${countsHtml(summary.counts, id)}
+${countsHtml(summary.counts, id, summary.outbox, mayGoToOutbox(ctx, c))}
 <h2>Deliveries over time</h2>
 ${outcomeChartSvg(series)}
 <h2>Bounce and deferral reasons</h2>
@@ -182,7 +192,7 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
     .join('\n');
   const body = `<p><a href="/campaigns/${d.campaignId}">← Campaign ${d.campaignId}: ${e(t.campaign.releaseTitle)}</a></p>
 <h1>${e(d.email)}</h1>
-<dl class="counts"><li>status <b>${e(d.status)}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
+<dl class="counts"><li>status <b>${e(statusWord(d.status, d.relay))}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
 <h2>Last response</h2>
 ${d.response ? `<pre id="last-response">${e([d.code, d.enhanced].filter((x) => x !== undefined).join(' '))}${d.code || d.enhanced ? '\n' : ''}${e(d.response)}</pre>` : '<p class="muted">No reply recorded.</p>'}
 ${d.messageId ? `<p class="muted">Message-ID ${e(d.messageId)}</p>` : ''}

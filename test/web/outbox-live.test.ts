@@ -1,0 +1,73 @@
+// Issue 19 item 4 in a real browser: while a campaign is written to the outbox folder, the
+// dashboard's live counts fill "written to outbox", and "sent" stays 0, at 375 and 1280 px.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
+import { runCampaign } from '../../src/campaigns/run.js';
+import { createOutboxTransport } from '../../src/send/outbox.js';
+import type { Transport } from '../../src/send/transport.js';
+import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
+import { startServer, type Running } from '../fixtures/webhooks/harness.js';
+
+const SHOTS = 'test/.tmp/screenshots';
+let app: TestApp;
+let web: Running;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  app = testApp(); // no SMTP_URL: sends go to the outbox folder
+  web = await startServer(app);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await web?.close();
+  await app?.close();
+});
+
+/** The real outbox transport, one message at a time with a pause, so the page sees the send under way. */
+function slowOutbox(dir: string): Transport {
+  const inner = createOutboxTransport(dir);
+  return {
+    name: inner.name,
+    send: async (mail) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return inner.send(mail);
+    },
+    close: () => inner.close(),
+  };
+}
+
+describe('dashboard, campaign written to the outbox folder', () => {
+  for (const width of [375, 1280]) {
+    it(`counts it live as "written to outbox", never as sent (${width} px)`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      await page.route(/^(?!http:\/\/127\.0\.0\.1)/, (r) => r.abort());
+      const list = app.list(journalists(30, `w${width}.example`));
+      const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app), app);
+      await page.goto(`${web.url}/`);
+      const outbox = page.locator(`#campaigns [data-campaign="${id}"][data-status="outbox"]`);
+      const sent = page.locator(`#campaigns [data-campaign="${id}"][data-status="sent"]`);
+      expect(await outbox.textContent()).toBe('0');
+      expect(await outbox.isVisible()).toBe(true);
+      expect(await page.locator(`#campaigns li:has([data-campaign="${id}"][data-status="outbox"])`).textContent()).toBe('written to outbox 0');
+      const run = runCampaign(id, app, { waitForRetries: false, transport: slowOutbox(join(app.config.paths.outbox, String(id))) });
+      const sel = `#campaigns [data-campaign="${id}"][data-status="outbox"]`;
+      await page.waitForFunction((s) => Number(document.querySelector(s)?.textContent) > 0 && Number(document.querySelector(s)?.textContent) < 30, sel, { timeout: 15_000 });
+      expect(await sent.textContent()).toBe('0');
+      await page.screenshot({ path: `${SHOTS}/outbox-live-${width}.png`, fullPage: true });
+      expect((await run).end).toBe('done');
+      await page.waitForFunction((s) => document.querySelector(s)?.textContent === '30', sel, { timeout: 10_000 });
+      expect(await sent.textContent()).toBe('0');
+      // The page fits the width: nothing scrolls sideways.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.close();
+    });
+  }
+});
