@@ -176,4 +176,29 @@ ALTER TABLE campaigns ADD COLUMN paused_since INTEGER;
 ALTER TABLE rate_slots ADD COLUMN taker_count INTEGER;
 `,
   },
+  {
+    // Bounded bounce ingestion (issue 14): a report's raw text once (not once per recipient row),
+    // with how many recipients it named and how many were kept; and the mailbox messages set aside
+    // unparsed, so a later run skips them.
+    version: 9,
+    sql: `
+CREATE TABLE bounce_reports (
+  report_id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  recipients INTEGER NOT NULL,
+  recipients_kept INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL
+);
+CREATE TABLE bounce_quarantine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  location TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  quarantined_at INTEGER NOT NULL
+);
+`,
+  },
 ];
