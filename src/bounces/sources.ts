@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -33,8 +33,9 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** Names read from a Maildir folder at a time: sorted within a batch, never all held at once. */
 const NAME_BATCH = 10_000;
 
+/** The message's content hash (one-shot: no Hash object per message of a million-message mbox). */
 export function contentKey(raw: Buffer): string {
-  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  return `sha256:${hash('sha256', raw, 'hex')}`;
 }
 
 /**
