@@ -1,6 +1,5 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
-import { isTransientStoreError } from '../store/retry.js';
 import { applyBounceEvent, logApplied } from './apply.js';
 import { MAX_MIME_DEPTH, mimeDepth, stripNul, withoutNul } from './bounds.js';
 import { parseMailboxMessage, RAW_CAP_CHARS, type ParsedMessage } from './parse.js';
@@ -50,8 +49,8 @@ function reasonFrom(prefix: string, err: unknown): string {
 /**
  * Ingests bounce-mailbox messages: parses each on its own (DSN, ARF, known bounce formats,
  * auto-replies, unsubscribe requests), applies every event, and keeps what it cannot use. A
- * message too large, nested too deep, or that its parser or the store refuses is quarantined
- * with the reason, and the rest goes on. Idempotent: the same message twice changes nothing the
+ * message too large, nested too deep, or that the mail parser refuses is quarantined with the
+ * reason, and the rest goes on. Idempotent: the same message twice changes nothing the
  * second time, and a quarantined one is not read again.
  */
 export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMessage>, options: IngestOptions = {}): Promise<IngestSummary> {
@@ -107,14 +106,11 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     if (problem || !parsed) {
       await setAside(message, problem ?? 'the mail parser returned nothing');
     } else {
-      try {
-        await store(app, message, raw, parsed, summary, maxRecipientsPerReport, touched);
-        await message.done?.();
-      } catch (err) {
-        // An outage is no fault of the message: stop, and the next run reads it again.
-        if (isTransientStoreError(err)) throw err;
-        await setAside(message, reasonFrom('the store refused it', err));
-      }
+      // A store that refuses a write is no fault of the message (what it could refuse in a
+      // message, NULs, is gone): the run stops, nothing of the report is applied, and the next
+      // run reads the message again.
+      await store(app, message, raw, parsed, summary, maxRecipientsPerReport, touched);
+      await message.done?.();
     }
     options.onProgress?.(summary);
   }
