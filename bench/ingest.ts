@@ -6,6 +6,8 @@
  *   A full million end to end takes far longer than a benchmark should: every stored report is
  *   its own durable (fsynced) SQLite commit, a few hundred a second at best on a VM disk. The
  *   reader is the part whose memory could grow with the mailbox; the rest is per message;
+ * - parsing a report padded with a long run of address-like text (a quadratic regex once took
+ *   48 s on 256 KB) against prose of the same size;
  * - one DSN naming 20,001 recipients: the bytes it adds to the store with the default cap of
  *   recipients per report, against the same report with every recipient kept.
  * The mailboxes are generated in a temp dir and deleted afterwards.
@@ -15,6 +17,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseMailboxMessage } from '../src/bounces/parse.js';
 
 const run = promisify(execFile);
 const CHILD = 'dist/bench/ingest-child.js';
@@ -83,6 +86,18 @@ function wideDsn(recipients: number): string {
   ].join('\r\n');
 }
 
+/** A report whose failed-recipients section is `bytes` of address-like text with no address (48 s for 256 KB before the fix). */
+function exchangeShaped(bytes: number, filler: string): Buffer {
+  const head = ['From: postmaster@outlook.example', 'Subject: Undeliverable: EU-Russia summit', '', 'Delivery has failed to these recipients or groups:', '', ''].join('\r\n');
+  return Buffer.from(head + filler.repeat(Math.ceil(bytes / filler.length)).slice(0, bytes) + '\r\n');
+}
+
+async function parseMs(raw: Buffer): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await parseMailboxMessage(raw, { source: 'bench' });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rate = (r: ChildResult): string => `${fmt(r.messages / (r.ms / 1000)).padStart(9)} messages/s`;
 
@@ -114,6 +129,14 @@ export async function benchIngest(options: { messages?: number; ingested?: numbe
       const r = await child(['ingest', file, store]);
       if (r.messages !== n) throw new Error(`ingested ${r.messages} messages, expected ${n}`);
       lines.push(`  ingest ${fmt(n).padStart(7)} messages  ${rate(r)}  peak RSS ${r.maxRssMB.toFixed(0)} MB`);
+    }
+
+    lines.push('ingest: parsing a message whose Exchange-style recipient section is one run of address-like text, against plain prose of the same size');
+    await parseMs(exchangeShaped(1024, 'x')); // warm: mailparser loads on first use
+    for (const kb of [256, 1024]) {
+      const hostile = await parseMs(exchangeShaped(kb * 1024, 'x'));
+      const prose = await parseMs(exchangeShaped(kb * 1024, 'the quick brown fox. '));
+      lines.push(`  ${String(kb).padStart(5)} KB  address-like ${hostile.toFixed(0).padStart(5)} ms   prose ${prose.toFixed(0).padStart(5)} ms   ratio ${(hostile / prose).toFixed(2)}`);
     }
 
     const wide = join(dir, 'wide.eml');
