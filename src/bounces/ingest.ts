@@ -80,6 +80,9 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
   for await (const message of messages) {
     summary.messages++;
     if (alreadyQuarantined.has(message.key)) {
+      // The same message again (re-sent to the mailbox, or still in an mbox): not parsed; set
+      // aside again where that moves it (Maildir, IMAP), so it does not wait in the inbox.
+      await message.quarantine().catch(() => undefined);
       summary.skippedQuarantined++;
       options.onProgress?.(summary);
       continue;

@@ -8,7 +8,7 @@ import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath } from '../../src/bounces/sources.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, TEST_STORE, type TestApp } from '../helpers/app.js';
-import { deeplyNested, dsnFor, exchangeShaped, longHeaderLine } from '../helpers/poison-mail.js';
+import { deeplyNested, dsnFor, exchangeShaped, longHeaderLine, manyParts } from '../helpers/poison-mail.js';
 
 // Issue 14 item 3: one hostile message is set aside with its reason; the rest goes on.
 let app: TestApp | undefined;
@@ -174,7 +174,7 @@ describe(`poison messages in a bounce mailbox (${TEST_STORE})`, () => {
 });
 
 describe('poison messages over IMAP (a real dovecot on loopback)', () => {
-  it('moves unreadable and oversized messages to bounces.imap.quarantineFolder, the rest to Processed; a second run reads nothing', async () => {
+  it('moves unreadable and oversized messages to bounces.imap.quarantineFolder, the rest to Processed; the same poison again is moved unparsed; then nothing is left to read', async () => {
     const { hasDovecot, startDovecot } = await import('../helpers/dovecot.js');
     if (!hasDovecot) throw new Error('dovecot is not installed: npm test installs it (scripts/install-test-peers.sh), or apt-get install -y dovecot-imapd');
     const imap = await startDovecot();
@@ -184,25 +184,34 @@ describe('poison messages over IMAP (a real dovecot on loopback)', () => {
       const client = new ImapFlow({ host: '127.0.0.1', port: imap.port, secure: false, auth: { user: imap.user, pass: imap.password }, logger: false });
       await client.connect();
       await client.append('INBOX', bounce('ann'));
-      await client.append('INBOX', deeplyNested(1500));
+      await client.append('INBOX', deeplyNested(100));
       await client.append('INBOX', longHeaderLine(200 * 1024));
+      await client.append('INBOX', manyParts(1500)); // "Max allowed child nodes exceeded"
       await client.append('INBOX', bounce('bob'));
 
       const { readImap } = await import('../../src/bounces/imap.js');
       const source = () =>
         readImap({ url: imap.url, password: imap.password, processedFolder: 'Processed', quarantineFolder: app.config.bounces.imap.quarantineFolder, maxMessageBytes: app.config.bounces.maxMessageBytes });
       const first = await ingestMessages(app, source());
-      expect(first).toMatchObject({ messages: 4, applied: { hard: 2 }, quarantinedCount: 2 });
-      expect(first.quarantined.map((q) => q.location)).toEqual(['IMAP folder Poison', 'IMAP folder Poison']);
+      expect(first).toMatchObject({ messages: 5, applied: { hard: 2 }, quarantinedCount: 3 });
+      expect(first.quarantined.map((q) => q.location)).toEqual(['IMAP folder Poison', 'IMAP folder Poison', 'IMAP folder Poison']);
+      expect(first.quarantined[2]!.reason).toBe('the mail parser failed: Max allowed child nodes exceeded');
+      expect(first.quarantined[0]!.reason).toMatch(/nested more than 20 deep/);
       expect(first.quarantined[1]!.reason).toMatch(/more than bounces\.maxMessageBytes \(65536\): not read/);
       expect(await statuses(app, campaignId)).toEqual({ ann: 'bounced', bob: 'bounced' });
-      for (const [folder, count] of [['INBOX', 0], ['Processed', 2], ['Poison', 2]] as const) {
+      for (const [folder, count] of [['INBOX', 0], ['Processed', 2], ['Poison', 3]] as const) {
         expect((await client.status(folder, { messages: true })).messages, folder).toBe(count);
       }
+      // The same poison sent again: known by its content, moved aside unparsed.
+      await client.append('INBOX', deeplyNested(100));
+      const second = await ingestMessages(app, source());
+      expect(second).toMatchObject({ messages: 1, skippedQuarantined: 1, quarantinedCount: 0 });
+      expect((await client.status('INBOX', { messages: true })).messages).toBe(0);
+      expect((await client.status('Poison', { messages: true })).messages).toBe(4);
       await client.logout();
 
-      const second = await ingestMessages(app, source());
-      expect(second.messages).toBe(0);
+      const third = await ingestMessages(app, source());
+      expect(third.messages).toBe(0);
     } finally {
       imap.stop();
     }

@@ -71,3 +71,11 @@ export function exchangeShaped(bytes: number): string {
     '',
   ].join('\r\n');
 }
+
+/** One multipart with `parts` empty parts side by side: shallow, but more MIME nodes than mailparser allows. */
+export function manyParts(parts: number): string {
+  const head = ['From: nobody@attacker.example', 'Subject: parts', 'Message-ID: <parts@attacker.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="p"', ''];
+  const body: string[] = [];
+  for (let i = 0; i < parts; i++) body.push('--p', '', 'x');
+  return [...head, ...body, '--p--', ''].join('\r\n');
+}
