@@ -236,6 +236,7 @@ describe('pressline bounces ingest / quarantined', () => {
 
     const ingest = await cli(['bounces', 'ingest', maildir]);
     expect(ingest.stderr).not.toMatch(/\n\s+at /);
+    expect(ingest.stderr).not.toMatch(/reading the bounce mailbox/); // progress only on a terminal
     expect(ingest.code, ingest.stderr).toBe(1);
     expect(ingest.stdout).toMatch(/2 messages read; .*quarantined 2/);
     expect(ingest.stdout).toMatch(/quarantined: maildir:.*1\.header: the mail parser failed: /);
@@ -246,5 +247,19 @@ describe('pressline bounces ingest / quarantined', () => {
     const rows = JSON.parse(listed.stdout) as { source: string; reason: string; location: string; bytes: number }[];
     expect(rows.map((r) => r.location.split('/').slice(-3).join('/'))).toEqual(['.Quarantine/cur/1.header', '.Quarantine/cur/2.nested']);
     expect(rows[0]!.bytes).toBeGreaterThan(3 * 1024 * 1024);
+  });
+
+  it('shows a live count on a terminal (a real pseudo-terminal, through util-linux script)', async () => {
+    app = testApp();
+    const mbox = join(app.dir, 'bounces.mbox');
+    writeFileSync(mbox, Array.from({ length: 50 }, (_, i) => `From x Sat Nov 28 10:00:00 2026\nSubject: m${i}\nAuto-Submitted: auto-replied\n\naway\n\n`).join(''));
+    const config = join(app.dir, 'pressline.json');
+    writeFileSync(config, JSON.stringify({ from: { name: 'Press Office', address: 'press@ngo.example.org' }, paths: { outbox: join(app.dir, 'outbox'), logs: join(app.dir, 'logs') } }));
+    const command = [process.execPath, resolve('dist/src/cli/main.js'), '--config', config, 'bounces', 'ingest', mbox].map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<string>((done) =>
+      execFile('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...app!.storeEnv, SMTP_URL: '' }, timeout: 60_000 }, (_err, stdout) => done(stdout)),
+    );
+    expect(out).toMatch(/reading the bounce mailbox: \d+ messages, 0 quarantined/);
+    expect(out).toMatch(/50 messages read; .*auto-replies ignored 50/);
   });
 });
