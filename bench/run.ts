@@ -11,6 +11,7 @@ import { benchKill } from './kill.js';
 import { benchServe } from './serve.js';
 import { benchWideLists } from './wide-lists.js';
 import { benchEstimate } from './estimate.js';
+import { benchIngest } from './ingest.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   serve: () => benchServe(),
   'wide-lists': () => benchWideLists(),
   estimate: () => benchEstimate(),
+  ingest: () => benchIngest(),
 };
 
 async function main(): Promise<void> {

@@ -1,11 +1,15 @@
 import { PresslineError } from '../errors.js';
-import type { MailboxMessage } from './sources.js';
+import { contentKey, DEFAULT_MAX_MESSAGE_BYTES, type MailboxMessage } from './sources.js';
 
 export interface ImapSource {
   url: string;
   password: string | undefined;
   /** Folder processed messages move to; created when missing. */
   processedFolder: string;
+  /** Folder messages that cannot be read safely move to (default "Quarantine"); created when missing. */
+  quarantineFolder?: string;
+  /** Messages larger than this are not fetched (default 10 MB). */
+  maxMessageBytes?: number;
 }
 
 /** `imaps://user@host[:port]/INBOX` → connection settings; the password never sits in the URL. */
@@ -35,7 +39,9 @@ export function parseImapUrl(url: string): { host: string; port: number; secure:
 
 /**
  * Reads every message in the mailbox that has not been processed yet (not \Seen), and moves
- * each to the processed folder once the caller is done with it, so the next run skips it.
+ * each to the processed folder once the caller is done with it, or to the quarantine folder when
+ * the caller sets it aside, so the next run skips it either way. A message over the size cap is
+ * never fetched, only its size.
  */
 export async function* readImap(source: ImapSource, options: { rejectUnauthorized?: boolean } = {}): AsyncGenerator<MailboxMessage> {
   const settings = parseImapUrl(source.url);
@@ -56,20 +62,33 @@ export async function* readImap(source: ImapSource, options: { rejectUnauthorize
   }
   try {
     const folders = await client.list();
-    if (!folders.some((f) => f.path === source.processedFolder)) await client.mailboxCreate(source.processedFolder);
+    const quarantineFolder = source.quarantineFolder ?? 'Quarantine';
+    for (const folder of [source.processedFolder, quarantineFolder]) {
+      if (!folders.some((f) => f.path === folder)) await client.mailboxCreate(folder);
+    }
+    const max = source.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const lock = await client.getMailboxLock(settings.mailbox);
     try {
       const uids = (await client.search({ seen: false }, { uid: true })) || [];
       for (const uid of uids) {
+        const moveTo = (folder: string) => async (): Promise<void> => {
+          await client.messageMove(String(uid), folder, { uid: true });
+        };
+        const where = `imap:${settings.host}/${settings.mailbox}/${uid}`;
+        const quarantine = async (): Promise<string> => {
+          await moveTo(quarantineFolder)();
+          return `IMAP folder ${quarantineFolder}`;
+        };
+        const sized = await client.fetchOne(String(uid), { size: true }, { uid: true });
+        if (!sized) continue;
+        const bytes = sized.size ?? 0;
+        if (bytes > max) {
+          yield { source: where, raw: Buffer.alloc(0), bytes, key: `${where}:${bytes}`, tooLarge: true, quarantine };
+          continue;
+        }
         const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
         if (!message || !message.source) continue;
-        yield {
-          source: `imap:${settings.host}/${settings.mailbox}/${uid}`,
-          raw: message.source,
-          done: async () => {
-            await client.messageMove(String(uid), source.processedFolder, { uid: true });
-          },
-        };
+        yield { source: where, raw: message.source, bytes: message.source.length, key: contentKey(message.source), done: moveTo(source.processedFolder), quarantine };
       }
     } finally {
       lock.release();

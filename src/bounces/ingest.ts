@@ -1,9 +1,13 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
 import { applyBounceEvent, logApplied } from './apply.js';
-import { parseMailboxMessage, RAW_CAP_CHARS } from './parse.js';
+import { MAX_MIME_DEPTH, mimeDepth, stripNul, withoutNul } from './bounds.js';
+import { parseMailboxMessage, RAW_CAP_CHARS, type ParsedMessage } from './parse.js';
 import type { MailboxMessage } from './sources.js';
-import type { ApplyResult, BounceKind } from './types.js';
+import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
+
+/** Entries listed per kind in a summary; the counts go on (a mailbox of a million would not fit). */
+export const LISTED_MAX = 100;
 
 export interface IngestSummary {
   messages: number;
@@ -12,53 +16,173 @@ export interface IngestSummary {
   autoReplies: number;
   duplicates: number;
   suppressed: number;
-  /** Reports that name no delivery of ours: kept in the store, listed here. */
+  /** Reports that name no delivery of ours: kept in the store; the first LISTED_MAX listed here. */
   unattributed: { source: string; recipient: string | undefined; note: string | undefined }[];
-  /** Messages that are no report at all: kept in the store, listed here. */
+  unattributedCount: number;
+  /** Messages that are no report at all: kept in the store; the first LISTED_MAX listed here. */
   unrecognised: { source: string; reason: string }[];
+  unrecognisedCount: number;
+  /** Messages set aside unparsed, with why and where they are now; the first LISTED_MAX listed here. */
+  quarantined: { source: string; reason: string; location: string }[];
+  quarantinedCount: number;
+  /** Messages an earlier run quarantined (an mbox or .eml file still holds them): skipped. */
+  skippedQuarantined: number;
+  /** Recipients beyond `bounces.maxRecipientsPerReport` in the reports read: counted, not kept. */
+  recipientsOverCap: number;
+}
+
+export interface IngestOptions {
+  /** Called after each message (the CLI draws progress from it on a terminal). */
+  onProgress?: (summary: IngestSummary) => void;
+}
+
+function listed<T>(list: T[], item: T): void {
+  if (list.length < LISTED_MAX) list.push(item);
+}
+
+/** An error's message as one short line for the quarantine record (it may quote hostile input). */
+function reasonFrom(prefix: string, err: unknown): string {
+  const text = stripNul(err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  return `${prefix}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
 }
 
 /**
- * Ingests bounce-mailbox messages: parses each (DSN, ARF, known bounce formats, auto-replies,
- * unsubscribe requests), applies every event, and keeps what it cannot use. Idempotent: the
- * same message twice changes nothing the second time.
+ * Ingests bounce-mailbox messages: parses each on its own (DSN, ARF, known bounce formats,
+ * auto-replies, unsubscribe requests), applies every event, and keeps what it cannot use. A
+ * message too large, nested too deep, or that the mail parser refuses is quarantined with the
+ * reason, and the rest goes on. Idempotent: the same message twice changes nothing the
+ * second time, and a quarantined one is not read again.
  */
-export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMessage>): Promise<IngestSummary> {
-  const summary: IngestSummary = { messages: 0, applied: {}, autoReplies: 0, duplicates: 0, suppressed: 0, unattributed: [], unrecognised: [] };
-  const results: ApplyResult[] = [];
+export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMessage>, options: IngestOptions = {}): Promise<IngestSummary> {
+  const summary: IngestSummary = {
+    messages: 0, applied: {}, autoReplies: 0, duplicates: 0, suppressed: 0,
+    unattributed: [], unattributedCount: 0, unrecognised: [], unrecognisedCount: 0,
+    quarantined: [], quarantinedCount: 0, skippedQuarantined: 0, recipientsOverCap: 0,
+  };
+  const { maxMessageBytes, maxRecipientsPerReport } = app.config.bounces;
+  const alreadyQuarantined = await app.store.quarantinedKeys();
+  // One result per campaign is all logApplied needs: a million results are never held.
+  const touched = new Map<number, ApplyResult>();
+
+  const setAside = async (message: MailboxMessage, reason: string): Promise<void> => {
+    let location: string;
+    try {
+      location = await message.quarantine();
+    } catch (err) {
+      location = reasonFrom(`${message.source}, left in place (could not be moved)`, err);
+    }
+    await app.store.quarantineMessage({ key: message.key, source: message.source, location, bytes: message.bytes, reason, quarantinedAt: app.clock.now() });
+    alreadyQuarantined.add(message.key);
+    summary.quarantinedCount++;
+    listed(summary.quarantined, { source: message.source, reason, location });
+  };
+
   for await (const message of messages) {
     summary.messages++;
-    const parsed = await parseMailboxMessage(message.raw, {
-      source: message.source,
-      verpLocalPart: app.config.bounces.localPart,
-      bounceDomain: app.config.bounces.domain,
-      unsubscribeMailto: app.config.unsubscribe.mailto,
-      authservId: app.config.bounces.authservId,
-      now: app.clock.now(),
-    });
-    if (parsed.kind === 'auto-reply') {
-      summary.autoReplies++;
-    } else if (parsed.kind === 'unrecognised' || parsed.events.length === 0) {
-      const reportId = `unrecognised:${createHash('sha256').update(message.raw).digest('hex')}`;
-      const stored = await app.store.recordBounce(
-        { reportId, source: message.source, kind: 'unrecognised', recipient: '', campaignId: undefined, deliveryId: undefined, status: undefined, diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: parsed.reason, raw: message.raw.toString('utf8').slice(0, RAW_CAP_CHARS), receivedAt: app.clock.now() },
-        undefined,
-        app.clock.now(),
-      );
-      if (stored.result === 'new') summary.unrecognised.push({ source: message.source, reason: parsed.reason });
-      else summary.duplicates++;
+    if (alreadyQuarantined.has(message.key)) {
+      // The same message again (re-sent to the mailbox, or still in an mbox): not parsed; set
+      // aside again where that moves it (Maildir, IMAP), so it does not wait in the inbox.
+      await message.quarantine().catch(() => undefined);
+      summary.skippedQuarantined++;
+      options.onProgress?.(summary);
+      continue;
+    }
+    let parsed: ParsedMessage | undefined;
+    let problem: string | undefined;
+    const raw = withoutNul(message.raw);
+    if (message.tooLarge) {
+      problem = `${message.bytes} bytes, more than bounces.maxMessageBytes (${maxMessageBytes}): not read`;
+    } else if (mimeDepth(raw) > MAX_MIME_DEPTH) {
+      problem = `MIME parts nested more than ${MAX_MIME_DEPTH} deep: not parsed`;
     } else {
-      for (const event of parsed.events) {
-        const result = await applyBounceEvent(app, event);
-        results.push(result);
-        if (result.outcome === 'duplicate') summary.duplicates++;
-        else if (result.outcome === 'unattributed') summary.unattributed.push({ source: event.source, recipient: event.recipient, note: result.note });
-        else if (result.outcome === 'applied') summary.applied[event.kind] = (summary.applied[event.kind] ?? 0) + 1;
-        if (result.suppressed) summary.suppressed++;
+      try {
+        parsed = await parseMailboxMessage(raw, {
+          source: message.source,
+          verpLocalPart: app.config.bounces.localPart,
+          bounceDomain: app.config.bounces.domain,
+          unsubscribeMailto: app.config.unsubscribe.mailto,
+          authservId: app.config.bounces.authservId,
+          now: app.clock.now(),
+        });
+      } catch (err) {
+        problem = reasonFrom('the mail parser failed', err);
       }
     }
-    await message.done?.();
+    if (problem || !parsed) {
+      await setAside(message, problem ?? 'the mail parser returned nothing');
+    } else {
+      // A store that refuses a write is no fault of the message (what it could refuse in a
+      // message, NULs, is gone): the run stops, nothing of the report is applied, and the next
+      // run reads the message again.
+      await store(app, message, raw, parsed, summary, maxRecipientsPerReport, touched);
+      await message.done?.();
+    }
+    options.onProgress?.(summary);
   }
-  await logApplied(app, results);
+  await logApplied(app, touched.values());
   return summary;
+}
+
+/** Applies what one parsed message reports, or keeps it as unrecognised. */
+async function store(
+  app: App,
+  message: MailboxMessage,
+  raw: Buffer,
+  parsed: ParsedMessage,
+  summary: IngestSummary,
+  maxRecipients: number,
+  touched: Map<number, ApplyResult>,
+): Promise<void> {
+  if (parsed.kind === 'auto-reply') {
+    summary.autoReplies++;
+    return;
+  }
+  const reason = stripNul(parsed.reason);
+  if (parsed.kind === 'unrecognised' || parsed.events.length === 0) {
+    const reportId = `unrecognised:${createHash('sha256').update(message.raw).digest('hex')}`;
+    const stored = await app.store.recordBounce(
+      { reportId, source: message.source, kind: 'unrecognised', recipient: '', campaignId: undefined, deliveryId: undefined, status: undefined, diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: reason, raw: raw.toString('utf8').slice(0, RAW_CAP_CHARS), receivedAt: app.clock.now() },
+      undefined,
+      app.clock.now(),
+    );
+    if (stored.result === 'new') {
+      summary.unrecognisedCount++;
+      listed(summary.unrecognised, { source: message.source, reason });
+    } else summary.duplicates++;
+    return;
+  }
+  // The report's text once, however many recipients it names; its rows carry none of their own.
+  const kept = parsed.events.slice(0, maxRecipients);
+  const first = parsed.events[0]!;
+  await app.store.keepBounceReport(
+    { reportId: stripNul(first.reportId), source: message.source, raw: stripNul(first.raw), recipients: parsed.events.length, recipientsKept: kept.length },
+    app.clock.now(),
+  );
+  summary.recipientsOverCap += parsed.events.length - kept.length;
+  for (const e of kept) {
+    const event = withoutNulFields(e);
+    const result = await applyBounceEvent(app, event);
+    if (result.campaignId !== undefined) touched.set(result.campaignId, result);
+    if (result.outcome === 'duplicate') summary.duplicates++;
+    else if (result.outcome === 'unattributed') {
+      summary.unattributedCount++;
+      listed(summary.unattributed, { source: event.source, recipient: event.recipient, note: result.note });
+    } else if (result.outcome === 'applied') summary.applied[event.kind] = (summary.applied[event.kind] ?? 0) + 1;
+    if (result.suppressed) summary.suppressed++;
+  }
+}
+
+/** The event without NULs (decoded parts can carry them; PostgreSQL refuses them) and without its own raw copy. */
+function withoutNulFields(e: BounceEvent): BounceEvent {
+  return {
+    ...e,
+    reportId: stripNul(e.reportId),
+    recipient: stripNul(e.recipient),
+    verpToken: stripNul(e.verpToken),
+    originalMessageId: stripNul(e.originalMessageId),
+    status: stripNul(e.status),
+    diagnostic: stripNul(e.diagnostic),
+    remoteMta: stripNul(e.remoteMta),
+    raw: '',
+  };
 }

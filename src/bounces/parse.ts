@@ -24,6 +24,7 @@ import {
 } from './dsn-fields.js';
 import { parseTextBounce, statusInText } from './text-bounces.js';
 import { verifiedSender } from './sender-auth.js';
+import { stripNul, withoutNul } from './bounds.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
 
@@ -60,6 +61,12 @@ export interface ParseOptions {
 /** Reports are kept for the recipient's timeline; the start carries everything a person reads. */
 export const RAW_CAP_CHARS = 64 * 1024;
 
+/**
+ * The most text any recogniser scans: a report's own words and the quoted headers come first,
+ * and a cap bounds the cost of every pattern whatever a sender pads the message with.
+ */
+export const SCAN_CAP_CHARS = 256 * 1024;
+
 // `<store>-<campaign>-<delivery>-<hmac>`; the old form without the store is still found, so it is refused with its reason.
 const TOKEN = '(?:[0-9a-f]{12}-)?[0-9a-z]{1,12}-[0-9a-z]{1,12}-[0-9a-f]{16}';
 const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
@@ -78,19 +85,22 @@ const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|syste
 const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status notification|delivery (?:failure|failed|has failed|problem)|failure notice|mail delivery failed|non[- ]?delivery|could not be delivered|returned to sender/i;
 
 /** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
-export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): Promise<ParsedMessage> {
+export async function parseMailboxMessage(input: Buffer, options: ParseOptions): Promise<ParsedMessage> {
+  const raw = withoutNul(input);
   const { simpleParser } = await import('mailparser'); // loaded on first use: keeps CLI start-up fast
-  const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true });
+  // No HTML is ever shown from here, and HTML-to-text over megabytes costs seconds and hundreds
+  // of MB: converted only up to the scan cap (a longer HTML-only body leaves the text empty).
+  const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: SCAN_CAP_CHARS });
   const headers = headerBlock(mail);
   const header = (name: string): string | undefined => headers.get(name);
-  const text = normaliseNewlines(mail.text ?? '');
+  const text = normaliseNewlines(stripNul(mail.text ?? '').slice(0, SCAN_CAP_CHARS));
   const attachments = mail.attachments ?? [];
   const contentType = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
   const topType = contentType?.value?.toLowerCase();
   const reportType = contentType?.params?.['report-type']?.toLowerCase();
 
   const rawText = raw.toString('utf8');
-  const original = findOriginal(attachments, text, normaliseNewlines(rawText));
+  const original = findOriginal(attachments, text, normaliseNewlines(rawText.slice(0, SCAN_CAP_CHARS)));
   const token = findVerpToken(headers, original.block, options);
   const base = {
     source: options.source,

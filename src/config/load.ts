@@ -98,6 +98,8 @@ export function validateConfig(raw: unknown, path = DEFAULT_CONFIG_FILE): Config
     // Folders in the config are meant from where the config sits, not from where pressline runs.
     const dirs = parsed.data.attachments.allowedDirs;
     parsed.data.attachments.allowedDirs = dirs.map((d) => resolve(dirname(resolve(path)), d));
+    const quarantine = parsed.data.bounces.quarantineDir;
+    if (quarantine !== undefined) parsed.data.bounces.quarantineDir = resolve(dirname(resolve(path)), quarantine);
     return parsed.data;
   }
   throw new PresslineError('CONFIG_INVALID', describeIssues(parsed.error), { file: path });

@@ -130,6 +130,18 @@ export const configSchema = z.strictObject({
       authservId: z.string().min(1).optional(),
       softBounceLimit: z.number().int().min(1).default(3),
       softBounceWindowDays: z.number().int().min(1).default(30),
+      /** A mailbox message larger than this is quarantined unread (a parser needs memory several times its size). */
+      maxMessageBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+      /** Recipients kept from one report; the rest are counted and noted (20,000 rows of one DSN help nobody). */
+      maxRecipientsPerReport: z.number().int().min(1).default(1000),
+      /** Where a Maildir's quarantined messages go (a Maildir of its own); default `<maildir>/.Quarantine`. Relative to the config file's folder. */
+      quarantineDir: z.string().trim().min(1, 'a folder path cannot be empty').optional(),
+      imap: z
+        .strictObject({
+          /** IMAP folder a message that cannot be read safely moves to; created when missing. */
+          quarantineFolder: z.string().trim().min(1, 'a folder name cannot be empty').default('Quarantine'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** RFC 2919 List-Id on every message, e.g. "Amnesty press releases <press.amnesty.example>": lets readers filter and receivers group the mail. */

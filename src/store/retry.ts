@@ -120,7 +120,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   listCampaigns: SAFE, getCampaign: SAFE, campaignOwner: SAFE, deliveryKeys: SAFE, skipped: SAFE,
   nextRetryAt: SAFE, counts: SAFE, deliveries: SAFE, events: SAFE, eventsAfter: SAFE,
   instanceId: SAFE, getDelivery: SAFE, findDeliveryByMessageId: SAFE, latestDeliveryTo: SAFE, countBounces: SAFE,
-  bounceEvents: SAFE, suppressionLog: SAFE, isSuppressed: SAFE, suppressedKeys: SAFE, listSuppressions: SAFE,
+  bounceEvents: SAFE, quarantinedKeys: SAFE, listQuarantined: SAFE, suppressionLog: SAFE, isSuppressed: SAFE, suppressedKeys: SAFE, listSuppressions: SAFE,
   countsByCampaign: SAFE, outboxCounts: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,
   liveClaimHolders: { repeat: 'safe', now: [1] },
@@ -134,6 +134,8 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   forceReleaseCampaign: SAFE,
   releaseClaims: SAFE,
   addSuppression: SAFE, // ON CONFLICT DO NOTHING
+  keepBounceReport: SAFE, // ON CONFLICT DO NOTHING
+  quarantineMessage: SAFE, // ON CONFLICT DO NOTHING
   acquireCampaign: { repeat: 'safe', now: [2] }, // renewing our own lease is allowed
   recoverInFlight: { repeat: 'safe', now: [1] },
   // A claim whose commit went unseen just lapses after its lease; the repeat claims afresh.

@@ -296,6 +296,29 @@ export interface StoredBounceEvent {
   receivedAt: Date;
 }
 
+/** A bounce mailbox report's raw text, stored once however many recipients it names. */
+export interface BounceReport {
+  reportId: string;
+  source: string;
+  /** Already capped by the caller. */
+  raw: string;
+  /** How many recipients the report named, and how many of them were kept (the cap). */
+  recipients: number;
+  recipientsKept: number;
+}
+
+/** A mailbox message set aside unparsed (too large, too deep, or its parser failed). */
+export interface QuarantinedMessage {
+  /** What identifies the message on a later run (content hash, or source and size when it was not read). */
+  key: string;
+  source: string;
+  /** Where it is now: the quarantine file, the IMAP folder, or the mbox byte offset. */
+  location: string;
+  bytes: number;
+  reason: string;
+  quarantinedAt: Date;
+}
+
 /** The suppression a bounce report brings, written in the report's own transaction. */
 export interface BounceSuppression extends Omit<Suppression, 'createdAt'> {
   /**
@@ -513,7 +536,15 @@ export interface Store {
   recordBounce(event: Omit<StoredBounceEvent, 'id'>, change: BounceChange | undefined, now: Date): Promise<BounceRecorded>;
   /** Attributed reports of a kind for an address since a time (soft-bounce counting). */
   countBounces(recipientKey: string, kind: string, since: Date): Promise<number>;
+  /** Stored events carry their report's raw text (kept once per report by keepBounceReport). */
   bounceEvents(filter?: { outcome?: string; deliveryId?: number }): Promise<StoredBounceEvent[]>;
+  /** Keeps a report's raw text once; false when the report was kept before. */
+  keepBounceReport(report: BounceReport, now: Date): Promise<boolean>;
+  /** Records a message set aside; false when its key was recorded before. */
+  quarantineMessage(message: QuarantinedMessage): Promise<boolean>;
+  /** Keys of every quarantined message (few: read once per ingestion run). */
+  quarantinedKeys(): Promise<Set<string>>;
+  listQuarantined(): Promise<QuarantinedMessage[]>;
   /** Remembers a webhook message id; false when it was seen before (a replay). */
   rememberWebhook(provider: string, messageId: string, now: Date): Promise<boolean>;
   suppressionLog(key?: string): Promise<SuppressionLogEntry[]>;

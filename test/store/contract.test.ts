@@ -335,6 +335,30 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     expect(await store.rememberWebhook('ses', 'm1', at(2))).toBe(false);
   });
 
+  it("a mailbox report's text is kept once and shown on each of its rows; a quarantined message is recorded once by its key (issue 14)", async () => {
+    const { store } = open();
+    const kept = { reportId: '<wide@mx>', source: 'maildir:/m/new/1', raw: 'the report', recipients: 3000, recipientsKept: 2 };
+    expect(await store.keepBounceReport(kept, at(1))).toBe(true);
+    expect(await store.keepBounceReport({ ...kept, raw: 'another text' }, at(2))).toBe(false);
+    for (const recipient of ['a@x.example', 'b@x.example']) {
+      const row = { reportId: '<wide@mx>', source: 'maildir:/m/new/1', kind: 'hard', recipient, campaignId: undefined, deliveryId: undefined, status: '5.1.1', diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: undefined, raw: '', receivedAt: at(3) };
+      expect((await store.recordBounce(row, undefined, at(3))).result).toBe('new');
+    }
+    // A webhook's event keeps its own raw text.
+    await store.recordBounce({ reportId: 'sg-1', source: 'sendgrid', kind: 'hard', recipient: 'c@x.example', campaignId: undefined, deliveryId: undefined, status: undefined, diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: undefined, raw: '{"event":"bounce"}', receivedAt: at(4) }, undefined, at(4));
+    expect((await store.bounceEvents({ outcome: 'unattributed' })).map((e) => [e.recipient, e.raw])).toEqual([
+      ['a@x.example', 'the report'],
+      ['b@x.example', 'the report'],
+      ['c@x.example', '{"event":"bounce"}'],
+    ]);
+
+    const q = { key: 'sha256:ab', source: 'mbox:/m.mbox#2', location: '/m.mbox at byte offset 120', bytes: 5_000_000_000, reason: 'too large', quarantinedAt: at(5) };
+    expect(await store.quarantineMessage(q)).toBe(true);
+    expect(await store.quarantineMessage({ ...q, reason: 'again', quarantinedAt: at(6) })).toBe(false);
+    expect(await store.quarantinedKeys()).toEqual(new Set(['sha256:ab']));
+    expect(await store.listQuarantined()).toEqual([q]);
+  });
+
   it.runIf(kind === 'postgres')('several processes opening a fresh schema at once apply each migration once', async () => {
     const schema = `t_mig_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(TEST_DATABASE_URL, { schema })));

@@ -24,6 +24,8 @@ import {
   type StatusCounts,
   type Store,
   type StoredBounceEvent,
+  type BounceReport,
+  type QuarantinedMessage,
   type BounceChange,
   type BounceRecorded,
   type BounceSuppression,
@@ -962,12 +964,45 @@ export class PgStore implements Store {
       args.push(filter.deliveryId);
       where.push(`delivery_id = $${args.length}`);
     }
-    const { rows } = await this.q(`SELECT * FROM bounce_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, args);
+    // A mailbox report's raw text sits once in bounce_reports; its rows keep an empty raw.
+    const { rows } = await this.q(
+      `SELECT b.id, b.report_id, b.source, b.kind, b.recipient, b.campaign_id, b.delivery_id, b.status, b.diagnostic, b.remote_mta, b.original_message_id,
+                b.outcome, b.note, b.received_at, coalesce(nullif(b.raw, ''), r.raw, '') AS raw
+         FROM bounce_events b LEFT JOIN bounce_reports r ON r.report_id = b.report_id
+       ${where.length ? `WHERE ${where.map((w) => `b.${w}`).join(' AND ')}` : ''} ORDER BY b.id`,
+      args,
+    );
     return rows.map((r) => ({
       id: r.id, reportId: r.report_id, source: r.source, kind: r.kind, recipient: r.recipient, campaignId: opt(r.campaign_id), deliveryId: opt(r.delivery_id),
       status: opt(r.status), diagnostic: opt(r.diagnostic), remoteMta: opt(r.remote_mta), originalMessageId: opt(r.original_message_id),
       outcome: r.outcome, note: opt(r.note), raw: r.raw, receivedAt: r.received_at,
     }));
+  }
+
+  async keepBounceReport(r: BounceReport, now: Date): Promise<boolean> {
+    const { rowCount } = await this.q(
+      'INSERT INTO bounce_reports (report_id, source, raw, recipients, recipients_kept, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (report_id) DO NOTHING',
+      [r.reportId, r.source, r.raw, r.recipients, r.recipientsKept, now],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async quarantineMessage(q: QuarantinedMessage): Promise<boolean> {
+    const { rowCount } = await this.q(
+      'INSERT INTO bounce_quarantine (key, source, location, bytes, reason, quarantined_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING',
+      [q.key, q.source, q.location, q.bytes, q.reason, q.quarantinedAt],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async quarantinedKeys(): Promise<Set<string>> {
+    const { rows } = await this.q('SELECT key FROM bounce_quarantine', []);
+    return new Set(rows.map((r) => r.key as string));
+  }
+
+  async listQuarantined(): Promise<QuarantinedMessage[]> {
+    const { rows } = await this.q('SELECT * FROM bounce_quarantine ORDER BY id', []);
+    return rows.map((r) => ({ key: r.key, source: r.source, location: r.location, bytes: Number(r.bytes), reason: r.reason, quarantinedAt: r.quarantined_at }));
   }
 
   async rememberWebhook(provider: string, messageId: string, now: Date): Promise<boolean> {

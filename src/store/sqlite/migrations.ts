@@ -189,4 +189,29 @@ CREATE TABLE store_meta (
 INSERT INTO store_meta (id, instance_id, created_at) VALUES (1, lower(hex(randomblob(6))), CAST(unixepoch('subsec') * 1000 AS INTEGER));
 `,
   },
+  {
+    // Bounded bounce ingestion (issue 14): a report's raw text once (not once per recipient row),
+    // with how many recipients it named and how many were kept; and the mailbox messages set aside
+    // unparsed, so a later run skips them.
+    version: 9,
+    sql: `
+CREATE TABLE bounce_reports (
+  report_id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  recipients INTEGER NOT NULL,
+  recipients_kept INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL
+);
+CREATE TABLE bounce_quarantine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  location TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  quarantined_at INTEGER NOT NULL
+);
+`,
+  },
 ];

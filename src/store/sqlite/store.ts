@@ -15,6 +15,8 @@ import {
   type DeliveryRow,
   type EventType,
   type StoredBounceEvent,
+  type BounceReport,
+  type QuarantinedMessage,
   type BounceChange,
   type BounceRecorded,
   type BounceSuppression,
@@ -707,11 +709,43 @@ export class SqliteStore implements Store {
       where.push('delivery_id = ?');
       args.push(filter.deliveryId);
     }
-    const rows = this.db.prepare(`SELECT * FROM bounce_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as Row[];
+    // A mailbox report's raw text sits once in bounce_reports; its rows keep an empty raw.
+    const rows = this.db
+      .prepare(
+        `SELECT b.id, b.report_id, b.source, b.kind, b.recipient, b.campaign_id, b.delivery_id, b.status, b.diagnostic, b.remote_mta, b.original_message_id,
+                b.outcome, b.note, b.received_at, coalesce(nullif(b.raw, ''), r.raw, '') AS raw
+         FROM bounce_events b LEFT JOIN bounce_reports r ON r.report_id = b.report_id
+         ${where.length ? `WHERE ${where.map((w) => `b.${w}`).join(' AND ')}` : ''} ORDER BY b.id`,
+      )
+      .all(...args) as Row[];
     return rows.map((r) => ({
       id: r.id, reportId: r.report_id, source: r.source, kind: r.kind, recipient: r.recipient, campaignId: opt(r.campaign_id), deliveryId: opt(r.delivery_id),
       status: opt(r.status), diagnostic: opt(r.diagnostic), remoteMta: opt(r.remote_mta), originalMessageId: opt(r.original_message_id),
       outcome: r.outcome, note: opt(r.note), raw: r.raw, receivedAt: new Date(r.received_at),
+    }));
+  }
+
+  async keepBounceReport(r: BounceReport, now: Date): Promise<boolean> {
+    const info = this.db
+      .prepare('INSERT INTO bounce_reports (report_id, source, raw, recipients, recipients_kept, recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING')
+      .run(r.reportId, r.source, r.raw, r.recipients, r.recipientsKept, now.getTime());
+    return info.changes > 0;
+  }
+
+  async quarantineMessage(q: QuarantinedMessage): Promise<boolean> {
+    const info = this.db
+      .prepare('INSERT INTO bounce_quarantine (key, source, location, bytes, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+      .run(q.key, q.source, q.location, q.bytes, q.reason, q.quarantinedAt.getTime());
+    return info.changes > 0;
+  }
+
+  async quarantinedKeys(): Promise<Set<string>> {
+    return new Set(this.db.prepare('SELECT key FROM bounce_quarantine').pluck().all() as string[]);
+  }
+
+  async listQuarantined(): Promise<QuarantinedMessage[]> {
+    return (this.db.prepare('SELECT * FROM bounce_quarantine ORDER BY id').all() as Row[]).map((r) => ({
+      key: r.key, source: r.source, location: r.location, bytes: r.bytes, reason: r.reason, quarantinedAt: new Date(r.quarantined_at),
     }));
   }
 
