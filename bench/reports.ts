@@ -12,6 +12,7 @@ import { systemClock } from '../src/clock.js';
 import { validateConfig } from '../src/config/load.js';
 import type { Contact } from '../src/lists/contact.js';
 import { createLogger } from '../src/logger.js';
+import { reportRows } from '../src/reports/delivery-report.js';
 import { renderHtmlReport } from '../src/reports/html.js';
 import { campaignSummary, campaignsOverview, outcomeSeries, parseTableParams, reasonBreakdown, recipientPage, recipientTimeline } from '../src/reports/queries.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
@@ -51,6 +52,18 @@ async function time<T>(label: string, lines: string[], fn: () => Promise<T>, run
   ms.sort((a, b) => a - b);
   lines.push(`  ${label.padEnd(44)} median ${ms[Math.floor(ms.length / 2)]!.toFixed(1).padStart(7)} ms   max ${ms.at(-1)!.toFixed(1).padStart(7)} ms`);
   return result;
+}
+
+/** Median of three runs after a warm-up, in ms. */
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const ms: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b)[1]!;
 }
 
 export async function benchReports(options: { recipients?: number } = {}): Promise<string[]> {
@@ -126,15 +139,20 @@ export async function benchReports(options: { recipients?: number } = {}): Promi
     lines.push('  HTML report (report --format html):');
     const html = await time('bounced+blocked+failed recipients', lines, async () => {
       const statuses: DeliveryStatus[] = ['bounced', 'blocked', 'failed'];
-      const [summary, s, reasons, r] = await Promise.all([campaignSummary(store, id), outcomeSeries(store, id), reasonBreakdown(store, id), store.deliveries(id, { status: statuses })]);
+      const [summary, s, reasons, r] = await Promise.all([campaignSummary(store, id), outcomeSeries(store, id), reasonBreakdown(store, id), reportRows(store, id, statuses)]);
       return renderHtmlReport({ summary, series: s, reasons, rows: r, statuses, generatedAt: new Date() });
     }, 3);
     lines.push(`  (${(html.length / 1024 / 1024).toFixed(1)} MiB)`);
     const full = await time('all recipients', lines, async () => {
-      const [summary, s, reasons, r] = await Promise.all([campaignSummary(store, id), outcomeSeries(store, id), reasonBreakdown(store, id), store.deliveries(id)]);
+      const [summary, s, reasons, r] = await Promise.all([campaignSummary(store, id), outcomeSeries(store, id), reasonBreakdown(store, id), reportRows(store, id)]);
       return renderHtmlReport({ summary, series: s, reasons, rows: r, generatedAt: new Date() });
     }, 1);
     lines.push(`  (${(full.length / 1024 / 1024).toFixed(1)} MiB)`);
+    // What explaining each row (reply, reason, after delivery: one more query) costs over the bare rows.
+    lines.push('  report rows, all recipients:');
+    const bare = await timed(() => store.deliveries(id));
+    const explained = await timed(() => reportRows(store, id));
+    lines.push(`    bare rows ${bare.toFixed(0)} ms, explained ${explained.toFixed(0)} ms: ratio ${(explained / bare).toFixed(2)}`);
   } finally {
     await store.close();
     rmSync(DIR, { recursive: true, force: true });

@@ -1,0 +1,115 @@
+import type { DeliveryRow, DeliveryStatus, EventRecord, EventType, Store } from '../store/types.js';
+
+/**
+ * A report row that tells the whole story of one recipient, in every format (table, JSON, CSV,
+ * HTML, dashboard):
+ * - `code`, `enhanced`, `response`: the relay's own last reply to our SMTP attempt (250 / 2.6.0 /
+ *   "250 2.6.0 Ok: queued"). A bounce report arriving later does not overwrite them here, even
+ *   though the store moves the delivery's status and keeps the report's text on the row;
+ * - `reason`: why a delivery was never sent or has no reply of its own (skipped, suppressed,
+ *   unknown), as the log and the delivery page say it;
+ * - `after`: what happened after delivery (complaint, unsubscribe, a late bounce with the report's
+ *   own code, enhanced status and diagnostic).
+ */
+export interface ExplainedRow extends DeliveryRow {
+  reason: string | undefined;
+  after: AfterDelivery | undefined;
+}
+
+/** The report that came in after a delivery, as its event recorded it. */
+export interface AfterDelivery {
+  /** complained, unsubscribed, bounced, blocked, failed, delayed, or delivered (a success DSN). */
+  kind: string;
+  at: Date;
+  /** The report's SMTP basic code (550) read from its diagnostic, its Status (5.2.1), and the diagnostic itself. */
+  code: number | undefined;
+  enhanced: string | undefined;
+  diagnostic: string | undefined;
+}
+
+/** Outcomes of our own SMTP attempts: the sender records them with the attempt's number. */
+const REPLY_TYPES: readonly EventType[] = ['sent', 'deferred', 'bounced', 'blocked', 'failed', 'unknown'];
+/** Statuses with no reply of their own, whose event's detail says why. */
+const REASON_STATUSES: readonly DeliveryStatus[] = ['skipped', 'suppressed', 'unknown'];
+/**
+ * Events a report (DSN, ARF, unsubscribe, webhook) adds to a delivery. They carry no attempt
+ * number, which is what sets them apart from the same types written by the sender.
+ */
+const AFTER_TYPES: readonly EventType[] = ['complained', 'unsubscribed', 'bounced', 'blocked', 'failed', 'delayed', 'sent'];
+/** Reports that only say "still trying" or "it arrived": shown only when nothing weightier came. */
+const MINOR_AFTER: readonly EventType[] = ['delayed', 'sent'];
+
+const EVENT_TYPES = [...new Set<EventType>([...REPLY_TYPES, ...AFTER_TYPES, 'skipped', 'suppressed'])];
+
+/** Above this many rows a whole-campaign read is one query instead of an id list. */
+const ID_LIST_LIMIT = 1000;
+
+/** What one delivery's events say, folded as they are read (oldest first). */
+interface Story {
+  reply?: EventRecord;
+  reasonEvent?: Partial<Record<DeliveryStatus, EventRecord>>;
+  after?: EventRecord;
+}
+
+const fromReport = (e: EventRecord) => e.attempt === undefined || e.attempt === null;
+
+function fold(events: EventRecord[]): Map<number, Story> {
+  const stories = new Map<number, Story>();
+  for (const e of events) {
+    const id = e.deliveryId!;
+    let s = stories.get(id);
+    if (!s) stories.set(id, (s = {}));
+    if (e.type === 'skipped' || e.type === 'suppressed' || e.type === 'unknown') (s.reasonEvent ??= {})[e.type] = e;
+    if (fromReport(e)) {
+      if (!AFTER_TYPES.includes(e.type)) continue;
+      // The latest weighty report wins; a later "delayed" or "delivered" never hides a complaint.
+      if (!s.after || MINOR_AFTER.includes(s.after.type) || !MINOR_AFTER.includes(e.type)) s.after = e;
+    } else if (REPLY_TYPES.includes(e.type) && (e.code !== undefined || e.response !== undefined || e.type !== 'unknown')) {
+      s.reply = e;
+    }
+  }
+  return stories;
+}
+
+function explain(row: DeliveryRow, s: Story | undefined): ExplainedRow {
+  const reply = s?.reply;
+  const noReply = REASON_STATUSES.includes(row.status);
+  const reasonEvent = s?.reasonEvent?.[row.status];
+  // The store keeps a skip's or a crash's explanation in `response`; it is a reason, not a reply.
+  const reason = noReply ? reasonEvent?.detail ?? reasonEvent?.response ?? row.response : undefined;
+  const after = s?.after;
+  return {
+    ...row,
+    code: reply ? reply.code : noReply ? undefined : row.code,
+    enhanced: reply ? reply.enhanced : noReply ? undefined : row.enhanced,
+    response: reply ? reply.response : noReply ? undefined : row.response,
+    reason,
+    after: after && {
+      kind: after.type === 'sent' ? 'delivered' : after.type,
+      at: after.at,
+      code: after.code,
+      enhanced: after.enhanced,
+      diagnostic: after.response,
+    },
+  };
+}
+
+/**
+ * These rows of one campaign with their reply, reason and what came after delivery, from the
+ * campaign's events (one query: by id for a page, the whole campaign for a full report).
+ */
+export async function explainRows(store: Store, campaignId: number, rows: DeliveryRow[]): Promise<ExplainedRow[]> {
+  if (rows.length === 0) return [];
+  const deliveryIds = rows.length <= ID_LIST_LIMIT ? rows.map((r) => r.id) : undefined;
+  const stories = fold(await store.deliveryEvents(campaignId, { types: EVENT_TYPES, deliveryIds }));
+  return rows.map((r) => explain(r, stories.get(r.id)));
+}
+
+/** "bounced 2026-12-01 10:00 UTC 550 5.2.1: mailbox disabled" — one line for a table cell. */
+export function afterText(a: AfterDelivery | undefined, withDiagnostic = true): string {
+  if (!a) return '';
+  const codes = [a.code, a.enhanced].filter((x) => x !== undefined && x !== null).join(' ');
+  const when = a.at.toISOString().slice(0, 16).replace('T', ' ');
+  const diagnostic = withDiagnostic && a.diagnostic ? `: ${a.diagnostic.replace(/\s+/g, ' ')}` : '';
+  return `${a.kind} ${when} UTC${codes ? ` ${codes}` : ''}${diagnostic}`;
+}
