@@ -34,7 +34,7 @@ export function reportTable(entries: ReportEntry[]): string {
   return table(
     ['email', 'status', 'tries', 'code', 'enhanced', 'reply or reason', 'after delivery', 'updated', ...(via ? ['worker', 'relay'] : [])],
     entries.map((e) => [
-      e.email, e.status, e.attempts, e.code ?? '', e.enhanced ?? '', squeeze(e.reason ?? e.response, 60), afterCell(e.after), e.updatedAt.slice(0, 19).replace('T', ' '),
+      e.email, e.status, e.attempts, e.code ?? '', e.enhanced ?? '', e.reason ? squeeze(e.reason, 100) : squeeze(e.response, 60), afterCell(e.after), e.updatedAt.slice(0, 19).replace('T', ' '),
       ...(via ? [e.worker ?? '', e.relay ?? ''] : []),
     ]),
   );

@@ -1,4 +1,5 @@
-import type { DeliveryRow, DeliveryStatus, EventRecord, EventType, Store } from '../store/types.js';
+import { checkEmail } from '../lists/email.js';
+import type { DeliveryRow, DeliveryStatus, EventRecord, EventType, Store, Suppression } from '../store/types.js';
 
 /**
  * A report row that tells the whole story of one recipient, in every format (table, JSON, CSV,
@@ -71,12 +72,22 @@ function fold(events: EventRecord[]): Map<number, Story> {
   return stories;
 }
 
-function explain(row: DeliveryRow, s: Story | undefined): ExplainedRow {
+/**
+ * Planning records only "on the suppression list when planned"; the list's entry says why. It is
+ * named only while it is the entry that was there then (one added later is another story).
+ */
+function withListing(reason: string | undefined, event: EventRecord | undefined, listed: Suppression | undefined): string | undefined {
+  if (!reason || !event || event.type !== 'suppressed' || !listed || listed.createdAt > event.at) return reason;
+  if (reason.includes(listed.reason)) return reason;
+  return `${reason}: ${listed.reason} (${listed.source}, since ${listed.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+}
+
+function explain(row: DeliveryRow, s: Story | undefined, listed: Suppression | undefined): ExplainedRow {
   const reply = s?.reply;
   const noReply = REASON_STATUSES.includes(row.status);
   const reasonEvent = s?.reasonEvent?.[row.status];
   // The store keeps a skip's or a crash's explanation in `response`; it is a reason, not a reply.
-  const reason = noReply ? reasonEvent?.detail ?? reasonEvent?.response ?? row.response : undefined;
+  const reason = noReply ? withListing(reasonEvent?.detail ?? reasonEvent?.response ?? row.response, reasonEvent, listed) : undefined;
   const after = s?.after;
   return {
     ...row,
@@ -102,7 +113,17 @@ export async function explainRows(store: Store, campaignId: number, rows: Delive
   if (rows.length === 0) return [];
   const deliveryIds = rows.length <= ID_LIST_LIMIT ? rows.map((r) => r.id) : undefined;
   const stories = fold(await store.deliveryEvents(campaignId, { types: EVENT_TYPES, deliveryIds }));
-  return rows.map((r) => explain(r, stories.get(r.id)));
+  const listed = rows.some((r) => r.status === 'suppressed') ? suppressionsByKey(await store.listSuppressions()) : new Map<string, Suppression>();
+  return rows.map((r) => explain(r, stories.get(r.id), listed.get(keyOf(r.email))));
+}
+
+const keyOf = (email: string) => {
+  const checked = checkEmail(email);
+  return checked.ok ? checked.key : email.toLowerCase();
+};
+
+function suppressionsByKey(list: Suppression[]): Map<string, Suppression> {
+  return new Map(list.map((s) => [s.key, s]));
 }
 
 /** "bounced 2026-12-01 10:00 UTC 550 5.2.1: mailbox disabled" — one line for a table cell. */
