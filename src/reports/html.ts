@@ -40,6 +40,8 @@ th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; text-align:
 th { background: var(--bg2); }
 td.num, th.num { text-align: right; }
 td.reply { max-width: 28rem; overflow-wrap: anywhere; }
+/* When a later report came: one unbroken line, so it reads as a time. */
+td.story time { white-space: nowrap; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg2); border: 1px solid var(--line); padding: .5rem; font-size: .85rem; max-height: 30rem; overflow: auto; }
 progress { width: 8rem; height: 1rem; vertical-align: middle; }
 .status { display: inline-block; padding: 0 .4rem; border-radius: 4px; border: 1px solid currentColor; font-size: .85rem; }
@@ -145,13 +147,19 @@ function afterCell(r: ExplainedRow): string {
   const a = r.after;
   if (!a) return '<td data-label="after delivery"></td>';
   const codes = [a.code, a.enhanced].filter((x) => x !== undefined && x !== null).join(' ');
-  return `<td data-label="after delivery" class="reply"><span class="status">${e(a.kind)}</span>${codes ? ` ${e(codes)}` : ''} <time datetime="${e(a.at.toISOString())}">${e(utcMinute(a.at))}</time>${a.diagnostic ? `<br>${e(a.diagnostic.slice(0, 300))}` : ''}</td>`;
+  return `<td data-label="after delivery" class="reply story"><span class="status">${e(a.kind)}</span>${codes ? ` ${e(codes)}` : ''} <time datetime="${e(a.at.toISOString())}">${e(utcMinute(a.at))}</time>${a.diagnostic ? `<br>${e(a.diagnostic.slice(0, 300))}` : ''}</td>`;
+}
+
+/** An address that may wrap before its @ in a narrow column, and nowhere else. */
+function breakableEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? `${e(email.slice(0, at))}<wbr>${e(email.slice(at))}` : e(email);
 }
 
 /** The relay's last reply, or for a delivery that never had one (skipped, suppressed) why. */
 function replyCell(r: ExplainedRow): string {
-  if (r.reason) return `<td data-label="reason" class="reply">${e(r.reason.slice(0, 300))}</td>`;
-  return `<td data-label="reply" class="reply">${e((r.response ?? '').slice(0, 300))}</td>`;
+  if (r.reason) return `<td data-label="reason" class="reply story">${e(r.reason.slice(0, 300))}</td>`;
+  return `<td data-label="reply" class="reply story">${e((r.response ?? '').slice(0, 300))}</td>`;
 }
 
 /**
@@ -164,7 +172,7 @@ export function recipientsTableHtml(rows: ExplainedRow[], caption: string, link?
   const viaCell = (r: DeliveryRow) => (via ? `<td data-label="sent by">${e(r.worker ?? '')}${r.relay ? ` · ${e(r.relay)}` : ''}</td>` : '');
   const body = rows
     .map((r) => {
-      const email = link ? `<a href="${e(link(r.id))}">${e(r.email)}</a>` : e(r.email);
+      const email = link ? `<a href="${e(link(r.id))}">${breakableEmail(r.email)}</a>` : breakableEmail(r.email);
       return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(r.status)}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.code ?? '')}</td><td data-label="enhanced">${e(r.enhanced ?? '')}</td>${replyCell(r)}${afterCell(r)}<td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td>${viaCell(r)}</tr>`;
     })
     .join('\n');

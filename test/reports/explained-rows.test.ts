@@ -91,7 +91,7 @@ describe('what happened after delivery', () => {
 
   it('HTML report: code and enhanced apart, and the after-delivery column', async () => {
     const html = await cli(['report', String(s.sent), '--format', 'html']);
-    const row = (who: string) => html.split('<tr>').find((r) => r.includes(`>${who}@`))!;
+    const row = (who: string) => html.split('<tr>').find((r) => r.replace(/<[^>]+>/g, '').startsWith(`${who}@`))!;
     expect(row('late')).toContain('<td data-label="code">250</td><td data-label="enhanced">2.6.0</td>');
     expect(row('late')).toMatch(/data-label="after delivery"[^>]*><span class="status">bounced<\/span> 550 5\.2\.1 <time/);
     expect(row('ok')).toMatch(/data-label="after delivery"[^>]*><span class="status">complained</);
@@ -120,7 +120,7 @@ describe('why a row was never sent', () => {
     expect(rows.fine!['reply or reason']).toBe('already had this release from an earlier campaign (--new-only)');
     expect(rows.quit!['reply or reason']).toMatch(/^on the suppression list when planned: unsubscribe/);
     const html = await cli(['report', String(s.again), '--format', 'html']);
-    expect(html).toContain('<td data-label="reason" class="reply">already had this release from an earlier campaign (--new-only)</td>');
-    expect(html).toMatch(/<td data-label="reason" class="reply">on the suppression list when planned: complaint/);
+    expect(html).toContain('<td data-label="reason" class="reply story">already had this release from an earlier campaign (--new-only)</td>');
+    expect(html).toMatch(/<td data-label="reason" class="reply story">on the suppression list when planned: complaint/);
   });
 });
