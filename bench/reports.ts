@@ -99,6 +99,21 @@ export async function benchReports(options: { recipients?: number } = {}): Promi
       await store.writeBatch(marks, deferred, at(0));
       await store.writeBatch([], finals, at(0));
     }
+    // Reports after delivery, as a mailbox brings them: 1% late hard bounces, 0.1% complaints.
+    const later = new Date(start + 3_500_000);
+    for (let i = 7; i < rows.length; i += 100) {
+      const r = rows[i]!;
+      const complaint = i % 1000 === 7;
+      await store.recordBounce(
+        {
+          reportId: `bench-${i}`, source: 'bench', kind: complaint ? 'complaint' : 'hard', recipient: r.email, campaignId: id, deliveryId: r.id,
+          status: complaint ? undefined : '5.2.1', diagnostic: complaint ? 'feedback-type abuse' : `smtp; 550 5.2.1 <${r.email}>: mailbox disabled`,
+          remoteMta: undefined, originalMessageId: undefined, outcome: 'applied', note: undefined, raw: 'bench', receivedAt: later,
+        },
+        { newStatus: complaint ? undefined : 'bounced', eventType: complaint ? 'complained' : 'bounced' },
+        later,
+      );
+    }
     const events = (store.db.prepare('SELECT count(*) FROM events WHERE campaign_id = ?').pluck().get(id) as number);
     lines.push(`  fill: ${n} deliveries, ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await transition({ store, config }, id, 'finish', new Date());

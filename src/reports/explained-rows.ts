@@ -12,10 +12,10 @@ import type { DeliveryRow, DeliveryStatus, EventRecord, EventType, Store, Suppre
  * - `after`: what happened after delivery (complaint, unsubscribe, a late bounce with the report's
  *   own code, enhanced status and diagnostic).
  */
-export interface ExplainedRow extends DeliveryRow {
+export type ExplainedRow<R extends DeliveryRow = DeliveryRow> = R & {
   reason: string | undefined;
   after: AfterDelivery | undefined;
-}
+};
 
 /** The report that came in after a delivery, as its event recorded it. */
 export interface AfterDelivery {
@@ -82,7 +82,7 @@ function withListing(reason: string | undefined, event: EventRecord | undefined,
   return `${reason}: ${listed.reason} (${listed.source}, since ${listed.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
 }
 
-function explain(row: DeliveryRow, s: Story | undefined, listed: Suppression | undefined): ExplainedRow {
+function explain<R extends DeliveryRow>(row: R, s: Story | undefined, listed: Suppression | undefined): ExplainedRow<R> {
   const reply = s?.reply;
   const noReply = REASON_STATUSES.includes(row.status);
   const reasonEvent = s?.reasonEvent?.[row.status];
@@ -109,7 +109,7 @@ function explain(row: DeliveryRow, s: Story | undefined, listed: Suppression | u
  * These rows of one campaign with their reply, reason and what came after delivery, from the
  * campaign's events (one query: by id for a page, the whole campaign for a full report).
  */
-export async function explainRows(store: Store, campaignId: number, rows: DeliveryRow[]): Promise<ExplainedRow[]> {
+export async function explainRows<R extends DeliveryRow>(store: Store, campaignId: number, rows: R[]): Promise<ExplainedRow<R>[]> {
   if (rows.length === 0) return [];
   const deliveryIds = rows.length <= ID_LIST_LIMIT ? rows.map((r) => r.id) : undefined;
   const stories = fold(await store.deliveryEvents(campaignId, { types: EVENT_TYPES, deliveryIds }));

@@ -97,4 +97,27 @@ describe.each(WIDTHS)('campaign page rows at $width px', ({ name, width, height 
       await page.close();
     }
   });
+
+  it("a recipient's page keeps the relay reply as the last response and names the later report and the reason apart", async () => {
+    const page = await open(width, height);
+    try {
+      await page.goto(`${s.web.url}/campaigns/${s.sent}`);
+      await page.getByRole('link', { name: 'late@paper.example', exact: true }).click();
+      await page.waitForURL(/\/deliveries\/\d+$/);
+      const last = (await page.locator('#last-response').innerText()).trim();
+      expect(last).toMatch(/^250 2\.6\.0\n250 2\.6\.0 Ok: queued/);
+      expect(last).not.toContain('550');
+      expect(await page.locator('#after-delivery').innerText()).toMatch(/^After delivery: bounced \d{4}-\d\d-\d\d \d\d:\d\d UTC 550 5\.2\.1: .*mailbox disabled/);
+      expect(await page.locator('#reason').count()).toBe(0);
+      await page.screenshot({ path: `${SHOTS}/recipient-after-${name}.png`, fullPage: true });
+
+      await page.goto(`${s.web.url}/campaigns/${s.again}`);
+      await page.getByRole('link', { name: 'fine@radio.example', exact: true }).click();
+      await page.waitForURL(/\/deliveries\/\d+$/);
+      expect(await page.locator('#reason').innerText()).toBe('Reason: already had this release from an earlier campaign (--new-only)');
+      expect(await page.locator('#after-delivery').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
 });
