@@ -70,7 +70,44 @@ export function arfFor(m: ReceivedMessage): string {
   ].join('\r\n');
 }
 
-async function* mails(...raws: string[]): AsyncIterable<MailboxMessage> {
+/** An RFC 3464 "still trying" report (Action: delayed), as a receiving MTA sends it. */
+export function delayFor(m: ReceivedMessage, id: string): string {
+  const rcpt = m.rcpts[0]!;
+  return [
+    'From: Mail Delivery System <MAILER-DAEMON@mx.paper.example>',
+    `To: ${m.envelopeFrom}`,
+    'Subject: Delayed Mail (still being retried)',
+    `Message-ID: <${id}@mx.paper.example>`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="D"',
+    '',
+    '--D',
+    'Content-Type: text/plain',
+    '',
+    'Your message has not been delivered yet. It will be retried.',
+    '',
+    '--D',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.paper.example',
+    '',
+    `Final-Recipient: rfc822; ${rcpt}`,
+    'Action: delayed',
+    'Status: 4.4.7',
+    'Diagnostic-Code: smtp; 421 4.4.7 Message delayed',
+    '',
+    '--D',
+    'Content-Type: text/rfc822-headers',
+    '',
+    `To: ${rcpt}`,
+    `Message-ID: ${m.messageId}`,
+    '',
+    '--D--',
+    '',
+  ].join('\r\n');
+}
+
+export async function* mails(...raws: string[]): AsyncIterable<MailboxMessage> {
   for (const raw of raws) yield { source: 'test-mailbox', raw: Buffer.from(raw) };
 }
 

@@ -2,7 +2,8 @@
 // (issue 14 item 5, issue 19 item 8). Runs on SQLite and, with PRESSLINE_TEST_STORE=postgres, PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { afterDelivery, type AfterDelivery } from '../helpers/after-delivery.js';
+import { ingestMessages } from '../../src/bounces/ingest.js';
+import { afterDelivery, delayFor, mails, type AfterDelivery } from '../helpers/after-delivery.js';
 
 let s: AfterDelivery;
 beforeAll(async () => {
@@ -122,5 +123,17 @@ describe('why a row was never sent', () => {
     const html = await cli(['report', String(s.again), '--format', 'html']);
     expect(html).toContain('<td data-label="reason" class="reply story">already had this release from an earlier campaign (--new-only)</td>');
     expect(html).toMatch(/<td data-label="reason" class="reply story">on the suppression list when planned: complaint/);
+  });
+});
+
+describe('the weightier report wins', () => {
+  it('a "still trying" DSN after a complaint leaves the complaint as what came after; on a quiet row it shows', async () => {
+    const to = (rcpt: string) => s.smtp.messages.find((m) => m.rcpts[0] === rcpt)!;
+    const ingested = await ingestMessages(s.app, mails(delayFor(to('ok@paper.example'), 'delay-ok'), delayFor(to('fine@radio.example'), 'delay-fine')));
+    expect(ingested.applied.delay).toBe(2);
+    const rows = byEmail(JSON.parse(await cli(['report', String(s.sent), '--json'])));
+    expect(rows.ok.after).toMatchObject({ kind: 'complained' });
+    expect(rows.fine.after).toMatchObject({ kind: 'delayed', code: 421, enhanced: '4.4.7' });
+    expect(rows.fine).toMatchObject({ status: 'sent', code: 250, enhanced: '2.6.0' });
   });
 });
