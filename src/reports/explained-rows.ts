@@ -19,7 +19,7 @@ export type ExplainedRow<R extends DeliveryRow = DeliveryRow> = R & {
 
 /** The report that came in after a delivery, as its event recorded it. */
 export interface AfterDelivery {
-  /** complained, unsubscribed, bounced, blocked, failed, delayed, or delivered (a success DSN). */
+  /** complained, unsubscribed, bounced, blocked, failed or delayed. */
   kind: string;
   at: Date;
   /** The report's SMTP basic code (550) read from its diagnostic, its Status (5.2.1), and the diagnostic itself. */
@@ -36,40 +36,56 @@ const REASON_STATUSES: readonly DeliveryStatus[] = ['skipped', 'suppressed', 'un
  * Events a report (DSN, ARF, unsubscribe, webhook) adds to a delivery. They carry no attempt
  * number, which is what sets them apart from the same types written by the sender.
  */
-const AFTER_TYPES: readonly EventType[] = ['complained', 'unsubscribed', 'bounced', 'blocked', 'failed', 'delayed', 'sent'];
-/** Reports that only say "still trying" or "it arrived": shown only when nothing weightier came. */
-const MINOR_AFTER: readonly EventType[] = ['delayed', 'sent'];
-
-const EVENT_TYPES = [...new Set<EventType>([...REPLY_TYPES, ...AFTER_TYPES, 'skipped', 'suppressed'])];
+const AFTER_TYPES: readonly EventType[] = ['complained', 'unsubscribed', 'bounced', 'blocked', 'failed', 'delayed'];
+/** A "still trying" report: shown only when nothing weightier came. */
+const MINOR_AFTER: readonly EventType[] = ['delayed'];
+/**
+ * What a row's notes are read from. `sent` and `deferred` stay out: every delivered row has them,
+ * and the row carries its last reply itself unless a later report or a skip rewrote it.
+ */
+const NOTE_TYPES: EventType[] = [...AFTER_TYPES, 'skipped', 'suppressed', 'unknown'];
 
 /** Above this many rows a whole-campaign read is one query instead of an id list. */
 const ID_LIST_LIMIT = 1000;
 
-/** What one delivery's events say, folded as they are read (oldest first). */
+/** What one delivery's events say. */
 interface Story {
-  reply?: EventRecord;
   reasonEvent?: Partial<Record<DeliveryStatus, EventRecord>>;
   after?: EventRecord;
+  reply?: EventRecord;
 }
 
 const fromReport = (e: EventRecord) => e.attempt === undefined || e.attempt === null;
 
-function fold(events: EventRecord[]): Map<number, Story> {
+/** The reason events and the report after delivery of each delivery, read oldest first. */
+function foldNotes(events: EventRecord[]): Map<number, Story> {
   const stories = new Map<number, Story>();
   for (const e of events) {
     const id = e.deliveryId!;
     let s = stories.get(id);
     if (!s) stories.set(id, (s = {}));
     if (e.type === 'skipped' || e.type === 'suppressed' || e.type === 'unknown') (s.reasonEvent ??= {})[e.type] = e;
-    if (fromReport(e)) {
-      if (!AFTER_TYPES.includes(e.type)) continue;
-      // The latest weighty report wins; a later "delayed" or "delivered" never hides a complaint.
-      if (!s.after || MINOR_AFTER.includes(s.after.type) || !MINOR_AFTER.includes(e.type)) s.after = e;
-    } else if (REPLY_TYPES.includes(e.type) && (e.code !== undefined || e.response !== undefined || e.type !== 'unknown')) {
-      s.reply = e;
-    }
+    if (!fromReport(e) || !AFTER_TYPES.includes(e.type)) continue;
+    // The latest weighty report wins; a later "delayed" never hides a complaint or a bounce.
+    if (!s.after || MINOR_AFTER.includes(s.after.type) || !MINOR_AFTER.includes(e.type)) s.after = e;
   }
   return stories;
+}
+
+/** The relay's last reply to our own attempts (a crash's `unknown` has none and is passed over). */
+function foldReplies(events: EventRecord[], stories: Map<number, Story>): void {
+  for (const e of events) {
+    if (fromReport(e) || (e.type === 'unknown' && e.code === undefined && e.response === undefined)) continue;
+    const id = e.deliveryId!;
+    let s = stories.get(id);
+    if (!s) stories.set(id, (s = {}));
+    s.reply = e;
+  }
+}
+
+/** Whether the row's own reply fields were rewritten (by a later report, a skip or a crash) and must come from the events. */
+function replyRewritten(row: DeliveryRow, s: Story | undefined): boolean {
+  return s?.after !== undefined || row.status === 'skipped' || row.status === 'unknown';
 }
 
 /**
@@ -83,20 +99,20 @@ function withListing(reason: string | undefined, event: EventRecord | undefined,
 }
 
 function explain<R extends DeliveryRow>(row: R, s: Story | undefined, listed: Suppression | undefined): ExplainedRow<R> {
-  const reply = s?.reply;
-  const noReply = REASON_STATUSES.includes(row.status);
   const reasonEvent = s?.reasonEvent?.[row.status];
   // The store keeps a skip's or a crash's explanation in `response`; it is a reason, not a reply.
-  const reason = noReply ? withListing(reasonEvent?.detail ?? reasonEvent?.response ?? row.response, reasonEvent, listed) : undefined;
+  const reason = REASON_STATUSES.includes(row.status) ? withListing(reasonEvent?.detail ?? reasonEvent?.response ?? row.response, reasonEvent, listed) : undefined;
+  const fromEvents = replyRewritten(row, s);
+  const reply = fromEvents ? s?.reply : row;
   const after = s?.after;
   return {
     ...row,
-    code: reply ? reply.code : noReply ? undefined : row.code,
-    enhanced: reply ? reply.enhanced : noReply ? undefined : row.enhanced,
-    response: reply ? reply.response : noReply ? undefined : row.response,
+    code: reply?.code,
+    enhanced: reply?.enhanced,
+    response: reply?.response,
     reason,
     after: after && {
-      kind: after.type === 'sent' ? 'delivered' : after.type,
+      kind: after.type,
       at: after.at,
       code: after.code,
       enhanced: after.enhanced,
@@ -107,12 +123,15 @@ function explain<R extends DeliveryRow>(row: R, s: Story | undefined, listed: Su
 
 /**
  * These rows of one campaign with their reply, reason and what came after delivery, from the
- * campaign's events (one query: by id for a page, the whole campaign for a full report).
+ * campaign's events: the notes (by id for a page, the whole campaign for a full report), then the
+ * replies of only the rows whose own reply fields were rewritten.
  */
 export async function explainRows<R extends DeliveryRow>(store: Store, campaignId: number, rows: R[]): Promise<ExplainedRow<R>[]> {
   if (rows.length === 0) return [];
   const deliveryIds = rows.length <= ID_LIST_LIMIT ? rows.map((r) => r.id) : undefined;
-  const stories = fold(await store.deliveryEvents(campaignId, { types: EVENT_TYPES, deliveryIds }));
+  const stories = foldNotes(await store.deliveryEvents(campaignId, { types: NOTE_TYPES, deliveryIds }));
+  const rewritten = rows.filter((r) => replyRewritten(r, stories.get(r.id))).map((r) => r.id);
+  if (rewritten.length > 0) foldReplies(await store.deliveryEvents(campaignId, { types: [...REPLY_TYPES], deliveryIds: rewritten }), stories);
   const listed = rows.some((r) => r.status === 'suppressed') ? suppressionsByKey(await store.listSuppressions()) : new Map<string, Suppression>();
   return rows.map((r) => explain(r, stories.get(r.id), listed.get(keyOf(r.email))));
 }

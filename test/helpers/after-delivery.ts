@@ -24,9 +24,10 @@ export interface AfterDelivery {
 
 /**
  * unknown@ 550 5.1.1 at RCPT; late@ accepted, then a 5.2.1 DSN; ok@ accepted, then an ARF
- * complaint; quit@ accepted, then one-click unsubscribe; fine@ accepted, nothing after.
+ * complaint; quit@ accepted, then one-click unsubscribe; fine@ accepted, nothing after; cut@
+ * taken by the relay, the connection lost before its reply (unknown).
  */
-export const RECIPIENTS = ['unknown@paper.example', 'late@paper.example', 'ok@paper.example', 'quit@tv.example', 'fine@radio.example'];
+export const RECIPIENTS = ['unknown@paper.example', 'late@paper.example', 'ok@paper.example', 'quit@tv.example', 'fine@radio.example', 'cut@tv.example'];
 
 /** An RFC 5965 abuse report, as a mailbox provider's feedback loop sends it. */
 export function arfFor(m: ReceivedMessage): string {
@@ -112,7 +113,11 @@ export async function* mails(...raws: string[]): AsyncIterable<MailboxMessage> {
 }
 
 export async function afterDelivery(): Promise<AfterDelivery> {
-  const smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'unknown@paper.example' ? replies.userUnknown(rcpt) : 'accept') });
+  const smtp = await startTestSmtp({
+    rcpt: (rcpt) => (rcpt === 'unknown@paper.example' ? replies.userUnknown(rcpt) : 'accept'),
+    // The relay takes the message and the connection drops before its reply: fate unknown.
+    data: (rcpts) => (rcpts[0] === 'cut@tv.example' ? 'accept-then-cut' : 'accept'),
+  });
   const app = testApp({ env: { smtpUrl: smtp.url }, config: { bounces: { domain: 'bounces.ngo.example.org' }, unsubscribe: { baseUrl: 'https://press.ngo.example.org' } } });
   const web = await startServer(app);
   const list = app.list(RECIPIENTS.map((e, i) => `${e},Jo${i},Doe,Outlet ${i},russia,en`));

@@ -110,6 +110,10 @@ describe('why a row was never sent', () => {
     expect(rows.quit.reason).toMatch(/suppression list when planned: unsubscribe \(one-click/);
     expect(rows.fine).toMatchObject({ status: 'skipped', code: null, reason: 'already had this release from an earlier campaign (--new-only)' });
     expect(rows.new).toMatchObject({ status: 'pending', reason: null, after: null });
+    // A message whose fate is unknown says why, beside what the connection said.
+    const sent = byEmail(JSON.parse(await cli(['report', String(s.sent), '--json'])));
+    expect(sent.cut).toMatchObject({ status: 'unknown', code: null, response: 'Connection closed unexpectedly', after: null });
+    expect(sent.cut.reason).toMatch(/^the relay may have accepted it: .*not resent unless --resend-unknown$/);
     const csv = csvRows(await cli(['report', String(s.again), '--format', 'csv', '--status', 'skipped,suppressed']));
     expect(csv.fine!.reason).toBe('already had this release from an earlier campaign (--new-only)');
     expect(csv.ok!.reason).toMatch(/complaint/);
