@@ -98,33 +98,28 @@ function withListing(reason: string | undefined, event: EventRecord | undefined,
   return `${reason}: ${listed.reason} (${listed.source}, since ${listed.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
 }
 
+/** Fills in one row (in place: a copy of every row of a large report cost as much as reading them). */
 function explain<R extends DeliveryRow>(row: R, s: Story | undefined, listed: Suppression | undefined): ExplainedRow<R> {
   const reasonEvent = s?.reasonEvent?.[row.status];
   // The store keeps a skip's or a crash's explanation in `response`; it is a reason, not a reply.
   const reason = REASON_STATUSES.includes(row.status) ? withListing(reasonEvent?.detail ?? reasonEvent?.response ?? row.response, reasonEvent, listed) : undefined;
-  const fromEvents = replyRewritten(row, s);
-  const reply = fromEvents ? s?.reply : row;
+  const out = row as ExplainedRow<R>;
+  if (replyRewritten(row, s)) {
+    out.code = s?.reply?.code;
+    out.enhanced = s?.reply?.enhanced;
+    out.response = s?.reply?.response;
+  }
+  out.reason = reason;
   const after = s?.after;
-  return {
-    ...row,
-    code: reply?.code,
-    enhanced: reply?.enhanced,
-    response: reply?.response,
-    reason,
-    after: after && {
-      kind: after.type,
-      at: after.at,
-      code: after.code,
-      enhanced: after.enhanced,
-      diagnostic: after.response,
-    },
-  };
+  out.after = after && { kind: after.type, at: after.at, code: after.code, enhanced: after.enhanced, diagnostic: after.response };
+  return out;
 }
 
 /**
- * These rows of one campaign with their reply, reason and what came after delivery, from the
- * campaign's events: the notes (by id for a page, the whole campaign for a full report), then the
- * replies of only the rows whose own reply fields were rewritten.
+ * These rows of one campaign, filled in with their reply, reason and what came after delivery,
+ * from the campaign's events: the notes (by id for a page, the whole campaign for a full report),
+ * then the replies of only the rows whose own reply fields were rewritten. The rows are taken
+ * over: pass the store's fresh rows, not ones still used as they were.
  */
 export async function explainRows<R extends DeliveryRow>(store: Store, campaignId: number, rows: R[]): Promise<ExplainedRow<R>[]> {
   if (rows.length === 0) return [];
@@ -133,7 +128,7 @@ export async function explainRows<R extends DeliveryRow>(store: Store, campaignI
   const rewritten = rows.filter((r) => replyRewritten(r, stories.get(r.id))).map((r) => r.id);
   if (rewritten.length > 0) foldReplies(await store.deliveryEvents(campaignId, { types: [...REPLY_TYPES], deliveryIds: rewritten }), stories);
   const listed = rows.some((r) => r.status === 'suppressed') ? suppressionsByKey(await store.listSuppressions()) : new Map<string, Suppression>();
-  return rows.map((r) => explain(r, stories.get(r.id), listed.get(keyOf(r.email))));
+  return rows.map((r) => explain(r, stories.get(r.id), r.status === 'suppressed' ? listed.get(keyOf(r.email)) : undefined));
 }
 
 const keyOf = (email: string) => {
