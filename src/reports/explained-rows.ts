@@ -141,10 +141,10 @@ function suppressionsByKey(list: Suppression[]): Map<string, Suppression> {
 }
 
 /** "bounced 2026-12-01 10:00 UTC 550 5.2.1: mailbox disabled" — one line for a table cell. */
-export function afterText(a: AfterDelivery | undefined, withDiagnostic = true): string {
+export function afterText(a: AfterDelivery | undefined): string {
   if (!a) return '';
   const codes = [a.code, a.enhanced].filter((x) => x !== undefined && x !== null).join(' ');
   const when = a.at.toISOString().slice(0, 16).replace('T', ' ');
-  const diagnostic = withDiagnostic && a.diagnostic ? `: ${a.diagnostic.replace(/\s+/g, ' ')}` : '';
+  const diagnostic = a.diagnostic ? `: ${a.diagnostic.replace(/\s+/g, ' ')}` : '';
   return `${a.kind} ${when} UTC${codes ? ` ${codes}` : ''}${diagnostic}`;
 }
