@@ -12,10 +12,6 @@ export interface ReportEntry {
   code: number | null;
   enhanced: string | null;
   response: string | null;
-  /** Why a skipped, suppressed or unknown delivery has no reply of its own. */
-  reason: string | null;
-  /** The latest report after delivery (complaint, unsubscribe, late bounce) with its own codes. */
-  after: { kind: string; at: string; code: number | null; enhanced: string | null; diagnostic: string | null } | null;
   messageId: string | null;
   updatedAt: string;
   language: string;
@@ -24,6 +20,10 @@ export interface ReportEntry {
   /** The worker that made the last attempt and the relay it went through (null before any). */
   worker: string | null;
   relay: string | null;
+  /** Why a skipped, suppressed or unknown delivery has no reply of its own. */
+  reason: string | null;
+  /** The latest report after delivery (complaint, unsubscribe, late bounce) with its own codes. */
+  after: { kind: string; at: string; code: number | null; enhanced: string | null; diagnostic: string | null } | null;
 }
 
 export function parseStatuses(values: string[] | undefined): DeliveryStatus[] | undefined {
@@ -46,8 +46,6 @@ export function toEntry(r: ExplainedRow): ReportEntry {
     code: r.code ?? null,
     enhanced: r.enhanced ?? null,
     response: r.response ?? null,
-    reason: r.reason ?? null,
-    after: a ? { kind: a.kind, at: a.at.toISOString(), code: a.code ?? null, enhanced: a.enhanced ?? null, diagnostic: a.diagnostic ?? null } : null,
     messageId: r.messageId ?? null,
     updatedAt: r.updatedAt.toISOString(),
     language: r.language,
@@ -55,6 +53,9 @@ export function toEntry(r: ExplainedRow): ReportEntry {
     domain: r.domain,
     worker: r.worker ?? null,
     relay: r.relay ?? null,
+    // Last, so the older fields keep their places.
+    reason: r.reason ?? null,
+    after: a ? { kind: a.kind, at: a.at.toISOString(), code: a.code ?? null, enhanced: a.enhanced ?? null, diagnostic: a.diagnostic ?? null } : null,
   };
 }
 

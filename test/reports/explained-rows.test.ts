@@ -58,6 +58,8 @@ function csvRows(text: string): Record<string, Record<string, string>> {
 describe('what happened after delivery', () => {
   it('JSON keeps the relay reply and adds the report: a late bounce with its own 550 and 5.2.1, a complaint, an unsubscribe', async () => {
     const rows = byEmail(JSON.parse(await cli(['report', String(s.sent), '--format', 'json'])));
+    // The new fields come last: the older ones keep their places.
+    expect(Object.keys(rows.late)).toEqual(['email', 'status', 'attempts', 'code', 'enhanced', 'response', 'messageId', 'updatedAt', 'language', 'outlet', 'domain', 'worker', 'relay', 'reason', 'after']);
     expect(rows.late).toMatchObject({ status: 'bounced', code: 250, enhanced: '2.6.0', reason: null });
     expect(rows.late.response).toMatch(/^250 2\.6\.0/);
     expect(rows.late.after).toMatchObject({ kind: 'bounced', code: 550, enhanced: '5.2.1' });
