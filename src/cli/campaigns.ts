@@ -3,12 +3,11 @@ import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { explainStatus, transition } from '../campaigns/lifecycle.js';
 import { pauseByOperator } from '../campaigns/pause.js';
-import { toCsv } from '../reports/csv.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
-import { statusWord } from '../send/outbox-relay.js';
 import { collect, printJson, table } from './output.js';
+import { reportCsv, reportTable } from './report-formats.js';
 import { protectedFiles, writeOutFile } from './out-file.js';
 import { oneLine } from './sanitise.js';
 import { parseCampaignId, summaryLine } from './send.js';
@@ -100,7 +99,7 @@ export function registerCampaignCommands(program: Command): void {
 
   program
     .command('report')
-    .description('one row per recipient: final status, attempts, last SMTP reply, Message-ID, time')
+    .description('one row per recipient: final status, attempts, last SMTP reply (code, enhanced status), why a skipped or suppressed one was not sent, what came after delivery (complaint, unsubscribe, late bounce), Message-ID, time')
     .argument('<campaign>', 'campaign id')
     .option('--format <format>', 'table, json, csv or html (one self-contained file with charts)', 'table')
     .option('--status <status>', 'only these statuses (repeatable or comma-separated)', collect, [])
@@ -121,23 +120,11 @@ export function registerCampaignCommands(program: Command): void {
             text = JSON.stringify(entries, null, 2) + '\n';
             break;
           case 'csv':
-            text = toCsv(
-              ['email', 'status', 'attempts', 'code', 'enhanced', 'response', 'messageId', 'updatedAt', 'language', 'outlet', 'domain', 'worker', 'relay'],
-              entries.map((e) => [e.email, e.status, e.attempts, e.code, e.enhanced, e.response, e.messageId, e.updatedAt, e.language, e.outlet, e.domain, e.worker, e.relay]),
-            );
+            text = reportCsv(entries);
             break;
           case 'table': {
             const [counts, outbox] = await Promise.all([app.store.counts(campaignId), app.store.outboxCounts(campaignId)]);
-            // Who sent it and through which relay matters once several workers or relays shared the campaign.
-            const via = new Set(entries.filter((e) => e.worker).map((e) => `${e.worker} ${e.relay}`)).size > 1;
-            text =
-              table(
-                ['email', 'status', 'tries', 'code', 'reply', 'updated', ...(via ? ['worker', 'relay'] : [])],
-                entries.map((e) => [
-                  e.email, statusWord(e.status, e.relay ?? undefined), e.attempts, e.enhanced ?? e.code ?? '', (e.response ?? '').replace(/\s+/g, ' ').slice(0, 60), e.updatedAt.slice(0, 19).replace('T', ' '),
-                  ...(via ? [e.worker ?? '', e.relay ?? ''] : []),
-                ]),
-              ) + `\n\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n`;
+            text = reportTable(entries) + `\n\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n`;
             break;
           }
           case 'html': {

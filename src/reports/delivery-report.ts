@@ -1,12 +1,14 @@
-import type { DeliveryRow, DeliveryStatus, Store } from '../store/types.js';
+import type { DeliveryStatus, Store } from '../store/types.js';
 import { DELIVERY_STATUSES } from '../store/types.js';
 import { PresslineError } from '../errors.js';
+import { explainRows, type ExplainedRow } from './explained-rows.js';
 
 /** One recipient in `report --format json`: stable field names (documented in the README). */
 export interface ReportEntry {
   email: string;
   status: DeliveryStatus;
   attempts: number;
+  /** The relay's reply to our last attempt: SMTP basic code (250, 550), enhanced status (2.6.0), text. */
   code: number | null;
   enhanced: string | null;
   response: string | null;
@@ -18,6 +20,10 @@ export interface ReportEntry {
   /** The worker that made the last attempt and the relay it went through (null before any). */
   worker: string | null;
   relay: string | null;
+  /** Why a skipped, suppressed or unknown delivery has no reply of its own. */
+  reason: string | null;
+  /** The latest report after delivery (complaint, unsubscribe, late bounce) with its own codes. */
+  after: { kind: string; at: string; code: number | null; enhanced: string | null; diagnostic: string | null } | null;
 }
 
 export function parseStatuses(values: string[] | undefined): DeliveryStatus[] | undefined {
@@ -31,7 +37,8 @@ export function parseStatuses(values: string[] | undefined): DeliveryStatus[] | 
   return out as DeliveryStatus[];
 }
 
-export function toEntry(r: DeliveryRow): ReportEntry {
+export function toEntry(r: ExplainedRow): ReportEntry {
+  const a = r.after;
   return {
     email: r.email,
     status: r.status,
@@ -46,12 +53,15 @@ export function toEntry(r: DeliveryRow): ReportEntry {
     domain: r.domain,
     worker: r.worker ?? null,
     relay: r.relay ?? null,
+    // Last, so the older fields keep their places.
+    reason: r.reason ?? null,
+    after: a ? { kind: a.kind, at: a.at.toISOString(), code: a.code ?? null, enhanced: a.enhanced ?? null, diagnostic: a.diagnostic ?? null } : null,
   };
 }
 
 /** Every recipient of a campaign (of these statuses) with their last known fate, oldest delivery first. */
-export async function reportRows(store: Store, campaignId: number, statuses?: DeliveryStatus[]): Promise<DeliveryRow[]> {
+export async function reportRows(store: Store, campaignId: number, statuses?: DeliveryStatus[]): Promise<ExplainedRow[]> {
   const campaign = await store.getCampaign(campaignId);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
-  return store.deliveries(campaignId, statuses ? { status: statuses } : {});
+  return explainRows(store, campaignId, await store.deliveries(campaignId, statuses ? { status: statuses } : {}));
 }

@@ -1,5 +1,6 @@
 import type { DeliveryRow, EventType, ReasonCount, StatusCounts } from '../store/types.js';
 import { e } from '../web/html.js';
+import type { ExplainedRow } from './explained-rows.js';
 import type { CampaignSummary, OutcomeSeries, ReasonBreakdown } from './queries.js';
 import { countLabel, splitSent, statusWord, type ShownCounts } from '../send/outbox-relay.js';
 
@@ -39,6 +40,8 @@ th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; text-align:
 th { background: var(--bg2); }
 td.num, th.num { text-align: right; }
 td.reply { max-width: 28rem; overflow-wrap: anywhere; }
+/* When a later report came: one unbroken line, so it reads as a time. */
+td.story time { white-space: nowrap; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg2); border: 1px solid var(--line); padding: .5rem; font-size: .85rem; max-height: 30rem; overflow: auto; }
 progress { width: 8rem; height: 1rem; vertical-align: middle; }
 .status { display: inline-block; padding: 0 .4rem; border-radius: 4px; border: 1px solid currentColor; font-size: .85rem; }
@@ -142,18 +145,43 @@ ${rows.map((x) => `<tr><td data-label="outcome">${e(x.type)}</td><td data-label=
   return `<div class="grid2">${tableOf('Bounce and deferral reasons by enhanced status', 'enhanced status', r.byStatus)}${tableOf('Bounce and deferral reasons by receiving domain', 'domain', r.byDomain)}</div>`;
 }
 
-/** The recipient table; `link` turns a delivery id into its page's URL (dashboard only). */
-export function recipientsTableHtml(rows: DeliveryRow[], caption: string, link?: (id: number) => string): string {
+const utcMinute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
+
+/** What came after delivery: the report's kind, its own codes and time, then its diagnostic. */
+function afterCell(r: ExplainedRow): string {
+  const a = r.after;
+  if (!a) return '<td data-label="after delivery"></td>';
+  const codes = [a.code, a.enhanced].filter((x) => x !== undefined && x !== null).join(' ');
+  return `<td data-label="after delivery" class="reply story"><span class="status">${e(a.kind)}</span>${codes ? ` ${e(codes)}` : ''} <time datetime="${e(a.at.toISOString())}">${e(utcMinute(a.at))}</time>${a.diagnostic ? `<br>${e(a.diagnostic.slice(0, 300))}` : ''}</td>`;
+}
+
+/** An address that may wrap before its @ in a narrow column, and nowhere else. */
+function breakableEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? `${e(email.slice(0, at))}<wbr>${e(email.slice(at))}` : e(email);
+}
+
+/** The relay's last reply, or for a delivery that never had one (skipped, suppressed) why. */
+function replyCell(r: ExplainedRow): string {
+  if (r.reason) return `<td data-label="reason" class="reply story">${e(r.reason.slice(0, 300))}</td>`;
+  return `<td data-label="reply" class="reply story">${e((r.response ?? '').slice(0, 300))}</td>`;
+}
+
+/**
+ * The recipient table; `link` turns a delivery id into its page's URL (dashboard only). `code` is
+ * the SMTP basic code and `enhanced` the enhanced status, as in every other format.
+ */
+export function recipientsTableHtml(rows: ExplainedRow[], caption: string, link?: (id: number) => string): string {
   // Which worker and relay sent each message, once several shared the campaign.
   const via = new Set(rows.filter((r) => r.worker).map((r) => `${r.worker} ${r.relay}`)).size > 1;
   const viaCell = (r: DeliveryRow) => (via ? `<td data-label="sent by">${e(r.worker ?? '')}${r.relay ? ` · ${e(r.relay)}` : ''}</td>` : '');
   const body = rows
     .map((r) => {
-      const email = link ? `<a href="${e(link(r.id))}">${e(r.email)}</a>` : e(r.email);
-      return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(statusWord(r.status, r.relay))}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.enhanced ?? r.code ?? '')}</td><td data-label="reply" class="reply">${e((r.response ?? '').slice(0, 300))}</td><td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td>${viaCell(r)}</tr>`;
+      const email = link ? `<a href="${e(link(r.id))}">${breakableEmail(r.email)}</a>` : breakableEmail(r.email);
+      return `<tr><td data-label="email">${email}</td><td data-label="status"><span class="status">${e(statusWord(r.status, r.relay))}</span></td><td data-label="outlet">${e(r.outlet)}</td><td data-label="language">${e(r.language)}</td><td data-label="domain">${e(r.domain)}</td><td data-label="tries" class="num">${r.attempts}</td><td data-label="code">${e(r.code ?? '')}</td><td data-label="enhanced">${e(r.enhanced ?? '')}</td>${replyCell(r)}${afterCell(r)}<td data-label="updated">${e(r.updatedAt.toISOString().slice(0, 19).replace('T', ' '))}</td>${viaCell(r)}</tr>`;
     })
     .join('\n');
-  return `<div class="table-wrap"><table class="rwd"><caption>${e(caption)}</caption><thead><tr><th scope="col">email</th><th scope="col">status</th><th scope="col">outlet</th><th scope="col">language</th><th scope="col">domain</th><th scope="col" class="num">tries</th><th scope="col">code</th><th scope="col">last reply</th><th scope="col">updated (UTC)</th>${via ? '<th scope="col">sent by (worker · relay)</th>' : ''}</tr></thead><tbody>
+  return `<div class="table-wrap"><table class="rwd"><caption>${e(caption)}</caption><thead><tr><th scope="col">email</th><th scope="col">status</th><th scope="col">outlet</th><th scope="col">language</th><th scope="col">domain</th><th scope="col" class="num">tries</th><th scope="col">code</th><th scope="col">enhanced</th><th scope="col">last reply or reason</th><th scope="col">after delivery (UTC)</th><th scope="col">updated (UTC)</th>${via ? '<th scope="col">sent by (worker · relay)</th>' : ''}</tr></thead><tbody>
 ${body}
 </tbody></table></div>`;
 }
@@ -162,7 +190,7 @@ ${body}
  * The `report --format html` file: one self-contained document (inline CSS and SVG, no script, no
  * external request) with the counts, the outcome chart, the reasons and the recipient table.
  */
-export function renderHtmlReport(data: { summary: CampaignSummary; series: OutcomeSeries; reasons: ReasonBreakdown; rows: DeliveryRow[]; statuses?: string[] | undefined; generatedAt: Date }): string {
+export function renderHtmlReport(data: { summary: CampaignSummary; series: OutcomeSeries; reasons: ReasonBreakdown; rows: ExplainedRow[]; statuses?: string[] | undefined; generatedAt: Date }): string {
   const c = data.summary.campaign;
   const title = `Campaign ${c.id}: ${c.releaseTitle}`;
   const filter = data.statuses && data.statuses.length ? ` (status ${data.statuses.join(', ')})` : '';

@@ -1,5 +1,6 @@
 import { explainStatus } from '../campaigns/lifecycle.js';
 import { PresslineError } from '../errors.js';
+import { explainRows, type ExplainedRow } from './explained-rows.js';
 import type {
   Campaign,
   DeliveryQuery,
@@ -172,7 +173,7 @@ export function parseTableParams(p: TableParams): TableQuery {
 }
 
 export interface RecipientPage {
-  rows: DeliveryRow[];
+  rows: ExplainedRow[];
   total: number;
   page: number;
   size: number;
@@ -182,7 +183,7 @@ export interface RecipientPage {
 /** One page of the per-recipient table with the total count. */
 export async function recipientPage(store: Store, campaignId: number, t: TableQuery): Promise<RecipientPage> {
   const { rows, total } = await store.queryDeliveries(campaignId, t.query);
-  return { rows, total, page: t.page, size: t.size, pages: Math.max(1, Math.ceil(total / t.size)) };
+  return { rows: await explainRows(store, campaignId, rows), total, page: t.page, size: t.size, pages: Math.max(1, Math.ceil(total / t.size)) };
 }
 
 /** One entry of a recipient's timeline: a delivery event, or a stored bounce/complaint report. */

@@ -568,6 +568,11 @@ export interface Store {
   queryDeliveries(campaignId: number, query: DeliveryQuery): Promise<{ rows: DeliveryRow[]; total: number }>;
   /** A delivery's report row, with its campaign. */
   deliveryRow(id: number): Promise<(DeliveryRow & { campaignId: number }) | undefined>;
+  /**
+   * The campaign's delivery events of these types, in id order, for all its deliveries or only
+   * these ids: what report rows explain themselves with (last reply, skip reason, later reports).
+   */
+  deliveryEvents(campaignId: number, filter: { types: EventType[]; deliveryIds?: number[] | undefined }): Promise<EventRecord[]>;
   /** First and last instant of the campaign's outcome events of these types. */
   eventSpan(campaignId: number, types: EventType[]): Promise<{ first: Date; last: Date } | undefined>;
   /** Outcome events counted per fixed-width bucket (aligned to the epoch) and type. */

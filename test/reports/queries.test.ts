@@ -107,7 +107,7 @@ describe('report and log commands', () => {
     expect(html).toContain('unknown@paper.example');
     expect(html).not.toMatch(/<script|src=|href="http|@import|url\(/i);
     const json = JSON.parse(await cli(['report', String(d.campaignId), '--status', 'bounced', '--format', 'json']));
-    expect(Object.keys(json[0]).sort()).toEqual(['attempts', 'code', 'domain', 'email', 'enhanced', 'language', 'messageId', 'outlet', 'relay', 'response', 'status', 'updatedAt', 'worker'].sort());
+    expect(Object.keys(json[0]).sort()).toEqual(['after', 'attempts', 'code', 'domain', 'email', 'enhanced', 'language', 'messageId', 'outlet', 'reason', 'relay', 'response', 'status', 'updatedAt', 'worker'].sort());
   });
 
   it('html report escapes every value', async () => {

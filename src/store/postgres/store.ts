@@ -1074,6 +1074,14 @@ export class PgStore implements Store {
     return rows[0] ? { ...toDeliveryRow(rows[0]), campaignId: rows[0].campaign_id } : undefined;
   }
 
+  async deliveryEvents(campaignId: number, filter: { types: EventType[]; deliveryIds?: number[] | undefined }): Promise<EventRecord[]> {
+    if (filter.types.length === 0 || filter.deliveryIds?.length === 0) return [];
+    const { rows } = filter.deliveryIds
+      ? await this.q('SELECT * FROM events WHERE campaign_id = $1 AND type = ANY($2::text[]) AND delivery_id = ANY($3::bigint[]) ORDER BY id', [campaignId, filter.types, filter.deliveryIds])
+      : await this.q('SELECT * FROM events WHERE campaign_id = $1 AND type = ANY($2::text[]) AND delivery_id IS NOT NULL ORDER BY id', [campaignId, filter.types]);
+    return rows.map(toEvent);
+  }
+
   async eventSpan(campaignId: number, types: EventType[]): Promise<{ first: Date; last: Date } | undefined> {
     if (types.length === 0) return undefined;
     const { rows } = await this.q('SELECT min(at) AS first, max(at) AS last FROM events WHERE campaign_id = $1 AND type = ANY($2::text[])', [campaignId, types]);

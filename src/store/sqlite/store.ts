@@ -821,6 +821,22 @@ export class SqliteStore implements Store {
     return r ? { ...toDeliveryRow(r), campaignId: r.campaign_id } : undefined;
   }
 
+  async deliveryEvents(campaignId: number, filter: { types: EventType[]; deliveryIds?: number[] | undefined }): Promise<EventRecord[]> {
+    if (filter.types.length === 0 || filter.deliveryIds?.length === 0) return [];
+    const where = ['campaign_id = ?', `type IN (${filter.types.map(() => '?').join(',')})`];
+    const args: unknown[] = [campaignId, ...filter.types];
+    if (filter.deliveryIds) {
+      // A JSON array keeps this one statement whatever the number of ids (no variable limit).
+      where.push('delivery_id IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(filter.deliveryIds));
+    }
+    // Campaign-level events (a skipped list row has no delivery) are dropped here, not in SQL: a
+    // `delivery_id IS NOT NULL` there made SQLite walk every event of the campaign by delivery
+    // instead of seeking the few types asked for (events_campaign_type_at).
+    const rows = this.db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as Row[];
+    return rows.filter((r) => r.delivery_id !== null).map(toEvent);
+  }
+
   async eventSpan(campaignId: number, types: EventType[]): Promise<{ first: Date; last: Date } | undefined> {
     if (types.length === 0) return undefined;
     const r = this.db

@@ -1,6 +1,7 @@
 import { allowedFrom, transition } from '../../campaigns/lifecycle.js';
 import { pauseHeadline } from '../../campaigns/pause.js';
 import { PresslineError } from '../../errors.js';
+import { afterText, explainRows } from '../../reports/explained-rows.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
   campaignSummary,
@@ -175,7 +176,9 @@ ${page.pages > 1 ? pager.replace('aria-label="Pages"', 'aria-label="Pages (botto
 
 const recipient: Handler = async (ctx) => {
   const t = await orNotFound(recipientTimeline(ctx.app.store, idParam(ctx)));
-  const d = t.delivery;
+  // The relay's own reply, apart from any later report (which the timeline below shows in full).
+  const [d] = await explainRows(ctx.app.store, t.delivery.campaignId, [t.delivery]);
+  if (!d) throw new HttpError(404, 'not found');
   const items = t.entries
     .map((entry) => {
       if (entry.kind === 'event') {
@@ -195,6 +198,7 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
 <dl class="counts"><li>status <b>${e(statusWord(d.status, d.relay))}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
 <h2>Last response</h2>
 ${d.response ? `<pre id="last-response">${e([d.code, d.enhanced].filter((x) => x !== undefined).join(' '))}${d.code || d.enhanced ? '\n' : ''}${e(d.response)}</pre>` : '<p class="muted">No reply recorded.</p>'}
+${d.reason ? `<p id="reason">Reason: ${e(d.reason)}</p>` : ''}${d.after ? `<p id="after-delivery">After delivery: ${e(afterText(d.after))}</p>` : ''}
 ${d.messageId ? `<p class="muted">Message-ID ${e(d.messageId)}</p>` : ''}
 ${d.worker ? `<p class="muted" id="sent-by">Last attempt by worker ${e(d.worker)} through relay ${e(d.relay ?? '—')}</p>` : ''}
 <h2>Timeline</h2>
