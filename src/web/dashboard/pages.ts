@@ -1,11 +1,15 @@
 import { allowedFrom, transition } from '../../campaigns/lifecycle.js';
-import { pauseHeadline } from '../../campaigns/pause.js';
+import { viewMessage } from '../../campaigns/message-view.js';
+import { pauseByOperator, pauseHeadline, utcSecond } from '../../campaigns/pause.js';
+import { handToWorkers } from '../../campaigns/run.js';
+import { listsText, otherPhaseId, phaseHtml, phaseOf, utcTime } from '../../reports/campaign-facts.js';
 import { PresslineError } from '../../errors.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
   campaignSummary,
   campaignsOverview,
   outcomeSeries,
+  NO_LANGUAGE,
   parseTableParams,
   reasonBreakdown,
   recipientPage,
@@ -47,15 +51,16 @@ async function orNotFound<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-const time = (d: Date | undefined) => (d ? `<time datetime="${e(d.toISOString())}">${e(d.toISOString().slice(0, 19).replace('T', ' '))} UTC</time>` : '—');
+const time = utcTime;
 
 function liveJson(s: CampaignSummary) {
-  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: s.counts, total: s.total, settled: s.settled, percent: Math.floor(s.progress * 100) };
+  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: s.counts, total: s.total, toSend: s.toSend, settled: s.settled, percent: Math.floor(s.progress * 100) };
 }
 
 function progressHtml(s: CampaignSummary): string {
   const id = s.campaign.id;
-  return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.total)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="total">${s.total}</span>)`;
+  // Only deliveries meant to be sent count: skipped and suppressed rows are never sent.
+  return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.toSend)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="to-send">${s.toSend}</span> to send)`;
 }
 
 /** After a campaign's status: why it waits when paused ("relay unreachable since …"); kept live by the page's poll. */
@@ -65,24 +70,28 @@ function pausedNote(c: Campaign): string {
 
 const overview: Handler = async (ctx) => {
   const all = await campaignsOverview(ctx.app.store);
+  const campaigns = all.map((s) => s.campaign);
   const rows = [...all]
     .reverse()
     .map((s) => {
       const c = s.campaign;
-      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id)}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
+      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}<br><span class="muted">lists ${listsText(c)}</span></td><td data-label="phase">${phaseHtml(c, otherPhaseId(c, campaigns), campaignHref)}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id)}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
     })
     .join('\n');
   const body = `<h1>Campaigns</h1>
 <p class="muted" aria-live="polite" id="live">Counts update every 1.5 seconds while a campaign sends.</p>
-${all.length === 0 ? '<p>No campaigns yet. Start one with <code>pressline send</code>.</p>' : `<div class="table-wrap"><table class="rwd" id="campaigns"><caption>All campaigns, newest first</caption><thead><tr><th scope="col">id</th><th scope="col">release</th><th scope="col">status</th><th scope="col">progress</th><th scope="col">deliveries by status</th><th scope="col">created</th></tr></thead><tbody>
+${all.length === 0 ? '<p>No campaigns yet. Start one with <code>pressline send</code>.</p>' : `<div class="table-wrap"><table class="rwd" id="campaigns"><caption>All campaigns, newest first</caption><thead><tr><th scope="col">id</th><th scope="col">release and lists</th><th scope="col">phase and embargo</th><th scope="col">status</th><th scope="col">progress</th><th scope="col">deliveries by status</th><th scope="col">created</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div>`}`;
   return layout('Campaigns', body, { current: '/', poll: '/api/campaigns' });
 };
 
-const overviewJson: Handler = async (ctx) => json(200, { campaigns: (await campaignsOverview(ctx.app.store)).map(liveJson) });
+// `updated` is the server's clock in the one convention, so "Updated …" reads like every other time.
+const overviewJson: Handler = async (ctx) => json(200, { campaigns: (await campaignsOverview(ctx.app.store)).map(liveJson), updated: utcSecond(ctx.app.clock.now()) });
 
-const campaignJson: Handler = async (ctx) => json(200, liveJson(await orNotFound(campaignSummary(ctx.app.store, idParam(ctx)))));
+const campaignJson: Handler = async (ctx) => json(200, { ...liveJson(await orNotFound(campaignSummary(ctx.app.store, idParam(ctx)))), updated: utcSecond(ctx.app.clock.now()) });
+
+const campaignHref = (id: number) => `/campaigns/${id}`;
 
 function tableHref(id: number, t: TableQuery, change: Record<string, string>): string {
   const p = new URLSearchParams();
@@ -104,6 +113,40 @@ function cancellable(c: Campaign): boolean {
   return allowedFrom('cancel').includes(c.status);
 }
 
+/** Pausable here as `pressline pause` pauses: a draft, scheduled or sending campaign, or one waiting for its relay. */
+function pausable(c: Campaign): boolean {
+  return allowedFrom('pause').includes(c.status) || (c.status === 'paused' && c.pausedKind === 'relay');
+}
+
+/**
+ * Why a paused campaign cannot be handed back to the workers from here, if it cannot: one whose
+ * scheduled time has not come would start at once (before its time, perhaps before an embargo).
+ */
+function resumeRefusal(c: Campaign, now: Date): string | undefined {
+  if (c.status !== 'paused') return `it is ${c.status}, not paused`;
+  if (!c.startedAt && c.scheduledAt && c.scheduledAt > now) {
+    return `it is scheduled for ${utcSecond(c.scheduledAt)} and has not started; resuming now would send it before its time. Resume it here once that time has come, or cancel it`;
+  }
+  return undefined;
+}
+
+/** The campaign's buttons; each leads to a confirmation page whose form carries the CSRF token. */
+function actionsHtml(c: Campaign, now: Date): string {
+  const buttons = [
+    pausable(c) ? `<a class="button" href="/campaigns/${c.id}/pause">Pause campaign…</a>` : '',
+    c.status === 'paused' && !resumeRefusal(c, now) ? `<a class="button" href="/campaigns/${c.id}/resume">Resume campaign…</a>` : '',
+    cancellable(c) ? `<a class="button danger" href="/campaigns/${c.id}/cancel">Cancel campaign…</a>` : '',
+  ].filter(Boolean);
+  return buttons.length ? `<p class="actions">${buttons.join(' ')}</p>` : '';
+}
+
+/** The one-line notice after a pause or resume (the redirect's query says which). */
+function flashHtml(q: URLSearchParams, id: number): string {
+  if (q.get('paused') !== null) return `<p role="status"><b>Campaign ${id} was paused.</b></p>`;
+  if (q.get('resumed') !== null) return `<p role="status"><b>Campaign ${id} was handed back to the workers.</b></p>`;
+  return '';
+}
+
 // Facets depend only on the set of recipients, which changes only when rows are added: keyed by
 // the count, they are computed once per campaign instead of three grouped scans per page view.
 const facetCache = new Map<number, { total: number; facets: Promise<DeliveryFacets> }>();
@@ -123,13 +166,13 @@ const campaignPage: Handler = async (ctx) => {
   const summary = await orNotFound(campaignSummary(store, id));
   const q = query(ctx);
   const t = parseTableParams(Object.fromEntries(q.entries()));
-  const [series, reasons, page, facets] = await Promise.all([outcomeSeries(store, id), reasonBreakdown(store, id), recipientPage(store, id, t), facetsOf(store, id, summary.total)]);
+  const [series, reasons, page, facets, campaigns] = await Promise.all([outcomeSeries(store, id), reasonBreakdown(store, id), recipientPage(store, id, t), facetsOf(store, id, summary.total), store.listCampaigns()]);
   const c = summary.campaign;
   const p = t.params;
   const form = `<form class="filters" method="get" action="/campaigns/${id}#recipients" role="search" aria-label="Filter recipients">
 <div><label for="f-q">Search email or outlet</label><input id="f-q" name="q" type="search" value="${e(p.q)}" autocomplete="off"></div>
 ${select('status', 'Status', p.status, [['', 'any status'], ...DELIVERY_STATUSES.map((s) => [s, `${s} (${summary.counts[s]})`] as [string, string])])}
-${select('language', 'Language', p.language, [['', 'any language'], ...facets.languages.map((f) => [f.value, `${f.value} (${f.n})`] as [string, string])])}
+${select('language', 'Language', p.language, [['', 'any language'], ...facets.languages.map((f) => (f.value === '' ? [NO_LANGUAGE, `${NO_LANGUAGE} (${f.n})`] : [f.value, `${f.value} (${f.n})`]) as [string, string])])}
 <div><label for="f-outlet">Outlet (exact)</label><input id="f-outlet" name="outlet" list="outlets" value="${e(p.outlet)}"><datalist id="outlets">${facets.outlets.map((f) => `<option value="${e(f.value)}">`).join('')}</datalist></div>
 <div><label for="f-domain">Domain (exact)</label><input id="f-domain" name="domain" list="domains" value="${e(p.domain)}"><datalist id="domains">${facets.domains.map((f) => `<option value="${e(f.value)}">`).join('')}</datalist></div>
 ${select('sort', 'Sort by', p.sort, DELIVERY_SORTS.map((s) => [s, s === 'id' ? 'order planned' : s]))}
@@ -144,10 +187,12 @@ ${page.page < page.pages ? `<a rel="next" href="${e(tableHref(id, t, { page: Str
 </nav>`;
   const first = page.total === 0 ? 0 : (page.page - 1) * page.size + 1;
   const body = `<p><a href="/">← Campaigns</a></p>
-<h1>Campaign ${id}: ${e(c.releaseTitle)}</h1>
-<p>Status <span class="status" data-campaign="${id}" data-field="status">${e(c.status)}</span>${c.statusReason ? ` — ${e(c.statusReason)}` : ''}. ${progressHtml(summary)}
-${cancellable(c) ? ` <a class="button danger" href="/campaigns/${id}/cancel">Cancel campaign…</a>` : ''}</p>
-<p class="muted">Release ${e(c.releaseFile)} · lists ${e(c.lists.join(', '))}${c.where.length ? ` · where ${e(c.where.join(' AND '))}` : ''} · created ${time(c.createdAt)}${c.scheduledAt ? ` · scheduled ${time(c.scheduledAt)}` : ''}${c.startedAt ? ` · started ${time(c.startedAt)}` : ''}${c.finishedAt ? ` · finished ${time(c.finishedAt)}` : ''}</p>
+<h1>Campaign ${id}: ${e(c.releaseTitle)}${phaseOf(c) === 'single' ? '' : ` (${phaseOf(c)} phase)`}</h1>
+${flashHtml(query(ctx), id)}
+<p id="phase">${phaseHtml(c, otherPhaseId(c, campaigns), campaignHref)}</p>
+<p>Status <span class="status" data-campaign="${id}" data-field="status">${e(c.status)}</span>${c.statusReason ? ` — ${e(c.statusReason)}` : ''}. ${progressHtml(summary)}</p>
+${actionsHtml(c, ctx.app.clock.now())}
+<p class="muted">Release ${e(c.releaseFile)} · lists ${listsText(c)}${c.where.length ? ` · where ${e(c.where.join(' AND '))}` : ''} · created ${time(c.createdAt)}${c.scheduledAt ? ` · scheduled ${time(c.scheduledAt)}` : ''}${c.startedAt ? ` · started ${time(c.startedAt)}` : ''}${c.finishedAt ? ` · finished ${time(c.finishedAt)}` : ''}</p>
 <p class="muted" aria-live="polite" id="live"></p>
 <h2>Deliveries by status</h2>
 ${countsHtml(summary.counts, id)}
@@ -172,7 +217,7 @@ const recipient: Handler = async (ctx) => {
         const ev = entry.event;
         const code = [ev.code, ev.enhanced].filter((x) => x !== undefined).join(' ');
         return `<li><h3>${time(ev.at)} · ${e(ev.type)}${ev.attempt ? ` · attempt ${ev.attempt}` : ''}${code ? ` · ${e(code)}` : ''}${ev.durationMs !== undefined ? ` · ${ev.durationMs} ms` : ''}</h3>
-${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detail ? `<p>${e(ev.detail)}</p>` : ''}${ev.messageId ? `<p class="muted">Message-ID ${e(ev.messageId)}</p>` : ''}</li>`;
+${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detail ? `<p>${e(ev.detail)}</p>` : ''}${ev.messageId ? `<p class="muted message-id">Message-ID ${e(ev.messageId)}</p>` : ''}</li>`;
       }
       const r = entry.report;
       return `<li><h3>${time(r.receivedAt)} · ${e(r.kind)} report from ${e(r.source)} (${e(r.outcome)})</h3>
@@ -182,16 +227,47 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
     .join('\n');
   const body = `<p><a href="/campaigns/${d.campaignId}">← Campaign ${d.campaignId}: ${e(t.campaign.releaseTitle)}</a></p>
 <h1>${e(d.email)}</h1>
+<p class="muted">Campaign ${d.campaignId} · ${phaseHtml(t.campaign)}</p>
 <dl class="counts"><li>status <b>${e(d.status)}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
 <h2>Last response</h2>
 ${d.response ? `<pre id="last-response">${e([d.code, d.enhanced].filter((x) => x !== undefined).join(' '))}${d.code || d.enhanced ? '\n' : ''}${e(d.response)}</pre>` : '<p class="muted">No reply recorded.</p>'}
-${d.messageId ? `<p class="muted">Message-ID ${e(d.messageId)}</p>` : ''}
+${d.messageId ? `<p class="muted message-id">Message-ID ${e(d.messageId)}</p>` : ''}
+<p><a class="button" href="/deliveries/${d.id}/message">View the message</a></p>
 ${d.worker ? `<p class="muted" id="sent-by">Last attempt by worker ${e(d.worker)} through relay ${e(d.relay ?? '—')}</p>` : ''}
 <h2>Timeline</h2>
 <ol class="timeline">
 ${items}
 </ol>`;
   return layout(d.email, body);
+};
+
+/** What a recipient was sent, composed again through the send's own path (see viewMessage). */
+const messagePage: Handler = async (ctx) => {
+  const id = idParam(ctx);
+  const row = await orNotFound(recipientTimeline(ctx.app.store, id));
+  const back = `<p><a href="/deliveries/${id}">← ${e(row.delivery.email)}</a></p>`;
+  let v;
+  try {
+    v = await orNotFound(viewMessage(ctx.app, id, ctx.app.clock.now()));
+  } catch (err) {
+    if (!(err instanceof PresslineError)) throw err;
+    return layout('Message not available', `${back}<h1>The message cannot be shown</h1><p>It could not be composed again: ${e(err.message)}.</p>`, { status: 409 });
+  }
+  const when = v.attempted
+    ? `as of its last attempt (${time(v.composedAt)})`
+    : `as the send would compose it now (${time(v.composedAt)}): it has not been sent (status ${e(v.status)})`;
+  const body = `${back}
+<h1>Message to ${e(row.delivery.email)}</h1>
+<p id="rerender-note" role="note"><b>This is a re-render.</b> pressline keeps no copy of the bytes it sent; this message is composed again from the stored recipient, the release and the template, through the same code the send uses, ${when}. The DKIM-Signature added as a message leaves is not shown.</p>
+${v.releaseChanged ? '<p role="alert"><b>The release or its template changed since this campaign was sent:</b> this shows the current text, which may differ from what the recipient got.</p>' : ''}
+<h2>Headers</h2>
+<pre id="message-headers">${e(v.headers)}</pre>
+${v.attachments.length ? `<p>Attachments: ${e(v.attachments.join(', '))}</p>` : ''}
+<h2>HTML part</h2>
+${v.html ? `<iframe id="message-html" class="message" title="HTML part of the message to ${e(row.delivery.email)}" sandbox="" referrerpolicy="no-referrer" srcdoc="${e(v.html)}"></iframe>` : '<p class="muted">No HTML part.</p>'}
+<h2>Plain-text part</h2>
+${v.text ? `<pre id="message-text">${e(v.text)}</pre>` : '<p class="muted">No plain-text part.</p>'}`;
+  return layout(`Message to ${row.delivery.email}`, body);
 };
 
 const suppressions: Handler = async (ctx) => {
@@ -216,17 +292,19 @@ function zoneOf(c: Campaign, fallback: string): string {
 
 const scheduled: Handler = async (ctx) => {
   const viewer = viewerZone(ctx.req, ctx.app.config.defaultTimeZone);
-  const campaigns = (await ctx.app.store.listCampaigns()).filter((c) => c.scheduledAt && (c.status === 'scheduled' || c.status === 'paused'));
+  const all = await ctx.app.store.listCampaigns();
+  const campaigns = all.filter((c) => c.scheduledAt && (c.status === 'scheduled' || c.status === 'paused'));
   const flash = query(ctx).get('cancelled');
   const triple = (d: Date | undefined, zone: string) => {
     if (!d) return '<td data-label="release zone">—</td><td data-label="UTC">—</td><td data-label="your time">—</td>';
     const t = formatTriple(d, zone, viewer);
-    return `<td data-label="release zone">${e(t.zone)}</td><td data-label="UTC">${e(t.utc)}</td><td data-label="your time">${e(t.local)}</td>`;
+    // UTC in the one convention (with its date); the release zone and the viewer's zone as read there.
+    return `<td data-label="release zone">${e(t.zone)}</td><td data-label="UTC">${time(d)}</td><td data-label="your time">${e(t.local)}</td>`;
   };
   const rows = campaigns
     .map((c) => {
       const zone = zoneOf(c, ctx.app.config.defaultTimeZone);
-      return `<tr><th scope="rowgroup" rowspan="${c.embargoAt ? 2 : 1}"><a href="/campaigns/${c.id}">${c.id}: ${e(c.releaseTitle)}</a><br><span class="muted">${e(c.phase ?? 'single')} · ${e(c.status === 'paused' ? `paused: ${pauseHeadline(c)}` : c.status)} · ${e(zone)}</span><br><a class="button danger" href="/campaigns/${c.id}/cancel">Cancel…</a></th><td data-label="what">sends at</td>${triple(c.scheduledAt, zone)}</tr>${c.embargoAt ? `<tr><td data-label="what">embargo lifts</td>${triple(c.embargoAt, zone)}</tr>` : ''}`;
+      return `<tr><th scope="rowgroup" rowspan="${c.embargoAt ? 2 : 1}"><a href="/campaigns/${c.id}">${c.id}: ${e(c.releaseTitle)}</a><br><span class="muted">${phaseHtml(c, otherPhaseId(c, all), campaignHref)} · ${e(c.status === 'paused' ? `paused: ${pauseHeadline(c)}` : c.status)} · ${e(zone)}</span><br><span class="muted">lists ${listsText(c)}</span><br><a class="button danger" href="/campaigns/${c.id}/cancel">Cancel…</a></th><td data-label="what">sends at</td>${triple(c.scheduledAt, zone)}</tr>${c.embargoAt ? `<tr><td data-label="what">embargo lifts</td>${triple(c.embargoAt, zone)}</tr>` : ''}`;
     })
     .join('\n');
   const body = `<h1>Scheduled sends</h1>
@@ -321,6 +399,60 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     return { status: 303, type: 'text', body: 'cancelled\n', headers: { Location: `/scheduled?cancelled=${id}` } };
   };
 
+  /** The confirmation page of pause or resume: what will happen, and a form with the CSRF token. */
+  const actionConfirm =
+    (action: 'pause' | 'resume'): Handler =>
+    async (ctx) => {
+      const id = idParam(ctx);
+      const summary = await orNotFound(campaignSummary(ctx.app.store, id));
+      const c = summary.campaign;
+      const session = csrf.session(ctx.req, access.secureCookies && !access.isLocal(ctx.req));
+      const headers: Record<string, string> = session.setCookie ? { 'Set-Cookie': session.setCookie } : {};
+      const open = summary.counts.pending + summary.counts.deferred;
+      const refusal = action === 'pause' ? (pausable(c) ? undefined : `it is ${c.status}; only a draft, scheduled or sending campaign (or one waiting for its relay) can be paused`) : resumeRefusal(c, ctx.app.clock.now());
+      if (refusal) {
+        return layout(`Cannot ${action}`, `<h1>Campaign ${id} cannot be ${action}d here</h1><p>${e(refusal)}.</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409, headers });
+      }
+      const what =
+        action === 'pause'
+          ? `<p>Sending stops after the messages in flight; the ${open} unsent messages wait until someone resumes it (here, or <code>pressline resume ${id}</code>).${c.status === 'scheduled' ? ' While paused it does not start at its scheduled time.' : ''}${c.pausedKind === 'relay' ? ' It waits for its relay now; once paused by you, workers no longer resume it when the relay answers.' : ''}</p>`
+          : `<p>It is handed back to the running workers (as <code>pressline resume ${id} --workers</code> does): they send its ${open} unsent messages, at the campaign's rates. Without a running <code>pressline worker</code>, nothing is sent.</p>`;
+      const label = action === 'pause' ? `Yes, pause campaign ${id}` : `Yes, resume campaign ${id}`;
+      const body = `<h1>${action === 'pause' ? 'Pause' : 'Resume'} campaign ${id}?</h1>
+<p><b>${e(c.releaseTitle)}</b> (${phaseHtml(c)}) is ${e(c.status)}${c.statusReason ? ` (${e(c.statusReason)})` : ''}, for ${summary.toSend} recipients to send.</p>
+${what}
+<form method="post" action="/campaigns/${id}/${action}">
+<input type="hidden" name="csrf" value="${e(csrf.token(session.id))}">
+<p><button type="submit" id="confirm-${action}">${e(label)}</button> <a class="button secondary" href="/campaigns/${id}">No, leave it</a></p>
+</form>`;
+      return layout(`${action === 'pause' ? 'Pause' : 'Resume'} campaign ${id}?`, body, { headers });
+    };
+
+  /** The POST behind the confirmation: CSRF first, then one lifecycle transition (through pause.ts / handToWorkers). */
+  const actionPost =
+    (action: 'pause' | 'resume'): Handler =>
+    async (ctx) => {
+      const id = idParam(ctx);
+      const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
+      const done = action === 'pause' ? 'paused' : 'resumed';
+      if (!csrf.check(ctx.req, fields.get('csrf'), access.formOrigins(ctx.req))) {
+        ctx.note({ rejected: 'csrf' });
+        return layout(`Not ${done}`, `<h1>Not ${done}</h1><p>The form expired or came from another site. <a href="/campaigns/${id}/${action}">Try again</a>.</p>`, { status: 403 });
+      }
+      const c = (await orNotFound(campaignSummary(ctx.app.store, id))).campaign;
+      const now = ctx.app.clock.now();
+      let ok: boolean;
+      if (action === 'pause') {
+        ok = (await pauseByOperator(ctx.app, id, now)) !== undefined;
+      } else {
+        const refusal = resumeRefusal(c, now);
+        ok = !refusal && (await handToWorkers(ctx.app, id, now).then(() => true, (err: unknown) => (err instanceof PresslineError ? false : Promise.reject(err))));
+      }
+      ctx.note({ campaignId: id, [done]: ok });
+      if (!ok) return layout(`Not ${done}`, `<h1>Campaign ${id} was not ${done}</h1><p>Its status changed meanwhile: it is ${e((await ctx.app.store.getCampaign(id))?.status ?? 'gone')}.</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409 });
+      return { status: 303, type: 'text', body: `${done}\n`, headers: { Location: `/campaigns/${id}?${done}=1` } };
+    };
+
   const js: Handler = async () => ({ status: 200, type: 'text', body: DASHBOARD_JS, headers: { 'Content-Type': 'text/javascript; charset=utf-8' } });
 
   const get = (h: Handler) => ({ GET: guard(h), HEAD: guard(h) });
@@ -331,7 +463,10 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     { pattern: /^\/api\/campaigns\/(\d+)$/, methods: get(campaignJson) },
     { pattern: /^\/campaigns\/(\d+)$/, methods: get(campaignPage) },
     { pattern: /^\/campaigns\/(\d+)\/cancel$/, methods: { ...get(cancelConfirm), POST: guard(cancelPost) } },
+    { pattern: /^\/campaigns\/(\d+)\/pause$/, methods: { ...get(actionConfirm('pause')), POST: guard(actionPost('pause')) } },
+    { pattern: /^\/campaigns\/(\d+)\/resume$/, methods: { ...get(actionConfirm('resume')), POST: guard(actionPost('resume')) } },
     { pattern: /^\/deliveries\/(\d+)$/, methods: get(recipient) },
+    { pattern: /^\/deliveries\/(\d+)\/message$/, methods: get(messagePage) },
     { pattern: /^\/suppressions$/, methods: get(suppressions) },
     { pattern: /^\/scheduled$/, methods: get(scheduled) },
     { pattern: /^\/assets\/dashboard\.js$/, methods: { GET: js, HEAD: js } },
