@@ -258,7 +258,7 @@ const messagePage: Handler = async (ctx) => {
     : `as the send would compose it now (${time(v.composedAt)}): it has not been sent (status ${e(v.status)})`;
   const body = `${back}
 <h1>Message to ${e(row.delivery.email)}</h1>
-<p id="rerender-note" role="note"><b>This is a re-render.</b> pressline keeps no copy of the bytes it sent; this message is composed again from the stored recipient, the release and the template, through the same code the send uses, ${when}. The DKIM-Signature added as a message leaves is not shown.</p>
+<p id="rerender-note" role="note"><b>This is a re-render.</b> pressline keeps no copy of the bytes it sent; this message is composed again from the stored recipient, the release and the template, through the same code the send uses, ${when}. The DKIM-Signature added as a message leaves is not shown, and remote images are not loaded here.</p>
 ${v.releaseChanged ? '<p role="alert"><b>The release or its template changed since this campaign was sent:</b> this shows the current text, which may differ from what the recipient got.</p>' : ''}
 <h2>Headers</h2>
 <pre id="message-headers">${e(v.headers)}</pre>
@@ -376,7 +376,7 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     const zone = zoneOf(c, ctx.app.config.defaultTimeZone);
     const when = c.scheduledAt ? formatTriple(c.scheduledAt, zone, viewerZone(ctx.req, ctx.app.config.defaultTimeZone)) : undefined;
     const body = `<h1>Cancel campaign ${id}?</h1>
-<p><b>${e(c.releaseTitle)}</b> is ${e(c.status)}${when ? `, due ${e(when.zone)} (${e(when.utc)}; your time ${e(when.local)})` : ''}, for ${summary.total} recipients.</p>
+<p><b>${e(c.releaseTitle)}</b> (${phaseHtml(c)}) is ${e(c.status)}${when && c.scheduledAt ? `, due ${e(when.zone)} (${time(c.scheduledAt)}; your time ${e(when.local)})` : ''}, for ${summary.toSend} recipients to send.</p>
 <p>Cancelling is final: none of its ${summary.counts.pending + summary.counts.deferred} unsent messages will go out.</p>
 <form method="post" action="/campaigns/${id}/cancel">
 <input type="hidden" name="csrf" value="${e(csrf.token(session.id))}">
