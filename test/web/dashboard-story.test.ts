@@ -2,7 +2,7 @@
 // lists, progress over what is meant to be sent, one time convention, a "(none)" language filter,
 // pages that fit 375 px, the message a recipient got, pause and resume. Real Chromium, a real
 // send to the loopback SMTP server, a real store; only the clock is fake.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -181,6 +181,32 @@ describe.each([375, 1280])('at %i px', (width) => {
     expect(await page.frameLocator('iframe#message-html').locator('body').textContent()).toContain('Harbour seal');
     expect(await sideways(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${SHOTS}/story-message-${width}.png`, fullPage: true });
+  });
+
+  it('"View the message" warns when the release changed since the send, and says why when it cannot be composed again', async () => {
+    const copy = join(app.dir, `v${width}`);
+    mkdirSync(copy);
+    for (const f of ['eu-russia-summit.md', 'eu-russia-summit.ru.md']) copyFileSync(join('releases', f), join(copy, f));
+    const release = join(copy, 'eu-russia-summit.md');
+    const plan = await preparePlan({ releaseFile: release, lists: [app.list(journalists(1, `v${width}.example`))], where: [], skipInvalid: false }, app);
+    const id = await persistPlan(plan, app);
+    expect((await runCampaign(id, app, { waitForRetries: false })).end).toBe('done');
+    const [d] = await app.store.deliveries(id);
+    await page.goto(`${web.url}/deliveries/${d!.id}/message`);
+    expect(await page.locator('[role="alert"]').count()).toBe(0);
+
+    appendFileSync(release, '\nA paragraph added after the send.\n');
+    await page.goto(`${web.url}/deliveries/${d!.id}/message`);
+    expect(await page.locator('[role="alert"]').textContent()).toContain('changed since this campaign was sent');
+
+    rmSync(release);
+    const res = await page.goto(`${web.url}/deliveries/${d!.id}/message`);
+    expect(res!.status()).toBe(409);
+    const text = (await page.locator('main').textContent())!;
+    expect(text).toContain('The message cannot be shown');
+    expect(text).toContain(`v${width}/eu-russia-summit.md`);
+    expect(text).not.toMatch(/\n\s+at /); // a reason, not a stack trace
+    expect(await sideways(page)).toBeLessThanOrEqual(0);
   });
 
   it('pauses and resumes a campaign only after confirmation, with a CSRF-protected POST, through the lifecycle', async () => {
