@@ -1,9 +1,6 @@
-import { allowedFrom, transition } from '../../campaigns/lifecycle.js';
-import { viewMessage } from '../../campaigns/message-view.js';
-import { pauseByOperator, pauseHeadline, utcSecond } from '../../campaigns/pause.js';
-import { handToWorkers } from '../../campaigns/run.js';
+import { transition } from '../../campaigns/lifecycle.js';
+import { pauseHeadline, utcSecond } from '../../campaigns/pause.js';
 import { listsText, otherPhaseId, phaseHtml, phaseOf, utcTime } from '../../reports/campaign-facts.js';
-import { PresslineError } from '../../errors.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
   campaignSummary,
@@ -20,35 +17,18 @@ import {
 import { formatTriple } from '../../scheduler/display.js';
 import { DELIVERY_SORTS, DELIVERY_STATUSES, type Campaign, type DeliveryFacets, type Store } from '../../store/types.js';
 import { tokenMatches, type DashboardAccess } from '../auth.js';
-import { HttpError } from '../body.js';
-import { json, type Handler, type Reply, type RequestContext } from '../context.js';
+import { json, type Handler, type Reply } from '../context.js';
 import { formFields } from '../unsubscribe.js';
+import { actionConfirm, actionPost, actionsHtml, cancellable, flashHtml } from './actions.js';
 import { DASHBOARD_JS } from './client.js';
 import { Csrf, layout, viewerZone } from './layout.js';
+import { messagePage } from './message.js';
+import { idParam, orNotFound, query } from './request.js';
 import { e } from '../html.js';
 
 interface DashRoute {
   pattern: RegExp;
   methods: Partial<Record<string, Handler>>;
-}
-
-function query(ctx: RequestContext): URLSearchParams {
-  return new URL(ctx.req.url ?? '/', 'http://x').searchParams;
-}
-
-function idParam(ctx: RequestContext): number {
-  const id = Number(ctx.params[0]);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404, 'not found');
-  return id;
-}
-
-async function orNotFound<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof PresslineError && err.code === 'NOT_FOUND') throw new HttpError(404, err.message);
-    throw err;
-  }
 }
 
 const time = utcTime;
@@ -107,44 +87,6 @@ function select(name: string, label: string, value: string, options: [string, st
   return `<div><label for="f-${name}">${e(label)}</label><select id="f-${name}" name="${name}">${options
     .map(([v, l]) => `<option value="${e(v)}"${v === value ? ' selected' : ''}>${e(l)}</option>`)
     .join('')}</select></div>`;
-}
-
-function cancellable(c: Campaign): boolean {
-  return allowedFrom('cancel').includes(c.status);
-}
-
-/** Pausable here as `pressline pause` pauses: a draft, scheduled or sending campaign, or one waiting for its relay. */
-function pausable(c: Campaign): boolean {
-  return allowedFrom('pause').includes(c.status) || (c.status === 'paused' && c.pausedKind === 'relay');
-}
-
-/**
- * Why a paused campaign cannot be handed back to the workers from here, if it cannot: one whose
- * scheduled time has not come would start at once (before its time, perhaps before an embargo).
- */
-function resumeRefusal(c: Campaign, now: Date): string | undefined {
-  if (c.status !== 'paused') return `it is ${c.status}, not paused`;
-  if (!c.startedAt && c.scheduledAt && c.scheduledAt > now) {
-    return `it is scheduled for ${utcSecond(c.scheduledAt)} and has not started; resuming now would send it before its time. Resume it here once that time has come, or cancel it`;
-  }
-  return undefined;
-}
-
-/** The campaign's buttons; each leads to a confirmation page whose form carries the CSRF token. */
-function actionsHtml(c: Campaign, now: Date): string {
-  const buttons = [
-    pausable(c) ? `<a class="button" href="/campaigns/${c.id}/pause">Pause campaign…</a>` : '',
-    c.status === 'paused' && !resumeRefusal(c, now) ? `<a class="button" href="/campaigns/${c.id}/resume">Resume campaign…</a>` : '',
-    cancellable(c) ? `<a class="button danger" href="/campaigns/${c.id}/cancel">Cancel campaign…</a>` : '',
-  ].filter(Boolean);
-  return buttons.length ? `<p class="actions">${buttons.join(' ')}</p>` : '';
-}
-
-/** The one-line notice after a pause or resume (the redirect's query says which). */
-function flashHtml(q: URLSearchParams, id: number): string {
-  if (q.get('paused') !== null) return `<p role="status"><b>Campaign ${id} was paused.</b></p>`;
-  if (q.get('resumed') !== null) return `<p role="status"><b>Campaign ${id} was handed back to the workers.</b></p>`;
-  return '';
 }
 
 // Facets depend only on the set of recipients, which changes only when rows are added: keyed by
@@ -239,35 +181,6 @@ ${d.worker ? `<p class="muted" id="sent-by">Last attempt by worker ${e(d.worker)
 ${items}
 </ol>`;
   return layout(d.email, body);
-};
-
-/** What a recipient was sent, composed again through the send's own path (see viewMessage). */
-const messagePage: Handler = async (ctx) => {
-  const id = idParam(ctx);
-  const row = await orNotFound(recipientTimeline(ctx.app.store, id));
-  const back = `<p><a href="/deliveries/${id}">← ${e(row.delivery.email)}</a></p>`;
-  let v;
-  try {
-    v = await orNotFound(viewMessage(ctx.app, id, ctx.app.clock.now()));
-  } catch (err) {
-    if (!(err instanceof PresslineError)) throw err;
-    return layout('Message not available', `${back}<h1>The message cannot be shown</h1><p>It could not be composed again: ${e(err.message)}.</p>`, { status: 409 });
-  }
-  const when = v.attempted
-    ? `as of its last attempt (${time(v.composedAt)})`
-    : `as the send would compose it now (${time(v.composedAt)}): it has not been sent (status ${e(v.status)})`;
-  const body = `${back}
-<h1>Message to ${e(row.delivery.email)}</h1>
-<p id="rerender-note" role="note"><b>This is a re-render.</b> pressline keeps no copy of the bytes it sent; this message is composed again from the stored recipient, the release and the template, through the same code the send uses, ${when}. The DKIM-Signature added as a message leaves is not shown, and remote images are not loaded here.</p>
-${v.releaseChanged ? '<p role="alert"><b>The release or its template changed since this campaign was sent:</b> this shows the current text, which may differ from what the recipient got.</p>' : ''}
-<h2>Headers</h2>
-<pre id="message-headers">${e(v.headers)}</pre>
-${v.attachments.length ? `<p>Attachments: ${e(v.attachments.join(', '))}</p>` : ''}
-<h2>HTML part</h2>
-${v.html ? `<iframe id="message-html" class="message" title="HTML part of the message to ${e(row.delivery.email)}" sandbox="" referrerpolicy="no-referrer" srcdoc="${e(v.html)}"></iframe>` : '<p class="muted">No HTML part.</p>'}
-<h2>Plain-text part</h2>
-${v.text ? `<pre id="message-text">${e(v.text)}</pre>` : '<p class="muted">No plain-text part.</p>'}`;
-  return layout(`Message to ${row.delivery.email}`, body);
 };
 
 const suppressions: Handler = async (ctx) => {
@@ -399,60 +312,6 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     return { status: 303, type: 'text', body: 'cancelled\n', headers: { Location: `/scheduled?cancelled=${id}` } };
   };
 
-  /** The confirmation page of pause or resume: what will happen, and a form with the CSRF token. */
-  const actionConfirm =
-    (action: 'pause' | 'resume'): Handler =>
-    async (ctx) => {
-      const id = idParam(ctx);
-      const summary = await orNotFound(campaignSummary(ctx.app.store, id));
-      const c = summary.campaign;
-      const session = csrf.session(ctx.req, access.secureCookies && !access.isLocal(ctx.req));
-      const headers: Record<string, string> = session.setCookie ? { 'Set-Cookie': session.setCookie } : {};
-      const open = summary.counts.pending + summary.counts.deferred;
-      const refusal = action === 'pause' ? (pausable(c) ? undefined : `it is ${c.status}; only a draft, scheduled or sending campaign (or one waiting for its relay) can be paused`) : resumeRefusal(c, ctx.app.clock.now());
-      if (refusal) {
-        return layout(`Cannot ${action}`, `<h1>Campaign ${id} cannot be ${action}d here</h1><p>${e(refusal)}.</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409, headers });
-      }
-      const what =
-        action === 'pause'
-          ? `<p>Sending stops after the messages in flight; the ${open} unsent messages wait until someone resumes it (here, or <code>pressline resume ${id}</code>).${c.status === 'scheduled' ? ' While paused it does not start at its scheduled time.' : ''}${c.pausedKind === 'relay' ? ' It waits for its relay now; once paused by you, workers no longer resume it when the relay answers.' : ''}</p>`
-          : `<p>It is handed back to the running workers (as <code>pressline resume ${id} --workers</code> does): they send its ${open} unsent messages, at the campaign's rates. Without a running <code>pressline worker</code>, nothing is sent.</p>`;
-      const label = action === 'pause' ? `Yes, pause campaign ${id}` : `Yes, resume campaign ${id}`;
-      const body = `<h1>${action === 'pause' ? 'Pause' : 'Resume'} campaign ${id}?</h1>
-<p><b>${e(c.releaseTitle)}</b> (${phaseHtml(c)}) is ${e(c.status)}${c.statusReason ? ` (${e(c.statusReason)})` : ''}, for ${summary.toSend} recipients to send.</p>
-${what}
-<form method="post" action="/campaigns/${id}/${action}">
-<input type="hidden" name="csrf" value="${e(csrf.token(session.id))}">
-<p><button type="submit" id="confirm-${action}">${e(label)}</button> <a class="button secondary" href="/campaigns/${id}">No, leave it</a></p>
-</form>`;
-      return layout(`${action === 'pause' ? 'Pause' : 'Resume'} campaign ${id}?`, body, { headers });
-    };
-
-  /** The POST behind the confirmation: CSRF first, then one lifecycle transition (through pause.ts / handToWorkers). */
-  const actionPost =
-    (action: 'pause' | 'resume'): Handler =>
-    async (ctx) => {
-      const id = idParam(ctx);
-      const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
-      const done = action === 'pause' ? 'paused' : 'resumed';
-      if (!csrf.check(ctx.req, fields.get('csrf'), access.formOrigins(ctx.req))) {
-        ctx.note({ rejected: 'csrf' });
-        return layout(`Not ${done}`, `<h1>Not ${done}</h1><p>The form expired or came from another site. <a href="/campaigns/${id}/${action}">Try again</a>.</p>`, { status: 403 });
-      }
-      const c = (await orNotFound(campaignSummary(ctx.app.store, id))).campaign;
-      const now = ctx.app.clock.now();
-      let ok: boolean;
-      if (action === 'pause') {
-        ok = (await pauseByOperator(ctx.app, id, now)) !== undefined;
-      } else {
-        const refusal = resumeRefusal(c, now);
-        ok = !refusal && (await handToWorkers(ctx.app, id, now).then(() => true, (err: unknown) => (err instanceof PresslineError ? false : Promise.reject(err))));
-      }
-      ctx.note({ campaignId: id, [done]: ok });
-      if (!ok) return layout(`Not ${done}`, `<h1>Campaign ${id} was not ${done}</h1><p>Its status changed meanwhile: it is ${e((await ctx.app.store.getCampaign(id))?.status ?? 'gone')}.</p><p><a href="/campaigns/${id}">Back to the campaign</a></p>`, { status: 409 });
-      return { status: 303, type: 'text', body: `${done}\n`, headers: { Location: `/campaigns/${id}?${done}=1` } };
-    };
-
   const js: Handler = async () => ({ status: 200, type: 'text', body: DASHBOARD_JS, headers: { 'Content-Type': 'text/javascript; charset=utf-8' } });
 
   const get = (h: Handler) => ({ GET: guard(h), HEAD: guard(h) });
@@ -463,8 +322,8 @@ ${what}
     { pattern: /^\/api\/campaigns\/(\d+)$/, methods: get(campaignJson) },
     { pattern: /^\/campaigns\/(\d+)$/, methods: get(campaignPage) },
     { pattern: /^\/campaigns\/(\d+)\/cancel$/, methods: { ...get(cancelConfirm), POST: guard(cancelPost) } },
-    { pattern: /^\/campaigns\/(\d+)\/pause$/, methods: { ...get(actionConfirm('pause')), POST: guard(actionPost('pause')) } },
-    { pattern: /^\/campaigns\/(\d+)\/resume$/, methods: { ...get(actionConfirm('resume')), POST: guard(actionPost('resume')) } },
+    { pattern: /^\/campaigns\/(\d+)\/pause$/, methods: { ...get(actionConfirm(csrf, access, 'pause')), POST: guard(actionPost(csrf, access, 'pause')) } },
+    { pattern: /^\/campaigns\/(\d+)\/resume$/, methods: { ...get(actionConfirm(csrf, access, 'resume')), POST: guard(actionPost(csrf, access, 'resume')) } },
     { pattern: /^\/deliveries\/(\d+)$/, methods: get(recipient) },
     { pattern: /^\/deliveries\/(\d+)\/message$/, methods: get(messagePage) },
     { pattern: /^\/suppressions$/, methods: get(suppressions) },
