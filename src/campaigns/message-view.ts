@@ -23,6 +23,8 @@ export interface MessageView {
   attempted: boolean;
   /** The release or template files differ from those the campaign was sent with. */
   releaseChanged: boolean;
+  /** MAIL FROM (the VERP bounce address when a bounce domain is set) and RCPT TO. */
+  envelope: { from: string; to: string };
   /** The header block as composed (CRLF-joined), before DKIM signing. */
   headers: string;
   html: string | undefined;
@@ -66,6 +68,7 @@ export async function viewMessage(deps: { config: Config; env: Env; store: Store
       composedAt,
       attempted: last !== undefined,
       releaseChanged,
+      envelope: mail.envelope,
       headers: end < 0 ? raw : raw.slice(0, end),
       html: mail.html,
       text: mail.text,

@@ -173,6 +173,7 @@ describe.each([375, 1280])('at %i px', (width) => {
     // The header block the relay got, line for line (the fake clock makes even Date match; HTML shows CRLF as LF).
     expect(await page.locator('#message-headers').textContent()).toBe(receivedHead.replace(/\r\n/g, '\n'));
     expect(receivedHead).toMatch(/^Subject: EMBARGOED: /m);
+    expect(await page.locator('#message-envelope').textContent()).toBe(`MAIL FROM ${received.envelopeFrom} · RCPT TO both@paper.example`);
 
     const frame = page.locator('iframe#message-html');
     expect(await frame.getAttribute('sandbox')).toBe(''); // no scripts, no same-origin
