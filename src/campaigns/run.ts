@@ -7,7 +7,7 @@ import { PresslineError } from '../errors.js';
 import { readAttachmentContents } from '../releases/attachments.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
-import { composeContext } from '../send/compose.js';
+import { composeContext, type ComposeContext } from '../send/compose.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import { readDkimKey } from '../send/dkim.js';
 import { dkimOptions } from '../send/nodemailer-adapter.js';
@@ -16,7 +16,9 @@ import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send
 import { SharedRateGate } from '../send/shared-limiter.js';
 import { createSmtpTransport, resolveRelay } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
-import type { Store } from '../store/types.js';
+import type { Campaign, Store } from '../store/types.js';
+import type { Release } from '../releases/types.js';
+import type { CompiledRelease } from '../render/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { transition, type LifecycleDeps } from './lifecycle.js';
@@ -155,6 +157,32 @@ async function joinCampaign(store: Store, id: number, now: Date): Promise<void> 
 }
 
 /**
+ * What every message of a campaign is made from: the release compiled as of `now` (before the
+ * lift it renders embargoed) and the campaign's compose context. The send and the dashboard's
+ * "view the message" both start here, so what the dashboard shows is what the send composes.
+ */
+export async function campaignMessages(
+  deps: { config: Config; env: Env; store: Store },
+  campaign: Campaign,
+  release: Release,
+  templateFile: string | undefined,
+  now: Date,
+): Promise<{ compiled: CompiledRelease; compose: ComposeContext }> {
+  const { config, env, store } = deps;
+  const columns = (campaign.options.columns as string[]) ?? [];
+  const compiled = await compileRelease(release, { config, now, columns, templateFile });
+  // A release edited after planning to merge a column that was not stored is refused by name.
+  assertColumnsKept(campaign.id, columnsRead([compiled], columns), campaign.options.keptColumns as string[] | undefined);
+  const variant = release.variants[0]!;
+  const compose = composeContext(
+    { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },
+    campaign.id,
+    { instance: await store.instanceId(), secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
+  );
+  return { compiled, compose };
+}
+
+/**
  * `resume --workers`: a paused campaign goes back to the workers instead of being sent from this
  * terminal. Only its status changes (the workers join a `sending` campaign with due deliveries);
  * with `resendUnknown`, deliveries whose fate is unknown are queued again first.
@@ -222,15 +250,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
       await transition(deps, campaignId, 'miss', clock.now(), { reason: `embargo lifted at ${embargo!.text}; embargoed copies not sent`, skipOpen: EMBARGO_SKIP });
       throw new PresslineError('REFUSED', `campaign ${campaignId} is an embargoed phase and the embargo lifted at ${embargo!.text}; it is marked missed and will not be sent`);
     }
-    const columns = (campaign.options.columns as string[]) ?? [];
-    const compiled = await compileRelease(release, { config, now: clock.now(), columns, templateFile });
-    assertColumnsKept(campaignId, columnsRead([compiled], columns), campaign.options.keptColumns as string[] | undefined);
-    const variant = release.variants[0]!;
-    const compose = composeContext(
-      { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },
-      campaignId,
-      { instance: await store.instanceId(), secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
-    );
+    const { compiled, compose } = await campaignMessages(deps, campaign, release, templateFile, clock.now());
     transport = options.transport ?? (options.relay ? relayTransport(config, env, options.relay) : defaultTransport(config, env, campaignId));
     if (!(await transition(deps, campaignId, 'start', clock.now(), { reason: campaign.status === 'sending' ? 'resumed' : undefined }))) {
       throw new PresslineError('REFUSED', `campaign ${campaignId} changed status meanwhile; look again with \`pressline campaigns\``);

@@ -1,6 +1,7 @@
 import type { DeliveryRow, EventType, ReasonCount, StatusCounts } from '../store/types.js';
 import { e } from '../web/html.js';
 import type { ExplainedRow } from './explained-rows.js';
+import { listsText, phaseHtml, phaseOf, utcTime } from './campaign-facts.js';
 import type { CampaignSummary, OutcomeSeries, ReasonBreakdown } from './queries.js';
 import { countLabel, splitSent, statusWord, type ShownCounts } from '../send/outbox-relay.js';
 
@@ -205,11 +206,12 @@ export function renderHtmlReport(data: { summary: CampaignSummary; series: Outco
 </head>
 <body>
 <main>
-<h1>${e(title)}</h1>
-<p class="muted">Status ${e(c.status)}${c.statusReason ? ` (${e(c.statusReason)})` : ''}. Release ${e(c.releaseFile)}. Created ${e(c.createdAt.toISOString())}${c.startedAt ? `, started ${e(c.startedAt.toISOString())}` : ''}${c.finishedAt ? `, finished ${e(c.finishedAt.toISOString())}` : ''}. Report generated ${e(data.generatedAt.toISOString())}.</p>
+<h1>${e(title)}${phaseOf(c) === 'single' ? '' : ` (${phaseOf(c)} phase)`}</h1>
+<p id="phase">${phaseHtml(c)}</p>
+<p class="muted">Status ${e(c.status)}${c.statusReason ? ` (${e(c.statusReason)})` : ''}. Release ${e(c.releaseFile)}. Lists ${listsText(c)}${c.where.length ? ` where ${e(c.where.join(' AND '))}` : ''}. Created ${utcTime(c.createdAt)}${c.scheduledAt ? `, scheduled ${utcTime(c.scheduledAt)}` : ''}${c.startedAt ? `, started ${utcTime(c.startedAt)}` : ''}${c.finishedAt ? `, finished ${utcTime(c.finishedAt)}` : ''}. Report generated ${utcTime(data.generatedAt)}.</p>
 <h2>Deliveries by status</h2>
 ${countsHtml(data.summary.counts, undefined, data.summary.outbox)}
-<p>${data.summary.settled} of ${data.summary.total} settled (${Math.round(data.summary.progress * 100)}%).</p>
+<p id="progress">${data.summary.settled} of ${data.summary.toSend} to send settled (${Math.floor(data.summary.progress * 100)}%)${data.summary.total > data.summary.toSend ? `; ${data.summary.total - data.summary.toSend} skipped or suppressed rows were never to be sent` : ''}.</p>
 <h2>Deliveries over time</h2>
 ${outcomeChartSvg(data.series)}
 <h2>Reasons</h2>

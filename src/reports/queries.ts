@@ -30,17 +30,25 @@ export interface CampaignSummary {
   counts: StatusCounts;
   /** Of counts.sent, deliveries only written to the outbox folder (no relay): shown apart, never as sent. */
   outbox: number;
+  /** Every delivery row, including those never meant to be sent. */
   total: number;
-  /** Deliveries in a final status. */
+  /** Deliveries meant to be sent: all but `skipped` and `suppressed` (the other phase's audience, the suppression list). */
+  toSend: number;
+  /** Of those meant to be sent, how many are in a final status. */
   settled: number;
-  /** settled / total, 0..1 (1 for an empty campaign). */
+  /** settled / toSend, 0..1 (1 when nothing is to be sent). */
   progress: number;
 }
 
+/** Rows that were never meant to go out: counting them as progress makes a phase that has not started look under way. */
+const NOT_MEANT_TO_SEND: readonly DeliveryStatus[] = ['skipped', 'suppressed'];
+
 function summarise(campaign: Campaign, counts: StatusCounts, outbox: number): CampaignSummary {
   const total = DELIVERY_STATUSES.reduce((n, s) => n + counts[s], 0);
-  const settled = FINAL_STATUSES.reduce((n, s) => n + counts[s], 0);
-  return { campaign, counts, outbox, total, settled, progress: total === 0 ? 1 : settled / total };
+  const left = NOT_MEANT_TO_SEND.reduce((n, s) => n + counts[s], 0);
+  const settled = FINAL_STATUSES.filter((s) => !NOT_MEANT_TO_SEND.includes(s)).reduce((n, s) => n + counts[s], 0);
+  const toSend = total - left;
+  return { campaign, counts, outbox, total, toSend, settled, progress: toSend === 0 ? 1 : settled / toSend };
 }
 
 /** Every campaign, oldest first, with counts (one grouped query, not one per campaign). */
@@ -124,6 +132,9 @@ export interface TableParams {
   size?: string | undefined;
 }
 
+/** The language filter's value for contacts whose list gave no language (stored as ''). */
+export const NO_LANGUAGE = '(none)';
+
 /** The validated table query plus the page numbers, so links can be rebuilt from it. */
 export interface TableQuery {
   query: DeliveryQuery;
@@ -158,7 +169,7 @@ export function parseTableParams(p: TableParams): TableQuery {
     query: {
       search: params.q || undefined,
       status: status.length ? status : undefined,
-      language: params.language || undefined,
+      language: params.language === NO_LANGUAGE ? '' : params.language || undefined,
       outlet: params.outlet || undefined,
       domain: params.domain || undefined,
       sort,

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
-import type { RenderedMessage } from '../render/types.js';
+import type { CompiledRelease, RenderedMessage } from '../render/types.js';
 import { makeToken } from '../tokens.js';
 import type { Address, OutgoingMail } from './transport.js';
 
@@ -171,4 +171,14 @@ export function composeMail(
     envelope: { from: envelopeFrom(ctx, delivery), to: headerSafe(contact.email) },
     tag: `${String(delivery.id).padStart(7, '0')}-${contact.key.replace(/[^a-z0-9._@-]/gi, '_').slice(0, 80)}`,
   };
+}
+
+/**
+ * One recipient's copy rendered: the variant for their language, with their own unsubscribe link.
+ * The send renders each message here, and so does the dashboard's "view the message".
+ */
+export function renderFor(compiled: CompiledRelease, ctx: ComposeContext, delivery: TokenDelivery & { contact: Contact }): { rendered: RenderedMessage; unsubscribe: string | undefined } {
+  const variant = compiled.pickVariant(delivery.contact);
+  const unsubscribe = unsubscribeUrl(ctx, delivery);
+  return { rendered: variant.render(delivery.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {}), unsubscribe };
 }

@@ -5,7 +5,7 @@ import type { CompiledRelease } from '../render/types.js';
 import type { Delivery, DeliveryStatus, OutcomeRecord, RateSlot, SendingMark, StatusCounts, Store } from '../store/types.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
 import { GroupCommitter } from './committer.js';
-import { composeMail, messageIdFor, unsubscribeUrl, type ComposeContext } from './compose.js';
+import { composeMail, messageIdFor, renderFor, type ComposeContext } from './compose.js';
 import { RateGate } from './limiter.js';
 import type { SharedRateGate } from './shared-limiter.js';
 import { backoffMs, classify, POLICY, retriesExhausted, type RetrySettings, type SendResult } from './outcome.js';
@@ -168,9 +168,7 @@ export async function sendCampaign(o: SenderOptions): Promise<RunSummary> {
     // Assigned at planning; a delivery planned without one (an older database, or one handed back
     // from the embargoed phase to the public one) gets it now.
     const messageId = d.messageId ?? messageIdFor({ instance: o.compose.instance, secret: o.compose.secret }, campaignId, d.key, o.compose.from.address);
-    const variant = o.compiled.pickVariant(d.contact);
-    const unsubscribe = unsubscribeUrl(o.compose, d);
-    const rendered = variant.render(d.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});
+    const { rendered, unsubscribe } = renderFor(o.compiled, o.compose, d);
     const attempt = d.attempts + 1;
     await writes.add({ mark: { deliveryId: d.id, messageId, worker: o.owner, relay: o.transport.name } });
     move(d.status, 'sending');

@@ -119,7 +119,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   // Reads.
   listCampaigns: SAFE, getCampaign: SAFE, campaignOwner: SAFE, deliveryKeys: SAFE, skipped: SAFE,
   nextRetryAt: SAFE, counts: SAFE, deliveries: SAFE, events: SAFE, eventsAfter: SAFE,
-  instanceId: SAFE, getDelivery: SAFE, findDeliveryByMessageId: SAFE, latestDeliveryTo: SAFE, countBounces: SAFE,
+  instanceId: SAFE, getDelivery: SAFE, deliveryById: SAFE, findDeliveryByMessageId: SAFE, latestDeliveryTo: SAFE, countBounces: SAFE,
   bounceEvents: SAFE, quarantinedKeys: SAFE, listQuarantined: SAFE, suppressionLog: SAFE, isSuppressed: SAFE, suppressedKeys: SAFE, listSuppressions: SAFE,
   countsByCampaign: SAFE, outboxCounts: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,

@@ -363,6 +363,7 @@ export interface DeliveryQuery {
   /** Case-insensitive substring of the address or the outlet. */
   search?: string | undefined;
   status?: DeliveryStatus[] | undefined;
+  /** Exact language; '' picks contacts whose list gave none. */
   language?: string | undefined;
   outlet?: string | undefined;
   domain?: string | undefined;
@@ -522,6 +523,8 @@ export interface Store {
    */
   instanceId(): Promise<string>;
   getDelivery(id: number): Promise<DeliveryRef | undefined>;
+  /** One delivery with its contact (the dashboard re-renders its message from it). */
+  deliveryById(id: number): Promise<Delivery | undefined>;
   /** The delivery that sent the message with this Message-ID (and, when given, to this address key). */
   findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined>;
   /** The most recent delivery to this address key, for reports that name only the recipient. */

@@ -74,6 +74,22 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     return id;
   }
 
+  it('deliveryById returns the delivery with its contact; the language filter picks contacts without one with ""', async () => {
+    const { store } = open();
+    const PAGE = { sort: 'id' as const, limit: 50, offset: 0 };
+    const id = await store.createCampaign(CAMPAIGN, T0);
+    await store.addDeliveries(id, [contact(1), { ...contact(2), language: '' }, { ...contact(3), language: '' }], 'pending', T0);
+    const rows = await store.deliveries(id);
+    const d = await store.deliveryById(rows[1]!.id);
+    expect(d).toMatchObject({ id: rows[1]!.id, campaignId: id, key: 'j2@news.example', language: '', status: 'pending' });
+    expect(d!.contact).toMatchObject({ email: 'j2@news.example', firstName: 'Jo2', language: '' });
+    expect(await store.deliveryById(999_999)).toBeUndefined();
+    const none = await store.queryDeliveries(id, { ...PAGE, language: '' });
+    expect(none.rows.map((r) => r.email).sort()).toEqual(['j2@news.example', 'j3@news.example']);
+    expect((await store.queryDeliveries(id, { ...PAGE, language: 'en' })).total).toBe(1);
+    expect((await store.queryDeliveries(id, PAGE)).total).toBe(3);
+  });
+
   it('owners claiming at the same time never get the same delivery', async () => {
     const { store, other } = open();
     const id = await campaignWith(store, 120);

@@ -206,8 +206,13 @@ describe('dashboard off loopback', () => {
     const open = await startServer(d.app, { host: '0.0.0.0' });
     const base = open.url.replace('0.0.0.0', '127.0.0.1');
     try {
-      for (const path of ['/', '/api/campaigns', `/campaigns/${d.campaignId}`, '/suppressions', '/scheduled', `/campaigns/${d.campaignId}/cancel`]) {
+      const [one] = await d.app.store.deliveries(d.campaignId);
+      for (const path of ['/', '/api/campaigns', `/campaigns/${d.campaignId}`, '/suppressions', '/scheduled', `/campaigns/${d.campaignId}/cancel`, `/campaigns/${d.campaignId}/pause`, `/campaigns/${d.campaignId}/resume`, `/deliveries/${one!.id}/message`]) {
         expect((await fetch(`${base}${path}`)).status, path).toBe(401);
+      }
+      for (const action of ['pause', 'resume', 'cancel']) {
+        const post = await fetch(`${base}/campaigns/${d.campaignId}/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' });
+        expect(post.status, action).toBe(401);
       }
       expect((await fetch(`${base}/api/campaigns`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
       const p = await browser.newPage();

@@ -865,6 +865,11 @@ export class PgStore implements Store {
     return rows[0] ? toRef(rows[0]) : undefined;
   }
 
+  async deliveryById(id: number): Promise<Delivery | undefined> {
+    const { rows } = await this.q('SELECT * FROM deliveries WHERE id = $1', [id]);
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  }
+
   async findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined> {
     const id = messageId.trim().startsWith('<') ? messageId.trim() : `<${messageId.trim()}>`;
     const { rows } = key
@@ -1049,7 +1054,7 @@ export class PgStore implements Store {
       where.push(sql(`$${args.length}`));
     };
     if (q.status && q.status.length > 0) add((p) => `status = ANY(${p}::text[])`, q.status);
-    if (q.language) add((p) => `language = ${p}`, q.language);
+    if (q.language !== undefined) add((p) => `language = ${p}`, q.language);
     if (q.outlet) add((p) => `outlet = ${p}`, q.outlet);
     if (q.domain) add((p) => `domain = ${p}`, q.domain.trim().toLowerCase());
     const search = q.search?.trim();

@@ -618,6 +618,11 @@ export class SqliteStore implements Store {
     return r ? toRef(r) : undefined;
   }
 
+  async deliveryById(id: number): Promise<Delivery | undefined> {
+    const r = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    return r ? toDelivery(r) : undefined;
+  }
+
   async findDeliveryByMessageId(messageId: string, key?: string): Promise<DeliveryRef | undefined> {
     const id = messageId.trim().startsWith('<') ? messageId.trim() : `<${messageId.trim()}>`;
     const r = (key
@@ -786,7 +791,7 @@ export class SqliteStore implements Store {
       where.push(`status IN (${q.status.map(() => '?').join(',')})`);
       args.push(...q.status);
     }
-    if (q.language) {
+    if (q.language !== undefined) {
       where.push('language = ?');
       args.push(q.language);
     }

@@ -28,10 +28,10 @@ export const DASHBOARD_JS = `(function () {
     });
     document.querySelectorAll('[data-campaign="' + id + '"][data-field]').forEach(function (el) {
       var f = el.getAttribute('data-field');
-      if (f === 'progress') { el.value = c.settled; el.max = Math.max(1, c.total); el.textContent = c.percent + '%'; }
+      if (f === 'progress') { el.value = c.settled; el.max = Math.max(1, c.toSend); el.textContent = c.percent + '%'; }
       else if (f === 'percent') el.textContent = c.percent + '%';
       else if (f === 'settled') el.textContent = String(c.settled);
-      else if (f === 'total') el.textContent = String(c.total);
+      else if (f === 'to-send') el.textContent = String(c.toSend);
       else if (f === 'status') el.textContent = c.status;
       else if (f === 'paused') el.textContent = c.paused || '';
     });
@@ -45,7 +45,8 @@ export const DASHBOARD_JS = `(function () {
       .then(function (data) {
         if (!data) return;
         (data.campaigns || [data]).forEach(apply);
-        if (live) live.textContent = 'Updated ' + new Date().toLocaleTimeString();
+        // The server's time in the dashboard's one convention (UTC, date, 24-hour), not the browser's.
+        if (live && data.updated) live.textContent = 'Updated ' + data.updated;
       })
       .catch(function () {})
       .then(function () { busy = false; });

@@ -10,6 +10,14 @@ import { e } from '../html.js';
 export const DASHBOARD_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** Dashboard-only additions to the report's CSS: long tokens wrap (a Message-ID is one 80-character word), the message frame fits the page. */
+const DASHBOARD_CSS = `
+.message-id, #phase, pre#message-headers { overflow-wrap: anywhere; }
+.timeline h3 { font-size: 1rem; overflow-wrap: anywhere; }
+iframe.message { width: 100%; height: 40rem; border: 1px solid var(--line); background: #fff; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; }
+`;
+
 const NAV: [string, string][] = [
   ['/', 'Campaigns'],
   ['/scheduled', 'Scheduled'],
@@ -27,7 +35,7 @@ export function layout(title: string, body: string, options: { current?: string;
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>${e(title)} · pressline</title>
-<style>${REPORT_CSS}</style>
+<style>${REPORT_CSS}${DASHBOARD_CSS}</style>
 </head>
 <body${attrs}>
 <a class="skip" href="#main">Skip to content</a>

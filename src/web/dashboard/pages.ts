@@ -1,12 +1,13 @@
-import { allowedFrom, transition } from '../../campaigns/lifecycle.js';
-import { pauseHeadline } from '../../campaigns/pause.js';
-import { PresslineError } from '../../errors.js';
+import { transition } from '../../campaigns/lifecycle.js';
+import { pauseHeadline, utcSecond } from '../../campaigns/pause.js';
 import { afterText, explainRows } from '../../reports/explained-rows.js';
+import { listsText, otherPhaseId, phaseHtml, phaseOf, utcTime } from '../../reports/campaign-facts.js';
 import { countsHtml, outcomeChartSvg, reasonsHtml, recipientsTableHtml } from '../../reports/html.js';
 import {
   campaignSummary,
   campaignsOverview,
   outcomeSeries,
+  NO_LANGUAGE,
   parseTableParams,
   reasonBreakdown,
   recipientPage,
@@ -21,8 +22,11 @@ import { tokenMatches, type DashboardAccess } from '../auth.js';
 import { HttpError } from '../body.js';
 import { json, type Handler, type Reply, type RequestContext } from '../context.js';
 import { formFields } from '../unsubscribe.js';
+import { actionConfirm, actionPost, actionsHtml, cancellable, flashHtml } from './actions.js';
 import { DASHBOARD_JS } from './client.js';
 import { Csrf, layout, viewerZone } from './layout.js';
+import { messagePage } from './message.js';
+import { idParam, orNotFound, query } from './request.js';
 import { e } from '../html.js';
 
 interface DashRoute {
@@ -30,35 +34,16 @@ interface DashRoute {
   methods: Partial<Record<string, Handler>>;
 }
 
-function query(ctx: RequestContext): URLSearchParams {
-  return new URL(ctx.req.url ?? '/', 'http://x').searchParams;
-}
-
-function idParam(ctx: RequestContext): number {
-  const id = Number(ctx.params[0]);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404, 'not found');
-  return id;
-}
-
-async function orNotFound<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof PresslineError && err.code === 'NOT_FOUND') throw new HttpError(404, err.message);
-    throw err;
-  }
-}
-
-const time = (d: Date | undefined) => (d ? `<time datetime="${e(d.toISOString())}">${e(d.toISOString().slice(0, 19).replace('T', ' '))} UTC</time>` : '—');
+const time = utcTime;
 
 function liveJson(s: CampaignSummary) {
-  // Counts as the page shows them: what went to the outbox folder apart from `sent`.
-  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: splitSent(s.counts, s.outbox), total: s.total, settled: s.settled, percent: Math.floor(s.progress * 100) };
+  return { id: s.campaign.id, status: s.campaign.status, paused: pauseHeadline(s.campaign) ?? null, counts: splitSent(s.counts, s.outbox), total: s.total, toSend: s.toSend, settled: s.settled, percent: Math.floor(s.progress * 100) };
 }
 
 function progressHtml(s: CampaignSummary): string {
   const id = s.campaign.id;
-  return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.total)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="total">${s.total}</span>)`;
+  // Only deliveries meant to be sent count: skipped and suppressed rows are never sent.
+  return `<progress data-campaign="${id}" data-field="progress" value="${s.settled}" max="${Math.max(1, s.toSend)}" aria-label="Campaign ${id} progress">${Math.floor(s.progress * 100)}%</progress> <span data-campaign="${id}" data-field="percent">${Math.floor(s.progress * 100)}%</span> (<span data-campaign="${id}" data-field="settled">${s.settled}</span> of <span data-campaign="${id}" data-field="to-send">${s.toSend}</span> to send)`;
 }
 
 /**
@@ -76,24 +61,28 @@ function pausedNote(c: Campaign): string {
 
 const overview: Handler = async (ctx) => {
   const all = await campaignsOverview(ctx.app.store);
+  const campaigns = all.map((s) => s.campaign);
   const rows = [...all]
     .reverse()
     .map((s) => {
       const c = s.campaign;
-      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id, s.outbox, mayGoToOutbox(ctx, c))}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
+      return `<tr><td data-label="id">${c.id}</td><td data-label="release"><a href="/campaigns/${c.id}">${e(c.releaseTitle)}</a>${c.test ? ' (test)' : ''}<br><span class="muted">lists ${listsText(c)}</span></td><td data-label="phase">${phaseHtml(c, otherPhaseId(c, campaigns), campaignHref)}</td><td data-label="status"><span class="status" data-campaign="${c.id}" data-field="status">${e(c.status)}</span>${pausedNote(c)}</td><td data-label="progress">${progressHtml(s)}</td><td data-label="counts">${countsHtml(s.counts, c.id, s.outbox, mayGoToOutbox(ctx, c))}</td><td data-label="created">${time(c.createdAt)}</td></tr>`;
     })
     .join('\n');
   const body = `<h1>Campaigns</h1>
 <p class="muted" aria-live="polite" id="live">Counts update every 1.5 seconds while a campaign sends.</p>
-${all.length === 0 ? '<p>No campaigns yet. Start one with <code>pressline send</code>.</p>' : `<div class="table-wrap"><table class="rwd" id="campaigns"><caption>All campaigns, newest first</caption><thead><tr><th scope="col">id</th><th scope="col">release</th><th scope="col">status</th><th scope="col">progress</th><th scope="col">deliveries by status</th><th scope="col">created</th></tr></thead><tbody>
+${all.length === 0 ? '<p>No campaigns yet. Start one with <code>pressline send</code>.</p>' : `<div class="table-wrap"><table class="rwd" id="campaigns"><caption>All campaigns, newest first</caption><thead><tr><th scope="col">id</th><th scope="col">release and lists</th><th scope="col">phase and embargo</th><th scope="col">status</th><th scope="col">progress</th><th scope="col">deliveries by status</th><th scope="col">created</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div>`}`;
   return layout('Campaigns', body, { current: '/', poll: '/api/campaigns' });
 };
 
-const overviewJson: Handler = async (ctx) => json(200, { campaigns: (await campaignsOverview(ctx.app.store)).map(liveJson) });
+// `updated` is the server's clock in the one convention, so "Updated …" reads like every other time.
+const overviewJson: Handler = async (ctx) => json(200, { campaigns: (await campaignsOverview(ctx.app.store)).map(liveJson), updated: utcSecond(ctx.app.clock.now()) });
 
-const campaignJson: Handler = async (ctx) => json(200, liveJson(await orNotFound(campaignSummary(ctx.app.store, idParam(ctx)))));
+const campaignJson: Handler = async (ctx) => json(200, { ...liveJson(await orNotFound(campaignSummary(ctx.app.store, idParam(ctx)))), updated: utcSecond(ctx.app.clock.now()) });
+
+const campaignHref = (id: number) => `/campaigns/${id}`;
 
 function tableHref(id: number, t: TableQuery, change: Record<string, string>): string {
   const p = new URLSearchParams();
@@ -109,10 +98,6 @@ function select(name: string, label: string, value: string, options: [string, st
   return `<div><label for="f-${name}">${e(label)}</label><select id="f-${name}" name="${name}">${options
     .map(([v, l]) => `<option value="${e(v)}"${v === value ? ' selected' : ''}>${e(l)}</option>`)
     .join('')}</select></div>`;
-}
-
-function cancellable(c: Campaign): boolean {
-  return allowedFrom('cancel').includes(c.status);
 }
 
 // Facets depend only on the set of recipients, which changes only when rows are added: keyed by
@@ -134,13 +119,13 @@ const campaignPage: Handler = async (ctx) => {
   const summary = await orNotFound(campaignSummary(store, id));
   const q = query(ctx);
   const t = parseTableParams(Object.fromEntries(q.entries()));
-  const [series, reasons, page, facets] = await Promise.all([outcomeSeries(store, id), reasonBreakdown(store, id), recipientPage(store, id, t), facetsOf(store, id, summary.total)]);
+  const [series, reasons, page, facets, campaigns] = await Promise.all([outcomeSeries(store, id), reasonBreakdown(store, id), recipientPage(store, id, t), facetsOf(store, id, summary.total), store.listCampaigns()]);
   const c = summary.campaign;
   const p = t.params;
   const form = `<form class="filters" method="get" action="/campaigns/${id}#recipients" role="search" aria-label="Filter recipients">
 <div><label for="f-q">Search email or outlet</label><input id="f-q" name="q" type="search" value="${e(p.q)}" autocomplete="off"></div>
 ${select('status', 'Status', p.status, [['', 'any status'], ...DELIVERY_STATUSES.map((s) => [s, `${s === 'sent' && summary.outbox > 0 ? `sent or ${WRITTEN_TO_OUTBOX}` : s} (${summary.counts[s]})`] as [string, string])])}
-${select('language', 'Language', p.language, [['', 'any language'], ...facets.languages.map((f) => [f.value, `${f.value} (${f.n})`] as [string, string])])}
+${select('language', 'Language', p.language, [['', 'any language'], ...facets.languages.map((f) => (f.value === '' ? [NO_LANGUAGE, `${NO_LANGUAGE} (${f.n})`] : [f.value, `${f.value} (${f.n})`]) as [string, string])])}
 <div><label for="f-outlet">Outlet (exact)</label><input id="f-outlet" name="outlet" list="outlets" value="${e(p.outlet)}"><datalist id="outlets">${facets.outlets.map((f) => `<option value="${e(f.value)}">`).join('')}</datalist></div>
 <div><label for="f-domain">Domain (exact)</label><input id="f-domain" name="domain" list="domains" value="${e(p.domain)}"><datalist id="domains">${facets.domains.map((f) => `<option value="${e(f.value)}">`).join('')}</datalist></div>
 ${select('sort', 'Sort by', p.sort, DELIVERY_SORTS.map((s) => [s, s === 'id' ? 'order planned' : s]))}
@@ -155,10 +140,12 @@ ${page.page < page.pages ? `<a rel="next" href="${e(tableHref(id, t, { page: Str
 </nav>`;
   const first = page.total === 0 ? 0 : (page.page - 1) * page.size + 1;
   const body = `<p><a href="/">← Campaigns</a></p>
-<h1>Campaign ${id}: ${e(c.releaseTitle)}</h1>
-<p>Status <span class="status" data-campaign="${id}" data-field="status">${e(c.status)}</span>${c.statusReason ? ` — ${e(c.statusReason)}` : ''}. ${progressHtml(summary)}
-${cancellable(c) ? ` <a class="button danger" href="/campaigns/${id}/cancel">Cancel campaign…</a>` : ''}</p>
-<p class="muted">Release ${e(c.releaseFile)} · lists ${e(c.lists.join(', '))}${c.where.length ? ` · where ${e(c.where.join(' AND '))}` : ''} · created ${time(c.createdAt)}${c.scheduledAt ? ` · scheduled ${time(c.scheduledAt)}` : ''}${c.startedAt ? ` · started ${time(c.startedAt)}` : ''}${c.finishedAt ? ` · finished ${time(c.finishedAt)}` : ''}</p>
+<h1>Campaign ${id}: ${e(c.releaseTitle)}${phaseOf(c) === 'single' ? '' : ` (${phaseOf(c)} phase)`}</h1>
+${flashHtml(query(ctx), id)}
+<p id="phase">${phaseHtml(c, otherPhaseId(c, campaigns), campaignHref)}</p>
+<p>Status <span class="status" data-campaign="${id}" data-field="status">${e(c.status)}</span>${c.statusReason ? ` — ${e(c.statusReason)}` : ''}. ${progressHtml(summary)}</p>
+${actionsHtml(c, ctx.app.clock.now())}
+<p class="muted">Release ${e(c.releaseFile)} · lists ${listsText(c)}${c.where.length ? ` · where ${e(c.where.join(' AND '))}` : ''} · created ${time(c.createdAt)}${c.scheduledAt ? ` · scheduled ${time(c.scheduledAt)}` : ''}${c.startedAt ? ` · started ${time(c.startedAt)}` : ''}${c.finishedAt ? ` · finished ${time(c.finishedAt)}` : ''}</p>
 <p class="muted" aria-live="polite" id="live"></p>
 <h2>Deliveries by status</h2>
 ${countsHtml(summary.counts, id, summary.outbox, mayGoToOutbox(ctx, c))}
@@ -185,7 +172,7 @@ const recipient: Handler = async (ctx) => {
         const ev = entry.event;
         const code = [ev.code, ev.enhanced].filter((x) => x !== undefined).join(' ');
         return `<li><h3>${time(ev.at)} · ${e(ev.type)}${ev.attempt ? ` · attempt ${ev.attempt}` : ''}${code ? ` · ${e(code)}` : ''}${ev.durationMs !== undefined ? ` · ${ev.durationMs} ms` : ''}</h3>
-${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detail ? `<p>${e(ev.detail)}</p>` : ''}${ev.messageId ? `<p class="muted">Message-ID ${e(ev.messageId)}</p>` : ''}</li>`;
+${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detail ? `<p>${e(ev.detail)}</p>` : ''}${ev.messageId ? `<p class="muted message-id">Message-ID ${e(ev.messageId)}</p>` : ''}</li>`;
       }
       const r = entry.report;
       return `<li><h3>${time(r.receivedAt)} · ${e(r.kind)} report from ${e(r.source)} (${e(r.outcome)})</h3>
@@ -195,11 +182,13 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
     .join('\n');
   const body = `<p><a href="/campaigns/${d.campaignId}">← Campaign ${d.campaignId}: ${e(t.campaign.releaseTitle)}</a></p>
 <h1>${e(d.email)}</h1>
+<p class="muted">Campaign ${d.campaignId} · ${phaseHtml(t.campaign)}</p>
 <dl class="counts"><li>status <b>${e(statusWord(d.status, d.relay))}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
 <h2>Last response</h2>
 ${d.response ? `<pre id="last-response">${e([d.code, d.enhanced].filter((x) => x !== undefined).join(' '))}${d.code || d.enhanced ? '\n' : ''}${e(d.response)}</pre>` : '<p class="muted">No reply recorded.</p>'}
 ${d.reason ? `<p id="reason">Reason: ${e(d.reason)}</p>` : ''}${d.after ? `<p id="after-delivery">After delivery: ${e(afterText(d.after))}</p>` : ''}
-${d.messageId ? `<p class="muted">Message-ID ${e(d.messageId)}</p>` : ''}
+${d.messageId ? `<p class="muted message-id">Message-ID ${e(d.messageId)}</p>` : ''}
+<p><a class="button" href="/deliveries/${d.id}/message">View the message</a></p>
 ${d.worker ? `<p class="muted" id="sent-by">Last attempt by worker ${e(d.worker)} through relay ${e(d.relay ?? '—')}</p>` : ''}
 <h2>Timeline</h2>
 <ol class="timeline">
@@ -230,17 +219,19 @@ function zoneOf(c: Campaign, fallback: string): string {
 
 const scheduled: Handler = async (ctx) => {
   const viewer = viewerZone(ctx.req, ctx.app.config.defaultTimeZone);
-  const campaigns = (await ctx.app.store.listCampaigns()).filter((c) => c.scheduledAt && (c.status === 'scheduled' || c.status === 'paused'));
+  const all = await ctx.app.store.listCampaigns();
+  const campaigns = all.filter((c) => c.scheduledAt && (c.status === 'scheduled' || c.status === 'paused'));
   const flash = query(ctx).get('cancelled');
   const triple = (d: Date | undefined, zone: string) => {
     if (!d) return '<td data-label="release zone">—</td><td data-label="UTC">—</td><td data-label="your time">—</td>';
     const t = formatTriple(d, zone, viewer);
-    return `<td data-label="release zone">${e(t.zone)}</td><td data-label="UTC">${e(t.utc)}</td><td data-label="your time">${e(t.local)}</td>`;
+    // UTC in the one convention (with its date); the release zone and the viewer's zone as read there.
+    return `<td data-label="release zone">${e(t.zone)}</td><td data-label="UTC">${time(d)}</td><td data-label="your time">${e(t.local)}</td>`;
   };
   const rows = campaigns
     .map((c) => {
       const zone = zoneOf(c, ctx.app.config.defaultTimeZone);
-      return `<tr><th scope="rowgroup" rowspan="${c.embargoAt ? 2 : 1}"><a href="/campaigns/${c.id}">${c.id}: ${e(c.releaseTitle)}</a><br><span class="muted">${e(c.phase ?? 'single')} · ${e(c.status === 'paused' ? `paused: ${pauseHeadline(c)}` : c.status)} · ${e(zone)}</span><br><a class="button danger" href="/campaigns/${c.id}/cancel">Cancel…</a></th><td data-label="what">sends at</td>${triple(c.scheduledAt, zone)}</tr>${c.embargoAt ? `<tr><td data-label="what">embargo lifts</td>${triple(c.embargoAt, zone)}</tr>` : ''}`;
+      return `<tr><th scope="rowgroup" rowspan="${c.embargoAt ? 2 : 1}"><a href="/campaigns/${c.id}">${c.id}: ${e(c.releaseTitle)}</a><br><span class="muted">${phaseHtml(c, otherPhaseId(c, all), campaignHref)} · ${e(c.status === 'paused' ? `paused: ${pauseHeadline(c)}` : c.status)} · ${e(zone)}</span><br><span class="muted">lists ${listsText(c)}</span><br><a class="button danger" href="/campaigns/${c.id}/cancel">Cancel…</a></th><td data-label="what">sends at</td>${triple(c.scheduledAt, zone)}</tr>${c.embargoAt ? `<tr><td data-label="what">embargo lifts</td>${triple(c.embargoAt, zone)}</tr>` : ''}`;
     })
     .join('\n');
   const body = `<h1>Scheduled sends</h1>
@@ -312,7 +303,7 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     const zone = zoneOf(c, ctx.app.config.defaultTimeZone);
     const when = c.scheduledAt ? formatTriple(c.scheduledAt, zone, viewerZone(ctx.req, ctx.app.config.defaultTimeZone)) : undefined;
     const body = `<h1>Cancel campaign ${id}?</h1>
-<p><b>${e(c.releaseTitle)}</b> is ${e(c.status)}${when ? `, due ${e(when.zone)} (${e(when.utc)}; your time ${e(when.local)})` : ''}, for ${summary.total} recipients.</p>
+<p><b>${e(c.releaseTitle)}</b> (${phaseHtml(c)}) is ${e(c.status)}${when && c.scheduledAt ? `, due ${e(when.zone)} (${time(c.scheduledAt)}; your time ${e(when.local)})` : ''}, for ${summary.toSend} recipients to send.</p>
 <p>Cancelling is final: none of its ${summary.counts.pending + summary.counts.deferred} unsent messages will go out.</p>
 <form method="post" action="/campaigns/${id}/cancel">
 <input type="hidden" name="csrf" value="${e(csrf.token(session.id))}">
@@ -345,7 +336,10 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     { pattern: /^\/api\/campaigns\/(\d+)$/, methods: get(campaignJson) },
     { pattern: /^\/campaigns\/(\d+)$/, methods: get(campaignPage) },
     { pattern: /^\/campaigns\/(\d+)\/cancel$/, methods: { ...get(cancelConfirm), POST: guard(cancelPost) } },
+    { pattern: /^\/campaigns\/(\d+)\/pause$/, methods: { ...get(actionConfirm(csrf, access, 'pause')), POST: guard(actionPost(csrf, access, 'pause')) } },
+    { pattern: /^\/campaigns\/(\d+)\/resume$/, methods: { ...get(actionConfirm(csrf, access, 'resume')), POST: guard(actionPost(csrf, access, 'resume')) } },
     { pattern: /^\/deliveries\/(\d+)$/, methods: get(recipient) },
+    { pattern: /^\/deliveries\/(\d+)\/message$/, methods: get(messagePage) },
     { pattern: /^\/suppressions$/, methods: get(suppressions) },
     { pattern: /^\/scheduled$/, methods: get(scheduled) },
     { pattern: /^\/assets\/dashboard\.js$/, methods: { GET: js, HEAD: js } },
