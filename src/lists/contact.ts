@@ -6,6 +6,12 @@ export interface Contact {
   key: string;
   /** ASCII form of the domain, for per-domain rate limits and reports. */
   domain: string;
+  /**
+   * Honorific as written ("Dr.", "Mme", "Prof. Dr. med."): from a title column or peeled off the
+   * name, never left in the first name; "" or absent when none (optional so contacts built
+   * elsewhere, and those stored before it existed, stay valid).
+   */
+  title?: string;
   firstName: string;
   lastName: string;
   outlet: string;
@@ -25,6 +31,7 @@ export interface Contact {
 /** The merge fields every contact offers, by the names templates and releases use. */
 export const CONTACT_FIELDS = [
   'email',
+  'title',
   'first_name',
   'last_name',
   'name',

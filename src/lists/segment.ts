@@ -30,7 +30,7 @@ export interface Segment {
 }
 
 const KEYS_HELP =
-  'email, domain, first_name, last_name, name, outlet, tags (or beat, topics), language, country, time_zone';
+  'email, domain, title (or name_prefix), first_name, last_name, name, outlet, tags (or beat, topics), language, country, time_zone';
 
 function usage(message: string): PresslineError {
   return new PresslineError('USAGE', message);
@@ -147,6 +147,8 @@ function termHolds(contact: Contact, term: SegmentTerm): boolean {
       return values.includes(contact.domain);
     case 'name':
       return values.includes(`${contact.firstName} ${contact.lastName}`.trim().toLowerCase());
+    case 'title':
+      return values.includes((contact.title ?? '').toLowerCase());
     case 'firstName':
       return values.includes(contact.firstName.toLowerCase());
     case 'lastName':
