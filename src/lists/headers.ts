@@ -67,9 +67,11 @@ const ALIASES: Record<ColumnField, readonly string[]> = {
     'издание', 'сми',
   ],
   tags: [
-    'beat', 'beats', 'tags', 'tag', 'topics', 'topic', 'subjects', 'subject', 'coverage', 'themes',
-    'groupmembership', 'labels', // Google Contacts
+    'beat', 'beats', 'tags', 'tag', 'topics', 'topic',
+    'groupmembership', 'labels', // Google Contacts (whose legacy export also has an empty "Subject")
     'categories', 'kategorien', 'categorias', 'categorie', // Outlook
+    'etiquettes', 'etiketten', 'etiquetas', 'etichette', // "labels" in fr, de, es, it
+    'subjects', 'subject', 'coverage', 'themes',
   ],
   language: ['language', 'preferredlanguage', 'lang', 'locale', 'sprache', 'langue', 'idioma', 'lingua', 'taal', 'язык'],
   country: ['country', 'countryregion', 'nation', 'land', 'pays', 'pais', 'paese', 'страна'],
@@ -78,6 +80,12 @@ const ALIASES: Record<ColumnField, readonly string[]> = {
 
 /** "Name", "Nom", "Naam" beside a first-name column (and no last-name column) are the last name. */
 const NAME_OR_LAST = new Set(['name', 'nom', 'naam']);
+/**
+ * The first-name header each surname word is paired with in its own language ("Vorname"/"Name"):
+ * such a pair is unambiguous. English "Name" beside "First Name" might still be a full name, so it
+ * gets a note.
+ */
+const NATIVE_PAIR: Record<string, string> = { name: 'vorname', nom: 'prenom', naam: 'voornaam' };
 /** "Nombre", "Nome" beside a last-name column (and no first-name column) are the first name. */
 const NAME_OR_FIRST = new Set(['nombre', 'nome']);
 /** Outlook's honorific column is called "Title" in several languages; it is the job title elsewhere. */
@@ -94,7 +102,14 @@ function aliasForm(normal: string): string {
 }
 
 const ALIAS_TO_FIELD = new Map<string, ColumnField>();
-for (const field of COLUMN_FIELDS) for (const alias of ALIASES[field]) ALIAS_TO_FIELD.set(aliasForm(alias), field);
+/** An alias's place in its field's list: when two columns could be one field, the earlier alias wins. */
+const ALIAS_RANK = new Map<string, number>();
+for (const field of COLUMN_FIELDS) {
+  ALIASES[field].forEach((alias, rank) => {
+    ALIAS_TO_FIELD.set(aliasForm(alias), field);
+    ALIAS_RANK.set(aliasForm(alias), rank);
+  });
+}
 
 const NON_ALNUM = /[^\p{L}\p{N}]+/gu;
 
@@ -124,7 +139,7 @@ export interface HeaderNote {
 export interface HeaderMap {
   /** The header cells as written (trimmed), one per column. */
   columns: string[];
-  /** Column index of each recognised field, -1 when the list lacks it (first matching column wins). */
+  /** Column index of each recognised field, -1 when the list lacks it (the most specific header wins, then the first). */
   index: Record<ColumnField, number>;
   extras: ExtraColumn[];
   /**
@@ -153,19 +168,25 @@ const FIELD_WORDS: Record<ColumnField, string> = {
  * The field each column stands for, with the words whose meaning depends on their neighbours
  * ("Name" beside "Vorname", "Nombre" beside "Apellidos", "Title" beside "Job Title") resolved.
  */
-function fieldsOf(columns: string[], notes: HeaderNote[]): { fields: (ColumnField | undefined)[]; lastNameFromName: boolean } {
+function fieldsOf(
+  columns: string[],
+  notes: HeaderNote[],
+): { fields: (ColumnField | undefined)[]; ranks: number[]; lastNameFromName: boolean } {
   const forms = columns.map((c) => aliasForm(normalizeHeader(c)));
   const fields = columns.map((c) => (c === '' ? undefined : fieldForHeader(c)));
   const has = (f: ColumnField): boolean => fields.includes(f);
   const hasFirst = has('firstName');
   const hasLast = has('lastName');
   let lastNameFromName = false;
+  const firstForm = forms[fields.indexOf('firstName')];
   forms.forEach((form, i) => {
     if (fields[i] !== 'name') return;
     if (NAME_OR_LAST.has(form) && hasFirst && !hasLast) {
       fields[i] = 'lastName';
       lastNameFromName = true;
-      notes.push({ column: columns[i]!, text: 'read as the last name (it stands beside a first-name column); a cell holding the full name is reported' });
+      if (NATIVE_PAIR[form] !== firstForm) {
+        notes.push({ column: columns[i]!, text: 'read as the last name (it stands beside a first-name column); a cell holding the full name is reported' });
+      }
     } else if (NAME_OR_FIRST.has(form) && hasLast && !hasFirst) {
       fields[i] = 'firstName';
     }
@@ -174,7 +195,8 @@ function fieldsOf(columns: string[], notes: HeaderNote[]): { fields: (ColumnFiel
     const i = forms.findIndex((f) => TITLE_WORDS.has(f));
     if (i !== -1) fields[i] = 'title';
   }
-  return { fields, lastNameFromName };
+  const ranks = forms.map((f) => ALIAS_RANK.get(f) ?? 0);
+  return { fields, ranks, lastNameFromName };
 }
 
 /**
@@ -193,7 +215,14 @@ export function mapHeader(cells: string[], file: string, line: number): HeaderMa
   const seenNames = new Map<string, string>();
   // Zero-width and bidi characters (pasted headers, a BOM repeated where files were joined) are not part of a name.
   const columns = cells.map((c) => trimInvisible(c));
-  const { fields, lastNameFromName } = fieldsOf(columns, notes);
+  const { fields, ranks, lastNameFromName } = fieldsOf(columns, notes);
+  // Where two columns could be one field, the more specific header wins ("Publication" over
+  // "Company", "Group Membership" over Google's always-empty "Subject"); on a tie, the first.
+  const chosen = {} as Record<ColumnField, number>;
+  for (const f of COLUMN_FIELDS) chosen[f] = -1;
+  fields.forEach((f, i) => {
+    if (f !== undefined && (chosen[f] === -1 || ranks[i]! < ranks[chosen[f]]!)) chosen[f] = i;
+  });
   columns.forEach((name, i) => {
     if (name === '') return; // trailing empty columns are common in spreadsheet exports
     const normal = normalizeHeader(name) || name.toLowerCase();
@@ -203,10 +232,11 @@ export function mapHeader(cells: string[], file: string, line: number): HeaderMa
     }
     seenNames.set(normal, name);
     const field = fields[i];
-    if (field === 'email' && index.email !== -1) {
-      throw new PresslineError('LIST_HEADER', `columns ${JSON.stringify(columns[index.email])} and ${JSON.stringify(name)} both hold the e-mail address; delete or rename one of them`, { file, line });
+    const firstEmail = fields.indexOf('email');
+    if (field === 'email' && firstEmail !== i) {
+      throw new PresslineError('LIST_HEADER', `columns ${JSON.stringify(columns[firstEmail])} and ${JSON.stringify(name)} both hold the e-mail address; delete or rename one of them`, { file, line });
     }
-    if (field !== undefined && index[field] === -1) {
+    if (field !== undefined && chosen[field] === i) {
       index[field] = i;
       return;
     }
@@ -216,7 +246,7 @@ export function mapHeader(cells: string[], file: string, line: number): HeaderMa
     if (field !== undefined) {
       notes.push({
         column: name,
-        text: `could also be ${FIELD_WORDS[field]}; ${JSON.stringify(columns[index[field]])} is used and this one is kept as an extra column (rename one to choose)`,
+        text: `could also be ${FIELD_WORDS[field]}; ${JSON.stringify(columns[chosen[field]])} is used and this one is kept as an extra column (rename one to choose)`,
       });
     }
     extras.push({ index: i, name });
