@@ -5,7 +5,7 @@ import { checkEncodingName, utf8Chunks } from './decode.js';
 import { checkEmail } from './email.js';
 import { type ExtraColumn, type HeaderMap, mapHeader } from './headers.js';
 import { KeyIndex } from './keyindex.js';
-import { contactName } from './names.js';
+import { type NameParts, contactName } from './names.js';
 import { type Segment, bindSegment, matchesSegment, parseWhere } from './segment.js';
 import { type Delimiter, isSepRecord, sniffDelimiter } from './sniff.js';
 import { splitTags } from './tags.js';
@@ -181,21 +181,7 @@ class FileLoad {
     report.valid++;
 
     if (this.buildContacts) {
-      const name = contactName({
-        title: text(fields, unsafe, this.iTitle),
-        first: text(fields, unsafe, this.iFirst),
-        last: text(fields, unsafe, this.iLast),
-        full: text(fields, unsafe, this.iName),
-        lastIsName: this.lastIsName,
-      });
-      if (name.fullInLast) {
-        shared.note({
-          file: this.file,
-          line,
-          column: this.header.columns[this.iLast]!,
-          text: `holds the full name (it starts with the first name); read ${showValue(name.lastName)} as the last name`,
-        });
-      }
+      const name = this.readName(fields, unsafe, line);
       const extra: Record<string, string> = {};
       const extras = this.extras;
       for (let k = 0; k < extras.length; k++) extra[extras[k]!.name] = text(fields, unsafe, extras[k]!.index);
@@ -219,9 +205,30 @@ class FileLoad {
       shared.languages.set(language, (shared.languages.get(language) ?? 0) + 1);
       shared.onContact?.(contact);
     } else {
+      if (this.lastIsName) this.readName(fields, unsafe, line); // `lists check` reports full names there too
       report.matched++;
       shared.languages.set(language, (shared.languages.get(language) ?? 0) + 1);
     }
+  }
+
+  /** The row's title and names; notes a "Name" cell that held the full name (see HeaderMap.lastNameFromName). */
+  private readName(fields: string[], unsafe: Uint8Array | undefined, line: number): NameParts {
+    const name = contactName({
+      title: text(fields, unsafe, this.iTitle),
+      first: text(fields, unsafe, this.iFirst),
+      last: text(fields, unsafe, this.iLast),
+      full: text(fields, unsafe, this.iName),
+      lastIsName: this.lastIsName,
+    });
+    if (name.fullInLast) {
+      this.shared.note({
+        file: this.file,
+        line,
+        column: this.header!.columns[this.iLast]!,
+        text: `holds the full name (it starts with the first name); read ${showValue(name.lastName)} as the last name`,
+      });
+    }
+    return name;
   }
 
   private readHeader(fields: string[], line: number): void {

@@ -2,10 +2,18 @@
  * Lists in the shapes common tools export (issue 16, item 4): one fixture per export shape, each
  * loaded with the right title, first and last name, outlet, tags and language.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
 import type { Contact } from '../../src/lists/contact.js';
 import { type ListReport, readContacts } from '../../src/lists/load.js';
-import { createFieldCatalog } from '../../src/render/merge.js';
+import { loadRelease } from '../../src/releases/load.js';
+import { compileRelease } from '../../src/render/compile.js';
+
+const TMP = join('test/.tmp', `lists-exports-${process.pid}`);
+mkdirSync(TMP, { recursive: true });
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const fx = (name: string): string => `test/fixtures/lists/${name}`;
 
@@ -127,10 +135,16 @@ describe('lists written by hand in other languages', () => {
       ['felix.zimmermann@wochenspiegel.example', 'Herr', 'Felix', 'Zimmermann', 'Wochenspiegel Graz', [], 'de-at'],
       ['m.schulz-brandt@zas.example', 'Frau', 'Miriam', 'Schulz-Brandt', 'Zeitung am Sonntag', [], 'de'],
     ]);
-    // The formal German greeting works: "Sehr geehrter {{ title }} {{ last_name }}".
-    const catalog = createFieldCatalog();
-    const greet = (c: Contact): string => `${catalog.resolver('title')(c, {})} ${catalog.resolver('last_name')(c, {})}`;
-    expect(contacts.map(greet)).toEqual(['Herr Zimmermann', 'Frau Schulz-Brandt']);
+    // The formal greeting a German release asks for: "{{ title }} {{ last_name }}" as a merge field.
+    const source = readFileSync('test/fixtures/releases/merge-fields.md', 'utf8')
+      .replace(/^greeting: .*$/m, 'greeting: "Guten Tag {{ title }} {{ last_name }},"')
+      .replace(/\{\{ desk \| "general" \}\} \(\{\{ Desk \}\}\)\. /, '');
+    const file = join(TMP, 'formal.md');
+    writeFileSync(file, source);
+    const config = validateConfig({});
+    const compiled = await compileRelease(await loadRelease(file, config), { config, now: new Date('2026-11-28T12:00:00Z') });
+    const greetings = contacts.map((c) => compiled.variants[0]!.render(c).text.split('\n').find((l) => l.startsWith('Guten Tag')));
+    expect(greetings).toEqual(['Guten Tag Herr Zimmermann,', 'Guten Tag Frau Schulz-Brandt,']);
   });
 
   it('Spanish Nombre/Apellido and Italian Nome/Cognome: first and last name, Medio/Testata as outlet, Etiquetas/Tag', async () => {
