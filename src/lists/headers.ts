@@ -60,7 +60,7 @@ const ALIASES: Record<ColumnField, readonly string[]> = {
     'media', 'medianame', 'medium', 'newsroom', 'masthead', 'publisher',
     'company', 'companyname', 'organisation', 'organization', 'organisationname', 'organizationname',
     'organization1name', // Google Contacts ("Organization 1 - Name")
-    'firma', 'medien', 'zeitung', 'redaktion', 'verlag', // de
+    'firma', 'medien', 'zeitung', 'verlag', // de (not "Redaktion": often the desk)
     'societe', 'organisme', 'entreprise', 'journal', // fr ("média" is "media" once accents are dropped)
     'medio', 'medios', 'empresa', 'organizacion', // es
     'testata', 'azienda', 'societa', 'giornale', // it

@@ -94,7 +94,10 @@ export function bindSegment(segment: Segment, header: HeaderMap, file: string): 
     let known: boolean;
     let column: string | undefined;
     if (field === 'email' || field === 'domain') known = true;
-    else if (field === 'name') known = header.index.name >= 0 || header.index.firstName >= 0 || header.index.lastName >= 0;
+    // A title comes from a title column or off the front of a name, so any name column will do.
+    else if (field === 'name' || field === 'title') {
+      known = header.index.name >= 0 || header.index.firstName >= 0 || header.index.lastName >= 0 || header.index.title >= 0;
+    }
     else if (field !== undefined) known = header.index[field] >= 0;
     else {
       const norm = normalizeHeader(term.key);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapHeader } from '../../src/lists/headers.js';
+import { readContacts } from '../../src/lists/load.js';
 import { peelTitle, splitFullName } from '../../src/lists/names.js';
 import { sniffDelimiter } from '../../src/lists/sniff.js';
 import { splitTags } from '../../src/lists/tags.js';
@@ -98,5 +99,12 @@ describe('sep= line and invisible characters in addresses', () => {
       expect(checkEmail(`anna${c}@example.com${c}`)).toMatchObject({ ok: true, email: 'anna@example.com', key: 'anna@example.com' });
     }
     expect(checkEmail('\u200b')).toEqual({ ok: false, reason: 'missing email' });
+  });
+});
+
+describe('--where on titles', () => {
+  it('selects by a title taken off the name column, case-insensitively', async () => {
+    const { contacts } = await readContacts(['test/fixtures/lists/export-muckrack.csv'], { where: ['name_prefix=dr.'] });
+    expect(contacts.map((c) => c.lastName)).toEqual(['Halvorsen', 'Okonkwo']);
   });
 });
