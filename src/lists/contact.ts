@@ -31,10 +31,10 @@ export interface Contact {
 /** The merge fields every contact offers, by the names templates and releases use. */
 export const CONTACT_FIELDS = [
   'email',
-  'title',
   'first_name',
   'last_name',
   'name',
+  'title',
   'outlet',
   'tags',
   'language',
