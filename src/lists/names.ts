@@ -107,6 +107,14 @@ export function contactName(cells: NameCells): NameParts & { fullInLast: boolean
   }
   if (title === '' && cells.full !== '') title = peelTitle(cells.full)[0];
   let fullInLast = false;
+  if (cells.lastIsName && last !== '') {
+    // A "Name" column may hold "Dr. Anna Schmidt" beside "Anna": the title is never part of the surname.
+    const [peeled, rest] = peelTitle(last);
+    if (peeled !== '' && rest !== '') {
+      title ||= peeled;
+      last = rest;
+    }
+  }
   if (cells.lastIsName && first !== '' && last.length > first.length + 1 && last[first.length] === ' ' &&
       last.slice(0, first.length).toLowerCase() === first.toLowerCase()) {
     last = last.slice(first.length + 1).trim();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapHeader } from '../../src/lists/headers.js';
 import { readContacts } from '../../src/lists/load.js';
-import { peelTitle, splitFullName } from '../../src/lists/names.js';
+import { contactName, peelTitle, splitFullName } from '../../src/lists/names.js';
 import { sniffDelimiter } from '../../src/lists/sniff.js';
 import { splitTags } from '../../src/lists/tags.js';
 import { checkEmail } from '../../src/lists/email.js';
@@ -35,6 +35,13 @@ describe('names and titles', () => {
     expect(peelTitle('Katrin')).toEqual(['', 'Katrin']);
     // A degree part only counts after a title: "Med." alone is not one.
     expect(peelTitle('med. Katrin')).toEqual(['', 'med. Katrin']);
+  });
+
+  it('reads a "Name" column beside a first name that holds title and full name', () => {
+    const parts = contactName({ title: '', first: 'Anna', last: 'Dr. Anna Schmidt', full: '', lastIsName: true });
+    expect(parts).toEqual({ title: 'Dr.', firstName: 'Anna', lastName: 'Schmidt', fullInLast: true });
+    // A real surname column is left alone.
+    expect(contactName({ title: '', first: 'Anna', last: 'Anna Schmidt', full: '', lastIsName: false }).lastName).toBe('Anna Schmidt');
   });
 });
 
