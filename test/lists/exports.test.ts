@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
+import { PresslineError } from '../../src/errors.js';
 import type { Contact } from '../../src/lists/contact.js';
 import { type ListReport, readContacts } from '../../src/lists/load.js';
 import { loadRelease } from '../../src/releases/load.js';
@@ -205,5 +206,24 @@ describe('cell contents', () => {
       ['Anna', 'Berg', 'Nordlicht', 'Nordlicht Media Group'],
       ['Erik', 'Lund', 'Nordlicht Kväll', 'Nordlicht Media Group'],
     ]);
+  });
+
+  it('keeps notes bounded: a list of full names in "Name" lists 200 and counts the rest', async () => {
+    const file = join(TMP, 'many.csv');
+    const rows = Array.from({ length: 250 }, (_, i) => `p${i}@paper.example,Pat,Pat Doe${i}`);
+    writeFileSync(file, ['Email,First Name,Name', ...rows].join('\n') + '\n');
+    const { report, contacts } = await readContacts([file]);
+    expect(contacts[249]!.lastName).toBe('Doe249');
+    expect(report.notes).toHaveLength(201);
+    expect(report.notes[200]).toEqual({ file: '', column: '', text: '51 more notes like these were not listed' });
+  });
+
+  it('refuses a sep= line naming a delimiter it cannot split on, in one line at line 1', async () => {
+    const file = join(TMP, 'colon.csv');
+    writeFileSync(file, 'sep=:\nEmail:Name\nanna@paper.example:Anna\n');
+    const err = await readContacts([file]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PresslineError);
+    expect((err as PresslineError).location).toEqual({ file, line: 1 });
+    expect((err as PresslineError).message).toContain('names a delimiter other than comma, semicolon, tab or "|"');
   });
 });
