@@ -112,6 +112,7 @@ function regionByName(name: string): string | undefined {
   return regionNames.get(name);
 }
 
+const MAX_QUALIFIED = 120;
 // "French (Switzerland)", "Chinese (Simplified)", "Serbian (Latin, Serbia)", also with full-width parentheses.
 const QUALIFIED = /^([^()（）]+?)\s*[(（]\s*([^()（）]+?)\s*[)）]$/u;
 
@@ -120,6 +121,8 @@ const QUALIFIED = /^([^()（）]+?)\s*[(（]\s*([^()（）]+?)\s*[)）]$/u;
  * "zh-hans"), or the reason a part is not understood; undefined when the text has no parentheses.
  */
 function qualifiedLanguage(text: string): Checked | undefined {
+  // Language names are short; the length cap keeps the regex linear-time on a hostile cell.
+  if (text.length > MAX_QUALIFIED || !(text.includes('(') || text.includes('（'))) return undefined;
   const m = QUALIFIED.exec(text);
   if (m === null) return undefined;
   const base = languageByName(m[1]!.toLowerCase());
