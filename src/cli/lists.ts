@@ -10,8 +10,10 @@ interface CheckOptions {
 }
 
 const CHECK_HELP = `
-Each row is checked: email syntax, language (BCP 47 tag or name), time zone (IANA), field count,
-control characters. Duplicates (same address, case-insensitively, across all files given) are
+Each row is checked: email syntax, language (BCP 47 tag or name, e.g. "French (Switzerland)"),
+time zone (IANA), field count, control characters. Headers from Google Contacts, Outlook (en, de,
+fr, es), Mailchimp and media databases are understood; where a column could mean two things (two
+outlet columns, a "Name" column beside a first name) the choice is listed under "Check these columns". Duplicates (same address, case-insensitively, across all files given) are
 reported and skipped — the first occurrence wins — but do not by themselves fail the check.
 
 --where key=value filters the contacts (repeatable; all must hold). Keys are column names or their
@@ -50,6 +52,15 @@ function summary(report: ListReport, where: string[]): string {
     lines.push(block(languages.map(([lang, count]) => [lang === '' ? '(none)' : lang, count])));
   }
   if (report.columns.length > 0) lines.push(`Extra columns (merge fields): ${oneLine(report.columns.join(', '))}`);
+  if (report.notes.length > 0) {
+    // Read one way but could be another: not errors, but a person should look before sending.
+    lines.push('', 'Check these columns:');
+    for (const n of report.notes) {
+      const where = n.file === '' ? '' : `${oneLine(n.file)}${n.line === undefined ? '' : `:${n.line}`}: `;
+      const column = n.column === '' ? '' : `column ${JSON.stringify(oneLine(n.column))} `;
+      lines.push(`${where}${column}${oneLine(n.text)}`);
+    }
+  }
   const problems = [
     ...report.invalid.map((p) => ({ file: p.file, line: p.line, text: p.reason })),
     ...report.duplicates.map((d) => ({

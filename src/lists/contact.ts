@@ -6,6 +6,12 @@ export interface Contact {
   key: string;
   /** ASCII form of the domain, for per-domain rate limits and reports. */
   domain: string;
+  /**
+   * Honorific as written ("Dr.", "Mme", "Prof. Dr. med."): from a title column or peeled off the
+   * name, never left in the first name; "" or absent when none (optional so contacts built
+   * elsewhere, and those stored before it existed, stay valid).
+   */
+  title?: string;
   firstName: string;
   lastName: string;
   outlet: string;
@@ -28,6 +34,7 @@ export const CONTACT_FIELDS = [
   'first_name',
   'last_name',
   'name',
+  'title',
   'outlet',
   'tags',
   'language',

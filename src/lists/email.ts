@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import { UNSAFE, showValue } from './text.js';
+import { INVISIBLE, UNSAFE, removeInvisible, showValue } from './text.js';
 
 /** A checked address: the trimmed address as written, its dedupe key and ASCII domain. */
 export interface EmailOk {
@@ -45,7 +45,8 @@ function bad(reason: string, value: string): EmailBad {
 }
 
 /**
- * Checks one address (already trimmed by the caller or not; surrounding whitespace is ignored).
+ * Checks one address (already trimmed by the caller or not; surrounding whitespace and any zero-width
+ * or bidi control characters are ignored).
  * Accepts dot-atom local parts and internationalised domains; the key lower-cases the local part and
  * uses the punycode domain, so "Anna@Bücher.example" and "anna@xn--bcher-kva.example" collide.
  */
@@ -60,6 +61,9 @@ export function checkEmail(raw: string): EmailResult {
       return { ok: true, email, key, domain: key.slice(at + 1) };
     }
   }
+  // Zero-width and bidi characters are invisible in a spreadsheet and never part of an address: drop
+  // them before validation and dedupe, so "anna@example.com<U+200B>" is anna@example.com.
+  if (INVISIBLE.test(email)) return checkEmail(removeInvisible(email));
   if (email === '') return { ok: false, reason: 'missing email' };
   if (UNSAFE.test(email)) return bad('contains a control character', email);
   const at = email.lastIndexOf('@');

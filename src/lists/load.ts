@@ -5,9 +5,11 @@ import { checkEncodingName, utf8Chunks } from './decode.js';
 import { checkEmail } from './email.js';
 import { type ExtraColumn, type HeaderMap, mapHeader } from './headers.js';
 import { KeyIndex } from './keyindex.js';
+import { type NameParts, contactName } from './names.js';
 import { type Segment, bindSegment, matchesSegment, parseWhere } from './segment.js';
-import { type Delimiter, sniffDelimiter } from './sniff.js';
-import { UNSAFE, cleanText, countLineBreaks, neutralize } from './text.js';
+import { type Delimiter, isSepRecord, sniffDelimiter } from './sniff.js';
+import { splitTags } from './tags.js';
+import { UNSAFE, cleanText, countLineBreaks, neutralize, showValue, trimInvisible } from './text.js';
 import { checkLanguage, checkTimeZone } from './validate.js';
 
 export interface LoadOptions {
@@ -47,6 +49,12 @@ export interface ListReport {
   columns: string[];
   /** Name cells of valid rows longer than MAX_NAME_CHARS: contacts get their first MAX_NAME_CHARS characters. */
   capped: { file: string; line: number; column: string; length: number }[];
+  /**
+   * What a person should check because the list could be read more than one way: two candidate
+   * columns for one field, a "Name" column read as the surname, a cell that looked like a full name.
+   * `line` is absent for notes about the header as a whole. At most MAX_NOTES, then one summary note.
+   */
+  notes: { file: string; line?: number; column: string; text: string }[];
 }
 
 /**
@@ -65,6 +73,9 @@ function capName(value: string): string {
   return cut.trimEnd();
 }
 
+/** Row notes beyond this many are counted, not listed: a million-row list must not make a million notes. */
+const MAX_NOTES = 200;
+
 /** A quoted value longer than this is almost surely an unclosed quote swallowing the file. */
 const MAX_RECORD_CHARS = 1_000_000;
 /** Give up waiting for the end of the header line after this many bytes (sniff what we have). */
@@ -77,6 +88,7 @@ class Shared {
   readonly bases: { file: string; base: number }[] = [];
   readonly languages = new Map<string, number>();
   readonly columns = new Set<string>();
+  notesDropped = 0;
 
   constructor(
     readonly report: ListReport,
@@ -84,6 +96,11 @@ class Shared {
     readonly onContact: ((contact: Contact) => void) | undefined,
     readonly keepColumns: ReadonlySet<string> | undefined,
   ) {}
+
+  note(note: ListReport['notes'][number]): void {
+    if (this.report.notes.length < MAX_NOTES) this.report.notes.push(note);
+    else this.notesDropped++;
+  }
 
   locate(position: number): { file: string; line: number } {
     for (let k = this.bases.length - 1; k >= 0; k--) {
@@ -94,30 +111,6 @@ class Shared {
   }
 }
 
-function splitName(full: string): [string, string] {
-  const comma = full.indexOf(',');
-  if (comma !== -1) return [full.slice(comma + 1).trim(), full.slice(0, comma).trim()]; // "Last, First"
-  const space = full.indexOf(' ');
-  if (space === -1) return [full, ''];
-  return [full.slice(0, space), full.slice(space + 1).trim()];
-}
-
-/** "russia, foreign" → ["russia", "foreign"]; comma, semicolon and pipe separate tags in one cell. */
-function splitTags(cell: string): string[] {
-  const tags: string[] = [];
-  let start = 0;
-  const n = cell.length;
-  for (let i = 0; i <= n; i++) {
-    const c = i === n ? 44 : cell.charCodeAt(i);
-    if (c === 44 || c === 59 || c === 124) {
-      const tag = start === 0 && i === n ? cell : cell.slice(start, i).trim();
-      if (tag !== '') tags.push(tag);
-      start = i + 1;
-    }
-  }
-  return tags;
-}
-
 /** Reads one file's records in order; per-row work is index look-ups, one regex per field and cached checks. */
 class FileLoad {
   /** Physical line where the next record starts. */
@@ -125,6 +118,8 @@ class FileLoad {
   header: HeaderMap | undefined;
   private width = 0;
   private iEmail = -1;
+  private iTitle = -1;
+  private lastIsName = false;
   private iFirst = -1;
   private iLast = -1;
   private iName = -1;
@@ -162,6 +157,7 @@ class FileLoad {
 
     if (this.header === undefined) {
       if (isBlank(fields)) return;
+      if (line === 1 && isSepRecord(fields)) return; // Excel's "sep=;" line chose the delimiter; the header follows
       this.readHeader(fields, line);
       return;
     }
@@ -188,7 +184,10 @@ class FileLoad {
     if (this.iLang !== -1) {
       const lang = checkLanguage(fields[this.iLang]!);
       if (lang.ok) language = lang.value;
-      else reason = reason === '' ? lang.reason : `${reason}; ${lang.reason}`;
+      else {
+        const why = `column ${showValue(this.header.columns[this.iLang]!)}: ${lang.reason}`;
+        reason = reason === '' ? why : `${reason}; ${why}`;
+      }
     }
     let timeZone = '';
     if (this.iZone !== -1) {
@@ -214,11 +213,7 @@ class FileLoad {
     }
 
     if (this.buildContacts) {
-      let firstName = capName(text(fields, unsafe, this.iFirst));
-      let lastName = capName(text(fields, unsafe, this.iLast));
-      if (this.iName !== -1 && firstName === '' && lastName === '') {
-        [firstName, lastName] = splitName(capName(text(fields, unsafe, this.iName)));
-      }
+      const name = this.readName(fields, unsafe, line);
       const extra: Record<string, string> = {};
       const extras = this.extras;
       for (let k = 0; k < extras.length; k++) extra[extras[k]!.name] = text(fields, unsafe, extras[k]!.index);
@@ -226,8 +221,9 @@ class FileLoad {
         email: checked.email,
         key: checked.key,
         domain: checked.domain,
-        firstName,
-        lastName,
+        title: name.title,
+        firstName: name.firstName,
+        lastName: name.lastName,
         outlet: text(fields, unsafe, this.iOutlet),
         tags: splitTags(text(fields, unsafe, this.iTags)),
         language,
@@ -241,17 +237,45 @@ class FileLoad {
       shared.languages.set(language, (shared.languages.get(language) ?? 0) + 1);
       shared.onContact?.(contact);
     } else {
+      if (this.lastIsName) this.readName(fields, unsafe, line); // `lists check` reports full names there too
       report.matched++;
       shared.languages.set(language, (shared.languages.get(language) ?? 0) + 1);
     }
   }
 
+  /** The row's title and names; notes a "Name" cell that held the full name (see HeaderMap.lastNameFromName). */
+  private readName(fields: string[], unsafe: Uint8Array | undefined, line: number): NameParts {
+    const name = contactName({
+      title: text(fields, unsafe, this.iTitle),
+      first: capName(text(fields, unsafe, this.iFirst)),
+      last: capName(text(fields, unsafe, this.iLast)),
+      full: capName(text(fields, unsafe, this.iName)),
+      lastIsName: this.lastIsName,
+    });
+    if (name.fullInLast) {
+      this.shared.note({
+        file: this.file,
+        line,
+        column: this.header!.columns[this.iLast]!,
+        text: `holds the full name (it starts with the first name); read ${showValue(name.lastName)} as the last name`,
+      });
+    }
+    return name;
+  }
+
   private readHeader(fields: string[], line: number): void {
-    const header = mapHeader(fields.map(cleanText), this.file, line);
+    const cells = fields.map(cleanText);
+    if (cells[0]?.toLowerCase().startsWith('sep=')) {
+      throw new PresslineError('LIST_HEADER', `the first line ${showValue(cells.join(','))} names a delimiter other than comma, semicolon, tab or "|"; export the list again with one of those`, { file: this.file, line });
+    }
+    const header = mapHeader(cells, this.file, line);
     this.header = header;
     this.width = fields.length;
     const { index } = header;
     this.iEmail = index.email;
+    this.iTitle = index.title;
+    this.lastIsName = header.lastNameFromName;
+    for (const n of header.notes) this.shared.note({ file: this.file, column: n.column, text: n.text });
     this.iFirst = index.firstName;
     this.iLast = index.lastName;
     this.iName = index.name;
@@ -293,10 +317,13 @@ class FileLoad {
   }
 }
 
-/** A field's value for a contact: trimmed, and neutralised when the first pass found unsafe characters. */
+/**
+ * A field's value for a contact: trimmed (of zero-width and bidi characters too), and neutralised
+ * when the first pass found unsafe characters.
+ */
 function text(fields: string[], unsafe: Uint8Array | undefined, i: number): string {
   if (i === -1) return '';
-  return unsafe !== undefined && unsafe[i] === 1 ? neutralize(fields[i]!) : fields[i]!.trim();
+  return trimInvisible(unsafe !== undefined && unsafe[i] === 1 ? neutralize(fields[i]!) : fields[i]!);
 }
 
 function isBlank(fields: string[]): boolean {
@@ -413,6 +440,7 @@ export async function loadLists(files: string[], options: LoadOptions = {}): Pro
     languages: {},
     columns: [],
     capped: [],
+    notes: [],
   };
   const shared = new Shared(report, segment, options.onContact, options.columns);
   let base = 0;
@@ -427,6 +455,9 @@ export async function loadLists(files: string[], options: LoadOptions = {}): Pro
     report.languages[language] = count;
   }
   report.columns = [...shared.columns];
+  if (shared.notesDropped > 0) {
+    report.notes.push({ file: '', column: '', text: `${shared.notesDropped} more notes like these were not listed` });
+  }
   return report;
 }
 

@@ -30,7 +30,7 @@ export interface Segment {
 }
 
 const KEYS_HELP =
-  'email, domain, first_name, last_name, name, outlet, tags (or beat, topics), language, country, time_zone';
+  'email, domain, title (or name_prefix), first_name, last_name, name, outlet, tags (or beat, topics), language, country, time_zone';
 
 function usage(message: string): PresslineError {
   return new PresslineError('USAGE', message);
@@ -94,7 +94,10 @@ export function bindSegment(segment: Segment, header: HeaderMap, file: string): 
     let known: boolean;
     let column: string | undefined;
     if (field === 'email' || field === 'domain') known = true;
-    else if (field === 'name') known = header.index.name >= 0 || header.index.firstName >= 0 || header.index.lastName >= 0;
+    // A title comes from a title column or off the front of a name, so any name column will do.
+    else if (field === 'name' || field === 'title') {
+      known = header.index.name >= 0 || header.index.firstName >= 0 || header.index.lastName >= 0 || header.index.title >= 0;
+    }
     else if (field !== undefined) known = header.index[field] >= 0;
     else {
       const norm = normalizeHeader(term.key);
@@ -147,6 +150,8 @@ function termHolds(contact: Contact, term: SegmentTerm): boolean {
       return values.includes(contact.domain);
     case 'name':
       return values.includes(`${contact.firstName} ${contact.lastName}`.trim().toLowerCase());
+    case 'title':
+      return values.includes((contact.title ?? '').toLowerCase());
     case 'firstName':
       return values.includes(contact.firstName.toLowerCase());
     case 'lastName':

@@ -44,3 +44,34 @@ export function showValue(value: string): string {
     (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
   );
 }
+
+/**
+ * Zero-width characters (U+200B-U+200D, U+2060, U+FEFF) and bidi controls (U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069): invisible, so a person cannot see them in a cell, but they make
+ * "anna@example.com\u200B" a different address. Pasting from web pages and chat leaves them behind.
+ */
+export const INVISIBLE = /[\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]/;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
+
+function isInvisible(code: number): boolean {
+  return (
+    (code >= 0x200b && code <= 0x200f) || code === 0x2060 || code === 0xfeff ||
+    (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/** Every invisible character (see INVISIBLE) removed. */
+export function removeInvisible(text: string): string {
+  return text.replace(INVISIBLE_ALL, '');
+}
+
+/** Trimmed of white space and of invisible characters at either end (one char test each in the common case). */
+export function trimInvisible(text: string): string {
+  const t = text.trim();
+  if (t.length === 0 || (!isInvisible(t.charCodeAt(0)) && !isInvisible(t.charCodeAt(t.length - 1)))) return t;
+  let start = 0;
+  let end = t.length;
+  while (start < end && (isInvisible(t.charCodeAt(start)) || /\s/.test(t[start]!))) start++;
+  while (end > start && (isInvisible(t.charCodeAt(end - 1)) || /\s/.test(t[end - 1]!))) end--;
+  return t.slice(start, end);
+}

@@ -23,6 +23,7 @@ const NATIVE_NAMES: Record<string, string> = {
 };
 
 let englishNames: Map<string, string> | undefined;
+let otherNames: Map<string, string> | undefined;
 let displayNames: Intl.DisplayNames | undefined;
 
 function languageDisplay(): Intl.DisplayNames {
@@ -30,31 +31,133 @@ function languageDisplay(): Intl.DisplayNames {
   return displayNames;
 }
 
+/** Every two-letter code "aa".."zz" (or "AA".."ZZ"), for building reverse look-ups from ICU display names. */
+function* twoLetterCodes(upper: boolean): Generator<string> {
+  const a = (upper ? 'A' : 'a').charCodeAt(0);
+  for (let i = 0; i < 26; i++) for (let j = 0; j < 26; j++) yield String.fromCharCode(a + i, a + j);
+}
+
+/** Languages whose own names for languages and regions lists are likely to use. */
+const NAME_LOCALES = ['en', 'fr', 'de', 'es', 'it', 'pt', 'nl', 'pl', 'ru'];
+
+/**
+ * Regional and script variants ICU names as one phrase ("Swiss French", "Simplified Chinese",
+ * "Brazilian Portuguese"); the "French (Switzerland)" form is parsed instead (see `qualifiedLanguage`).
+ */
+const VARIANT_TAGS = [
+  'en-GB', 'en-US', 'en-AU', 'en-CA', 'fr-CA', 'fr-CH', 'fr-BE', 'de-AT', 'de-CH', 'es-MX', 'es-419', 'es-ES',
+  'pt-BR', 'pt-PT', 'zh-Hans', 'zh-Hant', 'nl-BE', 'sr-Latn', 'sr-Cyrl',
+];
+
 /** "russian" → "ru" for every two-letter ISO 639-1 code ICU knows (676 look-ups, once). */
 function languageByName(name: string): string | undefined {
   if (englishNames === undefined) {
     englishNames = new Map();
     const dn = languageDisplay();
-    const a = 'a'.charCodeAt(0);
-    for (let i = 0; i < 26; i++) {
-      for (let j = 0; j < 26; j++) {
-        const code = String.fromCharCode(a + i, a + j);
-        const english = dn.of(code);
-        if (!english || english.toLowerCase() === code) continue;
-        // Deprecated codes ("iw", "in") name the same language as their successors; keep the modern code.
-        const name = english.toLowerCase();
-        if (!englishNames.has(name)) englishNames.set(name, Intl.getCanonicalLocales(code)[0]!.toLowerCase());
+    for (const code of twoLetterCodes(false)) {
+      const english = dn.of(code);
+      if (!english || english.toLowerCase() === code) continue;
+      // Deprecated codes ("iw", "in") name the same language as their successors; keep the modern code.
+      const name = english.toLowerCase();
+      if (!englishNames.has(name)) englishNames.set(name, Intl.getCanonicalLocales(code)[0]!.toLowerCase());
+    }
+    for (const tag of VARIANT_TAGS) {
+      const english = dn.of(tag);
+      if (english && !englishNames.has(english.toLowerCase())) englishNames.set(english.toLowerCase(), tag.toLowerCase());
+    }
+  }
+  return NATIVE_NAMES[name] ?? englishNames.get(name) ?? languageInOtherLanguages(name);
+}
+
+/** "allemand", "französisch", "francés", "французский" → the code: names in NAME_LOCALES, built only when needed. */
+function languageInOtherLanguages(name: string): string | undefined {
+  if (otherNames === undefined) {
+    otherNames = new Map();
+    for (const locale of NAME_LOCALES.slice(1)) {
+      const dn = new Intl.DisplayNames([locale], { type: 'language', fallback: 'none' });
+      for (const code of twoLetterCodes(false)) {
+        const shown = dn.of(code)?.toLowerCase();
+        if (shown && shown !== code && !otherNames.has(shown)) otherNames.set(shown, Intl.getCanonicalLocales(code)[0]!.toLowerCase());
       }
     }
   }
-  return NATIVE_NAMES[name] ?? englishNames.get(name);
+  return otherNames.get(name);
+}
+
+let regionNames: Map<string, string> | undefined;
+
+/** Script words as lists write them (Windows and Outlook say "Chinese (Simplified)"). */
+const SCRIPT_WORDS: Record<string, string> = {
+  simplified: 'Hans', traditional: 'Hant', 'simplifié': 'Hans', 'traditionnel': 'Hant', vereinfacht: 'Hans',
+  traditionell: 'Hant', simplificado: 'Hans', tradicional: 'Hant', semplificato: 'Hans', tradizionale: 'Hant',
+  'упрощенный': 'Hans', 'упрощённый': 'Hans', 'традиционный': 'Hant',
+  latin: 'Latn', cyrillic: 'Cyrl', arabic: 'Arab', devanagari: 'Deva', latein: 'Latn', latinica: 'Latn',
+  kyrillisch: 'Cyrl', cyrillique: 'Cyrl', 'cirílico': 'Cyrl', cirillico: 'Cyrl', 'кириллица': 'Cyrl', 'латиница': 'Latn',
+};
+
+/** "switzerland", "suisse", "schweiz", "ch", "latin america", "419" → the region code (names in NAME_LOCALES). */
+function regionByName(name: string): string | undefined {
+  if (regionNames === undefined) {
+    regionNames = new Map();
+    for (const locale of NAME_LOCALES) {
+      const dn = new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' });
+      for (const code of [...twoLetterCodes(true), '419', '150']) {
+        const shown = dn.of(code)?.toLowerCase();
+        if (!shown || shown === code.toLowerCase()) continue;
+        if (locale === 'en') regionNames.set(code.toLowerCase(), code);
+        if (!regionNames.has(shown)) regionNames.set(shown, code);
+      }
+    }
+  }
+  return regionNames.get(name);
+}
+
+const MAX_QUALIFIED = 120;
+// "French (Switzerland)", "Chinese (Simplified)", "Serbian (Latin, Serbia)", also with full-width parentheses.
+const QUALIFIED = /^([^()（）]+?)\s*[(（]\s*([^()（）]+?)\s*[)）]$/u;
+
+/**
+ * A language name with a region and/or script in parentheses → a lower-case tag ("fr-ch",
+ * "zh-hans"), or the reason a part is not understood; undefined when the text has no parentheses.
+ */
+function qualifiedLanguage(text: string): Checked | undefined {
+  // Language names are short; the length cap keeps the regex linear-time on a hostile cell.
+  if (text.length > MAX_QUALIFIED || !(text.includes('(') || text.includes('（'))) return undefined;
+  const m = QUALIFIED.exec(text);
+  if (m === null) return undefined;
+  const base = languageByName(m[1]!.toLowerCase());
+  if (base === undefined) {
+    return { ok: false, reason: `language ${showValue(text)}: ${showValue(m[1]!)} is not a language name (use e.g. "French (Switzerland)" or "fr-CH")` };
+  }
+  let script: string | undefined;
+  let region: string | undefined;
+  for (const part of m[2]!.split(/\s*[,;/]\s*/)) {
+    const word = part.toLowerCase();
+    const asScript = SCRIPT_WORDS[word];
+    if (asScript !== undefined && script === undefined) script = asScript;
+    else {
+      const asRegion = regionByName(word);
+      if (asRegion === undefined || region !== undefined) {
+        return { ok: false, reason: `language ${showValue(text)}: ${showValue(part)} is not a region or script (use e.g. "French (Switzerland)" or "fr-CH")` };
+      }
+      region = asRegion;
+    }
+  }
+  const tag = [base, script, region].filter((p) => p !== undefined).join('-');
+  try {
+    return { ok: true, value: Intl.getCanonicalLocales(tag)[0]!.toLowerCase() };
+  } catch {
+    return { ok: false, reason: `language ${showValue(text)} does not make a valid language tag (${tag})` };
+  }
 }
 
 const languageCache = new Map<string, Checked>();
 
 /**
- * A BCP 47 tag ("en", "pt-BR", "en_GB") or a language name ("Russian", "Deutsch") → lower-case tag
- * ("ru", "pt-br", "en-gb"); "" stays "". The primary language must be one ICU knows.
+ * A BCP 47 tag ("en", "pt-BR", "en_GB"), a language name in English or another common language
+ * ("Russian", "Deutsch", "Allemand"), or a name with region or script ("French (Switzerland)",
+ * "Chinese (Simplified)") → lower-case tag ("ru", "de", "fr-ch", "zh-hans"); "" stays "". The primary
+ * language must be one ICU knows.
  */
 export function checkLanguage(raw: string): Checked {
   const cached = languageCache.get(raw);
@@ -77,6 +180,8 @@ export function checkLanguage(raw: string): Checked {
   }
   const byName = languageByName(text.toLowerCase());
   if (byName !== undefined) return remember(languageCache, raw, { ok: true, value: byName });
+  const qualified = qualifiedLanguage(text);
+  if (qualified !== undefined) return remember(languageCache, raw, qualified);
   return remember(languageCache, raw, {
     ok: false,
     reason: `language ${showValue(text)} is not a language tag or name (use e.g. "en", "ru", "pt-BR" or "English")`,

@@ -1,6 +1,7 @@
 /**
  * Per-recipient merge fields. Syntax, in templates and in release text alike:
  *   {{ first_name }}                 the contact's value (empty when the contact has none)
+ *   {{ title }} {{ last_name }}      the honorific ("Dr.", "Mme") and surname, for formal greetings
  *   {{ first_name | "colleague" }}   with a fallback used when the value is empty
  *   {{#if field}} … {{else}} … {{/if}}  chooses text by whether the value is non-empty
  * Before compilation every tag becomes an opaque alphanumeric token, which survives Markdown,
@@ -40,6 +41,7 @@ export function snakeCase(header: string): string {
 
 const CONTACT_RESOLVERS: Record<(typeof CONTACT_FIELDS)[number], Resolver> = {
   email: (c) => c.email,
+  title: (c) => c.title ?? '',
   first_name: (c) => c.firstName,
   last_name: (c) => c.lastName,
   name: (c) => [c.firstName, c.lastName].filter((s) => s !== '').join(' '),

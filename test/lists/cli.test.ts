@@ -24,9 +24,28 @@ describe('pressline lists check (built CLI)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report)).toEqual(['files', 'rows', 'valid', 'matched', 'invalid', 'duplicates', 'languages', 'columns', 'capped']);
+    expect(Object.keys(report)).toEqual(['files', 'rows', 'valid', 'matched', 'invalid', 'duplicates', 'languages', 'columns', 'capped', 'notes']);
     expect(report).toMatchObject({ files: ['lists/journalists.csv'], rows: 40, valid: 40, matched: 40, invalid: [], duplicates: [], columns: ['Desk'], capped: [] });
     expect(report.languages.ru).toBeGreaterThan(0);
+  });
+
+  it('lists what could be read two ways under "Check these columns", with column and line; exit 1 only for the invalid row', () => {
+    const file = fx('export-ambiguous.csv');
+    const r = pressline('lists', 'check', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Check these columns:');
+    expect(r.stdout).toContain(`${file}: column "Name" read as the last name (it stands beside a first-name column)`);
+    expect(r.stdout).toContain(`${file}: column "Company" could also be the outlet; "Publication" is used`);
+    expect(r.stdout).toContain(`${file}:3: column "Name" holds the full name (it starts with the first name); read "Lund" as the last name`);
+    expect(r.stdout).toContain(`${file}:4: column "Language": language "Elvish (Rivendell)": "Elvish" is not a language name`);
+    const json = JSON.parse(pressline('lists', 'check', file, '--json').stdout);
+    expect(json.notes).toHaveLength(3);
+  });
+
+  it('reads an Excel "sep=;" export; its one bad row is reported at its physical line', () => {
+    const r = pressline('lists', 'check', fx('export-excel-sep.csv'));
+    expect(r.stdout).toContain(`${fx('export-excel-sep.csv')}:5: invalid email "not-an-address"`);
+    expect(r.stdout).toMatch(/valid\s+3/);
   });
 
   it('reports duplicates across files without failing (exit 0) and warns on stderr', () => {

@@ -260,7 +260,7 @@ describe('row checks', () => {
     const { report, contacts } = await readContacts([fx('control-chars.csv')]);
     expect(report.invalid.map((p) => [p.line, p.reason])).toEqual([
       [3, 'invalid email "b\\t@example.com": contains a control character'],
-      [4, 'language "e\\u0007n" contains a control character'],
+      [4, 'column "Language": language "e\\u0007n" contains a control character'],
       [5, 'time zone "Europe/\\u0000Paris" contains a control character'],
     ]);
     expect(contacts.map((c) => c.source.line)).toEqual([2, 6, 9]); // two lone CRs inside quotes on line 6
@@ -277,9 +277,9 @@ describe('row checks', () => {
   it('validates and normalises languages (tags and names) and time zones', async () => {
     const { report, contacts } = await readContacts([fx('languages.csv')]);
     expect(report.invalid.map((p) => [p.line, p.reason])).toEqual([
-      [5, 'language "Klingonese" is not a language tag or name (use e.g. "en", "ru", "pt-BR" or "English")'],
+      [5, 'column "Language": language "Klingonese" is not a language tag or name (use e.g. "en", "ru", "pt-BR" or "English")'],
       [6, 'time zone "Mars/Olympus_Mons" is not an IANA time zone (use e.g. "Europe/Moscow", "Europe/Brussels", "UTC")'],
-      [8, 'language "xx" is not a language tag or name (use e.g. "en", "ru", "pt-BR" or "English")'],
+      [8, 'column "Language": language "xx" is not a language tag or name (use e.g. "en", "ru", "pt-BR" or "English")'],
     ]);
     expect(contacts.map((c) => [c.email, c.language])).toEqual([
       ['a@example.com', 'en'],
