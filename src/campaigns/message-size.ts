@@ -22,6 +22,11 @@ const SAMPLE: Contact = {
   source: { file: '(plan)', line: 0 },
 };
 
+/** A contact with sample values, each extra column as `[Column]`, for test copies and size estimates. */
+export function sampleContact(columns: string[] = []): Contact {
+  return { ...SAMPLE, extra: Object.fromEntries(columns.map((c) => [c, `[${c}]`])) };
+}
+
 /** The bytes of the largest variant's HTML and text for a sample contact (merge fields add little). */
 export function sampleBodyBytes(compiled: CompiledRelease): number {
   let largest = 0;

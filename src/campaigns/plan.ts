@@ -11,7 +11,7 @@ import { clipWarnings, htmlSizes } from './message-size.js';
 import type { CompiledRelease } from '../render/types.js';
 import { messageIdFor } from '../send/compose.js';
 import { nextLocalTime } from '../scheduler/local-time.js';
-import type { AudienceEntry, CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
+import type { CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { finishPlanning } from './lifecycle.js';
@@ -24,8 +24,6 @@ export interface PlanInput {
   encoding?: string | undefined;
   /** Send to the valid rows of a list that has invalid ones, recording the rest as skipped. */
   skipInvalid: boolean;
-  /** Send one test copy to this address only. */
-  testTo?: string | undefined;
   templateFile?: string | undefined;
 }
 
@@ -77,7 +75,7 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
   const fingerprint = await fingerprintFiles(releaseFiles(release, templateFile));
   const suppressedKeys = await store.suppressedKeys();
   // Who other campaigns of this release reached or may still reach: said before anything is stored.
-  const audience = input.testTo ? new Map<string, AudienceEntry>() : await store.releaseAudience(releaseIdentity(input.releaseFile, fingerprint), 0);
+  const audience = await store.releaseAudience(releaseIdentity(input.releaseFile, fingerprint), 0);
   const overlap = new Map<number, PlanConflict>();
   let alreadyHad = 0;
   let stillComing = 0;
@@ -136,7 +134,6 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
     const n = report.capped.length;
     warnings.push(`${n} name${n === 1 ? '' : 's'} in the list cut to ${MAX_NAME_CHARS} characters for the To: line, first ${first.file}:${first.line} (column ${JSON.stringify(first.column)}); \`pressline lists check\` lists them`);
   }
-  if (input.testTo) recipients = Math.min(recipients, 1);
   return {
     input,
     release,
@@ -205,7 +202,6 @@ export async function persistPlan(plan: Plan, deps: PlanningDeps, extra: Persist
     keptColumns: plan.mergeColumns,
     encoding: input.encoding,
     templateFile: input.templateFile,
-    testTo: input.testTo,
     skipInvalid: input.skipInvalid,
     target: extra.status ?? 'draft',
     localTime: extra.localTime,
@@ -218,7 +214,7 @@ export async function persistPlan(plan: Plan, deps: PlanningDeps, extra: Persist
       releaseTitle: plan.release.variants[0]!.title,
       lists: input.lists,
       where: input.where,
-      test: Boolean(input.testTo),
+      test: false,
       status: 'planning',
       scheduledAt: extra.scheduledAt,
       scheduleZone: extra.scheduleZone,
@@ -244,6 +240,7 @@ export interface PlanningOptions extends Record<string, unknown> {
   keptColumns?: string[] | undefined;
   encoding?: string | undefined;
   templateFile?: string | undefined;
+  /** Set by versions whose test sends were campaigns: such a plan is never resumed (see resumePlanning). */
   testTo?: string | undefined;
   skipInvalid: boolean;
   target: 'draft' | 'scheduled';
@@ -298,20 +295,11 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDep
         await store.acquireCampaign(campaignId, owner, clock.now(), PLANNING_LEASE_MS);
       });
     };
-    let taken = 0;
     await loadLists(input.lists, {
       encoding: input.encoding,
       where: input.where,
       columns: options.keptColumns && new Set(options.keptColumns),
       onContact: (c) => {
-        if (input.testTo) {
-          if (taken++ > 0) return;
-          // The test copy carries the first journalist's merge fields, addressed to the tester.
-          const [local, domain = ''] = input.testTo.split('@');
-          c = { ...c, email: input.testTo, key: `${local!.toLowerCase()}@${domain.toLowerCase()}`, domain: domain.toLowerCase() };
-          pending.push(c);
-          return;
-        }
         (suppressedKeys.has(c.key) ? blocked : otherPhase?.has(c.key) ? other : audience?.get(c.key)?.reached ? had : pending).push(c);
         if (pending.length + blocked.length + other.length + had.length >= CHUNK) flush();
       },
@@ -319,7 +307,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDep
     flush();
     await writes;
     // Skipped list rows are stored in one transaction: all of them, or none yet.
-    if (input.skipInvalid && !input.testTo && (await store.skipped(campaignId)).length === 0) {
+    if (input.skipInvalid && (await store.skipped(campaignId)).length === 0) {
       const skipped: SkippedRow[] = [
         ...plan.report.invalid.map((p) => ({ file: p.file, line: p.line, email: '', reason: p.reason })),
         ...plan.report.duplicates.map((d) => ({ file: d.file, line: d.line, email: d.email, reason: `duplicate of ${d.first.file}:${d.first.line}` })),
@@ -328,7 +316,7 @@ async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDep
     }
     await finishPlanning(deps, campaignId, options.target, clock.now(), {
       release: releaseIdentity(input.releaseFile, plan.fingerprint),
-      again: Boolean(options.again || input.testTo),
+      again: Boolean(options.again),
     });
   } finally {
     await store.releaseCampaign(campaignId, owner);
@@ -347,13 +335,16 @@ export async function resumePlanning(campaignId: number, deps: PlanningDeps, o: 
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
   if (campaign.status !== 'planning') throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}, not planning`);
   const options = campaign.options as PlanningOptions;
+  if (options.testTo) {
+    // Finished now, it would go to the whole list: test sends are no longer campaigns.
+    throw new PresslineError('REFUSED', `campaign ${campaignId} is an interrupted test send of an older pressline; cancel it (\`pressline cancel ${campaignId}\`) and send the test again with --test-to`);
+  }
   const input: PlanInput = {
     releaseFile: campaign.releaseFile,
     lists: campaign.lists,
     where: campaign.where,
     encoding: options.encoding,
     skipInvalid: Boolean(options.skipInvalid),
-    testTo: options.testTo,
     templateFile: options.templateFile,
   };
   if (!o.acceptChanges && (await fingerprintFiles(input.lists).catch(() => undefined)) !== options.listFingerprint) {

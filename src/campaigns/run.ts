@@ -97,8 +97,8 @@ function readDkim(config: Config) {
   return dkimOptions(config, readDkimKey);
 }
 
-/** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign. */
-export function defaultTransport(config: Config, env: Env, campaignId: number): Transport {
+/** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign (`tests` for test sends). */
+export function defaultTransport(config: Config, env: Env, campaignId: number | 'tests'): Transport {
   const dkim = readDkim(config);
   if (env.smtpUrl) return createSmtpTransport(env.smtpUrl, config, dkim);
   return createOutboxTransport(join(config.paths.outbox, String(campaignId)), dkim);

@@ -5,6 +5,7 @@ import { describeConflicts, overlapRefusal, planningInterrupted } from '../campa
 import { preparePlan, persistPlan, resumePlanning, type Plan } from '../campaigns/plan.js';
 import { preflightCampaign, preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
 import { attachmentsLine, describeHtmlSizes } from '../campaigns/message-size.js';
+import { testSend } from './test-send.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
@@ -56,9 +57,9 @@ function addPaceOptions(cmd: Command): Command {
     .option('--progress <mode>', 'bar, lines (one line every 5 s), json (one JSON object per line) or none; on stderr (default: bar on a terminal, lines otherwise)');
 }
 
-/** The shortest the send can take at the rates it will use (flags over config); a test copy is one message. */
+/** The shortest the send can take at the rates it will use (flags over config). */
 function planEstimate(plan: Plan, pace: Pace): number | undefined {
-  return plan.input.testTo ? estimateMs(1, new Map(), pace) : estimateMs(plan.recipients, plan.perDomain, pace);
+  return estimateMs(plan.recipients, plan.perDomain, pace);
 }
 
 function describeEstimate(ms: number | undefined, pace: Pace): string {
@@ -74,7 +75,7 @@ function describePlan(plan: Plan, app: App, pace: Pace, newOnly = false): string
   const lines = [
     `Release     ${plan.input.releaseFile}: "${oneLine(plan.release.variants[0]!.title)}" (${variants})${plan.release.embargo ? `, embargo ${plan.release.embargo.text}` : ''}`,
     `Lists       ${r.files.join(', ')}: ${r.rows} rows, ${r.valid} valid, ${r.invalid.length} invalid, ${r.duplicates.length} duplicate${plan.input.where.length ? `, ${r.matched} match ${plan.input.where.join(' and ')}` : ''}`,
-    `Recipients  ${plan.recipients}${plan.input.testTo ? ` (test copy to ${plan.input.testTo} only)` : ''}; suppressed ${plan.suppressed}`,
+    `Recipients  ${plan.recipients}; suppressed ${plan.suppressed}`,
     `Languages   ${langs}`,
     attachmentsLine(plan.compiled),
     `HTML        ${describeHtmlSizes(plan.htmlBytes)}`,
@@ -155,22 +156,29 @@ export function registerSendCommands(program: Command): void {
       .command('send')
       .description('plan a campaign (release × lists − suppressions), confirm, and send it')
       .argument('<release>', 'release file (Markdown with front matter)')
-      .requiredOption('--list <file...>', 'journalist list(s), CSV')
+      .option('--list <file...>', 'journalist list(s), CSV (with --test-to: only to take --contact or the columns from)')
       .option('--where <k=v>', 'segment filter, repeatable (beat=russia, language=en,fr)', collect, [])
       .option('--encoding <enc>', 'character encoding of the lists when not UTF-8 (e.g. windows-1252)')
       .option('--skip-invalid', 'send to the valid rows of a list that has invalid ones; record the rest as skipped')
       .option('--dry-run', 'plan and render every message, send nothing, store nothing')
-      .option('--test-to <email>', 'send one copy, marked as a test, to this address only')
+      .option('--test-to <email...>', 'test send: one copy of each language to each of these addresses, subject marked [TEST]; no campaign is stored')
+      .option('--contact <email>', 'with --test-to: render with this contact of --list instead of sample values')
       .option('--new-only', 'only journalists who have not had this release yet (from an earlier campaign)')
       .option('--again', 'send even to journalists another campaign of this release reached or is about to reach')
       .option('--yes', 'do not ask for confirmation'),
   )
-    .addHelpText('after', '\nExample:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n')
+    .addHelpText('after', '\nExamples:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n  pressline send releases/eu-russia-summit.md --test-to me@example.org desk@example.org\n')
     .action(async (release: string, flags) => {
       progressMode(flags.progress, false, false); // a wrong --progress fails before anything is planned
       await withApp(program.opts().config, async (app) => {
+        if (flags.testTo) {
+          await testSend(app, release, flags);
+          return;
+        }
+        if (flags.contact) throw new PresslineError('USAGE', '--contact goes with --test-to (a real send goes to everyone on --list)');
+        if (!flags.list) throw new PresslineError('USAGE', 'send needs --list <file...> (or --test-to <email...> for a test send)');
         const pace = paceOverrides(flags);
-        const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid), testTo: flags.testTo };
+        const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) };
         const plan = await preparePlan(input, app);
         // Before the plan is shown, confirmed or stored: what would fail at send time fails here.
         refuseUnlessClear(await preflightPlan(app, plan));

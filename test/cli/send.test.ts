@@ -4,6 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
+import { replies, startTestSmtp } from '../helpers/smtp-server.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 let dir: string;
@@ -85,16 +87,62 @@ describe('pressline send (CLI)', () => {
     expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)).toEqual([]);
   });
 
-  it('--test-to sends one copy, marked as a test, to that address only', async () => {
-    const r = await cli(['send', 'releases/eu-russia-summit.md', '--list', 'lists/journalists.csv', '--test-to', 'me@ngo.example.org', '--yes']);
+  it('--test-to without a list: one copy of each language to each address, marked [TEST], no campaign stored, each copy logged', async () => {
+    const r = await cli(['send', 'releases/eu-russia-summit.md', '--test-to', 'me@ngo.example.org', 'desk@ngo.example.org', '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    const files = readdirSync(join(dir, 'outbox', '1'));
-    expect(files).toHaveLength(1);
-    const eml = readFileSync(join(dir, 'outbox', '1', files[0]!), 'utf8');
-    expect(eml).toMatch(/^To: .*<me@ngo\.example\.org>/m);
-    expect(eml).toMatch(/^Subject: \[TEST\]/m);
-    expect(eml).toMatch(/^X-Pressline-Test: yes/m);
-    expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)[0].test).toBe(true);
+    expect(r.stdout).toMatch(/^Copies {6}4: en, ru to me@ngo\.example\.org, desk@ngo\.example\.org, subject marked \[TEST\]$/m);
+    expect(r.stdout).toMatch(/^Values {6}sample values$/m);
+    expect(r.stdout).toMatch(/^written en to me@ngo\.example\.org: 250 /m);
+    const files = readdirSync(join(dir, 'outbox', 'tests'));
+    expect(files).toHaveLength(4);
+    const emls = await Promise.all(files.map((f) => simpleParser(readFileSync(join(dir, 'outbox', 'tests', f)))));
+    for (const eml of emls) {
+      expect(eml.subject).toMatch(/^\[TEST\] /);
+      expect(eml.headers.get('x-pressline-test')).toBe('yes');
+      expect(eml.messageId).toMatch(/^<pressline\.test\.[0-9a-f]{24}@ngo\.example\.org>$/);
+    }
+    expect(emls.filter((e) => e.to && 'text' in e.to && e.to.value[0]?.address === 'me@ngo.example.org').map((e) => e.headers.get('content-language')).sort()).toEqual(['en', 'ru']);
+    expect(emls.some((e) => e.text?.includes('Dear Sample,'))).toBe(true);
+    // Kept apart: no campaign, no delivery, one log line per copy.
+    expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)).toEqual([]);
+    const log = readFileSync(join(dir, 'logs', 'test-sends.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((l) => `${l.language} ${l.to} ${l.accepted}`).sort()).toEqual(['en desk@ngo.example.org true', 'en me@ngo.example.org true', 'ru desk@ngo.example.org true', 'ru me@ngo.example.org true']);
+  });
+
+  it('--test-to with --contact renders the values of that journalist, even from a list with invalid rows; a bad address is one line', async () => {
+    const list = join(dir, 'mixed.csv');
+    writeFileSync(list, 'Email,First Name,Last Name,Language\nnot-an-address,Bad,Row,en\nh.whitfield@dailyledger.example,Helen,Whitfield,en\n');
+    const r = await cli(['send', 'releases/eu-russia-summit.md', '--test-to', 'me@ngo.example.org', '--list', list, '--contact', 'H.Whitfield@dailyledger.example', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Values {6}h\.whitfield@dailyledger\.example \(.*mixed\.csv:3\)$/m);
+    const emls = await Promise.all(readdirSync(join(dir, 'outbox', 'tests')).map((f) => simpleParser(readFileSync(join(dir, 'outbox', 'tests', f)))));
+    expect(emls).toHaveLength(2);
+    for (const e of emls) {
+      expect(e.to && 'value' in e.to ? e.to.value[0] : undefined).toEqual({ name: 'Helen Whitfield', address: 'me@ngo.example.org' });
+      expect(`${e.text}${e.html}`).not.toContain('h.whitfield@');
+    }
+    expect(emls.some((e) => e.text?.includes('Dear Helen,'))).toBe(true);
+
+    const bad = await cli(['send', 'releases/eu-russia-summit.md', '--test-to', 'me@@ngo', '--yes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--test-to "me@@ngo": invalid email/);
+    const noList = await cli(['send', 'releases/eu-russia-summit.md', '--yes']);
+    expect(noList.code).toBe(2);
+    expect(noList.stderr).toMatch(/send needs --list/);
+  });
+
+  it('--test-to through a real SMTP server: says what the server answered, and exit 1 when it refused a copy', async () => {
+    const smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'gone@ngo.example.org' ? replies.userUnknown(rcpt) : 'accept') });
+    try {
+      const r = await cli(['send', 'releases/eu-russia-summit.md', '--test-to', 'me@ngo.example.org', 'gone@ngo.example.org', '--yes'], { SMTP_URL: smtp.url });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^sent {4}en to me@ngo\.example\.org: 250/m);
+      expect(r.stdout).toMatch(/^REFUSED en to gone@ngo\.example\.org: 550/m);
+      expect(smtp.messages.map((m) => m.rcpts[0])).toEqual(['me@ngo.example.org', 'me@ngo.example.org']);
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('signs with DKIM, List-Unsubscribe-Post included', async () => {
