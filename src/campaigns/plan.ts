@@ -118,7 +118,9 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
   // A template may merge other fields once the embargo lifts ({% if notice.embargoed %}), and a
   // scheduled campaign may be compiled on the other side of it: keep what either side merges.
   const embargo = release.embargo;
-  const otherSide = embargo && (await compileAt(compiled.embargoed ? embargo.instant : new Date(embargo.instant.getTime() - 1)));
+  // A side that does not compile is not an error here: the preflight refuses it for the phases
+  // that can go out on that side (an embargoed phase never goes out lifted).
+  const otherSide = embargo && (await compileAt(compiled.embargoed ? embargo.instant : new Date(embargo.instant.getTime() - 1)).catch(() => undefined));
   const mergeColumns = columnsRead(otherSide ? [compiled, otherSide] : [compiled], report.columns);
 
   const perLanguage: Record<string, number> = {};

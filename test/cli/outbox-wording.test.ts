@@ -105,9 +105,14 @@ describe('a send with no relay says "written to outbox", never "sent"', () => {
     const command = [process.execPath, CLI, '--config', join(dir, 'pressline.json'), ...SEND].map((a) => `'${a}'`).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, PRESSLINE_DB: join(dir, 'p.db'), SMTP_URL: '' } });
     let out = '';
+    let answered = false;
+    child.stdin.on('error', () => undefined); // the CLI may have exited before the pipe closed
     child.stdout.on('data', (d) => {
       out += d;
-      if (/\[y\/N\]/.test(out)) child.stdin.write('n\n');
+      if (!answered && /\[y\/N\]/.test(out)) {
+        answered = true;
+        child.stdin.write('n\n');
+      }
     });
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(out).toMatch(/Write "EU-Russia summit[^"]*" for 40 recipients to the outbox folder .*outbox\/<campaign>\/\? Nothing is sent \(no SMTP_URL set\)\. \[y\/N\]/);

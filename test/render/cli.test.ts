@@ -70,7 +70,7 @@ describe('pressline render', () => {
     const release = join(dir, 'release.md');
     writeFileSync(release, '---\ntitle: Seal census\nlanguage: en\nsubject: "For {{ first_name }}: {{ desk_note }}"\n---\nDear {{ first_name }}.\n');
     const out = join(dir, 'out');
-    await run(['--config', 'config/pressline.json', 'render', release, '--list', list, '--contact', 'long@news.example', '--out', out]);
+    await run(['--config', 'config/examples/amnesty.json', 'render', release, '--list', list, '--contact', 'long@news.example', '--out', out]);
     const eml = readFileSync(join(out, 'en.eml'));
     const head = eml.toString('latin1').split('\r\n\r\n')[0]!;
     for (const line of head.split('\r\n')) expect(line.length, line.slice(0, 90)).toBeLessThanOrEqual(78);

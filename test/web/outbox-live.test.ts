@@ -31,17 +31,24 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** The real outbox transport, one message at a time with a pause, so the page sees the send under way. */
-function slowOutbox(dir: string): Transport {
+/**
+ * The real outbox transport, held after the first five messages until `release()`: the page sees
+ * the send under way however fast the machine writes the rest.
+ */
+function heldOutbox(dir: string): { transport: Transport; release: () => void } {
   const inner = createOutboxTransport(dir);
-  return {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let n = 0;
+  const transport: Transport = {
     name: inner.name,
     send: async (mail) => {
-      await new Promise((r) => setTimeout(r, 100));
+      if (++n > 5) await gate;
       return inner.send(mail);
     },
     close: () => inner.close(),
   };
+  return { transport, release };
 }
 
 describe('dashboard, campaign written to the outbox folder', () => {
@@ -57,11 +64,13 @@ describe('dashboard, campaign written to the outbox folder', () => {
       expect(await outbox.textContent()).toBe('0');
       expect(await outbox.isVisible()).toBe(true);
       expect(await page.locator(`#campaigns li:has([data-campaign="${id}"][data-status="outbox"])`).textContent()).toBe('written to outbox 0');
-      const run = runCampaign(id, app, { waitForRetries: false, transport: slowOutbox(join(app.config.paths.outbox, String(id))) });
+      const held = heldOutbox(join(app.config.paths.outbox, String(id)));
+      const run = runCampaign(id, app, { waitForRetries: false, transport: held.transport });
       const sel = `#campaigns [data-campaign="${id}"][data-status="outbox"]`;
       await page.waitForFunction((s) => Number(document.querySelector(s)?.textContent) > 0 && Number(document.querySelector(s)?.textContent) < 30, sel, { timeout: 15_000 });
       expect(await sent.textContent()).toBe('0');
       await page.screenshot({ path: `${SHOTS}/outbox-live-${width}.png`, fullPage: true });
+      held.release();
       expect((await run).end).toBe('done');
       await page.waitForFunction((s) => document.querySelector(s)?.textContent === '30', sel, { timeout: 10_000 });
       expect(await sent.textContent()).toBe('0');
