@@ -8,6 +8,7 @@ import { benchSend } from './send.js';
 import { benchReports } from './reports.js';
 import { benchWorkers } from './workers.js';
 import { benchKill } from './kill.js';
+import { benchBounceCorpus } from './bounce-corpus.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   reports: () => benchReports(),
   workers: () => benchWorkers(),
   kill: () => benchKill(),
+  'bounce-corpus': () => benchBounceCorpus(),
 };
 
 async function main(): Promise<void> {
