@@ -10,6 +10,8 @@ const EFFECT: Record<BounceKind, { status?: DeliveryStatus; event: EventType; su
   hard: { status: 'bounced', event: 'bounced', suppress: 'hard-bounce' },
   soft: { status: 'failed', event: 'failed' }, // suppressed only after N within the window
   policy: { status: 'blocked', event: 'blocked' },
+  // Our sender or IP refused: the journalist is fine, the campaign is paused (never suppressed).
+  sender: { status: 'blocked', event: 'blocked' },
   complaint: { event: 'complained', suppress: 'complaint' },
   delay: { event: 'delayed' },
   delivered: { event: 'sent' },

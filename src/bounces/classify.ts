@@ -3,45 +3,198 @@ import { parseEnhanced, permanentStatusMeaning } from '../send/outcome.js';
 import { parseStatusField } from './dsn-fields.js';
 
 /*
- * How one recipient's report becomes a BounceKind. Only 'hard' leads to suppression downstream,
- * so anything uncertain falls to 'soft': we never suppress an address on a guess.
+ * How one recipient's report becomes a BounceKind. Only 'hard' suppresses a journalist for good,
+ * so 'hard' needs the address itself to be dead (unknown user, no such domain); anything
+ * uncertain falls to 'soft'. 'sender' is a failure of OURS (sender domain, SPF/DKIM/DMARC, our
+ * IP's PTR, an error after MAIL FROM): it never suppresses anyone, it pauses the campaign.
  *
- *  Action                     | Status (RFC 3463)                 | Kind
- *  ---------------------------+-----------------------------------+---------------------------------
- *  delayed                    | any                               | delay
- *  delivered, relayed,        | any                               | delivered
- *    expanded                 |                                   |
- *  missing                    | 2.x.x                             | delivered
- *  failed                     | 2.x.x (contradictory)             | soft
- *                             | 4.x.x                             | soft   (transient)
- *                             | 5.1.1 5.1.2 5.1.3 5.1.6 5.1.10    | hard   (no such mailbox/domain,
- *                             | 5.2.1                             | hard    bad syntax, moved, disabled)
- *                             | 5.7.x                             | policy (spam, blocklist, auth)
- *                             | 5.2.2 5.3.x 5.4.x                 | soft   (mailbox full, system,
- *                             |                                   |         network: not the address)
- *                             | 5.0.0, other 5.x.x, or missing    | the diagnostic's own enhanced code
- *                             |                                   | when it is more specific, else its
- *                             |                                   | words (below), else soft
+ *  Action                     | Kind
+ *  ---------------------------+--------------------------------------------------------------
+ *  delayed                    | delay
+ *  delivered, relayed,        | delivered
+ *    expanded                 |
+ *  failed / missing           | by the steps below
  *
- *  Diagnostic words (checked in this order, first match wins):
- *   policy: spam, blocked, block list, blacklist(ed), blocklist(ed), policy, reputation, spamhaus, RBL
- *   soft:   quota, mailbox full, over quota, insufficient storage, mailbox is full
- *   hard:   user unknown, unknown user, no such user/mailbox/recipient, mailbox unavailable,
- *           does not exist, recipient not found, address not found, no mailbox here, invalid recipient
- *  Policy is checked before hard because block texts often also say "mailbox unavailable".
+ *  Failed, in order (the first that speaks wins):
+ *   1. The remote server's reply (Diagnostic-Code) outranks the reporting MTA's Status: its own
+ *      enhanced code, else its reply code, else the Status field, decide permanent or transient.
+ *   2. Our side: the words (sender address rejected, SPF, DKIM, DMARC, PTR, after MAIL FROM) or a
+ *      X.1.7 / X.1.8 / X.7.25-27 code → 'sender' (→ 'soft' when transient).
+ *   3. Transient (4.x.x / 4xx) → 'soft': a 450 "user unknown" is not a dead address.
+ *   4. The reply's specific words, in this order: dead address (user unknown, no such domain),
+ *      mailbox full or rate or temporary → soft, spam/blocklist/policy → policy.
+ *   5. The code's own meaning (RFC 3463), the reply's code before the Status: 5.1.1 5.1.2 5.1.3
+ *      5.1.6 5.1.10 5.2.1 → hard, 5.7.x → policy, 5.2.2 5.3.x 5.4.x → soft; generic codes
+ *      (x.0.0) say nothing.
+ *   6. Vague words: "rejected", "denied" → policy; "mailbox unavailable", "unknown" → hard.
+ *   7. Otherwise soft.
  */
 
-const POLICY_WORDS = /spam|\bblock(?:ed|ing)?\b|block ?list|black ?list|\bpolicy\b|reputation|spamhaus|\b(?:rbl|dnsbl)\b/i;
-const SOFT_WORDS = /quota|mailbox (?:is )?full|insufficient (?:system )?storage|storage (?:space )?exceeded|exceeded storage/i;
-const HARD_WORDS =
-  /user unknown|unknown user|no such (?:user|mailbox|recipient|address|account)|mailbox (?:is )?unavailable|does ?n[o']t exist|recipient ?not ?found|address not found|no mailbox here|invalid (?:recipient|mailbox)|unknown (?:recipient|mailbox)|user not found|account (?:has been )?disabled/i;
+// Every pattern is a plain alternation without nested quantifiers: linear in the text they scan.
+const SENDER_WORDS = new RegExp(
+  [
+    'sender (?:address |domain )?(?:rejected|refused|denied|not (?:allowed|permitted|accepted))',
+    'domain of sender address',
+    'sender (?:address |domain )?(?:does not exist|not found|unknown|is unknown|invalid|is invalid|has no|must (?:resolve|exist))',
+    "sender(?:'s)? domain",
+    'sender verif',
+    'unverified sender',
+    'verification of sender',
+    'invalid sender',
+    'bad sender',
+    'unknown sender',
+    'envelope sender',
+    'return[- ]path',
+    'mail from (?:address |domain )?(?:rejected|refused|invalid|denied)',
+    '\\bspf\\b',
+    'sender policy framework',
+    '\\bdkim\\b',
+    '\\bdmarc\\b',
+    'domainkeys',
+    'reverse (?:dns|lookup|hostname|mapping)',
+    '\\bptr\\b',
+    '\\brdns\\b',
+    'no reverse',
+    'unauthenticated (?:email|mail|sender)',
+    'not authorized to send',
+    'authentication (?:required|failed)',
+    '(?:after|in reply to) mail from',
+    'helo (?:command )?rejected',
+    'ehlo (?:command )?rejected',
+  ].join('|'),
+  'i',
+);
 
-/** The kind a failed report's words point to, or undefined when they say nothing we trust. */
+const HARD_STRONG = new RegExp(
+  [
+    'user unknown',
+    'unknown user',
+    'user (?:is )?not found',
+    'unknown (?:recipient|mailbox|local[- ]part|address)',
+    'no such (?:user|mailbox|recipient|address|account|local user|person|domain|host)',
+    'recipient (?:address )?(?:unknown|does not exist|not found|invalid)',
+    'recipient address rejected: (?:user unknown|access denied|invalid|unknown)',
+    "doesn't have an? \\S+ account",
+    'does not have an? \\S+ account',
+    'address (?:does not exist|not found|unknown)',
+    'account (?:that you tried to reach )?(?:does not exist|is disabled|not found)',
+    'mailbox (?:does not exist|not found|unknown|invalid|not available)',
+    'invalid (?:recipient|mailbox|address|user)',
+    'not a valid (?:recipient|mailbox|user|address)',
+    'no mailbox here',
+    'unrouteable address',
+    'unroutable address',
+    'host (?:or domain name )?not found',
+    'domain (?:name )?not found',
+    'host unknown',
+    'unknown host',
+    'domain (?:does not exist|unknown|is unknown)',
+    'no such domain',
+    'null mx',
+    'does not accept (?:any )?mail',
+    'name or service not known',
+    'nxdomain',
+    'account (?:has been |is )?(?:disabled|deactivated|closed|deleted|terminated|removed)',
+    'user (?:account )?(?:has been |is )?(?:disabled|deactivated|terminated)',
+    'no longer (?:exists|active|valid|in use|available)',
+    'is not a known user',
+    'bad destination mailbox',
+    'destination (?:mailbox|address) (?:unknown|invalid)',
+  ].join('|'),
+  'i',
+);
+
+const SOFT_WORDS = new RegExp(
+  [
+    'quota',
+    'mailbox (?:is )?full',
+    'mailbox (?:size|storage)',
+    'full mailbox',
+    'insufficient (?:system )?storage',
+    'storage (?:space )?(?:exceeded|full)',
+    'exceeded storage',
+    'disk (?:full|quota)',
+    'out of (?:disk )?space',
+    'too many (?:recipients|messages|connections|mails|emails|sessions|concurrent)',
+    'rate limit',
+    'at a rate',
+    'rate that',
+    'ratelimit',
+    'throttl',
+    'too (?:fast|often|much mail)',
+    'try (?:again )?later',
+    'temporar(?:y|ily)',
+    'deferred',
+    'exceed(?:s|ed)? (?:the )?(?:maximum|size|message size|limit)',
+    'message (?:is )?too (?:large|big)',
+    'size limit',
+    'message size',
+    'retry (?:timeout|time)',
+    'timed? ?out',
+    'expired',
+    'connection (?:refused|reset|closed|dropped|lost)',
+    'mail loop',
+    'loops? back',
+    'too many hops',
+    'system (?:error|problem|failure)',
+    'resources? (?:temporarily )?unavailable',
+  ].join('|'),
+  'i',
+);
+
+const POLICY_WORDS = new RegExp(
+  [
+    'spam',
+    '\\bblock(?:ed|ing)?\\b',
+    'block ?list',
+    'black ?list',
+    'deny ?list',
+    '\\bpolicy\\b',
+    'policies',
+    'reputation',
+    'spamhaus',
+    'spamcop',
+    '\\b(?:rbl|dnsbl|uribl)\\b',
+    'listed (?:at|on|in|by)',
+    'virus',
+    'malware',
+    'infected',
+    'content (?:rejected|filter)',
+    'filtered',
+    'relay(?:ing)? (?:access )?(?:denied|not permitted)',
+    'suspicious',
+  ].join('|'),
+  'i',
+);
+
+// Refusals that name no cause: they count only when no specific status code says more.
+const POLICY_WEAK = /not accepted|not allowed|not permitted|access denied|prohibited|refused|security|rejected|denied/i;
+
+const HARD_WEAK = /mailbox (?:is )?unavailable|does ?n[o']t exist|recipient ?not ?found|address not found|no mailbox|unknown|invalid address|mailbox disabled|account (?:is )?(?:inactive|suspended|expired)/i;
+
+// Long diagnostics are cut here: the words that decide are at the start of a server's reply.
+const SCAN_CAP = 4096;
+
+/**
+ * The kind a failed report's specific words point to, or undefined when they say nothing we
+ * trust. Vague words (weakWords) come second to a specific status code.
+ */
 export function classifyDiagnosticWords(diagnostic: string | undefined): BounceKind | undefined {
   if (!diagnostic) return undefined;
-  if (POLICY_WORDS.test(diagnostic)) return 'policy';
-  if (SOFT_WORDS.test(diagnostic)) return 'soft';
-  if (HARD_WORDS.test(diagnostic)) return 'hard';
+  const text = diagnostic.slice(0, SCAN_CAP);
+  if (SENDER_WORDS.test(text)) return 'sender';
+  if (HARD_STRONG.test(text)) return 'hard';
+  if (SOFT_WORDS.test(text)) return 'soft';
+  if (POLICY_WORDS.test(text)) return 'policy';
+  return undefined;
+}
+
+/** Vague refusals ("rejected", "mailbox unavailable"): used only when no code is specific. */
+function weakWords(diagnostic: string | undefined): BounceKind | undefined {
+  if (!diagnostic) return undefined;
+  const text = diagnostic.slice(0, SCAN_CAP);
+  if (POLICY_WEAK.test(text)) return 'policy';
+  if (HARD_WEAK.test(text)) return 'hard';
   return undefined;
 }
 
@@ -51,6 +204,7 @@ export function classifyStatus(status: string): BounceKind | undefined {
   if (klass === '2') return 'delivered';
   if (klass === '4') return 'soft';
   if (klass !== '5') return undefined;
+  if (isSenderStatus(status)) return 'sender';
   const meaning = permanentStatusMeaning(status);
   if (meaning) return meaning;
   if (subject === '2' && detail === '2') return 'soft';
@@ -58,7 +212,13 @@ export function classifyStatus(status: string): BounceKind | undefined {
   return undefined;
 }
 
-/** From Action + Status (+ diagnostic text when the status is missing or generic). */
+/** X.1.7 bad sender address, X.1.8 bad sender domain, X.7.25-27 our PTR / SPF / DKIM. */
+function isSenderStatus(status: string): boolean {
+  const [, subject, detail] = status.split('.');
+  return (subject === '1' && (detail === '7' || detail === '8')) || (subject === '7' && ['23', '24', '25', '26', '27'].includes(detail!));
+}
+
+/** From Action + Status (+ the remote server's reply). */
 export function classifyDsn(action: string | undefined, status: string | undefined, diagnostic: string | undefined): BounceKind {
   const act = action?.trim().toLowerCase().split(/[\s(;]/)[0];
   if (act === 'delayed') return 'delay';
@@ -71,24 +231,21 @@ export function classifyDsn(action: string | undefined, status: string | undefin
 
 function classifyFailure(status: string | undefined, diagnostic: string | undefined): BounceKind {
   const given = parseStatusField(status);
-  const fromDiagnostic = parseEnhanced(diagnostic);
-  if (given) {
-    const kind = classifyStatus(given);
+  const fromReply = parseEnhanced(diagnostic);
+  const replyCode = /^\s*([245])\d\d\b/.exec(diagnostic ?? '')?.[1];
+  // The remote server's own words first: its enhanced code, then its reply code, then the Status.
+  const klass = fromReply?.[0] ?? replyCode ?? given?.[0];
+  if (klass === '2' && !given?.startsWith('5')) return 'delivered';
+  const transient = klass === '4';
+
+  const words = classifyDiagnosticWords(diagnostic);
+  const codes = [fromReply, given].filter((c): c is string => !!c && c[0] === '5');
+  if (words === 'sender' || codes.some(isSenderStatus)) return transient ? 'soft' : 'sender';
+  if (transient) return 'soft';
+  if (words) return words;
+  for (const code of codes) {
+    const kind = classifyStatus(code);
     if (kind) return kind;
-    // "5.0.0" (or another 5.x.x we have no rule for) with "550 5.1.1 ..." in the diagnostic:
-    // the diagnostic is the more specific of the two, if it agrees on the class.
-    if (fromDiagnostic && fromDiagnostic[0] === given[0] && fromDiagnostic !== given) {
-      const refined = classifyStatus(fromDiagnostic);
-      if (refined) return refined;
-    }
-  } else if (fromDiagnostic) {
-    const kind = classifyStatus(fromDiagnostic);
-    if (kind) return kind;
-  } else {
-    // No enhanced code anywhere: a bare "4xx" reply code is still transient.
-    const code = /^\s*([245])\d\d\b/.exec(diagnostic ?? '');
-    if (code?.[1] === '4') return 'soft';
-    if (code?.[1] === '2') return 'delivered';
   }
-  return classifyDiagnosticWords(diagnostic) ?? 'soft';
+  return weakWords(diagnostic) ?? 'soft';
 }

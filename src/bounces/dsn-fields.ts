@@ -139,3 +139,14 @@ export function normaliseMessageId(value: string | undefined): string | undefine
   const id = m ? m[1]! : value.trim().split(/\s+/)[0];
   return id ? `<${id}>` : undefined;
 }
+
+/**
+ * A message written with bare CR line ends (old Mac mail tools) as CRLF, so the MIME parser sees
+ * its header lines at all. Messages with LF or CRLF are returned as they are (same buffer).
+ */
+export function normaliseBareCr(raw: Buffer): Buffer {
+  const head = raw.subarray(0, 8192);
+  const cr = head.indexOf(0x0d);
+  if (cr === -1 || head[cr + 1] === 0x0a) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1');
+}

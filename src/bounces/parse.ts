@@ -15,6 +15,7 @@ import {
   FieldBlock,
   firstAddress,
   normaliseMessageId,
+  normaliseBareCr,
   normaliseNewlines,
   parseDeliveryStatus,
   parseFields,
@@ -22,7 +23,7 @@ import {
   stripAddressType,
   stripTypePrefix,
 } from './dsn-fields.js';
-import { parseTextBounce, statusInText } from './text-bounces.js';
+import { genericBounce, parseTextBounce, statusInText } from './text-bounces.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
 
@@ -69,10 +70,12 @@ const INLINE_ORIGINAL = [
 ];
 
 const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator/i;
+const BOUNCE_TEXT = /could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|permanent (?:fatal )?error|error delivering your mail|unable to deliver|was not delivered|not be delivered|delivery to the following recipients? (?:failed|has been delayed)|returned mail|delivery status notification|mail delivery (?:failed|error)|failed to deliver|non-delivery/i;
 const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status notification|delivery (?:failure|failed|has failed|problem)|failure notice|mail delivery failed|non[- ]?delivery|could not be delivered|returned to sender/i;
 
 /** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
-export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): Promise<ParsedMessage> {
+export async function parseMailboxMessage(input: Buffer, options: ParseOptions): Promise<ParsedMessage> {
+  const raw = normaliseBareCr(input);
   const { simpleParser } = await import('mailparser'); // loaded on first use: keeps CLI start-up fast
   const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true });
   const headers = headerBlock(mail);
@@ -152,9 +155,21 @@ export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): P
   }
   const from = header('from') ?? '';
   const subject = mail.subject ?? '';
-  if (dsnPart || topType === 'multipart/report' || (BOUNCE_SENDER.test(from) && BOUNCE_SUBJECT.test(subject))) {
-    // A bounce we cannot read in detail: with a VERP token or the quoted original it still names
-    // the delivery. The first enhanced code in the text is the best status we have.
+  const failedHeader = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
+  if (dsnPart || topType === 'multipart/report' || failedHeader.length > 0 || looksLikeBounce(from, subject, text)) {
+    // A bounce in a wording we have no recogniser for: the addresses its own words name (not
+    // ours), each with the server's reply next to it.
+    const ours = new Set([...headers.all('to'), ...headers.all('from'), original.block.get('from'), original.block.get('return-path'), original.block.get('sender')].map((v) => firstAddress(v)?.toLowerCase()).filter((v): v is string => !!v));
+    const hints = [...failedHeader, ...(original.info.to ? [original.info.to] : [])];
+    const generic = genericBounce(text, ours, hints);
+    if (generic) {
+      const events = generic.recipients.map((r) =>
+        event({ kind: classifyDsn(r.action, r.status, r.diagnostic), recipient: r.recipient, status: r.status, diagnostic: r.diagnostic, remoteMta: r.remoteMta }),
+      );
+      return result('dsn', events, `bounce from ${firstAddress(from) ?? from} ("${subject.slice(0, 80)}"), wording without a recogniser of its own`);
+    }
+    // With a VERP token or the quoted original it still names the delivery. The first enhanced
+    // code in the text is the best status we have.
     const recipient = original.info.to;
     if (token || recipient) {
       const line = text.split('\n').find((l) => statusInText(l));
@@ -164,20 +179,26 @@ export async function parseMailboxMessage(raw: Buffer, options: ParseOptions): P
     }
   }
 
-  // 4. Auto-replies: explicit signals first.
-  const auto = detectAutoReply(header, subject);
-  if (auto?.strength === 'strong') return result('auto-reply', [], auto.reason);
-
-  // 5. Unsubscribe requests as a List-Unsubscribe mailto: produces them.
+  // 4. Unsubscribe requests as a List-Unsubscribe mailto: produces them.
   const firstLine = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  const unsubscribeBy = /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
+  // Apple Mail's "Unsubscribe" button sends one marked X-Apple-Unsubscribe (and Auto-Submitted).
+  const appleUnsubscribe = /^true$/i.test(header('x-apple-unsubscribe')?.trim() ?? '');
+  const unsubscribeBy = appleUnsubscribe ? 'X-Apple-Unsubscribe header' : /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
   const sender = mail.from?.value[0]?.address;
   if (unsubscribeBy && sender) {
-    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender })], `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
+    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender })], appleUnsubscribe ? `Apple Mail unsubscribe request (${unsubscribeBy}) from ${sender}` : `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
   }
 
+  // 5. Auto-replies, only once it is no bounce and no request: explicit signals first.
+  const auto = detectAutoReply(header, subject);
   if (auto) return result('auto-reply', [], auto.reason);
   return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
+}
+
+/** A bounce by its sender, subject or first words, whatever its format. */
+function looksLikeBounce(from: string, subject: string, text: string): boolean {
+  if (BOUNCE_SENDER.test(from) || BOUNCE_SUBJECT.test(subject)) return true;
+  return BOUNCE_TEXT.test(text.slice(0, 4096));
 }
 
 function dsnEvent(

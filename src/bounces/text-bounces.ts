@@ -162,3 +162,70 @@ export function parseTextBounce(text: string): TextBounce | undefined {
   }
   return undefined;
 }
+
+// --- Any other bounce ------------------------------------------------------------------------
+// DragonFly, V5 Sendmail, IMail, Zoho, GMX, Notes, OpenSMTPD and dozens more each word it their
+// own way, but all name the failed address in the text before the copy of the message and put
+// the server's reply near it. Called only for messages already known to be bounces.
+
+// Where the bounce's own words end and the copy of the original starts.
+const ORIGINAL_STARTS = [
+  /^-+ ?(?:This is a copy of|Below this line|Original message|Original Message|Forwarded message|Undelivered message|Returned message|The original message|Message headers|Headers of|Copy of)/im,
+  /^(?:Message headers follow|Original message headers|The original message headers|Original message follows|Below this line is a copy)/im,
+  /^(?:Received|Return-Path|DKIM-Signature|X-Received): /im,
+];
+// How much of the text a recogniser looks at: the bounce's own words are short.
+const GENERIC_SCAN_CAP = 32 * 1024;
+const NEAR_CHARS = 700;
+const ADDR_G = new RegExp(`"[^"\\n]{1,64}"@[a-z0-9.-]+\\.[a-z]{2,}|${ADDR}`, 'gi');
+
+/** The bounce's own text: up to where it starts quoting the original message. */
+export function ownWords(text: string): string {
+  const t = normaliseNewlines(text).slice(0, GENERIC_SCAN_CAP);
+  let end = t.length;
+  for (const re of ORIGINAL_STARTS) {
+    const m = re.exec(t);
+    if (m && m.index > 0 && m.index < end) end = m.index;
+  }
+  return t.slice(0, end);
+}
+
+/**
+ * The failed addresses a bounce names in its own words (skipping `exclude`, our own addresses),
+ * each with the text right after its first mention as its diagnostic. `hints` (X-Failed-Recipients,
+ * the quoted original's To) come first when the text names them.
+ */
+export function genericBounce(text: string, exclude: Set<string>, hints: string[]): TextBounce | undefined {
+  const words = ownWords(text);
+  const found = new Map<string, number>();
+  for (const m of words.matchAll(ADDR_G)) {
+    const addr = m[0].replace(/\.$/, '');
+    const key = addr.toLowerCase();
+    if (exclude.has(key) || found.has(key)) continue;
+    found.set(key, m.index);
+  }
+  const recipients: TextRecipient[] = [];
+  const delayed = /(?:will (?:retry|keep trying|continue)|not yet been delivered|delayed|warning only|still trying)/i.test(words) && !/(?:permanent|fatal|gave up|giving up|could not be delivered)/i.test(words);
+  const near = (at: number): string => {
+    const lineStart = words.lastIndexOf('\n', at) + 1;
+    return words.slice(lineStart, at + NEAR_CHARS);
+  };
+  const diagnosticAround = (at: number | undefined): string | undefined => {
+    const window = at === undefined ? words.slice(0, NEAR_CHARS * 2) : near(at);
+    // The server's reply: the first line with a reply or enhanced code, with what follows it.
+    const reply = /(?:^|[\s:(])([245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?.*(?:\n[ \t]+\S.*)*)/m.exec(window)?.[1] ?? /[245]\.\d{1,3}\.\d{1,3}\b.*/.exec(window)?.[0];
+    return reply ?? window;
+  };
+  const ordered = [...hints.map((h) => h.toLowerCase()).filter((h) => !exclude.has(h)), ...found.keys()];
+  const seen = new Set<string>();
+  for (const key of ordered) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const at = found.get(key);
+    if (at === undefined && !hints.some((h) => h.toLowerCase() === key)) continue;
+    const original = at !== undefined ? words.slice(at, at + key.length) : hints.find((h) => h.toLowerCase() === key)!;
+    const r = entry(original.replace(/\.$/, ''), delayed ? 'delayed' : 'failed', diagnosticAround(at));
+    recipients.push(r);
+  }
+  return recipients.length > 0 ? { format: 'unknown', recipients } : undefined;
+}

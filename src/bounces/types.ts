@@ -1,7 +1,10 @@
 import type { SuppressionReason } from '../store/types.js';
 
-/** What a report says happened to one recipient. */
-export type BounceKind = 'hard' | 'soft' | 'policy' | 'complaint' | 'delay' | 'delivered' | 'unsubscribe';
+/**
+ * What a report says happened to one recipient. 'sender' is a refusal of OUR side (sender domain,
+ * SPF/DKIM/DMARC, our IP): it says nothing about the journalist's address.
+ */
+export type BounceKind = 'hard' | 'soft' | 'policy' | 'sender' | 'complaint' | 'delay' | 'delivered' | 'unsubscribe';
 
 /**
  * One recipient's fate as a bounce mailbox or a provider webhook reported it, already
