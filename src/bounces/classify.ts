@@ -60,6 +60,13 @@ const SENDER_WORDS = new RegExp(
     'authentication (?:required|failed)',
     '(?:after|in reply to) mail from',
     'helo (?:command )?rejected',
+    'permission to post',
+    '投稿する権限',
+    'provide a valid from',
+    'from: domain is invalid',
+    'mismatch(?:es)? client ip',
+    'does not match (?:the )?(?:client|connecting) ip',
+    'mailfrom domain',
     'ehlo (?:command )?rejected',
   ].join('|'),
   'i',
@@ -78,6 +85,12 @@ const HARD_STRONG = new RegExp(
     'does not have an? \\S+ account',
     'address (?:does not exist|not found|unknown)',
     'account (?:that you tried to reach )?(?:does not exist|is disabled|not found)',
+    'user (?:does )?not exist',
+    'invalid (?:final delivery )?userid',
+    'not listed in (?:the )?(?:domino )?(?:public )?directory',
+    'invalid domain',
+    'domain is not reachable',
+    'indicated no smtp service',
     'mailbox (?:does not exist|not found|unknown|invalid|not available)',
     'invalid (?:recipient|mailbox|address|user)',
     'not a valid (?:recipient|mailbox|user|address)',
@@ -125,7 +138,8 @@ const SOFT_WORDS = new RegExp(
     'try (?:again )?later',
     'temporar(?:y|ily)',
     'deferred',
-    'exceed(?:s|ed)? (?:the )?(?:maximum|size|message size|limit)',
+    'exceed(?:s|ed)? (?:the )?(?:maximum|size|message size|limit|administrative limit)',
+    'length exceeds',
     'message (?:is )?too (?:large|big)',
     'size limit',
     'message size',
@@ -163,9 +177,16 @@ const POLICY_WORDS = new RegExp(
     'filtered',
     'relay(?:ing)? (?:access )?(?:denied|not permitted)',
     'suspicious',
+    'protocol violation',
+    'unwanted messages',
   ].join('|'),
   'i',
 );
+
+const AFTER_MAIL_FROM = /(?:after|in reply to) mail from/i;
+
+// A dead-looking reply that the server itself calls passing ("Host not found, try again").
+const TRANSIENT_FIRST = /try again|temporar(?:y|ily) (?:failure|error|unavailable|rejected|deferred|blocked|over)|over quota temporarily/i;
 
 // Refusals that name no cause: they count only when no specific status code says more.
 const POLICY_WEAK = /not accepted|not allowed|not permitted|access denied|prohibited|refused|security|rejected|denied/i;
@@ -183,6 +204,7 @@ export function classifyDiagnosticWords(diagnostic: string | undefined): BounceK
   if (!diagnostic) return undefined;
   const text = diagnostic.slice(0, SCAN_CAP);
   if (SENDER_WORDS.test(text)) return 'sender';
+  if (TRANSIENT_FIRST.test(text)) return 'soft';
   if (HARD_STRONG.test(text)) return 'hard';
   if (SOFT_WORDS.test(text)) return 'soft';
   if (POLICY_WORDS.test(text)) return 'policy';
@@ -229,7 +251,19 @@ export function classifyDsn(action: string | undefined, status: string | undefin
   return act === 'failed' && kind === 'delivered' ? 'soft' : kind;
 }
 
-function classifyFailure(status: string | undefined, diagnostic: string | undefined): BounceKind {
+/**
+ * The remote server's own reply inside a diagnostic that wraps it in the reporting MTA's words
+ * ("5.1.0 - Unknown address error 550-'5.2.2 … Mailbox Full'"): from its reply code on.
+ */
+export function remoteReply(diagnostic: string | undefined): string | undefined {
+  if (!diagnostic) return undefined;
+  const text = diagnostic.slice(0, SCAN_CAP);
+  const m = /(?:^|[\s'"(:])([2-5]\d\d[ -]['"]?[245]\.\d{1,3}\.\d{1,3}\b)/.exec(text);
+  return m && m.index > 0 ? text.slice(m.index).replace(/^[\s'"(:]/, '') : text;
+}
+
+function classifyFailure(status: string | undefined, wrapped: string | undefined): BounceKind {
+  const diagnostic = remoteReply(wrapped);
   const given = parseStatusField(status);
   const fromReply = parseEnhanced(diagnostic);
   const replyCode = /^\s*([245])\d\d\b/.exec(diagnostic ?? '')?.[1];
@@ -240,7 +274,9 @@ function classifyFailure(status: string | undefined, diagnostic: string | undefi
 
   const words = classifyDiagnosticWords(diagnostic);
   const codes = [fromReply, given].filter((c): c is string => !!c && c[0] === '5');
-  if (words === 'sender' || codes.some(isSenderStatus)) return transient ? 'soft' : 'sender';
+  // The reporting MTA's own context ("after MAIL FROM") counts too: it says which command failed.
+  const afterMailFrom = AFTER_MAIL_FROM.test(wrapped?.slice(0, SCAN_CAP) ?? '');
+  if (words === 'sender' || afterMailFrom || codes.some(isSenderStatus)) return transient ? 'soft' : 'sender';
   if (transient) return 'soft';
   if (words) return words;
   for (const code of codes) {

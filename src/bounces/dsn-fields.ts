@@ -104,8 +104,19 @@ export function stripAddressType(value: string | undefined): string | undefined 
   if (semi) v = semi[1]!.trim();
   const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(v);
   if (angle) v = angle[1]!;
-  v = v.replace(/^["']|["']$/g, '').trim();
+  // A quoted whole value ('"a@b"') loses its quotes; a quoted local part ('"a..b"@c') keeps them.
+  const quoted = /^(["'])(.*)\1$/.exec(v);
+  if (quoted) v = quoted[2]!.trim();
   return v === '' ? undefined : v;
+}
+
+/**
+ * Whether a recipient field holds a mail address we could have sent to: not a source route
+ * ("@mx:a@b"), a pipe or a file path, a bare host ("@mx.example.org"), or a local part alone.
+ */
+export function looksLikeAddress(value: string | undefined): value is string {
+  if (!value || value.length > 320) return false;
+  return /^(?:"[^"\r\n]{1,64}"|[^\s@"|/:<>(),;]+)@[a-z0-9-]+(?:\.[a-z0-9-]+)*$/i.test(value);
 }
 
 /** "smtp; 550 5.1.1 user unknown" → "550 5.1.1 user unknown"; "dns; mx.example.com" → "mx.example.com". */

@@ -19,11 +19,12 @@ import {
   normaliseNewlines,
   parseDeliveryStatus,
   parseFields,
+  looksLikeAddress,
   parseStatusField,
   stripAddressType,
   stripTypePrefix,
 } from './dsn-fields.js';
-import { genericBounce, parseTextBounce, statusInText } from './text-bounces.js';
+import { diagnosticNear, genericBounce, parseTextBounce, statusInText } from './text-bounces.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
 
@@ -96,11 +97,12 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     raw: rawText.length > RAW_CAP_CHARS ? rawText.slice(0, RAW_CAP_CHARS) : rawText,
     receivedAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : (options.now ?? new Date()),
   };
-  const event = (e: { kind: BounceKind; recipient: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined; verpToken?: string | undefined }): BounceEvent => ({
+  const event = (e: { kind: BounceKind; recipient: string | undefined; originalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined; verpToken?: string | undefined }): BounceEvent => ({
     kind: e.kind,
     source: base.source,
     reportId: base.reportId,
     recipient: e.recipient,
+    ...(e.originalRecipient ? { originalRecipient: e.originalRecipient } : {}),
     verpToken: e.verpToken ?? token,
     originalMessageId: base.originalMessageId,
     status: e.status,
@@ -116,7 +118,10 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   const dsnPart = attachments.find((a) => DSN_TYPES.has(a.contentType.toLowerCase()));
   if (dsnPart) {
     const { perMessage, recipients } = parseDeliveryStatus(partText(dsnPart));
-    const events = recipients.map((block) => dsnEvent(block, perMessage, original.info.to, event));
+    const failedHeaders = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
+    const events = recipients.map((block, i) =>
+      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedHeaders.length ? failedHeaders[i] : undefined, text }, event),
+    );
     if (events.length > 0) {
       const why = topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
       return result('dsn', events, why);
@@ -161,7 +166,8 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     // ours), each with the server's reply next to it.
     const ours = new Set([...headers.all('to'), ...headers.all('from'), original.block.get('from'), original.block.get('return-path'), original.block.get('sender')].map((v) => firstAddress(v)?.toLowerCase()).filter((v): v is string => !!v));
     const hints = [...failedHeader, ...(original.info.to ? [original.info.to] : [])];
-    const generic = genericBounce(text, ours, hints);
+    const reportingDomain = /@([^>\s]+)/.exec(from)?.[1]?.toLowerCase();
+    const generic = genericBounce(text, ours, hints, reportingDomain);
     if (generic) {
       const events = generic.recipients.map((r) =>
         event({ kind: classifyDsn(r.action, r.status, r.diagnostic), recipient: r.recipient, status: r.status, diagnostic: r.diagnostic, remoteMta: r.remoteMta }),
@@ -204,17 +210,24 @@ function looksLikeBounce(from: string, subject: string, text: string): boolean {
 function dsnEvent(
   block: FieldBlock,
   perMessage: FieldBlock,
-  originalTo: string | undefined,
-  event: (e: { kind: BounceKind; recipient: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
+  context: { originalTo: string | undefined; failedHeader: string | undefined; text: string },
+  event: (e: { kind: BounceKind; recipient: string | undefined; originalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
 ): BounceEvent {
-  const recipient = stripAddressType(block.get('final-recipient')) ?? stripAddressType(block.get('original-recipient')) ?? originalTo;
+  // Final-Recipient first (it is what failed); a pipe, path, source route or bare host there is no
+  // address we mailed, so the Original-Recipient, X-Failed-Recipients or the quoted To stands in.
+  const final = stripAddressType(block.get('final-recipient'));
+  const originalField = stripAddressType(block.get('original-recipient'));
+  const candidates = [final, originalField, context.failedHeader, context.originalTo];
+  const recipient = candidates.find(looksLikeAddress) ?? final ?? originalField ?? context.originalTo;
+  const originalRecipient = looksLikeAddress(originalField) && originalField.toLowerCase() !== recipient?.toLowerCase() ? originalField : undefined;
   const action = block.get('action')?.toLowerCase();
-  const diagnostic = stripTypePrefix(block.get('diagnostic-code'));
+  // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
+  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? (recipient ? diagnosticNear(context.text, recipient) : undefined);
   // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic), recipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic), recipient, originalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */

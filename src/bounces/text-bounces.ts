@@ -137,7 +137,10 @@ function exchange(text: string): TextBounce | undefined {
 
 // --- Gmail ---------------------------------------------------------------------------------
 function gmail(text: string): TextBounce | undefined {
-  const response = /The (?:response|error) (?:from the remote server )?(?:was|that the other server returned was):?\s*\n([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1];
+  // The reply sits on the next line, or (older Gmail) on the same line as the lead-in.
+  const response =
+    collapse(/The (?:response|error) (?:from the remote server )?(?:was|that the other server returned was):?[ \t]*\n?([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1] ?? '') ??
+    collapse(/Technical details of (?:permanent|temporary) failure:?[ \t]*\n?([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1] ?? '');
   const delay = new RegExp(`(?:temporary problem delivering your message to|Delivery to the following recipients? has been delayed:\\s*)\\s*<?(${ADDR})`, 'i').exec(text);
   if (delay) return { format: 'gmail', recipients: [entry(delay[1]!, 'delayed', response)] };
   const failed =
@@ -177,7 +180,26 @@ const ORIGINAL_STARTS = [
 // How much of the text a recogniser looks at: the bounce's own words are short.
 const GENERIC_SCAN_CAP = 32 * 1024;
 const NEAR_CHARS = 700;
+const HELP_MAILBOX = /^(?:postmaster|mailer-daemon|abuse|hostmaster|support|help|noc|admin|root)@/;
 const ADDR_G = new RegExp(`"[^"\\n]{1,64}"@[a-z0-9.-]+\\.[a-z]{2,}|${ADDR}`, 'gi');
+
+/**
+ * The server's reply near a mention of an address (at = its index in `words`): the first line
+ * with a reply or enhanced code after it, with its continuation lines; else the text around it.
+ */
+function replyNear(words: string, at: number | undefined): string {
+  const lineStart = at === undefined ? 0 : words.lastIndexOf('\n', at) + 1;
+  const window = words.slice(lineStart, (at ?? 0) + NEAR_CHARS * (at === undefined ? 2 : 1));
+  const reply = /(?:^|[\s:(])([245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?.*(?:\n[ \t]+\S.*)*)/m.exec(window)?.[1] ?? /[245]\.\d{1,3}\.\d{1,3}\b.*/.exec(window)?.[0];
+  return reply ?? window;
+}
+
+/** What a bounce's own words say next to `address` (for a DSN whose block has no Diagnostic-Code). */
+export function diagnosticNear(text: string, address: string): string | undefined {
+  const words = ownWords(text);
+  const at = words.toLowerCase().indexOf(address.toLowerCase());
+  return at === -1 ? undefined : collapse(replyNear(words, at));
+}
 
 /** The bounce's own text: up to where it starts quoting the original message. */
 export function ownWords(text: string): string {
@@ -195,27 +217,20 @@ export function ownWords(text: string): string {
  * each with the text right after its first mention as its diagnostic. `hints` (X-Failed-Recipients,
  * the quoted original's To) come first when the text names them.
  */
-export function genericBounce(text: string, exclude: Set<string>, hints: string[]): TextBounce | undefined {
+export function genericBounce(text: string, exclude: Set<string>, hints: string[], reportingDomain?: string): TextBounce | undefined {
   const words = ownWords(text);
   const found = new Map<string, number>();
   for (const m of words.matchAll(ADDR_G)) {
     const addr = m[0].replace(/\.$/, '');
     const key = addr.toLowerCase();
     if (exclude.has(key) || found.has(key)) continue;
+    // "contact <postmaster@the reporting host>": the reporting host's own addresses are help, not failures.
+    if (reportingDomain && key.endsWith(`@${reportingDomain}`) && HELP_MAILBOX.test(key)) continue;
     found.set(key, m.index);
   }
   const recipients: TextRecipient[] = [];
   const delayed = /(?:will (?:retry|keep trying|continue)|not yet been delivered|delayed|warning only|still trying)/i.test(words) && !/(?:permanent|fatal|gave up|giving up|could not be delivered)/i.test(words);
-  const near = (at: number): string => {
-    const lineStart = words.lastIndexOf('\n', at) + 1;
-    return words.slice(lineStart, at + NEAR_CHARS);
-  };
-  const diagnosticAround = (at: number | undefined): string | undefined => {
-    const window = at === undefined ? words.slice(0, NEAR_CHARS * 2) : near(at);
-    // The server's reply: the first line with a reply or enhanced code, with what follows it.
-    const reply = /(?:^|[\s:(])([245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?.*(?:\n[ \t]+\S.*)*)/m.exec(window)?.[1] ?? /[245]\.\d{1,3}\.\d{1,3}\b.*/.exec(window)?.[0];
-    return reply ?? window;
-  };
+  const diagnosticAround = (at: number | undefined): string | undefined => replyNear(words, at);
   const ordered = [...hints.map((h) => h.toLowerCase()).filter((h) => !exclude.has(h)), ...found.keys()];
   const seen = new Set<string>();
   for (const key of ordered) {
