@@ -26,7 +26,8 @@ import { parseStatusField } from './dsn-fields.js';
  *   5. The code's own meaning (RFC 3463), the reply's code before the Status: 5.1.1 5.1.2 5.1.3
  *      5.1.6 5.1.10 5.2.1 → hard, 5.7.x → policy, 5.2.2 5.3.x 5.4.x → soft; generic codes
  *      (x.0.0) say nothing.
- *   6. Vague words: "rejected", "denied" → policy; "mailbox unavailable", "unknown" → hard.
+ *   6. Vague words: "address rejected" → hard; "rejected", "denied" → policy; "mailbox
+ *      unavailable", "unknown" → hard.
  *   7. Otherwise soft.
  */
 
@@ -67,6 +68,8 @@ const SENDER_WORDS = new RegExp(
     'mismatch(?:es)? client ip',
     'does not match (?:the )?(?:client|connecting) ip',
     'mailfrom domain',
+    'purported responsible address',
+    'turn on smtp authentication',
     'ehlo (?:command )?rejected',
   ].join('|'),
   'i',
@@ -91,6 +94,8 @@ const HARD_STRONG = new RegExp(
     'invalid domain',
     'domain is not reachable',
     'indicated no smtp service',
+    "address couldn'?t be found",
+    "couldn'?t find a mail exchanger",
     'mailbox (?:does not exist|not found|unknown|invalid|not available)',
     'invalid (?:recipient|mailbox|address|user)',
     'not a valid (?:recipient|mailbox|user|address)',
@@ -183,10 +188,10 @@ const POLICY_WORDS = new RegExp(
   'i',
 );
 
-const AFTER_MAIL_FROM = /(?:after|in reply to) mail from/i;
+const AFTER_MAIL_FROM = /(?:after|in reply to) mail from|sender was rejected/i;
 
 // A dead-looking reply that the server itself calls passing ("Host not found, try again").
-const TRANSIENT_FIRST = /try again|temporar(?:y|ily) (?:failure|error|unavailable|rejected|deferred|blocked|over)|over quota temporarily/i;
+const TRANSIENT_FIRST = /host not found, try again|try again later|temporar(?:y|ily) (?:failure|error|unavailable|rejected|deferred|blocked|over)|over quota temporarily/i;
 
 // Refusals that name no cause: they count only when no specific status code says more.
 const POLICY_WEAK = /not accepted|not allowed|not permitted|access denied|prohibited|refused|security|rejected|denied/i;
@@ -203,7 +208,10 @@ const SCAN_CAP = 4096;
 export function classifyDiagnosticWords(diagnostic: string | undefined): BounceKind | undefined {
   if (!diagnostic) return undefined;
   const text = diagnostic.slice(0, SCAN_CAP);
-  if (SENDER_WORDS.test(text)) return 'sender';
+  const sender = SENDER_WORDS.exec(text);
+  // "rejected due to spam classification … set up SPF": the cause comes first, the advice after.
+  const policy = POLICY_WORDS.exec(text);
+  if (sender) return policy && policy.index < sender.index ? 'policy' : 'sender';
   if (TRANSIENT_FIRST.test(text)) return 'soft';
   if (HARD_STRONG.test(text)) return 'hard';
   if (SOFT_WORDS.test(text)) return 'soft';
@@ -215,6 +223,7 @@ export function classifyDiagnosticWords(diagnostic: string | undefined): BounceK
 function weakWords(diagnostic: string | undefined): BounceKind | undefined {
   if (!diagnostic) return undefined;
   const text = diagnostic.slice(0, SCAN_CAP);
+  if (/(?:recipient )?address rejected/i.test(text)) return 'hard';
   if (POLICY_WEAK.test(text)) return 'policy';
   if (HARD_WEAK.test(text)) return 'hard';
   return undefined;
@@ -227,6 +236,7 @@ export function classifyStatus(status: string): BounceKind | undefined {
   if (klass === '4') return 'soft';
   if (klass !== '5') return undefined;
   if (isSenderStatus(status)) return 'sender';
+  if (subject === '7' && detail === '13') return 'hard'; // X.7.13 user account disabled
   const meaning = permanentStatusMeaning(status);
   if (meaning) return meaning;
   if (subject === '2' && detail === '2') return 'soft';

@@ -83,7 +83,9 @@ export function parseDeliveryStatus(text: string): { perMessage: FieldBlock; rec
     .split(/\n[ \t]*\n/)
     .map((c) => c.replace(/^\n+/, ''))
     .filter((c) => c.trim() !== '');
-  const blocks = chunks.map(parseFields).filter((b) => b.size > 0);
+  // AOL writes recipient blocks without blank lines between them: a second Final-Recipient in
+  // one chunk starts the next block.
+  const blocks = chunks.flatMap(splitAtRepeatedRecipient).map(parseFields).filter((b) => b.size > 0);
   // The per-message block is optional in practice (some MTAs omit it): a first block that names a
   // recipient is a recipient block.
   const first = blocks[0];
@@ -91,6 +93,29 @@ export function parseDeliveryStatus(text: string): { perMessage: FieldBlock; rec
   const rest = perMessage === first ? blocks.slice(1) : blocks;
   return { perMessage, recipients: rest.filter(speaksOfRecipient) };
 }
+
+function splitAtRepeatedRecipient(chunk: string): string[] {
+  const out: string[][] = [[]];
+  const has = (block: string[], re: RegExp): number => block.filter((l) => re.test(l)).length;
+  for (const line of chunk.split('\n')) {
+    const current = out[out.length - 1]!;
+    if (FINAL_RE.test(line) && has(current, FINAL_RE) > 0) {
+      // An Original-Recipient right before it belongs to the new block when the old one has its own.
+      const last = current[current.length - 1];
+      const carry = last !== undefined && ORIGINAL_RE.test(last) && has(current, ORIGINAL_RE) > 1 ? [current.pop()!] : [];
+      out.push([...carry, line]);
+      continue;
+    }
+    if (ORIGINAL_RE.test(line) && has(current, ORIGINAL_RE) > 0 && has(current, FINAL_RE) > 0) {
+      out.push([line]);
+      continue;
+    }
+    current.push(line);
+  }
+  return out.map((lines) => lines.join('\n'));
+}
+const FINAL_RE = /^final-recipient[ \t]*:/i;
+const ORIGINAL_RE = /^original-recipient[ \t]*:/i;
 
 function speaksOfRecipient(b: FieldBlock): boolean {
   return b.has('final-recipient') || b.has('original-recipient') || b.has('action') || b.has('status');

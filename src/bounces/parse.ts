@@ -167,7 +167,9 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     const ours = new Set([...headers.all('to'), ...headers.all('from'), original.block.get('from'), original.block.get('return-path'), original.block.get('sender')].map((v) => firstAddress(v)?.toLowerCase()).filter((v): v is string => !!v));
     const hints = [...failedHeader, ...(original.info.to ? [original.info.to] : [])];
     const reportingDomain = /@([^>\s]+)/.exec(from)?.[1]?.toLowerCase();
-    const generic = genericBounce(text, ours, hints, reportingDomain);
+    // A report whose parts the MIME parser could not separate still has its words in the raw body.
+    const words = text.trim() !== '' ? text : rawBody(rawText);
+    const generic = genericBounce(words, ours, hints, reportingDomain);
     if (generic) {
       const events = generic.recipients.map((r) =>
         event({ kind: classifyDsn(r.action, r.status, r.diagnostic), recipient: r.recipient, status: r.status, diagnostic: r.diagnostic, remoteMta: r.remoteMta }),
@@ -183,6 +185,8 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
       const diagnostic = line?.trim() || subject || undefined;
       return result('dsn', [event({ kind: classifyDsn('failed', status, diagnostic), recipient, status, diagnostic })], `bounce from ${firstAddress(from) ?? from} ("${subject}"), format unknown`);
     }
+    // A bounce is never taken for an auto-reply (they carry Auto-Submitted too): a person reads it.
+    return result('unrecognised', [], `bounce from ${firstAddress(from) ?? from} ("${subject.slice(0, 80)}") naming no recipient we can read`);
   }
 
   // 4. Unsubscribe requests as a List-Unsubscribe mailto: produces them.
@@ -199,6 +203,13 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   const auto = detectAutoReply(header, subject);
   if (auto) return result('auto-reply', [], auto.reason);
   return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
+}
+
+/** The body of a raw message (after its header block), LF-normalised. */
+function rawBody(raw: string): string {
+  const t = normaliseNewlines(raw.slice(0, 256 * 1024));
+  const blank = t.indexOf('\n\n');
+  return blank === -1 ? '' : t.slice(blank + 2);
 }
 
 /** A bounce by its sender, subject or first words, whatever its format. */

@@ -76,6 +76,11 @@ function indentedEntries(section: string, action: 'failed' | 'delayed'): TextRec
       continue;
     }
     if (entryIndent === undefined) continue; // prose before the first address
+    // 1&1 writes the reason unindented under its address: the first such line is still its reason.
+    if (indent <= entryIndent && out[out.length - 1]!.diag.length === 0 && /\b[245]\d\d\b|error/i.test(line)) {
+      out[out.length - 1]!.diag.push(line.trim());
+      continue;
+    }
     if (indent <= entryIndent) break; // back to prose: the list is over
     out[out.length - 1]!.diag.push(line.trim());
   }
@@ -84,7 +89,8 @@ function indentedEntries(section: string, action: 'failed' | 'delayed'): TextRec
 
 function exim(text: string): TextBounce | undefined {
   if (!/This message was created automatically by mail delivery software/i.test(text)) return undefined;
-  const failed = /could not be delivered to one or more of its\s+recipients[\s\S]*?(?:address(?:\(es\)|es)? failed|failed addresses?)\s*:?[ \t]*\n/i.exec(text);
+  // 1&1/IONOS wrap "The following address(es)" and "failed:" onto two lines.
+  const failed = /could not be delivered to one or more of\s+its\s+recipients[\s\S]*?(?:address(?:\(es\)|es)?\s+failed|failed\s+addresses?)\s*:?[ \t]*\n/i.exec(text);
   if (failed) {
     return { format: 'exim', recipients: indentedEntries(text.slice(failed.index + failed[0].length), 'failed') };
   }
