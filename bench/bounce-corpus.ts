@@ -18,6 +18,7 @@ import { parseMailboxMessage } from '../src/bounces/parse.js';
 
 interface Fact {
   recipient: string;
+  feedbacktype?: string;
   reason: string;
   status: string;
   action: string;
@@ -35,7 +36,9 @@ const ACCEPT: Record<string, Reading[]> = {
   userunknown: ['hard'],
   hostunknown: ['hard'],
   hasmoved: ['hard'],
-  notaccept: ['hard'],
+  // A null MX (5.1.10, 556) is hard; Sisimai also files "System not accepting network messages"
+  // (5.3.2) and a missing MX (5.4.4) here, which are the server's state: soft is right for those.
+  notaccept: ['hard', 'soft'],
   suspend: ['hard', 'soft'],
   mailboxfull: ['soft'],
   exceedlimit: ['soft'],
@@ -61,7 +64,8 @@ const ACCEPT: Record<string, Reading[]> = {
   norelaying: ['soft', 'policy', 'sender'],
   rejected: ['sender'],
   syntaxerror: ['soft', 'sender'],
-  feedback: ['complaint'],
+  // Apple Mail's unsubscribe request is filed as feedback by Sisimai: an unsubscribe for us.
+  feedback: ['complaint', 'unsubscribe'],
   delivered: ['delivered'],
   vacation: ['auto-reply'],
   onhold: ['soft', 'policy', 'delay'],
@@ -72,6 +76,10 @@ const QUOTA = new Set(['mailboxfull', 'exceedlimit', 'systemfull']);
 const BLOCKLIST = new Set(['blocked', 'badreputation', 'spamdetected', 'policyviolation']);
 
 function accepted(fact: Fact): Reading[] {
+  // A DMARC/SPF failure report is about our mail, not a recipient's complaint: no event is right.
+  if (fact.reason === 'feedback' && fact.feedbacktype === 'auth-failure') return ['arf'];
+  // X.7.27: the SENDER's domain has a null MX (RFC 7505), so it is ours to fix.
+  if (fact.status === '5.7.27') return ['sender'];
   const base = ACCEPT[fact.reason] ?? ['soft', 'policy'];
   // A 4xx or a "delayed" report is transient whatever its words: soft is right, never hard.
   if (fact.status.startsWith('4') || fact.action === 'delayed') return [...base.filter((r) => r !== 'hard'), 'soft', 'delay'];

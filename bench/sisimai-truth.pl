@@ -40,7 +40,7 @@ for my $sub (qw(bsd mac dos)) {
         my $facts = eval { Sisimai->rise($path, 'delivered' => 1, 'vacation' => 1) } || [];
         $out{"$sub/$f"} = [ map { {
             recipient => $_->recipient->address, reason => $_->reason, status => $_->deliverystatus,
-            action => $_->action, command => $_->smtpcommand,
+            action => $_->action, command => $_->smtpcommand, feedbacktype => $_->feedbacktype,
         } } @$facts ];
     }
 }

@@ -24,7 +24,7 @@ import { parseStatusField } from './dsn-fields.js';
  *   4. The reply's specific words, in this order: dead address (user unknown, no such domain),
  *      mailbox full or rate or temporary → soft, spam/blocklist/policy → policy.
  *   5. The code's own meaning (RFC 3463), the reply's code before the Status: 5.1.1 5.1.2 5.1.3
- *      5.1.6 5.1.10 5.2.1 → hard, 5.7.x → policy, 5.2.2 5.3.x 5.4.x → soft; generic codes
+ *      5.1.6 5.1.10 5.2.1 → hard, 5.7.13 → hard, other 5.7.x → policy, 5.2.2 5.3-6.x → soft; generic codes
  *      (x.0.0) say nothing.
  *   6. Vague words: "address rejected" → hard; "rejected", "denied" → policy; "mailbox
  *      unavailable", "unknown" → hard.
@@ -188,7 +188,7 @@ const POLICY_WORDS = new RegExp(
   'i',
 );
 
-const AFTER_MAIL_FROM = /(?:after|in reply to) mail from|sender was rejected/i;
+const AFTER_MAIL_FROM = /(?:after|in reply to) mail from|sender was rejected|my name was rejected/i;
 
 // A dead-looking reply that the server itself calls passing ("Host not found, try again").
 const TRANSIENT_FIRST = /host not found, try again|try again later|temporar(?:y|ily) (?:failure|error|unavailable|rejected|deferred|blocked|over)|over quota temporarily/i;
@@ -223,7 +223,8 @@ export function classifyDiagnosticWords(diagnostic: string | undefined): BounceK
 function weakWords(diagnostic: string | undefined): BounceKind | undefined {
   if (!diagnostic) return undefined;
   const text = diagnostic.slice(0, SCAN_CAP);
-  if (/(?:recipient )?address rejected/i.test(text)) return 'hard';
+  // "Recipient address rejected." alone is the address; "…rejected: Media error" names its own cause.
+  if (/address rejected(?!:)/i.test(text)) return 'hard';
   if (POLICY_WEAK.test(text)) return 'policy';
   if (HARD_WEAK.test(text)) return 'hard';
   return undefined;
@@ -240,7 +241,8 @@ export function classifyStatus(status: string): BounceKind | undefined {
   const meaning = permanentStatusMeaning(status);
   if (meaning) return meaning;
   if (subject === '2' && detail === '2') return 'soft';
-  if (subject === '3' || subject === '4') return 'soft';
+  // System, network, protocol and content trouble: not the address.
+  if (subject === '3' || subject === '4' || subject === '5' || subject === '6') return 'soft';
   return undefined;
 }
 

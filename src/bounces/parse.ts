@@ -24,6 +24,7 @@ import {
   stripAddressType,
   stripTypePrefix,
 } from './dsn-fields.js';
+import { microsoftComplaint, sesEmailNotification } from './notifications.js';
 import { diagnosticNear, genericBounce, parseTextBounce, statusInText } from './text-bounces.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
@@ -143,6 +144,17 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     const recipients = rcpts.length > 0 ? rcpts : [original.info.to];
     const events = recipients.map((recipient) => event({ kind: 'complaint', recipient, diagnostic, verpToken: token ?? fromMailFrom }));
     return result('arf', events, why);
+  }
+
+  // 2b. Provider formats by mail: SES notifications (JSON), Microsoft's complaints (JMRP).
+  const ses = sesEmailNotification(text);
+  if (ses) {
+    const events = ses.entries.map((e) => event({ kind: e.kind, recipient: e.recipient, status: e.status, diagnostic: e.diagnostic }));
+    return result(ses.type === 'Complaint' ? 'arf' : 'dsn', events, `Amazon SES ${ses.type} notification by mail`);
+  }
+  const jmrp = microsoftComplaint(mail.subject ?? '', (name) => original.block.get(name) ?? header(name), original.info.to);
+  if (jmrp) {
+    return result('arf', [event({ kind: 'complaint', recipient: jmrp, diagnostic: 'Microsoft complaint (JMRP)' })], `Microsoft complaint report ("${(mail.subject ?? '').trim().slice(0, 80)}")`);
   }
 
   // Read receipts (disposition-notification) and other machine reports: never bounces.
