@@ -24,11 +24,13 @@ import { parseStatusField } from './dsn-fields.js';
  *   4. The reply's specific words, in this order: dead address (user unknown, no such domain),
  *      mailbox full or rate or temporary → soft, spam/blocklist/policy → policy.
  *   5. The code's own meaning (RFC 3463), the reply's code before the Status: 5.1.1 5.1.2 5.1.3
- *      5.1.6 5.1.10 5.2.1 → hard, 5.7.13 → hard, other 5.7.x → policy, 5.2.2 5.3-6.x → soft; generic codes
+ *      5.1.6 5.1.10 5.2.1 → hard, 5.7.13 → hard, other 5.7.x → policy, 5.2.2 5.3.x 5.4.x 5.6.x → soft; generic codes
  *      (x.0.0) say nothing.
  *   6. Vague words: "address rejected" → hard; "rejected", "denied" → policy; "mailbox
  *      unavailable", "unknown" → hard.
  *   7. Otherwise soft.
+ *   A 'hard' reading of a refusal after DATA ("in reply to end of DATA command") is 'policy':
+ *   the server accepted the address at RCPT TO, so what refused the message was a filter.
  */
 
 // Every pattern is a plain alternation without nested quantifiers: linear in the text they scan.
@@ -91,6 +93,8 @@ const HARD_STRONG = new RegExp(
     'user (?:does )?not exist',
     'invalid (?:final delivery )?userid',
     'not listed in (?:the )?(?:domino )?(?:public )?directory',
+    'not listed in public name',
+    'no valid recipients',
     'invalid domain',
     'domain is not reachable',
     'indicated no smtp service',
@@ -188,6 +192,7 @@ const POLICY_WORDS = new RegExp(
   'i',
 );
 
+const AFTER_DATA = /(?:after|in reply to) end of data|after data\b/i;
 const AFTER_MAIL_FROM = /(?:after|in reply to) mail from|sender was rejected|my name was rejected/i;
 
 // A dead-looking reply that the server itself calls passing ("Host not found, try again").
@@ -242,7 +247,7 @@ export function classifyStatus(status: string): BounceKind | undefined {
   if (meaning) return meaning;
   if (subject === '2' && detail === '2') return 'soft';
   // System, network, protocol and content trouble: not the address.
-  if (subject === '3' || subject === '4' || subject === '5' || subject === '6') return 'soft';
+  if (subject === '3' || subject === '4' || subject === '6') return 'soft';
   return undefined;
 }
 
@@ -252,13 +257,17 @@ function isSenderStatus(status: string): boolean {
   return (subject === '1' && (detail === '7' || detail === '8')) || (subject === '7' && ['23', '24', '25', '26', '27'].includes(detail!));
 }
 
-/** From Action + Status (+ the remote server's reply). */
-export function classifyDsn(action: string | undefined, status: string | undefined, diagnostic: string | undefined): BounceKind {
+/**
+ * From Action + Status (+ the remote server's reply). `context` is the bounce's prose about the
+ * same recipient, read only for which SMTP command failed ("in reply to end of DATA command")
+ * when the Diagnostic-Code leaves it out.
+ */
+export function classifyDsn(action: string | undefined, status: string | undefined, diagnostic: string | undefined, context?: string): BounceKind {
   const act = action?.trim().toLowerCase().split(/[\s(;]/)[0];
   if (act === 'delayed') return 'delay';
   if (act === 'delivered' || act === 'relayed' || act === 'expanded') return 'delivered';
 
-  const kind = classifyFailure(status, diagnostic);
+  const kind = classifyFailure(status, diagnostic, context);
   // A report that says "failed" never counts as delivered, whatever its status claims.
   return act === 'failed' && kind === 'delivered' ? 'soft' : kind;
 }
@@ -274,7 +283,7 @@ export function remoteReply(diagnostic: string | undefined): string | undefined 
   return m && m.index > 0 ? text.slice(m.index).replace(/^[\s'"(:]/, '') : text;
 }
 
-function classifyFailure(status: string | undefined, wrapped: string | undefined): BounceKind {
+function classifyFailure(status: string | undefined, wrapped: string | undefined, context: string | undefined): BounceKind {
   const diagnostic = remoteReply(wrapped);
   const given = parseStatusField(status);
   const fromReply = parseEnhanced(diagnostic);
@@ -287,13 +296,12 @@ function classifyFailure(status: string | undefined, wrapped: string | undefined
   const words = classifyDiagnosticWords(diagnostic);
   const codes = [fromReply, given].filter((c): c is string => !!c && c[0] === '5');
   // The reporting MTA's own context ("after MAIL FROM") counts too: it says which command failed.
-  const afterMailFrom = AFTER_MAIL_FROM.test(wrapped?.slice(0, SCAN_CAP) ?? '');
+  const where = `${wrapped?.slice(0, SCAN_CAP) ?? ''}\n${context?.slice(0, SCAN_CAP) ?? ''}`;
+  const afterMailFrom = AFTER_MAIL_FROM.test(where);
   if (words === 'sender' || afterMailFrom || codes.some(isSenderStatus)) return transient ? 'soft' : 'sender';
   if (transient) return 'soft';
-  if (words) return words;
-  for (const code of codes) {
-    const kind = classifyStatus(code);
-    if (kind) return kind;
-  }
-  return weakWords(diagnostic) ?? 'soft';
+  const kind = words ?? codes.map(classifyStatus).find((k) => k !== undefined) ?? weakWords(diagnostic) ?? 'soft';
+  // The server took the address at RCPT TO and refused the message after its data: whatever the
+  // words, that is a filter, not a dead address.
+  return kind === 'hard' && AFTER_DATA.test(where) ? 'policy' : kind;
 }

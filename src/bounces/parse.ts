@@ -245,12 +245,13 @@ function dsnEvent(
   const originalRecipient = looksLikeAddress(originalField) && originalField.toLowerCase() !== recipient?.toLowerCase() ? originalField : undefined;
   const action = block.get('action')?.toLowerCase();
   // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
-  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? (recipient ? diagnosticNear(context.text, recipient) : undefined);
+  const prose = recipient ? diagnosticNear(context.text, recipient) : undefined;
+  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? prose;
   // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic), recipient, originalRecipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic, prose), recipient, originalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */

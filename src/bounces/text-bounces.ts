@@ -197,7 +197,10 @@ function replyNear(words: string, at: number | undefined): string {
   const lineStart = at === undefined ? 0 : words.lastIndexOf('\n', at) + 1;
   const window = words.slice(lineStart, (at ?? 0) + NEAR_CHARS * (at === undefined ? 2 : 1));
   const reply = /(?:^|[\s:(])([245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?.*(?:\n[ \t]+\S.*)*)/m.exec(window)?.[1] ?? /[245]\.\d{1,3}\.\d{1,3}\b.*/.exec(window)?.[0];
-  return reply ?? window;
+  if (reply) return reply;
+  // No code after it: Notes and others write the reason on the line above the address.
+  const above = lineStart > 1 ? words.slice(words.lastIndexOf('\n', lineStart - 2) + 1, lineStart) : '';
+  return above.trim() !== '' ? `${above}${window}` : window;
 }
 
 /** What a bounce's own words say next to `address` (for a DSN whose block has no Diagnostic-Code). */
