@@ -69,6 +69,13 @@ const INLINE_ORIGINAL = [
   /^--- Below this line is a copy of the message\.?[ \t]*$/im,
   /^-+ ?(?:Original message|Original message follows|Forwarded message|Undelivered message)\b.*$/im,
   /^Original message headers:[ \t]*$/im,
+  // DragonFly, IMail, GMX/1&1, Notes, V5 Sendmail, OpenSMTPD.
+  /^Message headers follow\.?[ \t]*$/im,
+  /^Original message follows\.?[ \t]*$/im,
+  /^-+ ?The header of the original message is following\.? ?-+[ \t]*$/im,
+  /^-+ ?Returned Message ?-+[ \t]*$/im,
+  /^[ \t]*-+ ?Unsent message follows ?-+[ \t]*$/im,
+  /^[ \t]*Below is a copy of the original message:?[ \t]*$/im,
 ];
 
 const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator/i;
