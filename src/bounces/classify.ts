@@ -30,7 +30,8 @@ import { parseStatusField } from './dsn-fields.js';
  *      unavailable", "unknown" → hard.
  *   7. Otherwise soft.
  *   A 'hard' reading of a refusal after DATA ("in reply to end of DATA command") is 'policy':
- *   the server accepted the address at RCPT TO, so what refused the message was a filter.
+ *   the server accepted the address at RCPT TO, so what refused the message was a filter,
+ *   unless its words leave no doubt (Yahoo's "dd This user doesn't have a … account").
  */
 
 // Every pattern is a plain alternation without nested quantifiers: linear in the text they scan.
@@ -192,6 +193,8 @@ const POLICY_WORDS = new RegExp(
   'i',
 );
 
+// Providers that check mailboxes only after DATA (Yahoo's "dd") say so in words that leave no doubt.
+const STILL_DEAD_AFTER_DATA = /do(?:es)?n[o']?t have an? \S+ account|account (?:that you tried to reach )?does not exist|no such (?:user|mailbox)/i;
 const AFTER_DATA = /(?:after|in reply to) end of data|after data\b/i;
 const AFTER_MAIL_FROM = /(?:after|in reply to) mail from|sender was rejected|my name was rejected/i;
 
@@ -303,5 +306,5 @@ function classifyFailure(status: string | undefined, wrapped: string | undefined
   const kind = words ?? codes.map(classifyStatus).find((k) => k !== undefined) ?? weakWords(diagnostic) ?? 'soft';
   // The server took the address at RCPT TO and refused the message after its data: whatever the
   // words, that is a filter, not a dead address.
-  return kind === 'hard' && AFTER_DATA.test(where) ? 'policy' : kind;
+  return kind === 'hard' && AFTER_DATA.test(where) && !STILL_DEAD_AFTER_DATA.test(diagnostic ?? '') ? 'policy' : kind;
 }

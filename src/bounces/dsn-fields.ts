@@ -96,20 +96,28 @@ export function parseDeliveryStatus(text: string): { perMessage: FieldBlock; rec
 
 function splitAtRepeatedRecipient(chunk: string): string[] {
   const out: string[][] = [[]];
-  const has = (block: string[], re: RegExp): number => block.filter((l) => re.test(l)).length;
+  // Counts of the current block's recipient fields, kept as we go: one pass over the lines.
+  let finals = 0;
+  let originals = 0;
   for (const line of chunk.split('\n')) {
     const current = out[out.length - 1]!;
-    if (FINAL_RE.test(line) && has(current, FINAL_RE) > 0) {
+    if (FINAL_RE.test(line) && finals > 0) {
       // An Original-Recipient right before it belongs to the new block when the old one has its own.
       const last = current[current.length - 1];
-      const carry = last !== undefined && ORIGINAL_RE.test(last) && has(current, ORIGINAL_RE) > 1 ? [current.pop()!] : [];
+      const carry = last !== undefined && ORIGINAL_RE.test(last) && originals > 1 ? [current.pop()!] : [];
       out.push([...carry, line]);
+      finals = 1;
+      originals = carry.length;
       continue;
     }
-    if (ORIGINAL_RE.test(line) && has(current, ORIGINAL_RE) > 0 && has(current, FINAL_RE) > 0) {
+    if (ORIGINAL_RE.test(line) && originals > 0 && finals > 0) {
       out.push([line]);
+      finals = 0;
+      originals = 1;
       continue;
     }
+    if (FINAL_RE.test(line)) finals++;
+    if (ORIGINAL_RE.test(line)) originals++;
     current.push(line);
   }
   return out.map((lines) => lines.join('\n'));

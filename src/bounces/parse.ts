@@ -25,7 +25,7 @@ import {
   stripTypePrefix,
 } from './dsn-fields.js';
 import { microsoftComplaint, sesEmailNotification } from './notifications.js';
-import { diagnosticNear, genericBounce, parseTextBounce, statusInText } from './text-bounces.js';
+import { diagnosticNear, genericBounce, parseTextBounce, prose as proseOf, statusInText, type Prose } from './text-bounces.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
 
@@ -54,6 +54,10 @@ export interface ParseOptions {
   bounceDomain?: string;
   now?: Date;
 }
+
+// A DSN's prose is searched for the first recipients only: each look-up scans the prose, and a
+// report with thousands of recipients names them all in its delivery-status part anyway.
+const PROSE_LOOKUPS = 200;
 
 /** Reports are kept for the recipient's timeline; the start carries everything a person reads. */
 export const RAW_CAP_CHARS = 64 * 1024;
@@ -127,8 +131,9 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   if (dsnPart) {
     const { perMessage, recipients } = parseDeliveryStatus(partText(dsnPart));
     const failedHeaders = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
+    const words = proseOf(text);
     const events = recipients.map((block, i) =>
-      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedHeaders.length ? failedHeaders[i] : undefined, text }, event),
+      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedHeaders.length ? failedHeaders[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined }, event),
     );
     if (events.length > 0) {
       const why = topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
@@ -240,7 +245,7 @@ function looksLikeBounce(from: string, subject: string, text: string): boolean {
 function dsnEvent(
   block: FieldBlock,
   perMessage: FieldBlock,
-  context: { originalTo: string | undefined; failedHeader: string | undefined; text: string },
+  context: { originalTo: string | undefined; failedHeader: string | undefined; prose: Prose | undefined },
   event: (e: { kind: BounceKind; recipient: string | undefined; originalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
 ): BounceEvent {
   // Final-Recipient first (it is what failed); a pipe, path, source route or bare host there is no
@@ -252,13 +257,13 @@ function dsnEvent(
   const originalRecipient = looksLikeAddress(originalField) && originalField.toLowerCase() !== recipient?.toLowerCase() ? originalField : undefined;
   const action = block.get('action')?.toLowerCase();
   // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
-  const prose = recipient ? diagnosticNear(context.text, recipient) : undefined;
-  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? prose;
+  const nearby = recipient && context.prose ? diagnosticNear(context.prose, recipient) : undefined;
+  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? nearby;
   // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic, prose), recipient, originalRecipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic, nearby), recipient, originalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */

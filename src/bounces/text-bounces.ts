@@ -203,11 +203,21 @@ function replyNear(words: string, at: number | undefined): string {
   return above.trim() !== '' ? `${above}${window}` : window;
 }
 
-/** What a bounce's own words say next to `address` (for a DSN whose block has no Diagnostic-Code). */
-export function diagnosticNear(text: string, address: string): string | undefined {
+/** A bounce's own words, prepared once for many diagnosticNear look-ups. */
+export interface Prose {
+  words: string;
+  lower: string;
+}
+
+export function prose(text: string): Prose {
   const words = ownWords(text);
-  const at = words.toLowerCase().indexOf(address.toLowerCase());
-  return at === -1 ? undefined : collapse(replyNear(words, at));
+  return { words, lower: words.toLowerCase() };
+}
+
+/** What a bounce's own words say next to `address` (for a DSN whose block has no Diagnostic-Code). */
+export function diagnosticNear(p: Prose, address: string): string | undefined {
+  const at = p.lower.indexOf(address.toLowerCase());
+  return at === -1 ? undefined : collapse(replyNear(p.words, at));
 }
 
 /** The bounce's own text: up to where it starts quoting the original message. */

@@ -71,6 +71,10 @@ describe('unknown users and domains that do not exist are hard', () => {
     expect(classifyDsn('failed', '4.1.1', '450 4.1.1 <a@example.com>: Recipient address rejected: User unknown')).toBe('soft');
     expect(classifyDsn('failed', '5.0.0', '550 Unknown user a@example.com (in reply to end of DATA command)')).toBe('policy');
   });
+
+  it("unless the words after DATA leave no doubt (Yahoo's dd)", () => {
+    expect(classifyDsn('failed', '5.0.0', "host mta5.am0.yahoodns.example said: 554 delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0] (in reply to end of DATA command)")).toBe('hard');
+  });
 });
 
 describe('bounces are never taken for auto-replies', () => {
