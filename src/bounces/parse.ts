@@ -185,7 +185,7 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   const from = header('from') ?? '';
   const subject = mail.subject ?? '';
   const failedHeader = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
-  if (dsnPart || topType === 'multipart/report' || failedHeader.length > 0 || looksLikeBounce(from, subject, text)) {
+  if (dsnPart || topType === 'multipart/report' || failedHeader.length > 0 || looksLikeBounce(from, subject, text, header)) {
     // A bounce in a wording we have no recogniser for: the addresses its own words name (not
     // ours), each with the server's reply next to it.
     const ours = new Set([...headers.all('to'), ...headers.all('from'), original.block.get('from'), original.block.get('return-path'), original.block.get('sender')].map((v) => firstAddress(v)?.toLowerCase()).filter((v): v is string => !!v));
@@ -236,10 +236,15 @@ function rawBody(raw: string): string {
   return blank === -1 ? '' : t.slice(blank + 2);
 }
 
-/** A bounce by its sender, subject or first words, whatever its format. */
-function looksLikeBounce(from: string, subject: string, text: string): boolean {
+/**
+ * A bounce by its sender, subject or first words, whatever its format. The words alone count only
+ * from a machine sender and outside a thread: a journalist's reply saying "your mail to x was
+ * undeliverable" is a person writing, not a report.
+ */
+function looksLikeBounce(from: string, subject: string, text: string, header: (name: string) => string | undefined): boolean {
   if (BOUNCE_SENDER.test(from) || BOUNCE_SUBJECT.test(subject)) return true;
-  return BOUNCE_TEXT.test(text.slice(0, 4096));
+  const machine = /no-?reply|daemon|postmaster|mailer|system/i.test(from) || /^\s*<\s*>\s*$/.test(header('return-path') ?? '');
+  return machine && !header('in-reply-to') && BOUNCE_TEXT.test(text.slice(0, 4096));
 }
 
 function dsnEvent(

@@ -105,6 +105,24 @@ describe('bounces are never taken for auto-replies', () => {
   });
 });
 
+describe('a person is not a bounce', () => {
+  it("a journalist's reply in a thread that says a mail was undeliverable names no failed recipient", async () => {
+    const raw = [
+      'From: Anna Meier <anna.meier@zeitung.example>',
+      'To: press@ngo.example.org',
+      'Subject: Re: Statement on the harbour strike',
+      'In-Reply-To: <3.7k.a1b2@ngo.example.org>',
+      '',
+      'Your mail to desk@zeitung.example was undeliverable, that desk closed in May.',
+      'Please write to news@zeitung.example (550 user unknown is what you will get otherwise).',
+      '',
+    ].join('\n');
+    const r = await parseMailboxMessage(Buffer.from(raw), { source: 'test' });
+    expect(r.kind).toBe('unrecognised');
+    expect(r.events).toEqual([]);
+  });
+});
+
 describe('unsubscribe requests before auto-replies', () => {
   it('an Apple Mail unsubscribe (Auto-Submitted: auto-replied, X-Apple-Unsubscribe) is a request from its sender', async () => {
     const r = await parse('apple-unsubscribe');
