@@ -131,7 +131,7 @@ export async function benchBounceCorpus(): Promise<string[]> {
     for (const fact of wanted) {
       facts++;
       const want = fact.recipient.toLowerCase();
-      const match = parsed.events.find((e) => e.recipient?.toLowerCase() === want || e.originalRecipient?.toLowerCase() === want);
+      const match = parsed.events.find((e) => e.recipient?.toLowerCase() === want || e.finalRecipient?.toLowerCase() === want);
       const event = match ?? (parsed.events.length === 1 ? parsed.events[0] : undefined);
       const got: Reading = fact.reason === 'vacation' && parsed.kind !== 'auto-reply' ? parsed.events[0]?.kind ?? parsed.kind : event?.kind ?? parsed.kind;
       const classOk = accepted(fact).includes(got);

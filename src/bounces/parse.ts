@@ -15,11 +15,11 @@ import {
   FieldBlock,
   firstAddress,
   normaliseMessageId,
+  looksLikeAddress,
   normaliseBareCr,
   normaliseNewlines,
   parseDeliveryStatus,
   parseFields,
-  looksLikeAddress,
   parseStatusField,
   stripAddressType,
   stripTypePrefix,
@@ -109,12 +109,12 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     raw: rawText.length > RAW_CAP_CHARS ? rawText.slice(0, RAW_CAP_CHARS) : rawText,
     receivedAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : (options.now ?? new Date()),
   };
-  const event = (e: { kind: BounceKind; recipient: string | undefined; originalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined; verpToken?: string | undefined }): BounceEvent => ({
+  const event = (e: { kind: BounceKind; recipient: string | undefined; finalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined; verpToken?: string | undefined }): BounceEvent => ({
     kind: e.kind,
     source: base.source,
     reportId: base.reportId,
     recipient: e.recipient,
-    ...(e.originalRecipient ? { originalRecipient: e.originalRecipient } : {}),
+    ...(e.finalRecipient ? { finalRecipient: e.finalRecipient } : {}),
     verpToken: e.verpToken ?? token,
     originalMessageId: base.originalMessageId,
     status: e.status,
@@ -126,14 +126,16 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   const reportLabel = topType === 'multipart/report' ? `multipart/report; report-type=${reportType ?? '(none)'}` : topType ?? 'text/plain';
   const result = (kind: ReportKind, events: BounceEvent[], reason: string): ParsedMessage => ({ kind, events, reason, original: original.found ? original.info : undefined });
 
+  // Exim names the failed addresses in a header of its own.
+  const failedRecipients = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
+
   // 1. RFC 3464 delivery status notification.
   const dsnPart = attachments.find((a) => DSN_TYPES.has(a.contentType.toLowerCase()));
   if (dsnPart) {
     const { perMessage, recipients } = parseDeliveryStatus(partText(dsnPart));
-    const failedHeaders = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
     const words = proseOf(text);
     const events = recipients.map((block, i) =>
-      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedHeaders.length ? failedHeaders[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined }, event),
+      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedRecipients.length ? failedRecipients[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined }, event),
     );
     if (events.length > 0) {
       const why = topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
@@ -184,12 +186,11 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   }
   const from = header('from') ?? '';
   const subject = mail.subject ?? '';
-  const failedHeader = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
-  if (dsnPart || topType === 'multipart/report' || failedHeader.length > 0 || looksLikeBounce(from, subject, text, header)) {
+  if (dsnPart || topType === 'multipart/report' || failedRecipients.length > 0 || looksLikeBounce(from, subject, text, header)) {
     // A bounce in a wording we have no recogniser for: the addresses its own words name (not
     // ours), each with the server's reply next to it.
     const ours = new Set([...headers.all('to'), ...headers.all('from'), original.block.get('from'), original.block.get('return-path'), original.block.get('sender')].map((v) => firstAddress(v)?.toLowerCase()).filter((v): v is string => !!v));
-    const hints = [...failedHeader, ...(original.info.to ? [original.info.to] : [])];
+    const hints = [...failedRecipients, ...(original.info.to ? [original.info.to] : [])];
     const reportingDomain = /@([^>\s]+)/.exec(from)?.[1]?.toLowerCase();
     // A report whose parts the MIME parser could not separate still has its words in the raw body.
     const words = text.trim() !== '' ? text : rawBody(rawText);
@@ -251,15 +252,16 @@ function dsnEvent(
   block: FieldBlock,
   perMessage: FieldBlock,
   context: { originalTo: string | undefined; failedHeader: string | undefined; prose: Prose | undefined },
-  event: (e: { kind: BounceKind; recipient: string | undefined; originalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
+  event: (e: { kind: BounceKind; recipient: string | undefined; finalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
 ): BounceEvent {
-  // Final-Recipient first (it is what failed); a pipe, path, source route or bare host there is no
-  // address we mailed, so the Original-Recipient, X-Failed-Recipients or the quoted To stands in.
+  // The address we mailed: Original-Recipient when the report gives one (a forwarded mailbox
+  // rewrites Final-Recipient to its target), else Final-Recipient. A pipe, path, source route or
+  // bare host is no address we mailed: X-Failed-Recipients or the quoted To stands in.
   const final = stripAddressType(block.get('final-recipient'));
   const originalField = stripAddressType(block.get('original-recipient'));
-  const candidates = [final, originalField, context.failedHeader, context.originalTo];
+  const candidates = [originalField, final, context.failedHeader, context.originalTo];
   const recipient = candidates.find(looksLikeAddress) ?? final ?? originalField ?? context.originalTo;
-  const originalRecipient = looksLikeAddress(originalField) && originalField.toLowerCase() !== recipient?.toLowerCase() ? originalField : undefined;
+  const finalRecipient = looksLikeAddress(final) && final.toLowerCase() !== recipient?.toLowerCase() ? final : undefined;
   const action = block.get('action')?.toLowerCase();
   // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
   const nearby = recipient && context.prose ? diagnosticNear(context.prose, recipient) : undefined;
@@ -268,7 +270,7 @@ function dsnEvent(
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic, nearby), recipient, originalRecipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic, nearby), recipient, finalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */

@@ -19,10 +19,11 @@ export interface BounceEvent {
   /** The failed/complaining recipient as the report names it. */
   recipient: string | undefined;
   /**
-   * The DSN's Original-Recipient when it names another address than `recipient`: a forwarded
-   * mailbox reports the forward target as Final-Recipient and our address only here.
+   * The DSN's Final-Recipient when it names another address than `recipient`: a forwarded mailbox
+   * reports the forward target there, and the address we mailed only as Original-Recipient,
+   * which is then `recipient`.
    */
-  originalRecipient?: string | undefined;
+  finalRecipient?: string | undefined;
   /** VERP token found in the report's envelope or headers, if any. */
   verpToken: string | undefined;
   /** Message-ID of the original message, if the report carries it. */

@@ -132,10 +132,10 @@ describe('unsubscribe requests before auto-replies', () => {
 });
 
 describe('recipients', () => {
-  it('a forwarded mailbox keeps our address from Original-Recipient', async () => {
+  it('a forwarded mailbox is reported for the address we mailed (Original-Recipient), its target kept', async () => {
     const r = await parse('forwarded-original-recipient');
-    expect(r.events[0]!.recipient).toBe('j.doe.private@home.example');
-    expect(r.events[0]!.originalRecipient).toBe('desk@weekly.example');
+    expect(r.events[0]!.recipient).toBe('desk@weekly.example');
+    expect(r.events[0]!.finalRecipient).toBe('j.doe.private@home.example');
   });
 
   it('an AOL DSN without blank lines between recipient blocks yields every recipient', async () => {
