@@ -25,20 +25,28 @@ const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Arr
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/** A JSON object in a mail body, or undefined. Mail folds long lines ("\n " or "!\n "): unfolded on a second try. */
+function parseJsonObject(json: string): Obj | undefined {
+  for (const candidate of [json, json.replace(/!?\n /g, '')]) {
+    try {
+      const doc = obj(JSON.parse(candidate));
+      if (doc) return doc;
+    } catch {
+      // not this way: try the next
+    }
+  }
+  return undefined;
+}
+
 /** The entries of an SES notification in a mail body, or undefined when the body is not one. */
 export function sesEmailNotification(text: string): { type: string; entries: NotificationEntry[] } | undefined {
-  const start = text.indexOf('{"notificationType"');
-  const alt = start === -1 ? text.indexOf('{"eventType"') : start;
-  if (alt === -1 || alt > 4096) return undefined;
+  const start = text.indexOf('{');
+  if (start === -1 || start > 4096 || !/"(?:notificationType|eventType|Type)"/.test(text.slice(start, start + 4096))) return undefined;
   const end = text.lastIndexOf('}');
-  if (end <= alt || end - alt > JSON_CAP) return undefined;
-  let doc: Obj | undefined;
-  try {
-    // SNS email wraps long lines at 998 characters with "!\n " in some relays: undo that first.
-    doc = obj(JSON.parse(text.slice(alt, end + 1).replace(/!\n /g, '')));
-  } catch {
-    return undefined;
-  }
+  if (end <= start || end - start > JSON_CAP) return undefined;
+  let doc = parseJsonObject(text.slice(start, end + 1));
+  // Delivered as the raw SNS envelope: the notification is its Message, a JSON string.
+  if (doc && str(doc.Type) === 'Notification' && typeof doc.Message === 'string') doc = parseJsonObject(doc.Message);
   if (!doc) return undefined;
   const type = str(doc.notificationType) ?? str(doc.eventType);
   if (type === 'Bounce') {

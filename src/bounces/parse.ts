@@ -129,16 +129,17 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   // Exim names the failed addresses in a header of its own.
   const failedRecipients = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
 
-  // 1. RFC 3464 delivery status notification.
+  // 1. RFC 3464 delivery status notification (in a part the MIME parser could not separate, too).
   const dsnPart = attachments.find((a) => DSN_TYPES.has(a.contentType.toLowerCase()));
-  if (dsnPart) {
-    const { perMessage, recipients } = parseDeliveryStatus(partText(dsnPart));
+  const dsnText = dsnPart ? partText(dsnPart) : rawDeliveryStatus(rawText);
+  if (dsnText !== undefined) {
+    const { perMessage, recipients } = parseDeliveryStatus(dsnText);
     const words = proseOf(text);
     const events = recipients.map((block, i) =>
       dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedRecipients.length ? failedRecipients[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined }, event),
     );
     if (events.length > 0) {
-      const why = topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
+      const why = !dsnPart ? `delivery-status part found in the raw text of ${topType ?? 'a message'}` : topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
       return result('dsn', events, why);
     }
   }
@@ -193,8 +194,7 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     const hints = [...failedRecipients, ...(original.info.to ? [original.info.to] : [])];
     const reportingDomain = /@([^>\s]+)/.exec(from)?.[1]?.toLowerCase();
     // A report whose parts the MIME parser could not separate still has its words in the raw body.
-    const words = text.trim() !== '' ? text : rawBody(rawText);
-    const generic = genericBounce(words, ours, hints, reportingDomain);
+    const generic = genericBounce(text, ours, hints, reportingDomain) ?? genericBounce(rawBody(rawText), ours, hints, reportingDomain);
     if (generic) {
       const events = generic.recipients.map((r) =>
         event({ kind: classifyDsn(r.action, r.status, r.diagnostic), recipient: r.recipient, status: r.status, diagnostic: r.diagnostic, remoteMta: r.remoteMta }),
@@ -228,6 +228,19 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   const auto = detectAutoReply(header, subject);
   if (auto) return result('auto-reply', [], auto.reason);
   return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
+}
+
+// A delivery-status part as raw text: its Content-Type line, its header block, then its fields.
+const RAW_DSN_PART = /^Content-Type:[ \t]*message\/(?:global-)?delivery-status\b.*(?:\n(?!\n).*)*\n\n/im;
+
+/** The text of a delivery-status part the MIME parser did not separate (a broken boundary), if any. */
+function rawDeliveryStatus(raw: string): string | undefined {
+  const t = normaliseNewlines(raw.slice(0, 256 * 1024));
+  const m = RAW_DSN_PART.exec(t);
+  if (!m) return undefined;
+  const rest = t.slice(m.index + m[0].length);
+  const boundary = /^--\S/m.exec(rest);
+  return boundary ? rest.slice(0, boundary.index) : rest;
 }
 
 /** The body of a raw message (after its header block), LF-normalised. */

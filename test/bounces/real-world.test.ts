@@ -211,6 +211,17 @@ describe('formats with no recogniser of their own', () => {
     expect(r.events.map((e) => [e.recipient, e.kind, e.status])).toEqual([['pat.kelly@times.example', 'hard', '5.1.1']]);
   });
 
+  it('an Amazon SES notification still in its SNS envelope, its long line folded by mail', async () => {
+    const r = await parse('ses-sns-envelope');
+    expect(r.events.map((e) => [e.recipient, e.kind, e.status])).toEqual([['rosa.diaz@post.example', 'soft', '5.2.2']]);
+  });
+
+  it('a delivery-status part behind a boundary the MIME parser cannot follow', async () => {
+    const r = await parse('broken-boundary-dsn');
+    expect(r.kind).toBe('dsn');
+    expect(r.events.map((e) => [e.recipient, e.kind, e.status])).toEqual([['desk@courier.example', 'soft', '5.2.2']]);
+  });
+
   it("Microsoft's complaint format is a complaint about the original recipient", async () => {
     const r = await parse('microsoft-complaint');
     expect(r.kind).toBe('arf');
