@@ -21,8 +21,10 @@ export interface TextBounce {
   recipients: TextRecipient[];
 }
 
-// Addresses in prose: no spaces, brackets, quotes or trailing sentence punctuation.
-const ADDR = "[^\\s<>()\\[\\]\"',;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+";
+// Addresses in prose: no spaces, brackets, quotes or trailing sentence punctuation. The local
+// part is at most 64 characters and a label at most 63 (RFC 5321), which also keeps every search
+// linear: from any position the pattern looks at most 64 characters ahead for the "@".
+const ADDR = "[^\\s<>()\\[\\]\"',;:@]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+";
 const ADDR_RE = new RegExp(ADDR, 'i');
 // Per-line patterns, compiled once (no `g` flag, so they keep no state between lines).
 const EXIM_ENTRY_START = new RegExp(`^\\s*<?(${ADDR})>?(?::(?:\\s+(.*))?|\\s*)$`, 'i');
@@ -162,9 +164,13 @@ function gmail(text: string): TextBounce | undefined {
 
 const RECOGNISERS: ((text: string) => TextBounce | undefined)[] = [qmail, exim, postfix, exchange, gmail];
 
+// A bounce's own words and its list of failed addresses come first; what follows is the copy of
+// the message. Recognisers read this much of the text and no more.
+const TEXT_SCAN_CAP = 256 * 1024;
+
 /** The first prose format the text matches with at least one recipient, or undefined. */
 export function parseTextBounce(text: string): TextBounce | undefined {
-  const t = normaliseNewlines(text);
+  const t = normaliseNewlines(text.slice(0, TEXT_SCAN_CAP));
   for (const recognise of RECOGNISERS) {
     const found = recognise(t);
     if (found && found.recipients.length > 0) return found;
@@ -187,7 +193,7 @@ const ORIGINAL_STARTS = [
 const GENERIC_SCAN_CAP = 32 * 1024;
 const NEAR_CHARS = 700;
 const HELP_MAILBOX = /^(?:postmaster|mailer-daemon|abuse|hostmaster|support|help|noc|admin|root)@/;
-const ADDR_G = new RegExp(`"[^"\\n]{1,64}"@[a-z0-9.-]+\\.[a-z]{2,}|${ADDR}`, 'gi');
+const ADDR_G = new RegExp(`"[^"\\n]{1,64}"@[a-z0-9-]{1,63}(?:\\.[a-z0-9-]{1,63})+|${ADDR}`, 'gi');
 
 /**
  * The server's reply near a mention of an address (at = its index in `words`): the first line
