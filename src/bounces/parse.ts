@@ -2,9 +2,12 @@
  * One message from the bounce mailbox → what it is and the BounceEvents it reports. Pure apart
  * from the clock fallback: no store, no network, no HMAC check (the caller verifies tokens).
  *
- * Order matters: multipart/report first (a DSN usually carries Auto-Submitted itself), then the
- * prose bounce formats, then auto-replies, then unsubscribe requests; anything else is
- * 'unrecognised' and the caller keeps it for a person to look at.
+ * Order matters: a delivery-status part first (a DSN usually carries Auto-Submitted itself), then
+ * feedback reports and provider formats (SES by mail, Microsoft complaints), then the prose bounce
+ * formats, then any other bounce (by sender, subject or words: its own words name the failed
+ * addresses), then unsubscribe requests, and only then auto-replies: Exim, MDaemon and others put
+ * auto-reply headers on their bounces, and Apple Mail on its unsubscribe requests. Anything else
+ * is 'unrecognised' and the caller keeps it for a person to look at.
  */
 import { createHash } from 'node:crypto';
 import type { Attachment, ParsedMail } from 'mailparser';

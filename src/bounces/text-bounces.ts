@@ -1,7 +1,9 @@
 /**
- * Bounces that carry no machine-readable delivery-status part, only prose: Exim, qmail,
- * Exchange, Gmail and the Postfix text part. Each recogniser is a pure function over the
- * (LF-normalised) text body; it returns undefined when the text is not its format.
+ * Bounces that carry no machine-readable delivery-status part, only prose: Exim (and 1&1/GMX),
+ * qmail, Exchange, Gmail and the Postfix text part, then a generic reader for every other wording
+ * (DragonFly, IMail, Zoho, Notes, V5 Sendmail, OpenSMTPD, EZweb...). Each recogniser is a pure
+ * function over the (LF-normalised) text body, linear in it and reading only its start; it
+ * returns undefined when the text is not its format.
  */
 import { parseEnhanced } from '../send/outcome.js';
 import { normaliseNewlines } from './dsn-fields.js';
