@@ -19,7 +19,8 @@ import { parseStatusField } from './dsn-fields.js';
  *   1. The remote server's reply (Diagnostic-Code) outranks the reporting MTA's Status: its own
  *      enhanced code, else its reply code, else the Status field, decide permanent or transient.
  *   2. Our side: the words (sender address rejected, SPF, DKIM, DMARC, PTR, after MAIL FROM) or a
- *      X.1.7 / X.1.8 / X.7.25-27 code → 'sender' (→ 'soft' when transient).
+ *      X.1.7 / X.1.8 / X.7.23-27 code → 'sender', transient or not (as 'soft' it would count
+ *      towards suppressing the journalist).
  *   3. Transient (4.x.x / 4xx) → 'soft': a 450 "user unknown" is not a dead address.
  *   4. The reply's specific words, in this order: dead address (user unknown, no such domain),
  *      mailbox full or rate or temporary → soft, spam/blocklist/policy → policy.
@@ -301,7 +302,11 @@ function classifyFailure(status: string | undefined, wrapped: string | undefined
   // The reporting MTA's own context ("after MAIL FROM") counts too: it says which command failed.
   const where = `${wrapped?.slice(0, SCAN_CAP) ?? ''}\n${context?.slice(0, SCAN_CAP) ?? ''}`;
   const afterMailFrom = AFTER_MAIL_FROM.test(where);
-  if (words === 'sender' || afterMailFrom || codes.some(isSenderStatus)) return transient ? 'soft' : 'sender';
+  // Transient or not: a soft bounce counts towards suppressing the journalist, and a sender
+  // problem (our DNS down, say) would then suppress everyone whose server checks it.
+  const senderCodes = [fromReply, given].filter((c): c is string => !!c && (c[0] === '5' || c[0] === '4'));
+  // A rate limit or a full disk met at MAIL FROM is still only soft: its words say so.
+  if (words === 'sender' || senderCodes.some(isSenderStatus) || (afterMailFrom && words !== 'soft')) return 'sender';
   if (transient) return 'soft';
   const kind = words ?? codes.map(classifyStatus).find((k) => k !== undefined) ?? weakWords(diagnostic) ?? 'soft';
   // The server took the address at RCPT TO and refused the message after its data: whatever the

@@ -44,8 +44,12 @@ describe('sender-side refusals are ours to fix, never the journalist\'s', () => 
     expect(classifyDsn('failed', status, diagnostic)).toBe('sender');
   });
 
-  it('a transient sender-side refusal is only soft', () => {
-    expect(classifyDsn('failed', '4.1.8', '450 4.1.8 <press@ngo.example.org>: Sender address rejected: Domain not found')).toBe('soft');
+  it('a transient one too: as soft it would count towards suppressing the journalist', () => {
+    expect(classifyDsn('failed', '4.1.8', '450 4.1.8 <press@ngo.example.org>: Sender address rejected: Domain not found')).toBe('sender');
+  });
+
+  it('but a rate limit met at MAIL FROM is only soft', () => {
+    expect(classifyDsn('failed', '4.3.2', 'host mx.paper.example said: 452 4.3.2 Connection rate limit exceeded. (in reply to MAIL FROM command)')).toBe('soft');
   });
 
   it('a sender-side DSN names the journalist but says sender', async () => {
