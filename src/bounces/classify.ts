@@ -63,7 +63,6 @@ const SENDER_WORDS = new RegExp(
     'unauthenticated (?:email|mail|sender)',
     'not authorized to send',
     'authentication (?:required|failed)',
-    '(?:after|in reply to) mail from',
     'helo (?:command )?rejected',
     'permission to post',
     '投稿する権限',
