@@ -137,6 +137,7 @@ const SOFT_WORDS = new RegExp(
     'storage (?:space )?(?:exceeded|full)',
     'exceeded storage',
     'disk (?:full|quota)',
+    'not enough disk space',
     'out of (?:disk )?space',
     'too many (?:recipients|messages|connections|mails|emails|sessions|concurrent)',
     'rate limit',
@@ -192,6 +193,8 @@ const POLICY_WORDS = new RegExp(
   ].join('|'),
   'i',
 );
+
+const QUOTA_WORDS = /quota|mailbox (?:is )?full|disk space|insufficient (?:system )?storage/i;
 
 // Providers that check mailboxes only after DATA (Yahoo's "dd") say so in words that leave no doubt.
 const STILL_DEAD_AFTER_DATA = /do(?:es)?n[o']?t have an? \S+ account|account (?:that you tried to reach )?does not exist|no such (?:user|mailbox)/i;
@@ -262,8 +265,9 @@ function isSenderStatus(status: string): boolean {
 
 /**
  * From Action + Status (+ the remote server's reply). `context` is the bounce's prose about the
- * same recipient, read only for which SMTP command failed ("in reply to end of DATA command")
- * when the Diagnostic-Code leaves it out.
+ * same recipient, read for which SMTP command failed ("in reply to end of DATA command") when the
+ * Diagnostic-Code leaves it out, and for a contradiction: prose that speaks of a full mailbox
+ * beside a "user unknown" makes the report uncertain, and uncertain is never hard.
  */
 export function classifyDsn(action: string | undefined, status: string | undefined, diagnostic: string | undefined, context?: string): BounceKind {
   const act = action?.trim().toLowerCase().split(/[\s(;]/)[0];
@@ -310,5 +314,7 @@ function classifyFailure(status: string | undefined, wrapped: string | undefined
   const kind = words ?? codes.map(classifyStatus).find((k) => k !== undefined) ?? weakWords(diagnostic) ?? 'soft';
   // The server took the address at RCPT TO and refused the message after its data: whatever the
   // words, that is a filter, not a dead address.
-  return kind === 'hard' && AFTER_DATA.test(where) && !STILL_DEAD_AFTER_DATA.test(diagnostic ?? '') ? 'policy' : kind;
+  if (kind === 'hard' && AFTER_DATA.test(where) && !STILL_DEAD_AFTER_DATA.test(diagnostic ?? '')) return 'policy';
+  if (kind === 'hard' && context && QUOTA_WORDS.test(context.slice(0, SCAN_CAP)) && !HARD_STRONG.test(context.slice(0, SCAN_CAP))) return 'soft';
+  return kind;
 }

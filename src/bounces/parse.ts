@@ -139,7 +139,7 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     const { perMessage, recipients } = parseDeliveryStatus(dsnText);
     const words = proseOf(text);
     const events = recipients.map((block, i) =>
-      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedRecipients.length ? failedRecipients[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined }, event),
+      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedRecipients.length ? failedRecipients[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined, onlyRecipient: recipients.length === 1 }, event),
     );
     if (events.length > 0) {
       const why = !dsnPart ? `delivery-status part found in the raw text of ${topType ?? 'a message'}` : topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
@@ -267,7 +267,7 @@ function looksLikeBounce(from: string, subject: string, text: string, header: (n
 function dsnEvent(
   block: FieldBlock,
   perMessage: FieldBlock,
-  context: { originalTo: string | undefined; failedHeader: string | undefined; prose: Prose | undefined },
+  context: { originalTo: string | undefined; failedHeader: string | undefined; prose: Prose | undefined; onlyRecipient: boolean },
   event: (e: { kind: BounceKind; recipient: string | undefined; finalRecipient?: string | undefined; status?: string | undefined; diagnostic?: string | undefined; remoteMta?: string | undefined }) => BounceEvent,
 ): BounceEvent {
   // The address we mailed: Original-Recipient when the report gives one (a forwarded mailbox
@@ -282,11 +282,13 @@ function dsnEvent(
   // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
   const nearby = recipient && context.prose ? diagnosticNear(context.prose, recipient) : undefined;
   const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? nearby;
+  // A report about one recipient speaks of it in all its prose, named or not.
+  const about = nearby ?? (context.onlyRecipient ? context.prose?.words.slice(0, 4096) : undefined);
   // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic, nearby), recipient, finalRecipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic, about), recipient, finalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */

@@ -81,6 +81,13 @@ describe('unknown users and domains that do not exist are hard', () => {
   });
 });
 
+describe('a contradicting report is never hard', () => {
+  it('"User Unknown" in the delivery-status part beside "Not enough disk space" in its prose is soft', async () => {
+    const r = await parse('contradicting-prose-disk-full');
+    expect(r.events.map((e) => [e.recipient, e.kind])).toEqual([['desk@herald.example', 'soft']]);
+  });
+});
+
 describe('bounces are never taken for auto-replies', () => {
   it.each([
     ['exim-local-part-auto-replied', 'karl.weber@rundschau.example', 'hard'], // Exim: Auto-Submitted: auto-replied
