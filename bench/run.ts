@@ -12,6 +12,7 @@ import { benchServe } from './serve.js';
 import { benchWideLists } from './wide-lists.js';
 import { benchEstimate } from './estimate.js';
 import { benchIngest } from './ingest.js';
+import { benchBounceCorpus } from './bounce-corpus.js';
 
 const BENCHES: Record<string, () => Promise<string[]>> = {
   lists: () => benchLists(),
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   'wide-lists': () => benchWideLists(),
   estimate: () => benchEstimate(),
   ingest: () => benchIngest(),
+  'bounce-corpus': () => benchBounceCorpus(),
 };
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { pauseForSenderProblem } from '../campaigns/pause.js';
 import { checkEmail } from '../lists/email.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import type { BounceSuppression, DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
@@ -7,10 +8,12 @@ import { checkToken, TOKEN_REFUSALS, type TokenPurpose } from '../tokens.js';
 import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
 
 /** What each kind of report does to the delivery and the suppression list (a table, not ifs). */
-const EFFECT: Record<BounceKind, { status?: DeliveryStatus; event: EventType; suppress?: SuppressionReason }> = {
+const EFFECT: Record<BounceKind, { status?: DeliveryStatus; event: EventType; suppress?: SuppressionReason; pauseCampaign?: true }> = {
   hard: { status: 'bounced', event: 'bounced', suppress: 'hard-bounce' },
   soft: { status: 'failed', event: 'failed' }, // suppressed only after N within the window
   policy: { status: 'blocked', event: 'blocked' },
+  // Our sender or IP refused: the journalist is fine, the campaign is paused (never suppressed).
+  sender: { status: 'blocked', event: 'blocked', pauseCampaign: true },
   complaint: { event: 'complained', suppress: 'complaint' },
   delay: { event: 'delayed' },
   delivered: { event: 'sent' },
@@ -78,7 +81,7 @@ async function byMessageId(app: App, e: BounceEvent, instance: string): Promise<
   }
   const delivery = await app.store.findDeliveryByMessageId(e.originalMessageId!);
   if (!delivery) return { why: 'original Message-ID names no delivery' };
-  const named = [e.recipient, e.originalRecipient].map(addressKey).filter((k): k is string => k !== undefined);
+  const named = [e.recipient, e.finalRecipient].map(addressKey).filter((k): k is string => k !== undefined);
   if (named.includes(delivery.key)) return { delivery, note: 'by original Message-ID and recipient' };
   return { why: named.length > 0 ? 'the failed recipient is not the address the quoted message went to' : 'no failed recipient to check against the quoted message' };
 }
@@ -123,6 +126,10 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
   );
   if (recorded.result === 'duplicate') return { outcome: 'duplicate', note: 'this report was ingested before' };
   if (outcome === 'unattributed' || !key) return { outcome, note };
+  if (effect.pauseCampaign && delivery) {
+    const paused = await pauseForSenderProblem(app, delivery.campaignId, now, { recipient, status: e.status, diagnostic: e.diagnostic });
+    if (paused) return { outcome, campaignId: delivery.campaignId, deliveryId: delivery.id, note: `campaign ${delivery.campaignId} paused: the server refused our sender${note ? `; ${note}` : ''}` };
+  }
   const suppressed = recorded.suppressed ? suppress?.reason : undefined;
   if (recorded.result === 'completed') {
     // Stored by an earlier run whose separate suppression step failed: repaired now.

@@ -83,7 +83,9 @@ export function parseDeliveryStatus(text: string): { perMessage: FieldBlock; rec
     .split(/\n[ \t]*\n/)
     .map((c) => c.replace(/^\n+/, ''))
     .filter((c) => c.trim() !== '');
-  const blocks = chunks.map(parseFields).filter((b) => b.size > 0);
+  // AOL writes recipient blocks without blank lines between them: a second Final-Recipient in
+  // one chunk starts the next block.
+  const blocks = chunks.flatMap(splitAtRepeatedRecipient).map(parseFields).filter((b) => b.size > 0);
   // The per-message block is optional in practice (some MTAs omit it): a first block that names a
   // recipient is a recipient block.
   const first = blocks[0];
@@ -91,6 +93,37 @@ export function parseDeliveryStatus(text: string): { perMessage: FieldBlock; rec
   const rest = perMessage === first ? blocks.slice(1) : blocks;
   return { perMessage, recipients: rest.filter(speaksOfRecipient) };
 }
+
+function splitAtRepeatedRecipient(chunk: string): string[] {
+  const out: string[][] = [[]];
+  // Counts of the current block's recipient fields, kept as we go: one pass over the lines.
+  let finals = 0;
+  let originals = 0;
+  for (const line of chunk.split('\n')) {
+    const current = out[out.length - 1]!;
+    if (FINAL_RE.test(line) && finals > 0) {
+      // An Original-Recipient right before it belongs to the new block when the old one has its own.
+      const last = current[current.length - 1];
+      const carry = last !== undefined && ORIGINAL_RE.test(last) && originals > 1 ? [current.pop()!] : [];
+      out.push([...carry, line]);
+      finals = 1;
+      originals = carry.length;
+      continue;
+    }
+    if (ORIGINAL_RE.test(line) && originals > 0 && finals > 0) {
+      out.push([line]);
+      finals = 0;
+      originals = 1;
+      continue;
+    }
+    if (FINAL_RE.test(line)) finals++;
+    if (ORIGINAL_RE.test(line)) originals++;
+    current.push(line);
+  }
+  return out.map((lines) => lines.join('\n'));
+}
+const FINAL_RE = /^final-recipient[ \t]*:/i;
+const ORIGINAL_RE = /^original-recipient[ \t]*:/i;
 
 function speaksOfRecipient(b: FieldBlock): boolean {
   return b.has('final-recipient') || b.has('original-recipient') || b.has('action') || b.has('status');
@@ -104,8 +137,19 @@ export function stripAddressType(value: string | undefined): string | undefined 
   if (semi) v = semi[1]!.trim();
   const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(v);
   if (angle) v = angle[1]!;
-  v = v.replace(/^["']|["']$/g, '').trim();
+  // A quoted whole value ('"a@b"') loses its quotes; a quoted local part ('"a..b"@c') keeps them.
+  const quoted = /^(["'])(.*)\1$/.exec(v);
+  if (quoted) v = quoted[2]!.trim();
   return v === '' ? undefined : v;
+}
+
+/**
+ * Whether a recipient field holds a mail address we could have sent to: not a source route
+ * ("@mx:a@b"), a pipe or a file path, a bare host ("@mx.example.org"), or a local part alone.
+ */
+export function looksLikeAddress(value: string | undefined): value is string {
+  if (!value || value.length > 320) return false;
+  return /^(?:"[^"\r\n]{1,64}"|[^\s@"|/:<>(),;]+)@[a-z0-9-]+(?:\.[a-z0-9-]+)*$/i.test(value);
 }
 
 /** "smtp; 550 5.1.1 user unknown" → "550 5.1.1 user unknown"; "dns; mx.example.com" → "mx.example.com". */
@@ -138,4 +182,15 @@ export function normaliseMessageId(value: string | undefined): string | undefine
   const m = /<([^<>\s]+)>/.exec(value);
   const id = m ? m[1]! : value.trim().split(/\s+/)[0];
   return id ? `<${id}>` : undefined;
+}
+
+/**
+ * A message written with bare CR line ends (old Mac mail tools) as CRLF, so the MIME parser sees
+ * its header lines at all. Messages with LF or CRLF are returned as they are (same buffer).
+ */
+export function normaliseBareCr(raw: Buffer): Buffer {
+  const head = raw.subarray(0, 8192);
+  const cr = head.indexOf(0x0d);
+  if (cr === -1 || head[cr + 1] === 0x0a) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1');
 }

@@ -2,9 +2,12 @@
  * One message from the bounce mailbox → what it is and the BounceEvents it reports. Pure apart
  * from the clock fallback: no store, no network, no HMAC check (the caller verifies tokens).
  *
- * Order matters: multipart/report first (a DSN usually carries Auto-Submitted itself), then the
- * prose bounce formats, then auto-replies, then unsubscribe requests; anything else is
- * 'unrecognised' and the caller keeps it for a person to look at.
+ * Order matters: a delivery-status part first (a DSN usually carries Auto-Submitted itself), then
+ * feedback reports and provider formats (SES by mail, Microsoft complaints), then the prose bounce
+ * formats, then any other bounce (by sender, subject or words: its own words name the failed
+ * addresses), then unsubscribe requests, and only then auto-replies: Exim, MDaemon and others put
+ * auto-reply headers on their bounces, and Apple Mail on its unsubscribe requests. Anything else
+ * is 'unrecognised' and the caller keeps it for a person to look at.
  */
 import { createHash } from 'node:crypto';
 import type { Attachment, ParsedMail } from 'mailparser';
@@ -15,6 +18,8 @@ import {
   FieldBlock,
   firstAddress,
   normaliseMessageId,
+  looksLikeAddress,
+  normaliseBareCr,
   normaliseNewlines,
   parseDeliveryStatus,
   parseFields,
@@ -22,7 +27,8 @@ import {
   stripAddressType,
   stripTypePrefix,
 } from './dsn-fields.js';
-import { parseTextBounce, statusInText } from './text-bounces.js';
+import { microsoftComplaint, sesEmailNotification } from './notifications.js';
+import { diagnosticNear, genericBounce, parseTextBounce, prose as proseOf, statusInText, type Prose } from './text-bounces.js';
 import { verifiedSender } from './sender-auth.js';
 import { stripNul, withoutNul } from './bounds.js';
 
@@ -58,6 +64,10 @@ export interface ParseOptions {
   now?: Date;
 }
 
+// A DSN's prose is searched for the first recipients only: each look-up scans the prose, and a
+// report with thousands of recipients names them all in its delivery-status part anyway.
+const PROSE_LOOKUPS = 200;
+
 /** Reports are kept for the recipient's timeline; the start carries everything a person reads. */
 export const RAW_CAP_CHARS = 64 * 1024;
 
@@ -79,14 +89,22 @@ const INLINE_ORIGINAL = [
   /^--- Below this line is a copy of the message\.?[ \t]*$/im,
   /^-+ ?(?:Original message|Original message follows|Forwarded message|Undelivered message)\b.*$/im,
   /^Original message headers:[ \t]*$/im,
+  // DragonFly, IMail, GMX/1&1, Notes, V5 Sendmail, OpenSMTPD.
+  /^Message headers follow\.?[ \t]*$/im,
+  /^Original message follows\.?[ \t]*$/im,
+  /^-+ ?The header of the original message is following\.? ?-+[ \t]*$/im,
+  /^-+ ?Returned Message ?-+[ \t]*$/im,
+  /^[ \t]*-+ ?Unsent message follows ?-+[ \t]*$/im,
+  /^[ \t]*Below is a copy of the original message:?[ \t]*$/im,
 ];
 
 const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator/i;
+const BOUNCE_TEXT = /could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|permanent (?:fatal )?error|error delivering your mail|unable to deliver|was not delivered|not be delivered|delivery to the following recipients? (?:failed|has been delayed)|returned mail|delivery status notification|mail delivery (?:failed|error)|failed to deliver|non-delivery/i;
 const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status notification|delivery (?:failure|failed|has failed|problem)|failure notice|mail delivery failed|non[- ]?delivery|could not be delivered|returned to sender/i;
 
 /** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
 export async function parseMailboxMessage(input: Buffer, options: ParseOptions): Promise<ParsedMessage> {
-  const raw = withoutNul(input);
+  const raw = normaliseBareCr(withoutNul(input));
   const { simpleParser } = await import('mailparser'); // loaded on first use: keeps CLI start-up fast
   // No HTML is ever shown from here, and HTML-to-text over megabytes costs seconds and hundreds
   // of MB: converted only up to the scan cap (a longer HTML-only body leaves the text empty).
@@ -114,7 +132,7 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     source: base.source,
     reportId: base.reportId,
     recipient: e.recipient,
-    ...(e.originalRecipient ? { originalRecipient: e.originalRecipient } : {}),
+    ...(e.finalRecipient ? { finalRecipient: e.finalRecipient } : {}),
     ...(e.unsubscribeToken ? { unsubscribeToken: e.unsubscribeToken } : {}),
     ...(e.senderVerified ? { senderVerified: e.senderVerified } : {}),
     verpToken: e.verpToken ?? token,
@@ -128,13 +146,20 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   const reportLabel = topType === 'multipart/report' ? `multipart/report; report-type=${reportType ?? '(none)'}` : topType ?? 'text/plain';
   const result = (kind: ReportKind, events: BounceEvent[], reason: string): ParsedMessage => ({ kind, events, reason, original: original.found ? original.info : undefined });
 
-  // 1. RFC 3464 delivery status notification.
+  // Exim names the failed addresses in a header of its own.
+  const failedRecipients = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
+
+  // 1. RFC 3464 delivery status notification (in a part the MIME parser could not separate, too).
   const dsnPart = attachments.find((a) => DSN_TYPES.has(a.contentType.toLowerCase()));
-  if (dsnPart) {
-    const { perMessage, recipients } = parseDeliveryStatus(partText(dsnPart));
-    const events = recipients.map((block) => dsnEvent(block, perMessage, original.info.to, event));
+  const dsnText = dsnPart ? partText(dsnPart) : rawDeliveryStatus(rawText);
+  if (dsnText !== undefined) {
+    const { perMessage, recipients } = parseDeliveryStatus(dsnText);
+    const words = proseOf(text);
+    const events = recipients.map((block, i) =>
+      dsnEvent(block, perMessage, { originalTo: original.info.to, failedHeader: recipients.length === failedRecipients.length ? failedRecipients[i] : undefined, prose: i < PROSE_LOOKUPS ? words : undefined, onlyRecipient: recipients.length === 1 }, event),
+    );
     if (events.length > 0) {
-      const why = topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
+      const why = !dsnPart ? `delivery-status part found in the raw text of ${topType ?? 'a message'}` : topType === 'multipart/report' ? reportLabel : `${dsnPart.contentType} part inside ${topType ?? 'a message'}`;
       return result('dsn', events, why);
     }
   }
@@ -156,6 +181,17 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     return result('arf', events, why);
   }
 
+  // 2b. Provider formats by mail: SES notifications (JSON), Microsoft's complaints (JMRP).
+  const ses = sesEmailNotification(text);
+  if (ses) {
+    const events = ses.entries.map((e) => event({ kind: e.kind, recipient: e.recipient, status: e.status, diagnostic: e.diagnostic }));
+    return result(ses.type === 'Complaint' ? 'arf' : 'dsn', events, `Amazon SES ${ses.type} notification by mail`);
+  }
+  const jmrp = microsoftComplaint(mail.subject ?? '', (name) => original.block.get(name) ?? header(name), original.info.to);
+  if (jmrp) {
+    return result('arf', [event({ kind: 'complaint', recipient: jmrp, diagnostic: 'Microsoft complaint (JMRP)' })], `Microsoft complaint report ("${(mail.subject ?? '').trim().slice(0, 80)}")`);
+  }
+
   // Read receipts (disposition-notification) and other machine reports: never bounces.
   if (topType === 'multipart/report' && reportType && reportType !== 'delivery-status') {
     return result('auto-reply', [], `${reportLabel} (not a bounce)`);
@@ -171,9 +207,22 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   }
   const from = header('from') ?? '';
   const subject = mail.subject ?? '';
-  if (dsnPart || topType === 'multipart/report' || (BOUNCE_SENDER.test(from) && BOUNCE_SUBJECT.test(subject))) {
-    // A bounce we cannot read in detail: with a VERP token or the quoted original it still names
-    // the delivery. The first enhanced code in the text is the best status we have.
+  if (dsnPart || topType === 'multipart/report' || failedRecipients.length > 0 || looksLikeBounce(from, subject, text, header)) {
+    // A bounce in a wording we have no recogniser for: the addresses its own words name (not
+    // ours), each with the server's reply next to it.
+    const ours = new Set([...headers.all('to'), ...headers.all('from'), original.block.get('from'), original.block.get('return-path'), original.block.get('sender')].map((v) => firstAddress(v)?.toLowerCase()).filter((v): v is string => !!v));
+    const hints = [...failedRecipients, ...(original.info.to ? [original.info.to] : [])];
+    const reportingDomain = /@([^>\s]+)/.exec(from)?.[1]?.toLowerCase();
+    // A report whose parts the MIME parser could not separate still has its words in the raw body.
+    const generic = genericBounce(text, ours, hints, reportingDomain) ?? genericBounce(rawBody(rawText), ours, hints, reportingDomain);
+    if (generic) {
+      const events = generic.recipients.map((r) =>
+        event({ kind: classifyDsn(r.action, r.status, r.diagnostic), recipient: r.recipient, status: r.status, diagnostic: r.diagnostic, remoteMta: r.remoteMta }),
+      );
+      return result('dsn', events, `bounce from ${firstAddress(from) ?? from} ("${subject.slice(0, 80)}"), wording without a recogniser of its own`);
+    }
+    // With a VERP token or the quoted original it still names the delivery. The first enhanced
+    // code in the text is the best status we have.
     const recipient = original.info.to;
     if (token || recipient) {
       const line = text.split('\n').find((l) => statusInText(l));
@@ -181,24 +230,26 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
       const diagnostic = line?.trim() || subject || undefined;
       return result('dsn', [event({ kind: classifyDsn('failed', status, diagnostic), recipient, status, diagnostic })], `bounce from ${firstAddress(from) ?? from} ("${subject}"), format unknown`);
     }
+    // A bounce is never taken for an auto-reply (they carry Auto-Submitted too): a person reads it.
+    return result('unrecognised', [], `bounce from ${firstAddress(from) ?? from} ("${subject.slice(0, 80)}") naming no recipient we can read`);
   }
 
-  // 4. Auto-replies: explicit signals first.
-  const auto = detectAutoReply(header, subject);
-  if (auto?.strength === 'strong') return result('auto-reply', [], auto.reason);
-
-  // 5. Unsubscribe requests as a List-Unsubscribe mailto: produces them.
+  // 4. Unsubscribe requests as a List-Unsubscribe mailto: produces them.
   const firstLine = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  const unsubscribeBy = /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
+  // Apple Mail's "Unsubscribe" button sends one marked X-Apple-Unsubscribe (and Auto-Submitted).
+  const appleUnsubscribe = /^true$/i.test(header('x-apple-unsubscribe')?.trim() ?? '');
+  const unsubscribeBy = appleUnsubscribe ? 'X-Apple-Unsubscribe header' : /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
   const sender = mail.from?.value[0]?.address;
   if (unsubscribeBy && sender) {
     // Proof for apply.ts: the token of the address it was sent to, or our host's word on the sender.
     const unsubscribeToken = findUnsubscribeToken(headers, options.unsubscribeMailto);
     const verdict = verifiedSender(headers.all('authentication-results'), sender, options.authservId);
     const senderVerified = verdict ? `${verdict.method}=pass for ${verdict.domain}` : undefined;
-    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender, unsubscribeToken, senderVerified })], `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
+    return result('unsubscribe-request', [event({ kind: 'unsubscribe', recipient: sender, unsubscribeToken, senderVerified })], appleUnsubscribe ? `Apple Mail unsubscribe request (${unsubscribeBy}) from ${sender}` : `"unsubscribe" in the ${unsubscribeBy} from ${sender}`);
   }
 
+  // 5. Auto-replies, only once it is no bounce and no request: explicit signals first.
+  const auto = detectAutoReply(header, subject);
   if (auto) return result('auto-reply', [], auto.reason);
   return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
 }
@@ -206,7 +257,8 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
 interface EventFields {
   kind: BounceKind;
   recipient: string | undefined;
-  originalRecipient?: string | undefined;
+  /** Final-Recipient when it names another address than `recipient` (a forwarded mailbox). */
+  finalRecipient?: string | undefined;
   status?: string | undefined;
   diagnostic?: string | undefined;
   remoteMta?: string | undefined;
@@ -215,16 +267,62 @@ interface EventFields {
   senderVerified?: string | undefined;
 }
 
-function dsnEvent(block: FieldBlock, perMessage: FieldBlock, originalTo: string | undefined, event: (e: EventFields) => BounceEvent): BounceEvent {
-  const originalRecipient = stripAddressType(block.get('original-recipient'));
-  const recipient = stripAddressType(block.get('final-recipient')) ?? originalRecipient ?? originalTo;
+// A delivery-status part as raw text: its Content-Type line, its header block, then its fields.
+const RAW_DSN_PART = /^Content-Type:[ \t]*message\/(?:global-)?delivery-status\b.*(?:\n(?!\n).*)*\n\n/im;
+
+/** The text of a delivery-status part the MIME parser did not separate (a broken boundary), if any. */
+function rawDeliveryStatus(raw: string): string | undefined {
+  const t = normaliseNewlines(raw.slice(0, 256 * 1024));
+  const m = RAW_DSN_PART.exec(t);
+  if (!m) return undefined;
+  const rest = t.slice(m.index + m[0].length);
+  const boundary = /^--\S/m.exec(rest);
+  return boundary ? rest.slice(0, boundary.index) : rest;
+}
+
+/** The body of a raw message (after its header block), LF-normalised. */
+function rawBody(raw: string): string {
+  const t = normaliseNewlines(raw.slice(0, 256 * 1024));
+  const blank = t.indexOf('\n\n');
+  return blank === -1 ? '' : t.slice(blank + 2);
+}
+
+/**
+ * A bounce by its sender, subject or first words, whatever its format. The words alone count only
+ * from a machine sender and outside a thread: a journalist's reply saying "your mail to x was
+ * undeliverable" is a person writing, not a report.
+ */
+function looksLikeBounce(from: string, subject: string, text: string, header: (name: string) => string | undefined): boolean {
+  if (BOUNCE_SENDER.test(from) || BOUNCE_SUBJECT.test(subject)) return true;
+  const machine = /no-?reply|daemon|postmaster|mailer|system/i.test(from) || /^\s*<\s*>\s*$/.test(header('return-path') ?? '');
+  return machine && !header('in-reply-to') && BOUNCE_TEXT.test(text.slice(0, 4096));
+}
+
+function dsnEvent(
+  block: FieldBlock,
+  perMessage: FieldBlock,
+  context: { originalTo: string | undefined; failedHeader: string | undefined; prose: Prose | undefined; onlyRecipient: boolean },
+  event: (e: EventFields) => BounceEvent,
+): BounceEvent {
+  // The address we mailed: Original-Recipient when the report gives one (a forwarded mailbox
+  // rewrites Final-Recipient to its target), else Final-Recipient. A pipe, path, source route or
+  // bare host is no address we mailed: X-Failed-Recipients or the quoted To stands in.
+  const final = stripAddressType(block.get('final-recipient'));
+  const originalField = stripAddressType(block.get('original-recipient'));
+  const candidates = [originalField, final, context.failedHeader, context.originalTo];
+  const recipient = candidates.find(looksLikeAddress) ?? final ?? originalField ?? context.originalTo;
+  const finalRecipient = looksLikeAddress(final) && final.toLowerCase() !== recipient?.toLowerCase() ? final : undefined;
   const action = block.get('action')?.toLowerCase();
-  const diagnostic = stripTypePrefix(block.get('diagnostic-code'));
+  // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
+  const nearby = recipient && context.prose ? diagnosticNear(context.prose, recipient) : undefined;
+  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? nearby;
+  // A report about one recipient speaks of it in all its prose, named or not.
+  const about = nearby ?? (context.onlyRecipient ? context.prose?.words.slice(0, 4096) : undefined);
   // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
   const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
   // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
   const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic), recipient, originalRecipient, status, diagnostic, remoteMta });
+  return event({ kind: classifyDsn(action, status, diagnostic, about), recipient, finalRecipient, status, diagnostic, remoteMta });
 }
 
 /** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */

@@ -1,7 +1,9 @@
 /**
- * Bounces that carry no machine-readable delivery-status part, only prose: Exim, qmail,
- * Exchange, Gmail and the Postfix text part. Each recogniser is a pure function over the
- * (LF-normalised) text body; it returns undefined when the text is not its format.
+ * Bounces that carry no machine-readable delivery-status part, only prose: Exim (and 1&1/GMX),
+ * qmail, Exchange, Gmail and the Postfix text part, then a generic reader for every other wording
+ * (DragonFly, IMail, Zoho, Notes, V5 Sendmail, OpenSMTPD, EZweb...). Each recogniser is a pure
+ * function over the (LF-normalised) text body, linear in it and reading only its start; it
+ * returns undefined when the text is not its format.
  */
 import { parseEnhanced } from '../send/outcome.js';
 import { normaliseNewlines } from './dsn-fields.js';
@@ -21,10 +23,10 @@ export interface TextBounce {
   recipients: TextRecipient[];
 }
 
-// Addresses in prose: no spaces, brackets, quotes or trailing sentence punctuation. Local part
-// and labels are bounded by RFC 5321's lengths (64, 63): with open-ended runs, every start in a
-// long run of address-like characters rescanned the whole run (quadratic: 48 s on 256 KB).
-const ADDR = "[^\\s<>()\\[\\]\"',;:]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+";
+// Addresses in prose: no spaces, brackets, quotes or trailing sentence punctuation. The local
+// part is at most 64 characters and a label at most 63 (RFC 5321), which also keeps every search
+// linear: from any position the pattern looks at most 64 characters ahead for the "@".
+const ADDR = "[^\\s<>()\\[\\]\"',;:@]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+";
 const ADDR_RE = new RegExp(ADDR, 'i');
 // Per-line patterns, compiled once (no `g` flag, so they keep no state between lines).
 const EXIM_ENTRY_START = new RegExp(`^\\s*<?(${ADDR})>?(?::(?:\\s+(.*))?|\\s*)$`, 'i');
@@ -78,6 +80,11 @@ function indentedEntries(section: string, action: 'failed' | 'delayed'): TextRec
       continue;
     }
     if (entryIndent === undefined) continue; // prose before the first address
+    // 1&1 writes the reason unindented under its address: the first such line is still its reason.
+    if (indent <= entryIndent && out[out.length - 1]!.diag.length === 0 && /\b[245]\d\d\b|error/i.test(line)) {
+      out[out.length - 1]!.diag.push(line.trim());
+      continue;
+    }
     if (indent <= entryIndent) break; // back to prose: the list is over
     out[out.length - 1]!.diag.push(line.trim());
   }
@@ -86,7 +93,8 @@ function indentedEntries(section: string, action: 'failed' | 'delayed'): TextRec
 
 function exim(text: string): TextBounce | undefined {
   if (!/This message was created automatically by mail delivery software/i.test(text)) return undefined;
-  const failed = /could not be delivered to one or more of its\s+recipients[\s\S]*?(?:address(?:\(es\)|es)? failed|failed addresses?)\s*:?[ \t]*\n/i.exec(text);
+  // 1&1/IONOS wrap "The following address(es)" and "failed:" onto two lines.
+  const failed = /could not be delivered to one or more of\s+its\s+recipients[\s\S]*?(?:address(?:\(es\)|es)?\s+failed|failed\s+addresses?)\s*:?[ \t]*\n/i.exec(text);
   if (failed) {
     return { format: 'exim', recipients: indentedEntries(text.slice(failed.index + failed[0].length), 'failed') };
   }
@@ -139,7 +147,10 @@ function exchange(text: string): TextBounce | undefined {
 
 // --- Gmail ---------------------------------------------------------------------------------
 function gmail(text: string): TextBounce | undefined {
-  const response = /The (?:response|error) (?:from the remote server )?(?:was|that the other server returned was):?\s*\n([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1];
+  // The reply sits on the next line, or (older Gmail) on the same line as the lead-in.
+  const response =
+    collapse(/The (?:response|error) (?:from the remote server )?(?:was|that the other server returned was):?[ \t]*\n?([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1] ?? '') ??
+    collapse(/Technical details of (?:permanent|temporary) failure:?[ \t]*\n?([\s\S]*?)(?:\n[ \t]*\n|$)/i.exec(text)?.[1] ?? '');
   const delay = new RegExp(`(?:temporary problem delivering your message to|Delivery to the following recipients? has been delayed:\\s*)\\s*<?(${ADDR})`, 'i').exec(text);
   if (delay) return { format: 'gmail', recipients: [entry(delay[1]!, 'delayed', response)] };
   const failed =
@@ -155,12 +166,108 @@ function gmail(text: string): TextBounce | undefined {
 
 const RECOGNISERS: ((text: string) => TextBounce | undefined)[] = [qmail, exim, postfix, exchange, gmail];
 
+// A bounce's own words and its list of failed addresses come first; what follows is the copy of
+// the message. Recognisers read this much of the text and no more.
+const TEXT_SCAN_CAP = 256 * 1024;
+
 /** The first prose format the text matches with at least one recipient, or undefined. */
 export function parseTextBounce(text: string): TextBounce | undefined {
-  const t = normaliseNewlines(text);
+  const t = normaliseNewlines(text.slice(0, TEXT_SCAN_CAP));
   for (const recognise of RECOGNISERS) {
     const found = recognise(t);
     if (found && found.recipients.length > 0) return found;
   }
   return undefined;
+}
+
+// --- Any other bounce ------------------------------------------------------------------------
+// DragonFly, V5 Sendmail, IMail, Zoho, GMX, Notes, OpenSMTPD and dozens more each word it their
+// own way, but all name the failed address in the text before the copy of the message and put
+// the server's reply near it. Called only for messages already known to be bounces.
+
+// Where the bounce's own words end and the copy of the original starts.
+const ORIGINAL_STARTS = [
+  /^-+ ?(?:This is a copy of|Below this line|Original message|Original Message|Forwarded message|Undelivered message|Returned message|The original message|Message headers|Headers of|Copy of)/im,
+  /^(?:Message headers follow|Original message headers|The original message headers|Original message follows|Below this line is a copy)/im,
+  /^(?:Received|Return-Path|DKIM-Signature|X-Received): /im,
+];
+// How much of the text a recogniser looks at: the bounce's own words are short.
+const GENERIC_SCAN_CAP = 32 * 1024;
+const NEAR_CHARS = 700;
+const HELP_MAILBOX = /^(?:postmaster|mailer-daemon|abuse|hostmaster|support|help|noc|admin|root)@/;
+const ADDR_G = new RegExp(`"[^"\\n]{1,64}"@[a-z0-9-]{1,63}(?:\\.[a-z0-9-]{1,63})+|${ADDR}`, 'gi');
+
+/**
+ * The server's reply near a mention of an address (at = its index in `words`): the first line
+ * with a reply or enhanced code after it, with its continuation lines; else the text around it.
+ */
+function replyNear(words: string, at: number | undefined): string {
+  const lineStart = at === undefined ? 0 : words.lastIndexOf('\n', at) + 1;
+  const window = words.slice(lineStart, (at ?? 0) + NEAR_CHARS * (at === undefined ? 2 : 1));
+  const reply = /(?:^|[\s:(])([245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\b)?.*(?:\n[ \t]+\S.*)*)/m.exec(window)?.[1] ?? /[245]\.\d{1,3}\.\d{1,3}\b.*/.exec(window)?.[0];
+  if (reply) return reply;
+  // No code after it: Notes and others write the reason on the line above the address.
+  const above = lineStart > 1 ? words.slice(words.lastIndexOf('\n', lineStart - 2) + 1, lineStart) : '';
+  return above.trim() !== '' ? `${above}${window}` : window;
+}
+
+/** A bounce's own words, prepared once for many diagnosticNear look-ups. */
+export interface Prose {
+  words: string;
+  lower: string;
+}
+
+export function prose(text: string): Prose {
+  const words = ownWords(text);
+  return { words, lower: words.toLowerCase() };
+}
+
+/** What a bounce's own words say next to `address` (for a DSN whose block has no Diagnostic-Code). */
+export function diagnosticNear(p: Prose, address: string): string | undefined {
+  const at = p.lower.indexOf(address.toLowerCase());
+  return at === -1 ? undefined : collapse(replyNear(p.words, at));
+}
+
+/** The bounce's own text: up to where it starts quoting the original message. */
+export function ownWords(text: string): string {
+  const t = normaliseNewlines(text).slice(0, GENERIC_SCAN_CAP);
+  let end = t.length;
+  for (const re of ORIGINAL_STARTS) {
+    const m = re.exec(t);
+    if (m && m.index > 0 && m.index < end) end = m.index;
+  }
+  return t.slice(0, end);
+}
+
+/**
+ * The failed addresses a bounce names in its own words (skipping `exclude`, our own addresses),
+ * each with the text right after its first mention as its diagnostic. `hints` (X-Failed-Recipients,
+ * the quoted original's To) come first when the text names them.
+ */
+export function genericBounce(text: string, exclude: Set<string>, hints: string[], reportingDomain?: string): TextBounce | undefined {
+  const words = ownWords(text);
+  const found = new Map<string, number>();
+  for (const m of words.matchAll(ADDR_G)) {
+    const addr = m[0].replace(/\.$/, '');
+    const key = addr.toLowerCase();
+    if (exclude.has(key) || found.has(key)) continue;
+    // "contact <postmaster@the reporting host>": the reporting host's own addresses are help, not failures.
+    if (reportingDomain && key.endsWith(`@${reportingDomain}`) && HELP_MAILBOX.test(key)) continue;
+    found.set(key, m.index);
+  }
+  const recipients: TextRecipient[] = [];
+  const delayed = /(?:will (?:retry|keep trying|continue)|not yet been delivered|delayed|warning only|still trying)/i.test(words) && !/(?:permanent|fatal|gave up|giving up|could not be delivered)/i.test(words);
+  const diagnosticAround = (at: number | undefined): string | undefined => replyNear(words, at);
+  const ordered = [...hints.map((h) => h.toLowerCase()).filter((h) => !exclude.has(h)), ...found.keys()];
+  const seen = new Set<string>();
+  for (const key of ordered) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const at = found.get(key);
+    if (at === undefined && !hints.some((h) => h.toLowerCase() === key)) continue;
+    const original = at !== undefined ? words.slice(at, at + key.length) : hints.find((h) => h.toLowerCase() === key)!;
+    const r = entry(original.replace(/\.$/, ''), delayed ? 'delayed' : 'failed', diagnosticAround(at));
+    recipients.push(r);
+  }
+  return recipients.length > 0 ? { format: 'unknown', recipients } : undefined;
 }

@@ -1,7 +1,10 @@
 import type { SuppressionReason } from '../store/types.js';
 
-/** What a report says happened to one recipient. */
-export type BounceKind = 'hard' | 'soft' | 'policy' | 'complaint' | 'delay' | 'delivered' | 'unsubscribe';
+/**
+ * What a report says happened to one recipient. 'sender' is a refusal of OUR side (sender domain,
+ * SPF/DKIM/DMARC, our IP): it says nothing about the journalist's address.
+ */
+export type BounceKind = 'hard' | 'soft' | 'policy' | 'sender' | 'complaint' | 'delay' | 'delivered' | 'unsubscribe';
 
 /**
  * One recipient's fate as a bounce mailbox or a provider webhook reported it, already
@@ -15,10 +18,14 @@ export interface BounceEvent {
   reportId: string;
   /** The failed/complaining recipient as the report names it. */
   recipient: string | undefined;
+  /**
+   * The DSN's Final-Recipient when it names another address than `recipient`: a forwarded mailbox
+   * reports the forward target there, and the address we mailed only as Original-Recipient,
+   * which is then `recipient`.
+   */
+  finalRecipient?: string | undefined;
   /** VERP token found in the report's envelope or headers, if any. */
   verpToken: string | undefined;
-  /** DSN Original-Recipient, when the report gives it besides `recipient` (a forwarded mailbox). */
-  originalRecipient?: string | undefined;
   /** Token of the tokenised unsubscribe mailto (`unsubscribe+<token>@…`) a request was sent to. */
   unsubscribeToken?: string | undefined;
   /** Our receiving host's verdict that the sender's domain passed DKIM or SPF, e.g. "dkim=pass header.d=paper.example". */

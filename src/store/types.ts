@@ -73,7 +73,8 @@ export interface PlanConflict {
  * good (which a probe cannot tell is fixed): a person resumes it. The others
  * (refused credentials, an operator, Ctrl-C, a failed store write) always wait for a person.
  */
-export type PauseKind = 'relay' | 'relay-held' | 'credentials' | 'operator' | 'interrupted' | 'store';
+/** Why a campaign is paused; 'sender': a receiving server refused OUR sender (domain, SPF/DKIM, IP). */
+export type PauseKind = 'relay' | 'relay-held' | 'credentials' | 'operator' | 'interrupted' | 'store' | 'sender';
 
 /** A single send, or one of the two phases of an embargoed release. */
 export type CampaignPhase = 'single' | 'embargoed' | 'public';

@@ -22,7 +22,7 @@ describe('classifyDsn', () => {
     ['failed', '5.2.1', 'mailbox disabled', 'hard'],
     // Policy.
     ['failed', '5.7.1', 'blocked by spam policy', 'policy'],
-    ['failed', '5.7.26', 'unauthenticated email is not accepted', 'policy'],
+    ['failed', '5.7.26', 'unauthenticated email is not accepted', 'sender'],
     // Soft: transient or not the address's fault.
     ['failed', '4.0.0', '426 connection timed out', 'soft'],
     ['failed', '4.2.2', 'mailbox full', 'soft'],
@@ -71,7 +71,7 @@ describe('classifyDiagnosticWords', () => {
     ['The email account that you tried to reach does not exist.', 'hard'],
     ['Message blocked by policy', 'policy'],
     ['Quota exceeded', 'soft'],
-    ['Connection timed out', undefined],
+    ['Connection timed out', 'soft'],
     [undefined, undefined],
   ] as [string | undefined, BounceKind | undefined][])('%s → %s', (text, kind) => {
     expect(classifyDiagnosticWords(text)).toBe(kind);
