@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { loadRelease } from '../../src/releases/load.js';
@@ -58,10 +59,7 @@ beforeAll(async () => {
   const compiled = await compileRelease(release, { config, now: new Date('2027-01-01T00:00:00Z') });
   expect(compiled.embargoed).toBe(true);
   html = compiled.variants[0]!.render(contact(), { unsubscribe_url: 'https://press.example.org/u/token' }).html;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

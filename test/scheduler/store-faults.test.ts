@@ -137,7 +137,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('workers and a PostgreSQL outage', ()
     for (const w of workers) expect(w.running(), w.output()).toBe(true);
     expect(smtp.messages.length).toBeLessThan(5000); // the outage came mid-send
 
-    await waitFor('the campaign to be done', async () => (await a.store.getCampaign(id!))?.status === 'done', 60_000, outputs);
+    await waitFor('the campaign to be done', async () => (await a.store.getCampaign(id!))?.status === 'done', 90_000, outputs);
     for (const w of workers) expect(w.running(), w.output()).toBe(true);
 
     // Nobody twice; everybody sent, or unknown because the outage hid whether it went.

@@ -2,7 +2,8 @@
 // after delivery (late bounce with its own codes, complaint, unsubscribe), the reason of skipped
 // and suppressed rows, and `code` / `enhanced` as separate cells (issue 14 item 5, issue 19 item 8).
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterDelivery, type AfterDelivery } from '../helpers/after-delivery.js';
 
@@ -13,10 +14,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   s = await afterDelivery();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
