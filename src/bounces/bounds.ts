@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Checks a mailbox message must pass before any parser sees it. Anyone can mail the bounce
  * address, so every limit here is about what one hostile message may cost: each check is one
@@ -87,4 +89,20 @@ export function stripNul(text: string): string;
 export function stripNul(text: string | undefined): string | undefined;
 export function stripNul(text: string | undefined): string | undefined {
   return text?.includes('\u0000') ? text.replace(/\u0000/g, '') : text;
+}
+
+/** Longest report id, recipient or quoted Message-ID stored as it is: they are indexed, and PostgreSQL refuses index entries over ~2.7 kB. */
+const MAX_STORED_ID_CHARS = 320;
+
+/**
+ * An id a stored report is keyed or searched by, bounded: anyone can write an 8 kB Message-ID
+ * into a bounce, and a store that refused the row would stop every later run on that message.
+ * A longer one becomes its digest (still unique, still the same on a second run).
+ */
+export function storableId(value: string): string;
+export function storableId(value: string | undefined): string | undefined;
+export function storableId(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const clean = stripNul(value);
+  return clean.length <= MAX_STORED_ID_CHARS ? clean : `sha256:${createHash('sha256').update(clean).digest('hex')}`;
 }

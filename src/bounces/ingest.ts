@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
 import { applyBounceEvent, logApplied } from './apply.js';
-import { MAX_MIME_DEPTH, mimeDepth, stripNul, withoutNul } from './bounds.js';
+import { MAX_MIME_DEPTH, mimeDepth, storableId, stripNul, withoutNul } from './bounds.js';
 import { parseMailboxMessage, RAW_CAP_CHARS, type ParsedMessage } from './parse.js';
 import type { MailboxMessage } from './sources.js';
 import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
@@ -155,7 +155,7 @@ async function store(
   const kept = parsed.events.slice(0, maxRecipients);
   const first = parsed.events[0]!;
   await app.store.keepBounceReport(
-    { reportId: stripNul(first.reportId), source: message.source, raw: stripNul(first.raw), recipients: parsed.events.length, recipientsKept: kept.length },
+    { reportId: storableId(first.reportId), source: message.source, raw: stripNul(first.raw), recipients: parsed.events.length, recipientsKept: kept.length },
     app.clock.now(),
   );
   summary.recipientsOverCap += parsed.events.length - kept.length;
@@ -172,14 +172,14 @@ async function store(
   }
 }
 
-/** The event without NULs (decoded parts can carry them; PostgreSQL refuses them) and without its own raw copy. */
+/** The event without NULs (decoded parts can carry them; PostgreSQL refuses them), its ids bounded, and without its own raw copy. */
 function withoutNulFields(e: BounceEvent): BounceEvent {
   return {
     ...e,
-    reportId: stripNul(e.reportId),
-    recipient: stripNul(e.recipient),
-    verpToken: stripNul(e.verpToken),
-    originalMessageId: stripNul(e.originalMessageId),
+    reportId: storableId(e.reportId),
+    recipient: storableId(e.recipient),
+    verpToken: storableId(e.verpToken),
+    originalMessageId: storableId(e.originalMessageId),
     status: stripNul(e.status),
     diagnostic: stripNul(e.diagnostic),
     remoteMta: stripNul(e.remoteMta),

@@ -42,37 +42,55 @@ interface AuthResults {
 
 /** `mx.ngo.example; dkim=pass (ok) header.d=paper.example; spf=pass smtp.mailfrom=jo@paper.example` */
 export function parseAuthResults(value: string): AuthResults {
-  // Comments go first (they may hold ';'); then ';' separates results.
-  const text = withoutComments(value.slice(0, MAX_VALUE));
-  const [head = '', ...rest] = text.split(';');
+  const [head = '', ...rest] = splitResults(value.slice(0, MAX_VALUE));
   const authservId = head.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const methods: AuthResults['methods'] = [];
   for (const part of rest) {
     const m = /^\s*(dkim|spf)\s*=\s*([a-z]+)/i.exec(part);
     if (!m) continue;
     const props: Record<string, string> = {};
-    for (const p of part.slice(m[0].length).matchAll(/([a-z]+\.[a-z-]+)\s*=\s*"?([^\s";]+)"?/gi)) {
-      props[p[1]!.toLowerCase()] ??= p[2]!.toLowerCase();
+    // A value is a token, a quoted string, or an address whose local part is quoted ("a;b"@x.example).
+    for (const p of part.slice(m[0].length).matchAll(/([a-z]+\.[a-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"[^\s";]*|[^\s";]+)/gi)) {
+      const raw = p[2]!;
+      const whole = /^"((?:[^"\\]|\\.)*)"$/.exec(raw);
+      props[p[1]!.toLowerCase()] ??= (whole ? whole[1]!.replace(/\\(.)/g, '$1') : raw).toLowerCase();
     }
     methods.push({ method: m[1]!.toLowerCase() as 'dkim' | 'spf', result: m[2]!.toLowerCase(), props });
   }
   return { authservId, methods };
 }
 
-/** RFC 5322 comments (nested, with quoted-pair escapes) become spaces; one pass, linear. */
-function withoutComments(value: string): string {
-  let out = '';
+/**
+ * The value cut at each ';' that separates results (RFC 8601), in one linear pass: a ';' or '('
+ * inside a quoted string (`smtp.mailfrom="x;dkim=pass header.d=victim.example"@evil.example`) is
+ * data, and RFC 5322 comments (nested, with quoted-pair escapes) become spaces.
+ */
+function splitResults(value: string): string[] {
+  const parts: string[] = [];
+  let current = '';
   let depth = 0;
+  let quoted = false;
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
-    if (c === '\\' && depth > 0) i++;
-    else if (c === '(') depth++;
-    else if (c === ')' && depth > 0) {
-      depth--;
-      if (depth === 0) out += ' ';
-    } else if (depth === 0) out += c;
+    if (quoted) {
+      current += c;
+      if (c === '\\' && i + 1 < value.length) current += value[++i];
+      else if (c === '"') quoted = false;
+    } else if (depth > 0) {
+      if (c === '\\') i++;
+      else if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) current += ' ';
+    } else if (c === '(') depth = 1;
+    else if (c === '"') {
+      quoted = true;
+      current += c;
+    } else if (c === ';') {
+      parts.push(current);
+      current = '';
+    } else current += c;
   }
-  return out;
+  parts.push(current);
+  return parts;
 }
 
 function afterAt(value: string | undefined): string | undefined {

@@ -144,10 +144,15 @@ export async function createWebServer(app: App, options: WebServerOptions = {}):
 
   // Filled once the dashboard's listener knows its port (0 asks for a free one).
   const dashboardHosts = new Set<string>();
+  const publicOrigin = web.publicOrigin ?? (app.config.unsubscribe.baseUrl ? new URL(app.config.unsubscribe.baseUrl).origin : undefined);
+  // A port that a proxy serves to the internet may receive requests that look local in every way
+  // (nginx's `proxy_http_version 1.1` with Host set to the upstream and no forwarding header), so
+  // the dashboard sharing it always asks for the token; on its own port it needs none.
+  const behindPublicOrigin = !split && publicOrigin !== undefined && !isLoopback(new URL(publicOrigin).hostname);
   const access = new DashboardAccess({
-    guarded: !split && !isLoopback(host),
+    guarded: (!split && !isLoopback(host)) || behindPublicOrigin,
     localHosts: dashboardHosts,
-    publicOrigin: web.publicOrigin ?? (app.config.unsubscribe.baseUrl ? new URL(app.config.unsubscribe.baseUrl).origin : undefined),
+    publicOrigin,
     token: app.env.dashboardToken,
     loginAttemptsPerMinute: web.loginAttemptsPerMinute,
   });
@@ -252,6 +257,14 @@ export async function createWebServer(app: App, options: WebServerOptions = {}):
   }
   for (const h of localHosts(dashboard.address, dashboard.port, web.allowedHosts)) dashboardHosts.add(h);
   log.info({ host: front.address, port: front.port, ...(split ? { dashboardPort: dashboard.port } : {}) }, 'web server listening');
+  if (behindPublicOrigin) {
+    log.warn(
+      { publicOrigin },
+      app.env.dashboardToken
+        ? 'the dashboard shares the port served at the public origin: it asks for PRESSLINE_DASHBOARD_TOKEN even from this machine; give it its own port (--dashboard-port) to use it locally without one'
+        : 'the dashboard shares the port served at the public origin and PRESSLINE_DASHBOARD_TOKEN is not set, so no one can sign in: give the dashboard its own port (--dashboard-port) or set the token',
+    );
+  }
 
   return { server: front.server, url: front.url, dashboardUrl: dashboard.url, close: closeAll };
 }

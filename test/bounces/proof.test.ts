@@ -304,7 +304,7 @@ describe('two stores with the same PRESSLINE_SECRET', () => {
     });
   }
 
-  it("a one-click link of the other store, or of the old form, says it is no longer valid and offers the mailto; it changes nothing", async () => {
+  it("a one-click link of the other store, or of the old form, says it is no longer valid and offers the mailto; it changes nothing, and a POST is kept for review", async () => {
     smtp = await startTestSmtp();
     const first = app({ store: 'sqlite' });
     const other = app({ store: 'postgres' });
@@ -326,6 +326,10 @@ describe('two stores with the same PRESSLINE_SECRET', () => {
       expect(await page.text()).toContain(`href="mailto:${MAILTO}?subject=unsubscribe"`);
     }
     await nothingChanged(other, b.id, ['karl@magazin.example']);
+    // Each POST (the journalist's client said "unsubscribed") is kept for a person, with the link and the reason.
+    const kept = await other.store.bounceEvents({ outcome: 'unattributed' });
+    expect(kept.map((k) => k.kind)).toEqual(['unsubscribe', 'unsubscribe']);
+    expect(kept.map((k) => k.note).join('\n')).toMatch(/suppress them by hand/);
     // The second store's own link works.
     const own = new URL(oneClickUrl(b.got.get('karl@magazin.example')!));
     const ok = await fetch(`${w.url}${own.pathname}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
@@ -344,5 +348,14 @@ describe("our receiving host's Authentication-Results (sender-auth.ts)", () => {
     expect(verifiedSender(['mx.ngo.example.org; dkim=fail header.d=paper.example'], 'jo@paper.example', ours)).toBeUndefined();
     expect(verifiedSender(['mx.ngo.example.org; dkim=pass header.d=paper.example'], 'jo@paper.example', undefined)).toBeUndefined();
     expect(verifiedSender(['other.example; dkim=pass header.d=paper.example'], 'jo@paper.example', ours)).toBeUndefined();
+  });
+
+  it('a ";" or "(" inside a quoted value is data: a pass for the domain of the attacker never vouches for another', () => {
+    const smuggled = 'mx.ngo.example.org; spf=pass smtp.mailfrom="x;dkim=pass header.d=paper.example"@evil.example';
+    expect(verifiedSender([smuggled], 'jo@paper.example', ours)).toBeUndefined();
+    expect(verifiedSender([smuggled], 'x@evil.example', ours)).toEqual({ method: 'spf', domain: 'evil.example' });
+    expect(verifiedSender(['mx.ngo.example.org; spf=pass smtp.mailfrom="a(b;dkim=pass header.d=paper.example"@evil.example'], 'jo@paper.example', ours)).toBeUndefined();
+    // Comments still hide what they hold, quotes and all.
+    expect(verifiedSender(['mx.ngo.example.org; dkim=pass (key "ok; fine") header.d=paper.example'], 'jo@paper.example', ours)).toEqual({ method: 'dkim', domain: 'paper.example' });
   });
 });

@@ -79,6 +79,20 @@ describe(`poison messages in a bounce mailbox (${TEST_STORE})`, () => {
     expect(await app.store.listQuarantined()).toHaveLength(3);
   });
 
+  it('an 8 kB Message-ID and recipient are stored by their digest (PostgreSQL indexes refuse ~2.7 kB): the run goes on, and a second one sees duplicates', async () => {
+    const { app, campaignId, bounce } = await sentTo(['ann', 'bob']);
+    const maildir = join(app.dir, 'Maildir');
+    for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+    const long = 'x'.repeat(8000);
+    writeFileSync(join(maildir, 'new', '1.long'), bounce('ann', { id: long }).replace('Final-Recipient: rfc822; ann@paper.example', `Final-Recipient: rfc822; ${long}@paper.example`));
+    writeFileSync(join(maildir, 'new', '2.bob'), bounce('bob'));
+    const first = await ingestMessages(app, readPath(maildir));
+    // Both name their delivery by VERP token; on PostgreSQL the long ids once stopped the run here.
+    expect(first).toMatchObject({ messages: 2, applied: { hard: 2 }, quarantinedCount: 0 });
+    expect(await statuses(app, campaignId)).toEqual({ ann: 'bounced', bob: 'bounced' });
+    expect(await ingestMessages(app, readPath(maildir))).toMatchObject({ applied: {}, duplicates: 2 });
+  });
+
   it('an mbox: each unreadable message recorded by its byte offset, the rest applied; a second run skips the quarantined ones unparsed', async () => {
     const { app, campaignId, bounce } = await sentTo(['ann', 'bob'], { maxMessageBytes: 64 * 1024 });
     const separator = 'From MAILER-DAEMON Sat Nov 28 10:00:00 2026\n';

@@ -119,7 +119,8 @@ export async function afterDelivery(): Promise<AfterDelivery> {
     data: (rcpts) => (rcpts[0] === 'cut@tv.example' ? 'accept-then-cut' : 'accept'),
   });
   const app = testApp({ env: { smtpUrl: smtp.url }, config: { bounces: { domain: 'bounces.ngo.example.org' }, unsubscribe: { baseUrl: 'https://press.ngo.example.org' } } });
-  const web = await startServer(app);
+  // The dashboard on its own loopback port: the shared one asks for the token once a public origin is set.
+  const web = await startServer(app, { dashboardPort: 0 });
   const list = app.list(RECIPIENTS.map((e, i) => `${e},Jo${i},Doe,Outlet ${i},russia,en`));
   const sent = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app), app);
   const summary = await runCampaign(sent, app, { waitForRetries: true });

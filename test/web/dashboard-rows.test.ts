@@ -51,7 +51,7 @@ describe.each(WIDTHS)('campaign page rows at $width px', ({ name, width, height 
   it('show the relay reply (code 250, enhanced 2.6.0) apart from what came after delivery', async () => {
     const page = await open(width, height);
     try {
-      await page.goto(`${s.web.url}/campaigns/${s.sent}`);
+      await page.goto(`${s.web.dashboardUrl}/campaigns/${s.sent}`);
       const late = await cells(page, 'late@paper.example');
       expect(late).toMatchObject({ status: 'bounced', code: '250', enhanced: '2.6.0' });
       expect(late.reply).toMatch(/^250 2\.6\.0/);
@@ -80,7 +80,7 @@ describe.each(WIDTHS)('campaign page rows at $width px', ({ name, width, height 
   it('show why skipped and suppressed rows were not sent', async () => {
     const page = await open(width, height);
     try {
-      await page.goto(`${s.web.url}/campaigns/${s.again}`);
+      await page.goto(`${s.web.dashboardUrl}/campaigns/${s.again}`);
       expect(await cells(page, 'fine@radio.example')).toMatchObject({ status: 'skipped', code: '', reason: 'already had this release from an earlier campaign (--new-only)' });
       expect((await cells(page, 'ok@paper.example')).reason).toMatch(/^on the suppression list when planned: complaint/);
       expect((await cells(page, 'quit@tv.example')).reason).toMatch(/^on the suppression list when planned: unsubscribe \(one-click/);
@@ -99,7 +99,7 @@ describe.each(WIDTHS)('campaign page rows at $width px', ({ name, width, height 
   it("a recipient's page keeps the relay reply as the last response and names the later report and the reason apart", async () => {
     const page = await open(width, height);
     try {
-      await page.goto(`${s.web.url}/campaigns/${s.sent}`);
+      await page.goto(`${s.web.dashboardUrl}/campaigns/${s.sent}`);
       await page.getByRole('link', { name: 'late@paper.example', exact: true }).click();
       await page.waitForURL(/\/deliveries\/\d+$/);
       const last = (await page.locator('#last-response').innerText()).trim();
@@ -109,7 +109,7 @@ describe.each(WIDTHS)('campaign page rows at $width px', ({ name, width, height 
       expect(await page.locator('#reason').count()).toBe(0);
       await page.screenshot({ path: `${SHOTS}/recipient-after-${name}.png`, fullPage: true });
 
-      await page.goto(`${s.web.url}/campaigns/${s.again}`);
+      await page.goto(`${s.web.dashboardUrl}/campaigns/${s.again}`);
       await page.getByRole('link', { name: 'fine@radio.example', exact: true }).click();
       await page.waitForURL(/\/deliveries\/\d+$/);
       expect(await page.locator('#reason').innerText()).toBe('Reason: already had this release from an earlier campaign (--new-only)');

@@ -77,6 +77,17 @@ describe('the dashboard through a reverse proxy', () => {
     expect((await rawRequest(w.url, '/healthz', { headers: proxied })).status).toBe(200);
   });
 
+  it('with a public origin set, the shared port asks for the token even for a request that looks local in every way (nginx with proxy_http_version 1.1); the dashboard port of its own does not', async () => {
+    const { s, w, port } = await setup({ config: { unsubscribe: { baseUrl: 'https://press.example.org' } } });
+    const looksLocal = await rawRequest(w.url, `/campaigns/${s.campaignId}`, { headers: { Host: `127.0.0.1:${port}` } });
+    refused(looksLocal, 'HTTP/1.1, local Host, no proxy header, public origin configured');
+    expect((await rawRequest(w.url, `/campaigns/${s.campaignId}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body).toContain(RECIPIENT);
+    expect(w.logText()).toMatch(/the dashboard shares the port served at the public origin/);
+    await w.close();
+    web = await startServer(s.app, { dashboardPort: 0 });
+    expect((await rawRequest(web.dashboardUrl, `/campaigns/${s.campaignId}`)).body).toContain(RECIPIENT);
+  });
+
   it('cancel through the proxy is refused, even with a form and cookie fetched locally', async () => {
     const { s, w } = await setup();
     const id = await scheduledCampaign(s);
