@@ -1,6 +1,7 @@
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
 import { applyBounceEvent, logApplied } from './apply.js';
+import { CommitGroups, type GroupLimits } from './commit-groups.js';
 import { MAX_MIME_DEPTH, mimeDepth, storableId, stripNul, withoutNul } from './bounds.js';
 import { parseMailboxMessage, RAW_CAP_CHARS, type ParsedMessage } from './parse.js';
 import type { MailboxMessage } from './sources.js';
@@ -34,6 +35,8 @@ export interface IngestSummary {
 export interface IngestOptions {
   /** Called after each message (the CLI draws progress from it on a terminal). */
   onProgress?: (summary: IngestSummary) => void;
+  /** How many messages (and how long) share one commit; tests make groups small. */
+  groups?: GroupLimits;
 }
 
 function listed<T>(list: T[], item: T): void {
@@ -63,8 +66,12 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
   const alreadyQuarantined = await app.store.quarantinedKeys();
   // One result per campaign is all logApplied needs: a million results are never held.
   const touched = new Map<number, ApplyResult>();
+  const groups = new CommitGroups(app.store, options.groups);
 
   const setAside = async (message: MailboxMessage, reason: string): Promise<void> => {
+    // Moving a message aside is an act outside the store: the messages before it are committed
+    // first, and its own record is a commit of its own (quarantines are rare).
+    await groups.commit();
     let location: string;
     try {
       location = await message.quarantine();
@@ -77,7 +84,20 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     listed(summary.quarantined, { source: message.source, reason, location });
   };
 
-  for await (const message of messages) {
+  try {
+    for await (const message of messages) {
+      await ingestOne(message);
+    }
+    await groups.commit();
+  } catch (err) {
+    // Nothing of the open group was acknowledged: the next run reads those messages again.
+    await groups.abandon().catch(() => undefined);
+    throw err;
+  }
+  await logApplied(app, touched.values());
+  return summary;
+
+  async function ingestOne(message: MailboxMessage): Promise<void> {
     summary.messages++;
     if (alreadyQuarantined.has(message.key)) {
       // The same message again (re-sent to the mailbox, or still in an mbox): not parsed; set
@@ -85,7 +105,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
       await message.quarantine().catch(() => undefined);
       summary.skippedQuarantined++;
       options.onProgress?.(summary);
-      continue;
+      return;
     }
     let parsed: ParsedMessage | undefined;
     let problem: string | undefined;
@@ -114,13 +134,18 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
       // A store that refuses a write is no fault of the message (what it could refuse in a
       // message, NULs, is gone): the run stops, nothing of the report is applied, and the next
       // run reads the message again.
+      await groups.beforeMessage();
       await store(app, message, raw, parsed, summary, maxRecipientsPerReport, touched);
-      await message.done?.();
+      if (message.done) {
+        // The source acts on the message (IMAP moves or flags it): only once its rows are committed.
+        await groups.commit();
+        await message.done();
+      } else {
+        await groups.afterMessage();
+      }
     }
     options.onProgress?.(summary);
   }
-  await logApplied(app, touched.values());
-  return summary;
 }
 
 /** Applies what one parsed message reports, or keeps it as unrecognised. */

@@ -62,6 +62,8 @@ export interface ParseOptions {
   /** Our receiving host's authserv-id (see sender-auth.ts). */
   authservId?: string | undefined;
   now?: Date;
+  /** Always run the full MIME parser (tests compare the quick path with it). */
+  fullParseOnly?: boolean;
 }
 
 // A DSN's prose is searched for the first recipients only: each look-up scans the prose, and a
@@ -105,10 +107,64 @@ const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status noti
 /** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
 export async function parseMailboxMessage(input: Buffer, options: ParseOptions): Promise<ParsedMessage> {
   const raw = normaliseBareCr(withoutNul(input));
+  const plain = options.fullParseOnly ? undefined : plainMail(raw);
+  if (plain) {
+    const quick = analyse(raw, plain, options, true);
+    if (quick) return quick;
+  }
   const { simpleParser } = await import('mailparser'); // loaded on first use: keeps CLI start-up fast
   // No HTML is ever shown from here, and HTML-to-text over megabytes costs seconds and hundreds
   // of MB: converted only up to the scan cap (a longer HTML-only body leaves the text empty).
   const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: SCAN_CAP_CHARS });
+  return analyse(raw, mail, options, false)!;
+}
+
+/** What analyse reads of a parsed message: mailparser's ParsedMail, or plainMail's view of a plain one. */
+type MailView = Pick<ParsedMail, 'headerLines' | 'text' | 'attachments' | 'headers' | 'messageId' | 'date' | 'subject' | 'from'>;
+
+/** Headers whose presence means MIME structure, an encoding or a disposition: the full parser's job. */
+const MIME_HEADER = /^(?:content-|mime-version$)/i;
+/** One unfolded header line: a field name (printable ASCII but ':') and its value. */
+const PLAIN_HEADER_LINE = /^([!-9;-~]+):(.*)$/;
+
+/**
+ * The quick path, for the mass of tiny messages in a large bounce mailbox (~60 bytes each: the
+ * full MIME parser is most of their cost). A message qualifies only when the full parser would
+ * read it as it stands: printable ASCII with LF line ends, unfolded headers, none about MIME or
+ * content, one Subject, no encoded words. Then its text is its body and its subject the trimmed
+ * header value (what mailparser gives). Anything else: undefined, and the full parser runs.
+ */
+export function plainMail(raw: Buffer): MailView | undefined {
+  if (raw.length > 64 * 1024) return undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if ((b < 0x20 && b !== 0x0a && b !== 0x09) || b > 0x7e) return undefined;
+  }
+  const text = raw.toString('latin1');
+  const end = text.indexOf('\n\n');
+  if (end <= 0 || text.slice(0, end).includes('=?')) return undefined;
+  const headerLines: { key: string; line: string }[] = [];
+  let subject: string | undefined;
+  for (const line of text.slice(0, end).split('\n')) {
+    const m = PLAIN_HEADER_LINE.exec(line);
+    if (!m || MIME_HEADER.test(m[1]!)) return undefined;
+    const key = m[1]!.toLowerCase();
+    if (key === 'subject') {
+      if (subject !== undefined) return undefined;
+      subject = m[2]!.trim();
+    }
+    headerLines.push({ key, line });
+  }
+  const body = text.slice(end + 2);
+  return { headerLines, text: body === '' ? undefined : body, attachments: [], headers: new Map(), messageId: undefined, date: undefined, subject, from: undefined };
+}
+
+/**
+ * What one message is, from its parsed view. On the quick path (`quick`) the view has no
+ * Message-ID, Date or From, so only an answer that needs none of them is given (no events, no
+ * unsubscribe request); otherwise undefined, and the caller runs the full parser.
+ */
+function analyse(raw: Buffer, mail: MailView, options: ParseOptions, quick: boolean): ParsedMessage | undefined {
   const headers = headerBlock(mail);
   const header = (name: string): string | undefined => headers.get(name);
   const text = normaliseNewlines(stripNul(mail.text ?? '').slice(0, SCAN_CAP_CHARS));
@@ -144,7 +200,9 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
     receivedAt: base.receivedAt,
   });
   const reportLabel = topType === 'multipart/report' ? `multipart/report; report-type=${reportType ?? '(none)'}` : topType ?? 'text/plain';
-  const result = (kind: ReportKind, events: BounceEvent[], reason: string): ParsedMessage => ({ kind, events, reason, original: original.found ? original.info : undefined });
+  // Events carry the Message-ID and Date the quick view lacks: the full parser gives those.
+  const result = (kind: ReportKind, events: BounceEvent[], reason: string): ParsedMessage | undefined =>
+    quick && events.length > 0 ? undefined : { kind, events, reason, original: original.found ? original.info : undefined };
 
   // Exim names the failed addresses in a header of its own.
   const failedRecipients = headers.all('x-failed-recipients').flatMap((v) => v.split(',')).map((v) => firstAddress(v)).filter((v): v is string => !!v);
@@ -239,6 +297,7 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   // Apple Mail's "Unsubscribe" button sends one marked X-Apple-Unsubscribe (and Auto-Submitted).
   const appleUnsubscribe = /^true$/i.test(header('x-apple-unsubscribe')?.trim() ?? '');
   const unsubscribeBy = appleUnsubscribe ? 'X-Apple-Unsubscribe header' : /^unsubscribe\b/i.test(subject.trim()) ? 'subject' : /^unsubscribe\b/i.test(firstLine) ? 'first body line' : undefined;
+  if (quick && unsubscribeBy) return undefined;
   const sender = mail.from?.value[0]?.address;
   if (unsubscribeBy && sender) {
     // Proof for apply.ts: the token of the address it was sent to, or our host's word on the sender.

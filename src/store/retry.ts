@@ -108,7 +108,7 @@ const SAFE: MethodPolicy = { repeat: 'safe' };
 const ONCE: MethodPolicy = { repeat: 'once' };
 
 /** The Store's methods (not its properties). */
-type StoreMethod = { [K in keyof Store]: Store[K] extends (...args: never[]) => unknown ? K : never }[keyof Store];
+type StoreMethod = { [K in keyof Store]-?: NonNullable<Store[K]> extends (...args: never[]) => unknown ? K : never }[keyof Store];
 
 /**
  * Every Store method and how it may be repeated (`pass`: never retried). Exhaustive on purpose:
@@ -116,6 +116,8 @@ type StoreMethod = { [K in keyof Store]: Store[K] extends (...args: never[]) => 
  */
 const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   close: 'pass',
+  // A write group spans many calls: repeating its begin, commit or rollback alone means nothing.
+  beginWriteGroup: 'pass', commitWriteGroup: 'pass', rollbackWriteGroup: 'pass',
   // Reads.
   listCampaigns: SAFE, getCampaign: SAFE, campaignOwner: SAFE, deliveryKeys: SAFE, skipped: SAFE,
   nextRetryAt: SAFE, counts: SAFE, deliveries: SAFE, events: SAFE, eventsAfter: SAFE,

@@ -544,6 +544,18 @@ export interface Store {
   bounceEvents(filter?: { outcome?: string; deliveryId?: number }): Promise<StoredBounceEvent[]>;
   /** Keeps a report's raw text once; false when the report was kept before. */
   keepBounceReport(report: BounceReport, now: Date): Promise<boolean>;
+  /**
+   * Write groups, for bulk work whose input can be read again (bounce ingestion from files): the
+   * writes between `beginWriteGroup` and `commitWriteGroup` become one commit (one fsync instead of
+   * one per report), and `rollbackWriteGroup` undoes them all. A crash loses the open group whole,
+   * never part of one write. Meanwhile nothing else may write through this Store object (its writes
+   * would join the group). Optional: a store without them commits each write on its own, which
+   * keeps the same outcomes, only slower.
+   */
+  beginWriteGroup?(): Promise<void>;
+  commitWriteGroup?(): Promise<void>;
+  /** Undoes the open group, if any (safe to call when none is open). */
+  rollbackWriteGroup?(): Promise<void>;
   /** Records a message set aside; false when its key was recorded before. */
   quarantineMessage(message: QuarantinedMessage): Promise<boolean>;
   /** Keys of every quarantined message (few: read once per ingestion run). */

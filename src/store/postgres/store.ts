@@ -228,6 +228,8 @@ export class PgStore implements Store {
    * clients only. A client that broke is discarded on release, never handed to the next caller.
    */
   private async checkout(): Promise<{ client: pg.PoolClient; release(err?: Error): void }> {
+    // Inside a write group every query goes to the group's connection, released when it ends.
+    if (this.group) return { client: this.group.client, release: () => {} };
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -260,9 +262,49 @@ export class PgStore implements Store {
     return this.withClient((c) => c.query(sql, params));
   }
 
+  /** The open write group: one connection in one transaction (see beginWriteGroup). */
+  private group: { client: pg.PoolClient; release(err?: Error): void } | undefined;
+
+  async beginWriteGroup(): Promise<void> {
+    if (this.group) throw new Error('a write group is already open on this PostgreSQL store');
+    await this.migrated;
+    const checkedOut = await this.checkout();
+    try {
+      await checkedOut.client.query('BEGIN');
+    } catch (err) {
+      checkedOut.release(err as Error);
+      throw notApplied(err);
+    }
+    this.group = checkedOut;
+  }
+
+  async commitWriteGroup(): Promise<void> {
+    const group = this.group;
+    if (!group) return;
+    this.group = undefined;
+    try {
+      await group.client.query('COMMIT');
+      group.release();
+    } catch (err) {
+      // A COMMIT whose reply was lost leaves the outcome open: the connection is not reused.
+      group.release(err as Error);
+      throw err;
+    }
+  }
+
+  async rollbackWriteGroup(): Promise<void> {
+    const group = this.group;
+    if (!group) return;
+    this.group = undefined;
+    let broken: Error | undefined;
+    await group.client.query('ROLLBACK').catch((e: Error) => (broken = e));
+    group.release(broken);
+  }
+
   /** Runs `fn` in one transaction on one connection; rolls back on any error. */
   private async tx<T>(fn: (c: Queryable) => Promise<T>, options: { lazyCommit?: boolean } = {}): Promise<T> {
     await this.migrated;
+    if (this.group) return this.inGroup(this.group.client, fn);
     const { client: c, release } = await this.checkout();
     let broken: Error | undefined;
     let committing = false;
@@ -280,6 +322,22 @@ export class PgStore implements Store {
       throw committing ? err : notApplied(err);
     } finally {
       release(broken);
+    }
+  }
+
+  /**
+   * A transaction inside the open write group: a savepoint, so a failed `fn` undoes only itself
+   * (and leaves the group usable). Its commit is the group's; a lazy commit is not asked for.
+   */
+  private async inGroup<T>(c: pg.PoolClient, fn: (c: Queryable) => Promise<T>): Promise<T> {
+    await c.query('SAVEPOINT pressline_group_step');
+    try {
+      const result = await fn(c);
+      await c.query('RELEASE SAVEPOINT pressline_group_step');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK TO SAVEPOINT pressline_group_step; RELEASE SAVEPOINT pressline_group_step').catch(() => undefined);
+      throw notApplied(err);
     }
   }
 

@@ -763,6 +763,22 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM suppressions ORDER BY created_at, key').all() as Row[]).map(toSuppression);
   }
 
+  // A plain BEGIN/COMMIT around many store calls: each call's own db.transaction() becomes a
+  // savepoint inside it (better-sqlite3 nests that way), so a failed call still undoes only itself
+  // until the caller rolls the group back. IMMEDIATE: the write lock up front, as for any writer.
+  async beginWriteGroup(): Promise<void> {
+    if (this.db.inTransaction) throw new Error('a write group is already open on this SQLite store');
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  async commitWriteGroup(): Promise<void> {
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+  }
+
+  async rollbackWriteGroup(): Promise<void> {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
   async close(): Promise<void> {
     await this.writer?.close();
     this.db.close();
