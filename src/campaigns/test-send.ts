@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Env } from '../config/load.js';
@@ -135,4 +135,33 @@ async function logTestCopies(config: Config, plan: TestSendPlan, copies: TestCop
   await mkdir(config.paths.logs, { recursive: true });
   const lines = copies.map((c) => JSON.stringify({ time: at.toISOString(), release: plan.release.variants[0]!.file, valuesFrom: plan.valuesFrom, ...c }));
   await appendFile(testSendLogFile(config), lines.join('\n') + '\n');
+}
+
+/** One line of the test-send log, as written by sendTestCopies. */
+export interface LoggedTestCopy extends TestCopy {
+  time: string;
+  release: string;
+  valuesFrom: string;
+}
+
+/** The test copies sent so far, oldest first (none when nothing was ever tested); a line that is not ours is skipped. */
+export async function readTestSends(config: Config): Promise<LoggedTestCopy[]> {
+  let text: string;
+  try {
+    text = await readFile(testSendLogFile(config), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new PresslineError('FILE_UNREADABLE', `cannot read the test-send log (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: testSendLogFile(config) });
+  }
+  const copies: LoggedTestCopy[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const c = JSON.parse(line) as LoggedTestCopy;
+      if (typeof c.time === 'string' && typeof c.to === 'string') copies.push(c);
+    } catch {
+      // A torn last line (a crash mid-append) is not worth stopping the listing for.
+    }
+  }
+  return copies;
 }

@@ -3,26 +3,53 @@ import { withApp } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { explainStatus, transition } from '../campaigns/lifecycle.js';
 import { pauseByOperator } from '../campaigns/pause.js';
+import { readTestSends, type LoggedTestCopy } from '../campaigns/test-send.js';
 import { parseStatuses, reportRows, toEntry } from '../reports/delivery-report.js';
 import { renderHtmlReport } from '../reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/queries.js';
 import { collect, printJson, table } from './output.js';
 import { reportCsv, reportTable } from './report-formats.js';
 import { protectedFiles, writeOutFile } from './out-file.js';
-import { oneLine } from './sanitise.js';
+import { forTerminal, oneLine } from './sanitise.js';
 import { parseCampaignId, summaryLine } from './send.js';
 
 /** "2026-11-28 09:00" (UTC), or "-". */
 const minute = (d: Date | undefined) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
+
+/** `campaigns --tests`: test copies are kept apart from campaigns, in their own log. */
+function listTestSends(copies: LoggedTestCopy[], json: boolean): void {
+  if (json) {
+    printJson(copies);
+    return;
+  }
+  if (copies.length === 0) {
+    process.stdout.write('No test sends yet. Send one with: pressline send <release> --test-to <your address>\n');
+    return;
+  }
+  // Addresses, subjects and replies come from outside: shown inert, one row each.
+  process.stdout.write(
+    forTerminal(
+      table(
+        ['time (UTC)', 'release', 'language', 'to', 'result'],
+        copies.map((c) => [c.time.slice(0, 19).replace('T', ' '), oneLine(c.release), oneLine(c.language), oneLine(c.to), oneLine(`${c.accepted ? '' : 'REFUSED '}${c.response}`).slice(0, 70)]),
+      ),
+    ) + '\n',
+  );
+}
 
 export function registerCampaignCommands(program: Command): void {
   program
     .command('campaigns')
     .description('list campaigns, oldest first, with their delivery counts')
     .option('--json', 'one JSON document on stdout')
-    .addHelpText('after', '\nExample:\n  pressline campaigns --json\n')
+    .option('--tests', 'the test sends (send --test-to) instead: each copy, to whom, and what the server answered')
+    .addHelpText('after', '\nExamples:\n  pressline campaigns --json\n  pressline campaigns --tests\n')
     .action(async (flags) => {
       await withApp(program.opts().config, async (app) => {
+        if (flags.tests) {
+          listTestSends(await readTestSends(app.config), Boolean(flags.json));
+          return;
+        }
         const campaigns = await app.store.listCampaigns();
         const outbox = await app.store.outboxCounts();
         const rows = [];

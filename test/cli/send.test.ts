@@ -107,6 +107,10 @@ describe('pressline send (CLI)', () => {
     expect(JSON.parse((await cli(['campaigns', '--json'])).stdout)).toEqual([]);
     const log = readFileSync(join(dir, 'logs', 'test-sends.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.map((l) => `${l.language} ${l.to} ${l.accepted}`).sort()).toEqual(['en desk@ngo.example.org true', 'en me@ngo.example.org true', 'ru desk@ngo.example.org true', 'ru me@ngo.example.org true']);
+    // The "tests" view of `campaigns`: each copy, to whom, and what the server said.
+    expect(JSON.parse((await cli(['campaigns', '--tests', '--json'])).stdout)).toHaveLength(4);
+    expect((await cli(['campaigns', '--tests'])).stdout).toMatch(/releases\/eu-russia-summit\.md\s+ru\s+desk@ngo\.example\.org\s+250 /);
+    expect((await cli(['campaigns'])).stdout).toMatch(/^No campaigns yet/);
   });
 
   it('--test-to with --contact renders the values of that journalist, even from a list with invalid rows; a bad address is one line', async () => {
