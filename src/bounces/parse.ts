@@ -10,27 +10,19 @@
  * is 'unrecognised' and the caller keeps it for a person to look at.
  */
 import { createHash } from 'node:crypto';
-import type { Attachment, ParsedMail } from 'mailparser';
-import type { BounceEvent, BounceKind } from './types.js';
+import type { BounceEvent } from './types.js';
 import { classifyDsn } from './classify.js';
 import { detectAutoReply } from './autoreply.js';
-import {
-  FieldBlock,
-  firstAddress,
-  normaliseMessageId,
-  looksLikeAddress,
-  normaliseBareCr,
-  normaliseNewlines,
-  parseDeliveryStatus,
-  parseFields,
-  parseStatusField,
-  stripAddressType,
-  stripTypePrefix,
-} from './dsn-fields.js';
+import { FieldBlock, firstAddress, normaliseBareCr, normaliseMessageId, normaliseNewlines, parseDeliveryStatus, parseFields, stripAddressType } from './dsn-fields.js';
 import { microsoftComplaint, sesEmailNotification } from './notifications.js';
-import { diagnosticNear, genericBounce, parseTextBounce, prose as proseOf, statusInText, type Prose } from './text-bounces.js';
+import { genericBounce, parseTextBounce, prose as proseOf, statusInText } from './text-bounces.js';
 import { verifiedSender } from './sender-auth.js';
 import { stripNul, withoutNul } from './bounds.js';
+import { type MailView, plainMail } from './plain-mail.js';
+import { DSN_TYPES, findOriginal, headerBlock, partText, rawBody, rawDeliveryStatus, type OriginalMessage } from './report-parts.js';
+import { findUnsubscribeToken, findVerpIn, findVerpToken } from './verp.js';
+import { looksLikeBounce } from './bounce-signals.js';
+import { dsnEvent, eventMaker } from './report-events.js';
 
 export type ReportKind = 'dsn' | 'arf' | 'auto-reply' | 'unsubscribe-request' | 'unrecognised';
 
@@ -42,15 +34,6 @@ export interface ParsedMessage {
   reason: string;
   /** What the report quotes of our original message, when it quotes it (for matching without VERP). */
   original?: OriginalMessage | undefined;
-}
-
-/** Headers of our original message as a report quotes them. */
-export interface OriginalMessage {
-  messageId: string | undefined;
-  to: string | undefined;
-  returnPath: string | undefined;
-  /** Our X-Pressline-Campaign header. */
-  campaign: string | undefined;
 }
 
 export interface ParseOptions {
@@ -79,31 +62,6 @@ export const RAW_CAP_CHARS = 64 * 1024;
  */
 export const SCAN_CAP_CHARS = 256 * 1024;
 
-// `<store>-<campaign>-<delivery>-<hmac>`; the old form without the store is still found, so it is refused with its reason.
-const TOKEN = '(?:[0-9a-f]{12}-)?[0-9a-z]{1,12}-[0-9a-z]{1,12}-[0-9a-f]{16}';
-const DSN_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
-const ORIGINAL_TYPES = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/rfc822-headers', 'text/rfc822-header', 'message/global-headers']);
-
-// Where prose bounces start quoting the original message.
-const INLINE_ORIGINAL = [
-  /^-+ ?This is a copy of the message,? including all the headers\.? ?-+[ \t]*$/im,
-  /^-+ ?This is a copy of the message's headers\.? ?-+[ \t]*$/im,
-  /^--- Below this line is a copy of the message\.?[ \t]*$/im,
-  /^-+ ?(?:Original message|Original message follows|Forwarded message|Undelivered message)\b.*$/im,
-  /^Original message headers:[ \t]*$/im,
-  // DragonFly, IMail, GMX/1&1, Notes, V5 Sendmail, OpenSMTPD.
-  /^Message headers follow\.?[ \t]*$/im,
-  /^Original message follows\.?[ \t]*$/im,
-  /^-+ ?The header of the original message is following\.? ?-+[ \t]*$/im,
-  /^-+ ?Returned Message ?-+[ \t]*$/im,
-  /^[ \t]*-+ ?Unsent message follows ?-+[ \t]*$/im,
-  /^[ \t]*Below is a copy of the original message:?[ \t]*$/im,
-];
-
-const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator/i;
-const BOUNCE_TEXT = /could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|permanent (?:fatal )?error|error delivering your mail|unable to deliver|was not delivered|not be delivered|delivery to the following recipients? (?:failed|has been delayed)|returned mail|delivery status notification|mail delivery (?:failed|error)|failed to deliver|non-delivery/i;
-const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status notification|delivery (?:failure|failed|has failed|problem)|failure notice|mail delivery failed|non[- ]?delivery|could not be delivered|returned to sender/i;
-
 /** `source` goes into each event; `receivedAt` defaults to the Date header or now. */
 export async function parseMailboxMessage(input: Buffer, options: ParseOptions): Promise<ParsedMessage> {
   const raw = normaliseBareCr(withoutNul(input));
@@ -117,46 +75,6 @@ export async function parseMailboxMessage(input: Buffer, options: ParseOptions):
   // of MB: converted only up to the scan cap (a longer HTML-only body leaves the text empty).
   const mail = await simpleParser(raw, { keepDeliveryStatus: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: SCAN_CAP_CHARS });
   return analyse(raw, mail, options, false)!;
-}
-
-/** What analyse reads of a parsed message: mailparser's ParsedMail, or plainMail's view of a plain one. */
-type MailView = Pick<ParsedMail, 'headerLines' | 'text' | 'attachments' | 'headers' | 'messageId' | 'date' | 'subject' | 'from'>;
-
-/** Headers whose presence means MIME structure, an encoding or a disposition: the full parser's job. */
-const MIME_HEADER = /^(?:content-|mime-version$)/i;
-/** One unfolded header line: a field name (printable ASCII but ':') and its value. */
-const PLAIN_HEADER_LINE = /^([!-9;-~]+):(.*)$/;
-
-/**
- * The quick path, for the mass of tiny messages in a large bounce mailbox (~60 bytes each: the
- * full MIME parser is most of their cost). A message qualifies only when the full parser would
- * read it as it stands: printable ASCII with LF line ends, unfolded headers, none about MIME or
- * content, one Subject, no encoded words. Then its text is its body and its subject the trimmed
- * header value (what mailparser gives). Anything else: undefined, and the full parser runs.
- */
-export function plainMail(raw: Buffer): MailView | undefined {
-  if (raw.length > 64 * 1024) return undefined;
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
-    if ((b < 0x20 && b !== 0x0a && b !== 0x09) || b > 0x7e) return undefined;
-  }
-  const text = raw.toString('latin1');
-  const end = text.indexOf('\n\n');
-  if (end <= 0 || text.slice(0, end).includes('=?')) return undefined;
-  const headerLines: { key: string; line: string }[] = [];
-  let subject: string | undefined;
-  for (const line of text.slice(0, end).split('\n')) {
-    const m = PLAIN_HEADER_LINE.exec(line);
-    if (!m || MIME_HEADER.test(m[1]!)) return undefined;
-    const key = m[1]!.toLowerCase();
-    if (key === 'subject') {
-      if (subject !== undefined) return undefined;
-      subject = m[2]!.trim();
-    }
-    headerLines.push({ key, line });
-  }
-  const body = text.slice(end + 2);
-  return { headerLines, text: body === '' ? undefined : body, attachments: [], headers: new Map(), messageId: undefined, date: undefined, subject, from: undefined };
 }
 
 /**
@@ -183,22 +101,7 @@ function analyse(raw: Buffer, mail: MailView, options: ParseOptions, quick: bool
     raw: rawText.length > RAW_CAP_CHARS ? rawText.slice(0, RAW_CAP_CHARS) : rawText,
     receivedAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : (options.now ?? new Date()),
   };
-  const event = (e: EventFields): BounceEvent => ({
-    kind: e.kind,
-    source: base.source,
-    reportId: base.reportId,
-    recipient: e.recipient,
-    ...(e.finalRecipient ? { finalRecipient: e.finalRecipient } : {}),
-    ...(e.unsubscribeToken ? { unsubscribeToken: e.unsubscribeToken } : {}),
-    ...(e.senderVerified ? { senderVerified: e.senderVerified } : {}),
-    verpToken: e.verpToken ?? token,
-    originalMessageId: base.originalMessageId,
-    status: e.status,
-    diagnostic: e.diagnostic,
-    remoteMta: e.remoteMta,
-    raw: base.raw,
-    receivedAt: base.receivedAt,
-  });
+  const event = eventMaker({ ...base, verpToken: token });
   const reportLabel = topType === 'multipart/report' ? `multipart/report; report-type=${reportType ?? '(none)'}` : topType ?? 'text/plain';
   // Events carry the Message-ID and Date the quick view lacks: the full parser gives those.
   const result = (kind: ReportKind, events: BounceEvent[], reason: string): ParsedMessage | undefined =>
@@ -311,159 +214,4 @@ function analyse(raw: Buffer, mail: MailView, options: ParseOptions, quick: bool
   const auto = detectAutoReply(header, subject);
   if (auto) return result('auto-reply', [], auto.reason);
   return result('unrecognised', [], `no report part, bounce text, auto-reply or unsubscribe signal (${topType ?? 'text/plain'}, subject "${subject.slice(0, 80)}")`);
-}
-
-interface EventFields {
-  kind: BounceKind;
-  recipient: string | undefined;
-  /** Final-Recipient when it names another address than `recipient` (a forwarded mailbox). */
-  finalRecipient?: string | undefined;
-  status?: string | undefined;
-  diagnostic?: string | undefined;
-  remoteMta?: string | undefined;
-  verpToken?: string | undefined;
-  unsubscribeToken?: string | undefined;
-  senderVerified?: string | undefined;
-}
-
-// A delivery-status part as raw text: its Content-Type line, its header block, then its fields.
-const RAW_DSN_PART = /^Content-Type:[ \t]*message\/(?:global-)?delivery-status\b.*(?:\n(?!\n).*)*\n\n/im;
-
-/** The text of a delivery-status part the MIME parser did not separate (a broken boundary), if any. */
-function rawDeliveryStatus(raw: string): string | undefined {
-  const t = normaliseNewlines(raw.slice(0, 256 * 1024));
-  const m = RAW_DSN_PART.exec(t);
-  if (!m) return undefined;
-  const rest = t.slice(m.index + m[0].length);
-  const boundary = /^--\S/m.exec(rest);
-  return boundary ? rest.slice(0, boundary.index) : rest;
-}
-
-/** The body of a raw message (after its header block), LF-normalised. */
-function rawBody(raw: string): string {
-  const t = normaliseNewlines(raw.slice(0, 256 * 1024));
-  const blank = t.indexOf('\n\n');
-  return blank === -1 ? '' : t.slice(blank + 2);
-}
-
-/**
- * A bounce by its sender, subject or first words, whatever its format. The words alone count only
- * from a machine sender and outside a thread: a journalist's reply saying "your mail to x was
- * undeliverable" is a person writing, not a report.
- */
-function looksLikeBounce(from: string, subject: string, text: string, header: (name: string) => string | undefined): boolean {
-  if (BOUNCE_SENDER.test(from) || BOUNCE_SUBJECT.test(subject)) return true;
-  const machine = /no-?reply|daemon|postmaster|mailer|system/i.test(from) || /^\s*<\s*>\s*$/.test(header('return-path') ?? '');
-  return machine && !header('in-reply-to') && BOUNCE_TEXT.test(text.slice(0, 4096));
-}
-
-function dsnEvent(
-  block: FieldBlock,
-  perMessage: FieldBlock,
-  context: { originalTo: string | undefined; failedHeader: string | undefined; prose: Prose | undefined; onlyRecipient: boolean },
-  event: (e: EventFields) => BounceEvent,
-): BounceEvent {
-  // The address we mailed: Original-Recipient when the report gives one (a forwarded mailbox
-  // rewrites Final-Recipient to its target), else Final-Recipient. A pipe, path, source route or
-  // bare host is no address we mailed: X-Failed-Recipients or the quoted To stands in.
-  const final = stripAddressType(block.get('final-recipient'));
-  const originalField = stripAddressType(block.get('original-recipient'));
-  const candidates = [originalField, final, context.failedHeader, context.originalTo];
-  const recipient = candidates.find(looksLikeAddress) ?? final ?? originalField ?? context.originalTo;
-  const finalRecipient = looksLikeAddress(final) && final.toLowerCase() !== recipient?.toLowerCase() ? final : undefined;
-  const action = block.get('action')?.toLowerCase();
-  // Some MTAs (OpenSMTPD, Domino) leave the server's reply out of the block and write it in the text.
-  const nearby = recipient && context.prose ? diagnosticNear(context.prose, recipient) : undefined;
-  const diagnostic = stripTypePrefix(block.get('diagnostic-code')) ?? nearby;
-  // A report about one recipient speaks of it in all its prose, named or not.
-  const about = nearby ?? (context.onlyRecipient ? context.prose?.words.slice(0, 4096) : undefined);
-  // Without a Status field, the diagnostic's "550 5.1.1" is the status the server gave.
-  const status = parseStatusField(block.get('status')) ?? statusInText(diagnostic);
-  // "dns; mx.example.com. (192.0.2.80, the server for the domain …)" → "mx.example.com"
-  const remoteMta = stripTypePrefix(block.get('remote-mta') ?? perMessage.get('remote-mta'))?.split(/[\s(]/)[0]?.replace(/\.$/, '') || undefined;
-  return event({ kind: classifyDsn(action, status, diagnostic, about), recipient, finalRecipient, status, diagnostic, remoteMta });
-}
-
-/** The report's own headers as raw, unfolded text (mailparser's structured values lose the address form). */
-function headerBlock(mail: ParsedMail): FieldBlock {
-  return parseFields((mail.headerLines ?? []).map((h) => h.line).join('\n'));
-}
-
-function partText(a: Attachment): string {
-  return normaliseNewlines(a.content.toString('utf8'));
-}
-
-// mailparser renders an inline message/rfc822 part into the text (From, To, Subject, Date only)
-// instead of keeping it as an attachment; the Message-ID is only in the raw part.
-const RAW_ORIGINAL_PART = /^Content-Type:[ \t]*"?(?:message\/rfc822|message\/global|text\/rfc822-headers?|message\/rfc822-headers)\b.*(?:\n(?!\n).*)*\n\n/im;
-
-function findOriginal(attachments: Attachment[], text: string, raw: string): { block: FieldBlock; info: OriginalMessage; found: boolean } {
-  let block: FieldBlock | undefined;
-  const part = attachments.find((a) => ORIGINAL_TYPES.has(a.contentType.toLowerCase()));
-  if (part) block = parseFields(partText(part));
-  if (!block || block.size === 0) {
-    const m = RAW_ORIGINAL_PART.exec(raw);
-    if (m) block = parseFields(raw.slice(m.index + m[0].length));
-  }
-  if (!block || block.size === 0) {
-    for (const marker of INLINE_ORIGINAL) {
-      const m = marker.exec(text);
-      if (!m) continue;
-      const candidate = parseFields(text.slice(m.index + m[0].length));
-      if (candidate.size > 0) {
-        block = candidate;
-        break;
-      }
-    }
-  }
-  block ??= new FieldBlock();
-  return {
-    block,
-    found: block.size > 0,
-    info: {
-      messageId: normaliseMessageId(block.get('message-id')),
-      to: firstAddress(block.get('to')),
-      returnPath: firstAddress(block.get('return-path')),
-      campaign: block.get('x-pressline-campaign'),
-    },
-  };
-}
-
-function tokenPattern(options: ParseOptions): RegExp {
-  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const local = options.verpLocalPart ? esc(options.verpLocalPart) : '[^\\s<>@"+,;:]+';
-  const domain = options.bounceDomain ? esc(options.bounceDomain) : '[a-z0-9.-]+';
-  return new RegExp(`(?:^|[\\s<"';:,])${local}\\+(${TOKEN})@${domain}(?=$|[\\s>"';,])`, 'i');
-}
-
-function findVerpIn(values: (string | undefined)[], options: ParseOptions): string | undefined {
-  const re = tokenPattern(options);
-  for (const v of values) {
-    const m = v ? re.exec(v.trim()) : null;
-    if (m) return m[1]!.toLowerCase();
-  }
-  return undefined;
-}
-
-/** The VERP token from the envelope headers, the original's Return-Path, then the report's To. */
-function findVerpToken(headers: FieldBlock, original: FieldBlock, options: ParseOptions): string | undefined {
-  return findVerpIn(
-    [
-      ...headers.all('delivered-to'),
-      ...headers.all('x-original-to'),
-      ...headers.all('envelope-to'),
-      ...headers.all('x-envelope-to'),
-      ...original.all('return-path'),
-      ...headers.all('to'),
-    ],
-    options,
-  );
-}
-
-/** The token of a request sent to the tokenised unsubscribe mailto, from the envelope or To headers. */
-function findUnsubscribeToken(headers: FieldBlock, mailto: string | undefined): string | undefined {
-  const at = mailto?.lastIndexOf('@') ?? -1;
-  if (!mailto || at < 1) return undefined;
-  const values = ['delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'to'].flatMap((h) => headers.all(h));
-  return findVerpIn(values, { source: '', verpLocalPart: mailto.slice(0, at), bounceDomain: mailto.slice(at + 1) });
 }

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseMailboxMessage, plainMail } from '../../src/bounces/parse.js';
+import { parseMailboxMessage } from '../../src/bounces/parse.js';
+import { plainMail } from '../../src/bounces/plain-mail.js';
 
 // Issue 14: the full MIME parser was most of the cost of a tiny message in a million-message
 // mbox. The quick path must give exactly what the full parser gives, on every message.
