@@ -1,4 +1,5 @@
 /** Whether a message is a bounce by its sender, subject or first words, whatever its format. */
+
 const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mail administrator/i;
 const BOUNCE_TEXT = /could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|permanent (?:fatal )?error|error delivering your mail|unable to deliver|was not delivered|not be delivered|delivery to the following recipients? (?:failed|has been delayed)|returned mail|delivery status notification|mail delivery (?:failed|error)|failed to deliver|non-delivery/i;
 const BOUNCE_SUBJECT = /undeliver|undelivered|returned mail|delivery status notification|delivery (?:failure|failed|has failed|problem)|failure notice|mail delivery failed|non[- ]?delivery|could not be delivered|returned to sender/i;

@@ -122,3 +122,19 @@ export function contactName(cells: NameCells): NameParts & { fullInLast: boolean
   }
   return { title, firstName: first, lastName: last, fullInLast };
 }
+
+/**
+ * The longest first, last or full name a contact keeps. A name goes into the To: header line,
+ * which RFC 5322 caps at 998 characters; nodemailer (which builds messages with attachments and
+ * render's .eml) cannot fold a long run of letters, so a 5,000-character first name made a
+ * 5,005-character line. 150 leaves room for both names, quoted and escaped, and the address.
+ */
+export const MAX_NAME_CHARS = 150;
+
+/** At most MAX_NAME_CHARS characters, never cutting a surrogate pair in half. */
+export function capName(value: string): string {
+  if (value.length <= MAX_NAME_CHARS) return value;
+  let cut = value.slice(0, MAX_NAME_CHARS);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut.trimEnd();
+}
