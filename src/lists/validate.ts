@@ -5,10 +5,25 @@ export type Checked = { ok: true; value: string } | { ok: false; reason: string 
 
 const MAX_CACHE = 10_000;
 
-function remember(cache: Map<string, Checked>, key: string, result: Checked): Checked {
-  if (cache.size >= MAX_CACHE) cache.clear();
-  cache.set(key, result);
-  return result;
+/**
+ * A check of one kind of cell (`what`: "language", "time zone"): trims it, lets "" through, refuses
+ * control characters, hands the rest to `check`, and remembers every answer by the raw cell (a
+ * list repeats the same few values in a million rows).
+ */
+function cachedCheck(what: string, check: (text: string) => Checked): (raw: string) => Checked {
+  const cache = new Map<string, Checked>();
+  return (raw) => {
+    const cached = cache.get(raw);
+    if (cached !== undefined) return cached;
+    const text = raw.trim();
+    let result: Checked;
+    if (text === '') result = { ok: true, value: '' };
+    else if (UNSAFE.test(text)) result = { ok: false, reason: `${what} ${showValue(text)} contains a control character` };
+    else result = check(text);
+    if (cache.size >= MAX_CACHE) cache.clear();
+    cache.set(raw, result);
+    return result;
+  };
 }
 
 // Language names as lists write them; English names come from ICU (built lazily, once), these are
@@ -151,22 +166,13 @@ function qualifiedLanguage(text: string): Checked | undefined {
   }
 }
 
-const languageCache = new Map<string, Checked>();
-
 /**
  * A BCP 47 tag ("en", "pt-BR", "en_GB"), a language name in English or another common language
  * ("Russian", "Deutsch", "Allemand"), or a name with region or script ("French (Switzerland)",
  * "Chinese (Simplified)") → lower-case tag ("ru", "de", "fr-ch", "zh-hans"); "" stays "". The primary
  * language must be one ICU knows.
  */
-export function checkLanguage(raw: string): Checked {
-  const cached = languageCache.get(raw);
-  if (cached !== undefined) return cached;
-  const text = raw.trim();
-  if (text === '') return remember(languageCache, raw, { ok: true, value: '' });
-  if (UNSAFE.test(text)) {
-    return remember(languageCache, raw, { ok: false, reason: `language ${showValue(text)} contains a control character` });
-  }
+export const checkLanguage = cachedCheck('language', (text: string): Checked => {
   let canonical: string | undefined;
   try {
     canonical = Intl.getCanonicalLocales(text.replace(/_/g, '-'))[0];
@@ -176,36 +182,24 @@ export function checkLanguage(raw: string): Checked {
   const primary = canonical?.split('-')[0];
   // "English" is well-formed BCP 47 (a 5-8 letter subtag) but no language: require a known 2-3 letter code.
   if (canonical !== undefined && primary !== undefined && primary.length <= 3 && languageDisplay().of(primary) !== undefined) {
-    return remember(languageCache, raw, { ok: true, value: canonical.toLowerCase() });
+    return { ok: true, value: canonical.toLowerCase() };
   }
   const byName = languageByName(text.toLowerCase());
-  if (byName !== undefined) return remember(languageCache, raw, { ok: true, value: byName });
-  const qualified = qualifiedLanguage(text);
-  if (qualified !== undefined) return remember(languageCache, raw, qualified);
-  return remember(languageCache, raw, {
+  if (byName !== undefined) return { ok: true, value: byName };
+  return qualifiedLanguage(text) ?? {
     ok: false,
     reason: `language ${showValue(text)} is not a language tag or name (use e.g. "en", "ru", "pt-BR" or "English")`,
-  });
-}
-
-const zoneCache = new Map<string, Checked>();
+  };
+});
 
 /** An IANA time zone name in any letter case → its canonical spelling ("europe/paris" → "Europe/Paris"). */
-export function checkTimeZone(raw: string): Checked {
-  const cached = zoneCache.get(raw);
-  if (cached !== undefined) return cached;
-  const text = raw.trim();
-  if (text === '') return remember(zoneCache, raw, { ok: true, value: '' });
-  if (UNSAFE.test(text)) {
-    return remember(zoneCache, raw, { ok: false, reason: `time zone ${showValue(text)} contains a control character` });
-  }
+export const checkTimeZone = cachedCheck('time zone', (text: string): Checked => {
   try {
-    const zone = new Intl.DateTimeFormat('en', { timeZone: text }).resolvedOptions().timeZone;
-    return remember(zoneCache, raw, { ok: true, value: zone });
+    return { ok: true, value: new Intl.DateTimeFormat('en', { timeZone: text }).resolvedOptions().timeZone };
   } catch {
-    return remember(zoneCache, raw, {
+    return {
       ok: false,
       reason: `time zone ${showValue(text)} is not an IANA time zone (use e.g. "Europe/Moscow", "Europe/Brussels", "UTC")`,
-    });
+    };
   }
-}
+});

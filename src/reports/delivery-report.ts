@@ -37,14 +37,18 @@ export function parseStatuses(values: string[] | undefined): DeliveryStatus[] | 
   return out as DeliveryStatus[];
 }
 
+/** A reply's or a report's status codes, null where the server gave none. */
+function codes(from: { code?: number | undefined; enhanced?: string | undefined }): { code: number | null; enhanced: string | null } {
+  return { code: from.code ?? null, enhanced: from.enhanced ?? null };
+}
+
 export function toEntry(r: ExplainedRow): ReportEntry {
   const a = r.after;
   return {
     email: r.email,
     status: r.status,
     attempts: r.attempts,
-    code: r.code ?? null,
-    enhanced: r.enhanced ?? null,
+    ...codes(r),
     response: r.response ?? null,
     messageId: r.messageId ?? null,
     updatedAt: r.updatedAt.toISOString(),
@@ -55,7 +59,7 @@ export function toEntry(r: ExplainedRow): ReportEntry {
     relay: r.relay ?? null,
     // Last, so the older fields keep their places.
     reason: r.reason ?? null,
-    after: a ? { kind: a.kind, at: a.at.toISOString(), code: a.code ?? null, enhanced: a.enhanced ?? null, diagnostic: a.diagnostic ?? null } : null,
+    after: a ? { kind: a.kind, at: a.at.toISOString(), ...codes(a), diagnostic: a.diagnostic ?? null } : null,
   };
 }
 
