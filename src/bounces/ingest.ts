@@ -4,6 +4,7 @@ import { applyBounceEvent, logApplied } from './apply.js';
 import { CommitGroups, type GroupLimits } from './commit-groups.js';
 import { MAX_MIME_DEPTH, mimeDepth, storableId, stripNul, withoutNul } from './bounds.js';
 import { parseMailboxMessage, RAW_CAP_CHARS, type ParsedMessage } from './parse.js';
+import { keepForReview } from './review.js';
 import type { MailboxMessage } from './sources.js';
 import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
 
@@ -165,9 +166,9 @@ async function store(
   const reason = stripNul(parsed.reason);
   if (parsed.kind === 'unrecognised' || parsed.events.length === 0) {
     const reportId = `unrecognised:${createHash('sha256').update(message.raw).digest('hex')}`;
-    const stored = await app.store.recordBounce(
-      { reportId, source: message.source, kind: 'unrecognised', recipient: '', campaignId: undefined, deliveryId: undefined, status: undefined, diagnostic: undefined, remoteMta: undefined, originalMessageId: undefined, outcome: 'unattributed', note: reason, raw: raw.toString('utf8').slice(0, RAW_CAP_CHARS), receivedAt: app.clock.now() },
-      undefined,
+    const stored = await keepForReview(
+      app.store,
+      { reportId, source: message.source, kind: 'unrecognised', note: reason, raw: raw.toString('utf8').slice(0, RAW_CAP_CHARS) },
       app.clock.now(),
     );
     if (stored.result === 'new') {

@@ -1,6 +1,7 @@
 import { applyBounceEvent, logApplied } from '../bounces/apply.js';
 import type { DeliveryRef } from '../store/types.js';
 import { storableId } from '../bounces/bounds.js';
+import { keepForReview } from '../bounces/review.js';
 import { checkToken, TOKEN_REFUSALS } from '../tokens.js';
 import { HttpError } from './body.js';
 import { html, text, type Handler, type Reply, type RequestContext } from './context.js';
@@ -67,18 +68,19 @@ async function resolve(ctx: RequestContext): Promise<{ delivery: DeliveryRef; to
  * came with (`bounces unattributed`), never only in the HTTP log. It suppresses no one by itself:
  * this store cannot tell whose link it is.
  */
-async function keepForReview(ctx: RequestContext, why: string): Promise<void> {
+async function keepUncheckedRequest(ctx: RequestContext, why: string): Promise<void> {
   const token = storableId((ctx.params[0] ?? '').slice(0, 200));
-  const now = ctx.app.clock.now();
-  await ctx.app.store.recordBounce(
+  await keepForReview(
+    ctx.app.store,
     {
-      reportId: `unsubscribe-unverified:${token}`, source: ONE_CLICK_SOURCE, kind: 'unsubscribe', recipient: '', campaignId: undefined, deliveryId: undefined,
-      status: undefined, diagnostic: 'one-click unsubscribe (RFC 8058) with a link this store cannot check', remoteMta: undefined, originalMessageId: undefined,
-      outcome: 'unattributed', note: `${why}; find the journalist from the link's campaign and delivery numbers and suppress them by hand (pressline suppress add)`,
-      raw: `POST /u/${token} List-Unsubscribe=One-Click`, receivedAt: now,
+      reportId: `unsubscribe-unverified:${token}`,
+      source: ONE_CLICK_SOURCE,
+      kind: 'unsubscribe',
+      diagnostic: 'one-click unsubscribe (RFC 8058) with a link this store cannot check',
+      note: `${why}; find the journalist from the link's campaign and delivery numbers and suppress them by hand (pressline suppress add)`,
+      raw: `POST /u/${token} List-Unsubscribe=One-Click`,
     },
-    undefined,
-    now,
+    ctx.app.clock.now(),
   );
 }
 
@@ -143,7 +145,7 @@ export const unsubscribePost: Handler = async (ctx) => {
   const found = await resolve(ctx);
   if ('why' in found) {
     await ctx.body().catch(() => undefined); // drain, so the 400 reaches the client
-    if (found.expired) await keepForReview(ctx, found.why);
+    if (found.expired) await keepUncheckedRequest(ctx, found.why);
     return refuse(ctx, asHtml, found);
   }
   const fields = formFields(ctx.req.headers['content-type'], await ctx.body());
