@@ -1,11 +1,10 @@
-import type { App } from '../app.js';
 import { pauseForSenderProblem } from '../campaigns/pause.js';
 import { checkEmail } from '../lists/email.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import type { BounceSuppression, DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
 import { isUnguessableMessageId } from '../send/compose.js';
 import { checkToken, TOKEN_REFUSALS, type TokenPurpose } from '../tokens.js';
-import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
+import type { ApplyResult, BounceDeps, BounceEvent, BounceKind } from './types.js';
 
 /** What each kind of report does to the delivery and the suppression list (a table, not ifs). */
 const EFFECT: Record<BounceKind, { status?: DeliveryStatus; event: EventType; suppress?: SuppressionReason; pauseCampaign?: true }> = {
@@ -38,9 +37,9 @@ export function addressKey(address: string | undefined): string | undefined {
  * Nothing else (a From: header, the latest delivery to an address, an old-form token or
  * Message-ID anyone can compute) changes anything: such reports are kept for review.
  */
-async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: DeliveryRef; note: string }> {
-  const instance = await app.store.instanceId();
-  const secret = app.env.secret;
+async function attribute(deps: BounceDeps, e: BounceEvent): Promise<{ delivery?: DeliveryRef; note: string }> {
+  const instance = await deps.store.instanceId();
+  const secret = deps.env.secret;
   const notes: string[] = [];
   const tokens: { purpose: TokenPurpose; value: string | undefined; label: string }[] = [
     { purpose: 'unsubscribe', value: e.kind === 'unsubscribe' ? e.unsubscribeToken : undefined, label: 'unsubscribe token' },
@@ -52,18 +51,18 @@ async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: Deliver
       notes.push(`${t.label} not checked: PRESSLINE_SECRET is not set`);
       continue;
     }
-    const checked = await checkToken(secret, t.purpose, t.value, instance, (id) => app.store.getDelivery(id));
+    const checked = await checkToken(secret, t.purpose, t.value, instance, (id) => deps.store.getDelivery(id));
     if ('delivery' in checked) return { delivery: checked.delivery, note: `by ${t.label}` };
     notes.push(`${t.label}: ${TOKEN_REFUSALS[checked.refused]}`);
   }
   if (e.originalMessageId) {
-    const byId = await byMessageId(app, e, instance);
+    const byId = await byMessageId(deps, e, instance);
     if ('delivery' in byId) return byId;
     notes.push(byId.why);
   }
   if (e.kind === 'unsubscribe' && !e.unsubscribeToken) {
     const key = addressKey(e.recipient);
-    const delivery = key && e.senderVerified ? await app.store.latestDeliveryTo(key) : undefined;
+    const delivery = key && e.senderVerified ? await deps.store.latestDeliveryTo(key) : undefined;
     if (delivery) return { delivery, note: `unsubscribe request without a token from an address we mailed; our receiving host verified its sender (${e.senderVerified})` };
     notes.push(
       !e.senderVerified
@@ -75,11 +74,11 @@ async function attribute(app: App, e: BounceEvent): Promise<{ delivery?: Deliver
 }
 
 /** Attribution by a quoted Message-ID: ours, of the unguessable form, and sent to the failed recipient. */
-async function byMessageId(app: App, e: BounceEvent, instance: string): Promise<{ delivery: DeliveryRef; note: string } | { why: string }> {
+async function byMessageId(deps: BounceDeps, e: BounceEvent, instance: string): Promise<{ delivery: DeliveryRef; note: string } | { why: string }> {
   if (!isUnguessableMessageId(e.originalMessageId!, instance)) {
     return { why: 'original Message-ID is not one this store gave out (not ours, another store\'s, or the old form anyone can compute)' };
   }
-  const delivery = await app.store.findDeliveryByMessageId(e.originalMessageId!);
+  const delivery = await deps.store.findDeliveryByMessageId(e.originalMessageId!);
   if (!delivery) return { why: 'original Message-ID names no delivery' };
   const named = [e.recipient, e.finalRecipient].map(addressKey).filter((k): k is string => k !== undefined);
   if (named.includes(delivery.key)) return { delivery, note: 'by original Message-ID and recipient' };
@@ -92,9 +91,9 @@ async function byMessageId(app: App, e: BounceEvent, instance: string): Promise<
  * once, soft bounces after `bounces.softBounceLimit` within the window). Auto-replies never get
  * here. Unattributed reports are kept and listed, never dropped.
  */
-export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyResult> {
-  const now = app.clock.now();
-  const { delivery, note } = await attribute(app, e);
+export async function applyBounceEvent(deps: BounceDeps, e: BounceEvent): Promise<ApplyResult> {
+  const now = deps.clock.now();
+  const { delivery, note } = await attribute(deps, e);
   const effect = EFFECT[e.kind];
   const recipient = delivery?.email ?? e.recipient ?? '';
   const key = delivery?.key ?? addressKey(e.recipient);
@@ -102,9 +101,9 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
   const outcome: ApplyResult['outcome'] = delivery ? 'applied' : 'unattributed';
   // A late report never turns a delivery back from a worse state (e.g. bounced → failed).
   const newStatus = delivery && effect.status && canMove(delivery.status, effect.status) ? effect.status : undefined;
-  const suppress = outcome === 'applied' && key ? suppressionFor(app, e, key, recipient, now) : undefined;
+  const suppress = outcome === 'applied' && key ? suppressionFor(deps, e, key, recipient, now) : undefined;
   // The report, the delivery's status and the suppression: one transaction, never one without the others.
-  const recorded = await app.store.recordBounce(
+  const recorded = await deps.store.recordBounce(
     {
       reportId: e.reportId,
       source: e.source,
@@ -127,7 +126,7 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
   if (recorded.result === 'duplicate') return { outcome: 'duplicate', note: 'this report was ingested before' };
   if (outcome === 'unattributed' || !key) return { outcome, note };
   if (effect.pauseCampaign && delivery) {
-    const paused = await pauseForSenderProblem(app, delivery.campaignId, now, { recipient, status: e.status, diagnostic: e.diagnostic });
+    const paused = await pauseForSenderProblem(deps, delivery.campaignId, now, { recipient, status: e.status, diagnostic: e.diagnostic });
     if (paused) return { outcome, campaignId: delivery.campaignId, deliveryId: delivery.id, note: `campaign ${delivery.campaignId} paused: the server refused our sender${note ? `; ${note}` : ''}` };
   }
   const suppressed = recorded.suppressed ? suppress?.reason : undefined;
@@ -143,11 +142,11 @@ export async function applyBounceEvent(app: App, e: BounceEvent): Promise<ApplyR
  * once, soft bounces once `bounces.softBounceLimit` of them arrived within the window (counted by
  * the store in the report's transaction, this report included).
  */
-function suppressionFor(app: App, e: BounceEvent, key: string, email: string, now: Date): BounceSuppression | undefined {
+function suppressionFor(deps: BounceDeps, e: BounceEvent, key: string, email: string, now: Date): BounceSuppression | undefined {
   const detail = [e.status, e.diagnostic].filter(Boolean).join(' ') || undefined;
   if (e.kind === 'soft') {
-    const since = new Date(now.getTime() - app.config.bounces.softBounceWindowDays * 86_400_000);
-    return { key, email, reason: 'soft-bounce', source: e.source, detail, onlyAfter: { kind: 'soft', since, atLeast: app.config.bounces.softBounceLimit } };
+    const since = new Date(now.getTime() - deps.config.bounces.softBounceWindowDays * 86_400_000);
+    return { key, email, reason: 'soft-bounce', source: e.source, detail, onlyAfter: { kind: 'soft', since, atLeast: deps.config.bounces.softBounceLimit } };
   }
   const reason = EFFECT[e.kind].suppress;
   return reason ? { key, email, reason, source: e.source, detail } : undefined;
@@ -164,8 +163,8 @@ function canMove(from: DeliveryStatus, to: DeliveryStatus): boolean {
  * (a catch-up reads the end of the log file; a mailbox of reports should not do that per report).
  * Every caller of applyBounceEvent ends with this: mailbox, webhooks, one-click unsubscribe.
  */
-export async function logApplied(app: App, results: Iterable<ApplyResult>): Promise<void> {
+export async function logApplied(deps: BounceDeps, results: Iterable<ApplyResult>): Promise<void> {
   const campaigns = new Set<number>();
   for (const r of results) if (r.campaignId !== undefined) campaigns.add(r.campaignId);
-  for (const id of campaigns) await openDeliveryLog(app.store, app.config.paths.logs, id).catchUp();
+  for (const id of campaigns) await openDeliveryLog(deps.store, deps.config.paths.logs, id).catchUp();
 }

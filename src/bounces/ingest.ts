@@ -1,4 +1,3 @@
-import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
 import { applyBounceEvent, logApplied } from './apply.js';
 import { CommitGroups, type GroupLimits } from './commit-groups.js';
@@ -6,7 +5,7 @@ import { MAX_MIME_DEPTH, mimeDepth, storableId, stripNul, withoutNul } from './b
 import { parseMailboxMessage, RAW_CAP_CHARS, type ParsedMessage } from './parse.js';
 import { keepForReview } from './review.js';
 import type { MailboxMessage } from './sources.js';
-import type { ApplyResult, BounceEvent, BounceKind } from './types.js';
+import type { ApplyResult, BounceDeps, BounceEvent, BounceKind } from './types.js';
 
 /** Entries listed per kind in a summary; the counts go on (a mailbox of a million would not fit). */
 export const LISTED_MAX = 100;
@@ -57,17 +56,17 @@ function reasonFrom(prefix: string, err: unknown): string {
  * reason, and the rest goes on. Idempotent: the same message twice changes nothing the
  * second time, and a quarantined one is not read again.
  */
-export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMessage>, options: IngestOptions = {}): Promise<IngestSummary> {
+export async function ingestMessages(deps: BounceDeps, messages: AsyncIterable<MailboxMessage>, options: IngestOptions = {}): Promise<IngestSummary> {
   const summary: IngestSummary = {
     messages: 0, applied: {}, autoReplies: 0, duplicates: 0, suppressed: 0,
     unattributed: [], unattributedCount: 0, unrecognised: [], unrecognisedCount: 0,
     quarantined: [], quarantinedCount: 0, skippedQuarantined: 0, recipientsOverCap: 0,
   };
-  const { maxMessageBytes, maxRecipientsPerReport } = app.config.bounces;
-  const alreadyQuarantined = await app.store.quarantinedKeys();
+  const { maxMessageBytes, maxRecipientsPerReport } = deps.config.bounces;
+  const alreadyQuarantined = await deps.store.quarantinedKeys();
   // One result per campaign is all logApplied needs: a million results are never held.
   const touched = new Map<number, ApplyResult>();
-  const groups = new CommitGroups(app.store, options.groups);
+  const groups = new CommitGroups(deps.store, options.groups);
 
   const setAside = async (message: MailboxMessage, reason: string): Promise<void> => {
     // Moving a message aside is an act outside the store: the messages before it are committed
@@ -79,7 +78,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     } catch (err) {
       location = reasonFrom(`${message.source}, left in place (could not be moved)`, err);
     }
-    await app.store.quarantineMessage({ key: message.key, source: message.source, location, bytes: message.bytes, reason, quarantinedAt: app.clock.now() });
+    await deps.store.quarantineMessage({ key: message.key, source: message.source, location, bytes: message.bytes, reason, quarantinedAt: deps.clock.now() });
     alreadyQuarantined.add(message.key);
     summary.quarantinedCount++;
     listed(summary.quarantined, { source: message.source, reason, location });
@@ -95,7 +94,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
     await groups.abandon().catch(() => undefined);
     throw err;
   }
-  await logApplied(app, touched.values());
+  await logApplied(deps, touched.values());
   return summary;
 
   async function ingestOne(message: MailboxMessage): Promise<void> {
@@ -119,11 +118,11 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
       try {
         parsed = await parseMailboxMessage(raw, {
           source: message.source,
-          verpLocalPart: app.config.bounces.localPart,
-          bounceDomain: app.config.bounces.domain,
-          unsubscribeMailto: app.config.unsubscribe.mailto,
-          authservId: app.config.bounces.authservId,
-          now: app.clock.now(),
+          verpLocalPart: deps.config.bounces.localPart,
+          bounceDomain: deps.config.bounces.domain,
+          unsubscribeMailto: deps.config.unsubscribe.mailto,
+          authservId: deps.config.bounces.authservId,
+          now: deps.clock.now(),
         });
       } catch (err) {
         problem = reasonFrom('the mail parser failed', err);
@@ -136,7 +135,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
       // message, NULs, is gone): the run stops, nothing of the report is applied, and the next
       // run reads the message again.
       await groups.beforeMessage();
-      await store(app, message, raw, parsed, summary, maxRecipientsPerReport, touched);
+      await store(deps, message, raw, parsed, summary, maxRecipientsPerReport, touched);
       if (message.done) {
         // The source acts on the message (IMAP moves or flags it): only once its rows are committed.
         await groups.commit();
@@ -151,7 +150,7 @@ export async function ingestMessages(app: App, messages: AsyncIterable<MailboxMe
 
 /** Applies what one parsed message reports, or keeps it as unrecognised. */
 async function store(
-  app: App,
+  deps: BounceDeps,
   message: MailboxMessage,
   raw: Buffer,
   parsed: ParsedMessage,
@@ -167,9 +166,9 @@ async function store(
   if (parsed.kind === 'unrecognised' || parsed.events.length === 0) {
     const reportId = `unrecognised:${createHash('sha256').update(message.raw).digest('hex')}`;
     const stored = await keepForReview(
-      app.store,
+      deps.store,
       { reportId, source: message.source, kind: 'unrecognised', note: reason, raw: raw.toString('utf8').slice(0, RAW_CAP_CHARS) },
-      app.clock.now(),
+      deps.clock.now(),
     );
     if (stored.result === 'new') {
       summary.unrecognisedCount++;
@@ -180,14 +179,14 @@ async function store(
   // The report's text once, however many recipients it names; its rows carry none of their own.
   const kept = parsed.events.slice(0, maxRecipients);
   const first = parsed.events[0]!;
-  await app.store.keepBounceReport(
+  await deps.store.keepBounceReport(
     { reportId: storableId(first.reportId), source: message.source, raw: stripNul(first.raw), recipients: parsed.events.length, recipientsKept: kept.length },
-    app.clock.now(),
+    deps.clock.now(),
   );
   summary.recipientsOverCap += parsed.events.length - kept.length;
   for (const e of kept) {
     const event = withoutNulFields(e);
-    const result = await applyBounceEvent(app, event);
+    const result = await applyBounceEvent(deps, event);
     if (result.campaignId !== undefined) touched.set(result.campaignId, result);
     if (result.outcome === 'duplicate') summary.duplicates++;
     else if (result.outcome === 'unattributed') {

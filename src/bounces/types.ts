@@ -1,4 +1,18 @@
-import type { SuppressionReason } from '../store/types.js';
+import type { Clock } from '../clock.js';
+import type { Env } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Store, SuppressionReason } from '../store/types.js';
+
+/**
+ * What applying and ingesting reports use: the store, the time, the bounce, unsubscribe and log
+ * settings, and the secret that checks tokens. An App has them all.
+ */
+export interface BounceDeps {
+  store: Store;
+  clock: Pick<Clock, 'now'>;
+  config: Pick<Config, 'bounces' | 'unsubscribe' | 'paths'>;
+  env: Pick<Env, 'secret'>;
+}
 
 /**
  * What a report says happened to one recipient. 'sender' is a refusal of OUR side (sender domain,

@@ -1,5 +1,4 @@
-import type { App } from '../app.js';
-import { preparePlan, persistPlan, type Plan, type PlanInput } from '../campaigns/plan.js';
+import { preparePlan, persistPlan, type Plan, type PlanInput, type PlanningDeps } from '../campaigns/plan.js';
 import { PresslineError } from '../errors.js';
 import { loadRelease } from '../releases/load.js';
 import type { CampaignPhase } from '../store/types.js';
@@ -43,8 +42,8 @@ export interface SchedulePlan {
  * an embargoed phase strictly before the lift, a public phase not before it, and a warning
  * when journalists get less than the configured lead time. Stores nothing.
  */
-export async function planSchedule(input: ScheduleInput, app: App): Promise<SchedulePlan> {
-  const { config, clock } = app;
+export async function planSchedule(input: ScheduleInput, deps: PlanningDeps): Promise<SchedulePlan> {
+  const { config, clock } = deps;
   const release = await loadRelease(input.releaseFile, config);
   const embargo = release.embargo;
   const context = { now: clock.now(), embargo, defaultZone: config.defaultTimeZone };
@@ -77,17 +76,17 @@ export async function planSchedule(input: ScheduleInput, app: App): Promise<Sche
     if (!check.ok) throw new PresslineError('REFUSED', check.reason);
     warnings.push(...check.warnings);
     const planInput: PlanInput = { releaseFile: input.releaseFile, lists: w.lists, where: input.where, encoding: input.encoding, skipInvalid: input.skipInvalid };
-    phases.push({ phase: w.phase, at, plan: await preparePlan(planInput, app) });
+    phases.push({ phase: w.phase, at, plan: await preparePlan(planInput, deps) });
   }
   return { phases, warnings: [...new Set(warnings)], localTime: input.localTime };
 }
 
 /** Stores the planned phases as scheduled campaigns; the public phase skips the embargoed audience. */
-export async function storeSchedule(plan: SchedulePlan, app: App, pace: Record<string, unknown> = {}, guard: { again?: boolean; newOnly?: boolean } = {}): Promise<number[]> {
+export async function storeSchedule(plan: SchedulePlan, deps: PlanningDeps, pace: Record<string, unknown> = {}, guard: { again?: boolean; newOnly?: boolean } = {}): Promise<number[]> {
   const ids: number[] = [];
   let embargoedId: number | undefined;
   for (const p of plan.phases) {
-    const id = await persistPlan(p.plan, app, {
+    const id = await persistPlan(p.plan, deps, {
       options: { pace },
       status: 'scheduled',
       scheduledAt: p.at.instant,

@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import { PresslineError } from '../errors.js';
-import type { App } from '../app.js';
 import { ownerIsDead } from '../campaigns/owner.js';
 import { planningInterrupted, transition } from '../campaigns/lifecycle.js';
 import { holdUnstartable, preflightCampaign, unstartableReason } from '../campaigns/preflight.js';
-import { defaultTransport, heldAlone, relayTransport, runCampaign } from '../campaigns/run.js';
+import { defaultTransport, heldAlone, relayTransport, runCampaign, type RunDeps } from '../campaigns/run.js';
 import { loadRelease } from '../releases/load.js';
 import type { RunSummary } from '../send/sender.js';
 import { unknownAdvice } from '../send/outcome.js';
@@ -29,13 +28,13 @@ export type WorkerAction =
  * holds, or messages in flight whose sender is gone. Workers share a campaign, so other workers
  * on it are no reason to stay away; an interactive `send`/`resume` holding it alone is.
  */
-async function hasWorkNow(app: App, c: Campaign, now: Date): Promise<string | undefined> {
-  if (await heldAlone(app.store, c.id, now)) return undefined;
+async function hasWorkNow(deps: RunDeps, c: Campaign, now: Date): Promise<string | undefined> {
+  if (await heldAlone(deps.store, c.id, now)) return undefined;
   // A worker on this host that died lets go of its claims at once instead of after the lease.
-  for (const owner of await app.store.liveClaimHolders(c.id, now)) {
-    if (ownerIsDead(owner)) await app.store.forceReleaseCampaign(c.id, owner);
+  for (const owner of await deps.store.liveClaimHolders(c.id, now)) {
+    if (ownerIsDead(owner)) await deps.store.forceReleaseCampaign(c.id, owner);
   }
-  const work = await app.store.claimableWork(c.id, now);
+  const work = await deps.store.claimableWork(c.id, now);
   if (work.lapsedInFlight > 0) return `${work.lapsedInFlight} messages were in flight when their sender stopped`;
   if (work.due > 0) return 'deliveries are due (pending, retries or local delivery times)';
   return undefined;
@@ -47,18 +46,18 @@ async function hasWorkNow(app: App, c: Campaign, now: Date): Promise<string | un
  * interrupted sends, and deferred retries. Changes only statuses and schedule times; starting
  * the sends is the caller's job. `busy` are campaigns this worker is already running.
  */
-export async function decideDue(app: App, now: Date, busy: Set<number>): Promise<WorkerAction[]> {
+export async function decideDue(deps: RunDeps, now: Date, busy: Set<number>): Promise<WorkerAction[]> {
   const actions: WorkerAction[] = [];
-  for (const c of await app.store.listCampaigns()) {
+  for (const c of await deps.store.listCampaigns()) {
     if (busy.has(c.id)) continue;
     try {
       if (c.status === 'scheduled' && c.scheduledAt) {
-        const action = await decideScheduled(app, c, now);
+        const action = await decideScheduled(deps, c, now);
         if (action) actions.push(action);
       } else if (c.status === 'sending') {
-        const why = await hasWorkNow(app, c, now);
+        const why = await hasWorkNow(deps, c, now);
         if (why) actions.push({ kind: 'resume', campaignId: c.id, why });
-      } else if (c.status === 'planning' && (await planningInterrupted(app.store, c.id, now))) {
+      } else if (c.status === 'planning' && (await planningInterrupted(deps.store, c.id, now))) {
         // Never sent as it is (part of its list is missing), and nobody is finishing it.
         actions.push({ kind: 'stalled', campaignId: c.id, why: `planning was interrupted before every recipient was stored; finish it with \`pressline resume ${c.id}\` or drop it with \`pressline cancel ${c.id}\`` });
       } else if (c.status === 'paused' && c.pausedKind === 'relay') {
@@ -71,45 +70,45 @@ export async function decideDue(app: App, now: Date, busy: Set<number>): Promise
   return actions;
 }
 
-async function decideScheduled(app: App, c: Campaign, now: Date): Promise<WorkerAction | undefined> {
+async function decideScheduled(deps: RunDeps, c: Campaign, now: Date): Promise<WorkerAction | undefined> {
   const phase = c.phase ?? 'single';
   let release;
   try {
-    release = await loadRelease(c.releaseFile, app.config);
+    release = await loadRelease(c.releaseFile, deps.config);
   } catch (err) {
     // A due campaign whose release no longer loads (deleted, broken, an attachment refused) would
     // fail at every poll: it waits for a person instead, once, with the reason.
     if (!(err instanceof PresslineError) || c.scheduledAt! > now) throw err;
     const why = `cannot load the release: ${err.message}; fix it, then \`pressline resume ${c.id} --workers\``;
-    return (await transition(app, c.id, 'hold', now, { reason: why })) ? { kind: 'held', campaignId: c.id, why } : undefined;
+    return (await transition(deps, c.id, 'hold', now, { reason: why })) ? { kind: 'held', campaignId: c.id, why } : undefined;
   }
   const embargo = release.embargo;
-  const zone = embargo?.zone ?? c.scheduleZone ?? app.config.defaultTimeZone;
+  const zone = embargo?.zone ?? c.scheduleZone ?? deps.config.defaultTimeZone;
   const moved = (embargo?.instant.getTime() ?? null) !== (c.embargoAt?.getTime() ?? null);
   if (moved && phase === 'public' && embargo && c.scheduledAt!.getTime() === c.embargoAt?.getTime()) {
     // The public phase was set for the lift: it follows the lift.
-    await app.store.reschedule(c.id, embargo.instant, embargo.instant);
+    await deps.store.reschedule(c.id, embargo.instant, embargo.instant);
     return { kind: 'rescheduled', campaignId: c.id, to: embargo.instant, why: `the release's embargo moved; the public phase follows it to ${formatWithUtc(embargo.instant, zone)}` };
   }
   if (moved) {
-    const check = checkSchedule(phase, c.scheduledAt!, embargo, app.config.embargo.minLeadHours);
+    const check = checkSchedule(phase, c.scheduledAt!, embargo, deps.config.embargo.minLeadHours);
     if (!check.ok) {
-      await transition(app, c.id, 'hold', now, { reason: `the release's embargo changed: ${check.reason}; reschedule or cancel it` });
+      await transition(deps, c.id, 'hold', now, { reason: `the release's embargo changed: ${check.reason}; reschedule or cancel it` });
       return { kind: 'held', campaignId: c.id, why: check.reason };
     }
     // Still fine with the moved embargo: it is the one the next move is compared with.
-    await app.store.reschedule(c.id, c.scheduledAt!, embargo?.instant ?? null);
+    await deps.store.reschedule(c.id, c.scheduledAt!, embargo?.instant ?? null);
   }
   const decision = decideAtStart(phase, c.scheduledAt!, now, embargo);
   switch (decision.action) {
     case 'wait':
       if (phase === 'public' && embargo && c.scheduledAt! < embargo.instant) {
-        await app.store.reschedule(c.id, embargo.instant, embargo.instant);
+        await deps.store.reschedule(c.id, embargo.instant, embargo.instant);
         return { kind: 'rescheduled', campaignId: c.id, to: embargo.instant, why: decision.message ?? 'waiting for the lift' };
       }
       return undefined;
     case 'missed': {
-      await transition(app, c.id, 'miss', now, { reason: decision.message, skipOpen: 'the embargoed phase did not start before the embargo lifted' });
+      await transition(deps, c.id, 'miss', now, { reason: decision.message, skipOpen: 'the embargoed phase did not start before the embargo lifted' });
       return { kind: 'missed', campaignId: c.id, why: decision.message ?? 'embargo lifted' };
     }
     case 'send-late':
@@ -128,22 +127,22 @@ async function decideScheduled(app: App, c: Campaign, now: Date): Promise<Worker
  * template, attachments): then it is paused with the reason and logged once at error, never
  * tried again at every poll. Undefined when it did not start.
  */
-async function startUnlessUnfit(app: App, campaignId: number, options: WorkerOptions, autoResume: boolean): Promise<RunSummary | undefined> {
-  const campaign = await app.store.getCampaign(campaignId);
-  const problems = campaign ? await preflightCampaign(app, campaign, { relay: options.relay }) : [];
+async function startUnlessUnfit(deps: RunDeps, campaignId: number, options: WorkerOptions, autoResume: boolean): Promise<RunSummary | undefined> {
+  const campaign = await deps.store.getCampaign(campaignId);
+  const problems = campaign ? await preflightCampaign(deps, campaign, { relay: options.relay }) : [];
   if (problems.length > 0) {
     const reason = unstartableReason(campaignId, problems, options.owner);
-    const held = await holdUnstartable(app, campaignId, app.clock.now(), reason);
+    const held = await holdUnstartable(deps, campaignId, deps.clock.now(), reason);
     options.log.error({ campaign: campaignId, problems: problems.map((p) => p.message), paused: held }, held ? `campaign paused: ${reason}` : `campaign cannot start (its status changed meanwhile): ${reason}`);
     return undefined;
   }
-  return runCampaign(campaignId, app, {
+  return runCampaign(campaignId, deps, {
     waitForRetries: false,
     signal: options.signal,
     owner: options.owner,
     shared: true,
     relay: options.relay,
-    leaseMs: app.config.worker.leaseMs,
+    leaseMs: deps.config.worker.leaseMs,
     autoResume,
   });
 }
@@ -163,9 +162,9 @@ export interface WorkerOptions {
  * decideDue, but a failure (the store down longer than its retries lasted, or a fault no retry
  * cures) costs one poll, said at error, instead of the worker: the next poll looks again.
  */
-async function decideDueOrNothing(app: App, now: Date, busy: Set<number>, log: Logger): Promise<WorkerAction[]> {
+async function decideDueOrNothing(deps: RunDeps, now: Date, busy: Set<number>, log: Logger): Promise<WorkerAction[]> {
   try {
-    return await decideDue(app, now, busy);
+    return await decideDue(deps, now, busy);
   } catch (err) {
     log.error({ err: (err as Error).message }, 'cannot look for due campaigns; looking again at the next poll');
     return [];
@@ -177,18 +176,18 @@ async function decideDueOrNothing(app: App, now: Date, busy: Set<number>, log: L
  * campaign as its own task. On abort (SIGTERM), sends stop after their messages in flight and
  * stay `sending`, so the next worker picks them up; nothing scheduled is lost.
  */
-export async function runWorker(app: App, options: WorkerOptions): Promise<void> {
+export async function runWorker(deps: RunDeps, options: WorkerOptions): Promise<void> {
   const running = new Map<number, Promise<void>>();
   const stalled = new Set<number>();
   const { log } = options;
-  const autoResume = app.config.breaker.autoResume;
-  const recovery = autoResume ? relayRecovery(app, log, options.relay) : undefined;
+  const autoResume = deps.config.breaker.autoResume;
+  const recovery = autoResume ? relayRecovery(deps, log, options.relay) : undefined;
   log.info({ interval: options.intervalMs, owner: options.owner, relay: options.relay ?? 'SMTP_URL', autoResume }, 'worker started');
-  if (!options.relay && !app.env.smtpUrl) {
-    log.warn({ outbox: app.config.paths.outbox }, `no SMTP_URL set: due campaigns are written to the outbox folder ${app.config.paths.outbox}/<campaign>/ as .eml files and nothing is sent`);
+  if (!options.relay && !deps.env.smtpUrl) {
+    log.warn({ outbox: deps.config.paths.outbox }, `no SMTP_URL set: due campaigns are written to the outbox folder ${deps.config.paths.outbox}/<campaign>/ as .eml files and nothing is sent`);
   }
   while (!options.signal.aborted) {
-    const actions = await decideDueOrNothing(app, app.clock.now(), new Set(running.keys()), log);
+    const actions = await decideDueOrNothing(deps, deps.clock.now(), new Set(running.keys()), log);
     const awaitingRelay: Campaign[] = [];
     for (const a of actions) {
       switch (a.kind) {
@@ -196,7 +195,7 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
         case 'resume': {
           if (a.kind === 'start' && a.late) log.warn({ campaign: a.campaignId }, a.late);
           log.info({ campaign: a.campaignId, why: a.kind === 'resume' ? a.why : 'scheduled time reached' }, 'starting campaign');
-          const task = startUnlessUnfit(app, a.campaignId, options, autoResume)
+          const task = startUnlessUnfit(deps, a.campaignId, options, autoResume)
             .then((s: RunSummary | undefined) => s && logRunEnd(log, a.campaignId, s, autoResume))
             .catch((err: Error) => log.error({ campaign: a.campaignId, err: err.message }, 'campaign run failed'))
             .finally(() => running.delete(a.campaignId));
@@ -232,7 +231,7 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
     recovery?.poll(awaitingRelay);
     if (options.once) break;
     // A probe due before the next look is not kept waiting for it.
-    await app.clock.sleep(Math.min(options.intervalMs, recovery?.msUntilNextProbe() ?? Infinity), options.signal);
+    await deps.clock.sleep(Math.min(options.intervalMs, recovery?.msUntilNextProbe() ?? Infinity), options.signal);
   }
   await Promise.all(running.values());
   await recovery?.idle();
@@ -240,15 +239,15 @@ export async function runWorker(app: App, options: WorkerOptions): Promise<void>
 }
 
 /** The worker's relay recovery: probes through a fresh transport each time (the same settings as sending). */
-function relayRecovery(app: App, log: Logger, relay: string | undefined): RelayRecovery {
-  const open = () => (relay ? relayTransport(app.config, app.env, relay) : defaultTransport(app.config, app.env, 0));
+function relayRecovery(deps: RunDeps, log: Logger, relay: string | undefined): RelayRecovery {
+  const open = () => (relay ? relayTransport(deps.config, deps.env, relay) : defaultTransport(deps.config, deps.env, 0));
   return new RelayRecovery({
-    store: app.store,
-    config: app.config,
-    clock: app.clock,
+    store: deps.store,
+    config: deps.config,
+    clock: deps.clock,
     log,
     relay: relay ?? 'SMTP_URL',
-    settings: { initialMs: app.config.breaker.probeInitialMs, maxMs: app.config.breaker.probeMaxMs },
+    settings: { initialMs: deps.config.breaker.probeInitialMs, maxMs: deps.config.breaker.probeMaxMs },
     async probe() {
       const transport = open();
       try {

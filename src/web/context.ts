@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type pino from 'pino';
-import type { App } from '../app.js';
+import type { Clock } from '../clock.js';
+import type { Env } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/types.js';
 import type { WebhookSettings } from './settings.js';
 
 /** What a handler returns; the server writes it with the right headers and logs it. */
@@ -11,9 +14,20 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
+/**
+ * What the web server and its handlers use: the store, the time, and the whole config and env (the
+ * dashboard renders messages as sent and acts on campaigns). An App has them all.
+ */
+export interface WebDeps {
+  config: Config;
+  env: Env;
+  store: Store;
+  clock: Pick<Clock, 'now'>;
+}
+
 /** Everything a route handler may use; it never touches the response itself. */
 export interface RequestContext {
-  app: App;
+  app: WebDeps;
   log: pino.Logger;
   req: IncomingMessage;
   /** Capture groups of the route's path pattern. */

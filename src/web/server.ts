@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
-import type { App } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { DashboardAccess, isLoopback, localHosts } from './auth.js';
 import { BodySlots, HttpError, MAX_BODY_BYTES } from './body.js';
-import { text, type Handler, type Reply, type RequestContext } from './context.js';
+import { text, type Handler, type Reply, type RequestContext, type WebDeps } from './context.js';
 import { HTML_SECURITY_HEADERS } from './html.js';
 import { parseSendgridKey, sendgridWebhook } from './sendgrid.js';
 import { sesWebhook } from './ses.js';
@@ -95,7 +94,7 @@ function write(res: ServerResponse, reply: Reply): void {
  * unless told otherwise; a dashboard reachable off loopback needs the token. Resolves once it
  * listens; `close()` stops it and drops open connections.
  */
-export async function createWebServer(app: App, options: WebServerOptions = {}): Promise<WebServer> {
+export async function createWebServer(app: WebDeps, options: WebServerOptions = {}): Promise<WebServer> {
   const web = app.config.web;
   const host = options.host ?? web.host;
   const port = options.port ?? web.port;
