@@ -134,7 +134,7 @@ describe('bounces that arrive after the send', () => {
 
 describe('bounce mailbox over IMAP (a real dovecot on loopback)', () => {
   it('ingests unread reports, moves them to the processed folder, and reads nothing the second time', async () => {
-    const { hasDovecot, startDovecot } = await import('../helpers/dovecot.js');
+    const { hasDovecot, messagesIn, startDovecot } = await import('../helpers/dovecot.js');
     if (!hasDovecot) throw new Error('dovecot is not installed: npm test installs it (scripts/install-test-peers.sh), or apt-get install -y dovecot-imapd');
     const imap = await startDovecot();
     try {
@@ -156,10 +156,8 @@ describe('bounce mailbox over IMAP (a real dovecot on loopback)', () => {
       expect(first.autoReplies).toBe(1);
       expect((await app.store.isSuppressed('gone@paper.example'))?.reason).toBe('hard-bounce');
 
-      const inbox = await client.status('INBOX', { messages: true });
-      const processed = await client.status('Processed', { messages: true });
-      expect(inbox.messages).toBe(0);
-      expect(processed.messages).toBe(2);
+      expect(await messagesIn(client, 'INBOX')).toBe(0);
+      expect(await messagesIn(client, 'Processed')).toBe(2);
       await client.logout();
 
       const second = await ingestMessages(app, readImap({ url: imap.url, password: imap.password, processedFolder: 'Processed' }));

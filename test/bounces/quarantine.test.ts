@@ -189,7 +189,7 @@ describe(`poison messages in a bounce mailbox (${TEST_STORE})`, () => {
 
 describe('poison messages over IMAP (a real dovecot on loopback)', () => {
   it('moves unreadable and oversized messages to bounces.imap.quarantineFolder, the rest to Processed; the same poison again is moved unparsed; then nothing is left to read', async () => {
-    const { hasDovecot, startDovecot } = await import('../helpers/dovecot.js');
+    const { hasDovecot, messagesIn, startDovecot } = await import('../helpers/dovecot.js');
     if (!hasDovecot) throw new Error('dovecot is not installed: npm test installs it (scripts/install-test-peers.sh), or apt-get install -y dovecot-imapd');
     const imap = await startDovecot();
     try {
@@ -214,14 +214,14 @@ describe('poison messages over IMAP (a real dovecot on loopback)', () => {
       expect(first.quarantined[1]!.reason).toMatch(/more than bounces\.maxMessageBytes \(65536\): not read/);
       expect(await statuses(app, campaignId)).toEqual({ ann: 'bounced', bob: 'bounced' });
       for (const [folder, count] of [['INBOX', 0], ['Processed', 2], ['Poison', 3]] as const) {
-        expect((await client.status(folder, { messages: true })).messages, folder).toBe(count);
+        expect(await messagesIn(client, folder), folder).toBe(count);
       }
       // The same poison sent again: known by its content, moved aside unparsed.
       await client.append('INBOX', deeplyNested(100));
       const second = await ingestMessages(app, source());
       expect(second).toMatchObject({ messages: 1, skippedQuarantined: 1, quarantinedCount: 0 });
-      expect((await client.status('INBOX', { messages: true })).messages).toBe(0);
-      expect((await client.status('Poison', { messages: true })).messages).toBe(4);
+      expect(await messagesIn(client, 'INBOX')).toBe(0);
+      expect(await messagesIn(client, 'Poison')).toBe(4);
       await client.logout();
 
       const third = await ingestMessages(app, source());

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import type { MailboxMessage } from '../../src/bounces/sources.js';
+import { mailboxMessage } from '../helpers/mailbox.js';
 import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { EXAMPLE_RELEASE, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
@@ -88,7 +89,7 @@ function hardBounce(recipient: string, originalMessageId: string, id: string): M
     '--B--',
     '',
   ].join('\r\n');
-  return { source: 'maildir test', raw: Buffer.from(text) };
+  return mailboxMessage('maildir test', text);
 }
 
 async function* mailbox(...messages: MailboxMessage[]): AsyncIterable<MailboxMessage> {

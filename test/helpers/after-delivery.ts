@@ -9,6 +9,7 @@ import type { MailboxMessage } from '../../src/bounces/sources.js';
 import { startServer, type Running } from '../fixtures/webhooks/harness.js';
 import { EXAMPLE_RELEASE, testApp, type TestApp } from './app.js';
 import { dsnFor } from './delivered.js';
+import { mailboxMessage } from './mailbox.js';
 import { replies, startTestSmtp, type ReceivedMessage, type TestSmtpServer } from './smtp-server.js';
 
 export interface AfterDelivery {
@@ -109,7 +110,7 @@ export function delayFor(m: ReceivedMessage, id: string): string {
 }
 
 export async function* mails(...raws: string[]): AsyncIterable<MailboxMessage> {
-  for (const raw of raws) yield { source: 'test-mailbox', raw: Buffer.from(raw) };
+  for (const raw of raws) yield mailboxMessage('test-mailbox', raw);
 }
 
 export async function afterDelivery(): Promise<AfterDelivery> {

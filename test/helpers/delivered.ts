@@ -4,6 +4,7 @@ import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import type { MailboxMessage } from '../../src/bounces/sources.js';
+import { mailboxMessage } from './mailbox.js';
 import { replies, startTestSmtp, type TestSmtpServer } from './smtp-server.js';
 import { EXAMPLE_RELEASE, testApp, type TestApp } from './app.js';
 
@@ -93,7 +94,7 @@ export async function delivered(extra = 60): Promise<Delivered> {
   if (summary.end !== 'done') throw new Error(`campaign did not finish: ${summary.end}`);
   const late = smtp.messages.find((m) => m.rcpts[0] === 'late@paper.example')!;
   async function* one(): AsyncIterable<MailboxMessage> {
-    yield { source: 'test-mailbox', raw: Buffer.from(dsnFor('late@paper.example', late.messageId, late.envelopeFrom)) };
+    yield mailboxMessage('test-mailbox', dsnFor('late@paper.example', late.messageId, late.envelopeFrom));
   }
   const ingested = await ingestMessages(app, one());
   if (!ingested.applied.hard) throw new Error(`DSN not applied: ${JSON.stringify(ingested)}`);

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
@@ -35,7 +34,7 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
     smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'unknown@news.example' ? replies.userUnknown(rcpt) : 'accept') });
     const a = testApp({ env: { smtpUrl: smtp.url } });
     app = a;
-    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribed', source: 'test' }, new Date());
+    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribe', source: 'test', detail: undefined }, new Date());
     const list = a.list([...journalists(3), 'unknown@news.example,Un,Known,Daily,russia,en', 'gone@news.example,Go,Ne,Daily,russia,en', 'not-an-address,Bad,Row,Daily,russia,en']);
     const id = await plan(a, [list], true);
 

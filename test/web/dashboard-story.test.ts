@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ManualClock } from '../../src/clock.js';
+import { reportRows } from '../../src/reports/delivery-report.js';
 import { renderHtmlReport } from '../../src/reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../../src/reports/queries.js';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
@@ -259,7 +260,7 @@ describe('HTML report', () => {
       campaignSummary(app.store, publicId),
       outcomeSeries(app.store, publicId),
       reasonBreakdown(app.store, publicId),
-      app.store.deliveries(publicId),
+      reportRows(app.store, publicId),
     ]);
     const html = renderHtmlReport({ summary, series, reasons, rows, generatedAt: app.clock.now() });
     const page = await browser.newPage({ viewport: { width, height: 900 } });

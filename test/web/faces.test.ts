@@ -66,7 +66,8 @@ describe('the dashboard through a reverse proxy', () => {
       refused(await rawRequest(w.url, path, { headers: proxied }), path);
     }
     // Any one mark of a proxy is enough, even with a local Host.
-    for (const mark of [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { Via: '1.1 proxy' }, { 'X-Real-IP': '203.0.113.9' }, { 'X-Forwarded-Host': 'press.example.org' }]) {
+    const proxyMarks: Record<string, string>[] = [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { Via: '1.1 proxy' }, { 'X-Real-IP': '203.0.113.9' }, { 'X-Forwarded-Host': 'press.example.org' }];
+    for (const mark of proxyMarks) {
       refused(await rawRequest(w.url, `/campaigns/${s.campaignId}`, { headers: { Host: `127.0.0.1:${port}`, ...mark } }), JSON.stringify(mark));
     }
     // nginx's default proxy_pass: HTTP/1.0, Host rewritten to the upstream address, no forwarding header.
