@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, PresslineError } from '../errors.js';
 import { loadDotenv } from '../config/load.js';
@@ -76,6 +78,27 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+/**
+ * True when `moduleUrl` is the program node was started with: `node dist/src/cli/main.js`, or the
+ * `pressline` bin, a symlink to it (npm's node_modules/.bin, a global install). Both paths are
+ * resolved through their symlinks before comparing. False when a test or another module imports it.
+ */
+export function isEntryPoint(moduleUrl: string, argv1: string | undefined): boolean {
+  if (!argv1) return false;
+  const real = (file: string): string | undefined => {
+    try {
+      return realpathSync(file);
+    } catch {
+      return undefined;
+    }
+  };
+  // `node dist/src/cli/main` (no extension) starts the same file.
+  const started = real(argv1) ?? real(`${argv1}.js`);
+  return started !== undefined && started === real(fileURLToPath(moduleUrl));
+}
+
+if (isEntryPoint(import.meta.url, process.argv[1])) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,19 +1,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath } from '../../src/bounces/sources.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = smtp = undefined;
 });
 
@@ -65,8 +65,7 @@ describe('bounces that arrive after the send', () => {
     app = testApp({ env: { smtpUrl: smtp.url }, config: { bounces: { domain: 'bounces.ngo.example.org' } } });
     const people = ['gone', 'full', 'spam', 'away', 'fine', 'nomatch'];
     const list = app.list(people.map((p) => `${p}@paper.example,${p},X,Paper,russia,en`));
-    const plan = await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [list], where: [], skipInvalid: false }, app);
-    const id = await persistPlan(plan, app);
+    const id = await planCampaign(app, [list]);
     await runCampaign(id, app, { waitForRetries: true });
     const byRcpt = new Map(smtp.messages.map((m) => [m.rcpts[0]!, m]));
     const verp = (p: string) => byRcpt.get(`${p}@paper.example`)!.envelopeFrom;
@@ -119,7 +118,7 @@ describe('bounces that arrive after the send', () => {
     app = testApp({ env: { smtpUrl: smtp.url }, config: { bounces: { domain: 'bounces.ngo.example.org', softBounceLimit: 2 } } });
     const list = app.list(['soft@paper.example,S,X,Paper,russia,en']);
     for (let round = 1; round <= 2; round++) {
-      const id = await persistPlan(await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [list], where: [], skipInvalid: false }, app), app);
+      const id = await planCampaign(app, [list]);
       await runCampaign(id, app, { waitForRetries: true });
       const m = smtp.messages.at(-1)!;
       const file = join(app.dir, `soft-${round}.eml`);
@@ -134,13 +133,13 @@ describe('bounces that arrive after the send', () => {
 
 describe('bounce mailbox over IMAP (a real dovecot on loopback)', () => {
   it('ingests unread reports, moves them to the processed folder, and reads nothing the second time', async () => {
-    const { hasDovecot, startDovecot } = await import('../helpers/dovecot.js');
+    const { hasDovecot, messagesIn, startDovecot } = await import('../helpers/dovecot.js');
     if (!hasDovecot) throw new Error('dovecot is not installed: npm test installs it (scripts/install-test-peers.sh), or apt-get install -y dovecot-imapd');
     const imap = await startDovecot();
     try {
       smtp = await startTestSmtp();
       app = testApp({ env: { smtpUrl: smtp.url }, config: { bounces: { domain: 'bounces.ngo.example.org' } } });
-      const id = await persistPlan(await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [app.list(['gone@paper.example,G,X,Paper,russia,en'])], where: [], skipInvalid: false }, app), app);
+      const id = await planCampaign(app, [app.list(['gone@paper.example,G,X,Paper,russia,en'])]);
       await runCampaign(id, app, { waitForRetries: true });
       const m = smtp.messages[0]!;
       const { ImapFlow } = await import('imapflow');
@@ -156,10 +155,8 @@ describe('bounce mailbox over IMAP (a real dovecot on loopback)', () => {
       expect(first.autoReplies).toBe(1);
       expect((await app.store.isSuppressed('gone@paper.example'))?.reason).toBe('hard-bounce');
 
-      const inbox = await client.status('INBOX', { messages: true });
-      const processed = await client.status('Processed', { messages: true });
-      expect(inbox.messages).toBe(0);
-      expect(processed.messages).toBe(2);
+      expect(await messagesIn(client, 'INBOX')).toBe(0);
+      expect(await messagesIn(client, 'Processed')).toBe(2);
       await client.logout();
 
       const second = await ingestMessages(app, readImap({ url: imap.url, password: imap.password, processedFolder: 'Processed' }));

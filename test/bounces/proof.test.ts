@@ -4,14 +4,15 @@ import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages, type IngestSummary } from '../../src/bounces/ingest.js';
 import { verifiedSender } from '../../src/bounces/sender-auth.js';
 import { readPath } from '../../src/bounces/sources.js';
 import { startServer, type Running } from '../fixtures/webhooks/harness.js';
-import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
+import { testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 const SECRET = 'one-secret-for-both-installs';
 const BOUNCE_DOMAIN = 'bounces.ngo.example.org';
@@ -21,9 +22,7 @@ let apps: TestApp[] = [];
 let smtp: TestSmtpServer | undefined;
 let web: Running[] = [];
 afterEach(async () => {
-  for (const w of web) await w.close();
-  await smtp?.close();
-  for (const a of apps) await a.close();
+  await closeAll(...web, smtp, ...apps);
   apps = [];
   web = [];
   smtp = undefined;
@@ -43,7 +42,7 @@ function app(options: Parameters<typeof testApp>[0] = {}): TestApp {
 async function send(a: TestApp, emails: string[]): Promise<{ id: number; got: Map<string, ReceivedMessage> }> {
   const before = smtp!.messages.length;
   const list = a.list(emails.map((e, i) => `${e},Jo${i},Doe,Paper,russia,en`));
-  const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a);
+  const id = await planCampaign(a, [list]);
   await runCampaign(id, a, { waitForRetries: true });
   return { id, got: new Map(smtp!.messages.slice(before).map((m) => [m.rcpts[0]!, m])) };
 }

@@ -2,18 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { transition } from '../../src/campaigns/lifecycle.js';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath } from '../../src/bounces/sources.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = smtp = undefined;
 });
 
@@ -58,7 +58,7 @@ function senderRefused(o: { to: string; recipient: string; originalMessageId: st
 
 async function sendTo(people: string[]): Promise<{ id: number; verp: (p: string) => string; mid: (p: string) => string }> {
   const list = app!.list(people.map((p) => `${p}@paper.example,${p},X,Paper,russia,en`));
-  const id = await persistPlan(await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [list], where: [], skipInvalid: false }, app!), app!);
+  const id = await planCampaign(app!, [list]);
   await runCampaign(id, app!, { waitForRetries: true });
   const byRcpt = new Map(smtp!.messages.map((m) => [m.rcpts[0]!, m]));
   return { id, verp: (p) => byRcpt.get(`${p}@paper.example`)!.envelopeFrom, mid: (p) => byRcpt.get(`${p}@paper.example`)!.messageId };

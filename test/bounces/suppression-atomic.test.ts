@@ -3,16 +3,17 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import type { MailboxMessage } from '../../src/bounces/sources.js';
-import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
+import { mailboxMessage } from '../helpers/mailbox.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { EXAMPLE_RELEASE, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
+import { TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = smtp = undefined;
 });
 
@@ -88,7 +89,7 @@ function hardBounce(recipient: string, originalMessageId: string, id: string): M
     '--B--',
     '',
   ].join('\r\n');
-  return { source: 'maildir test', raw: Buffer.from(text) };
+  return mailboxMessage('maildir test', text);
 }
 
 async function* mailbox(...messages: MailboxMessage[]): AsyncIterable<MailboxMessage> {
@@ -98,7 +99,7 @@ async function* mailbox(...messages: MailboxMessage[]): AsyncIterable<MailboxMes
 /** A campaign of `people` at paper.example, sent to the outbox: every delivery `sent` with its Message-ID. */
 async function sentCampaign(a: TestApp, people: string[]): Promise<{ id: number; messageId: (p: string) => string; deliveryId: (p: string) => number }> {
   const list = a.list(people.map((p) => `${p}@paper.example,${p},X,Paper,russia,en`));
-  const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a);
+  const id = await planCampaign(a, [list]);
   await runCampaign(id, a, { waitForRetries: true });
   const rows = new Map((await a.store.deliveries(id)).map((r) => [r.email.split('@')[0]!, r]));
   return { id, messageId: (p) => rows.get(p)!.messageId!, deliveryId: (p) => rows.get(p)!.id };
@@ -163,7 +164,7 @@ describe("the sender's own hard bounce and its suppression are one write", () =>
     smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'gone@paper.example' ? replies.userUnknown(rcpt) : 'accept') });
     const a = (app = testApp({ env: { smtpUrl: smtp.url } }));
     const list = a.list(['gone@paper.example,Gone,X,Paper,russia,en', 'fine@paper.example,Fine,X,Paper,russia,en']);
-    const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a);
+    const id = await planCampaign(a, [list]);
     const summary = await runCampaign(id, a, { waitForRetries: true });
     expect(summary.counts).toMatchObject({ sent: 1, bounced: 1 });
     const gone = (await a.store.deliveries(id, { email: 'gone@paper.example' }))[0]!;
@@ -179,7 +180,7 @@ describe("the sender's own hard bounce and its suppression are one write", () =>
     smtp = await startTestSmtp({ rcpt: (rcpt) => replies.userUnknown(rcpt) });
     const a = (app = testApp({ env: { smtpUrl: smtp.url } }));
     const list = a.list(['gone@paper.example,Gone,X,Paper,russia,en']);
-    const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a);
+    const id = await planCampaign(a, [list]);
     await breakSuppressions(a);
     await expect(runCampaign(id, a, { waitForRetries: true })).rejects.toThrow(FAILURE);
     const gone = (await a.store.deliveries(id))[0]!;

@@ -5,21 +5,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TRANSITIONS, transition, type CampaignOperation } from '../../src/campaigns/lifecycle.js';
-import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { deliveryLogFile } from '../../src/send/delivery-log.js';
 import type { CampaignStatus, PauseKind } from '../../src/store/types.js';
-import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
 });
-
-async function planned(a: TestApp, list: string, extra: Parameters<typeof persistPlan>[2] = {}): Promise<number> {
-  return persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a, extra);
-}
 
 /** Puts a campaign in `status` the way the store would find it (a test fixture, not a transition). */
 async function force(a: TestApp, id: number, status: CampaignStatus, pausedKind: PauseKind | null = null): Promise<void> {
@@ -37,7 +33,7 @@ describe('campaign lifecycle', () => {
       const a = testApp();
       app = a;
       // Every recipient settled, so `done` is allowed by the open-deliveries rule.
-      const id = await planned(a, a.list(journalists(2)));
+      const id = await planCampaign(a, [a.list(journalists(2))]);
       if (to === 'done') {
         // Ending a campaign needs every delivery settled (see the next test for the refusal).
         if (a.store.kind === 'postgres') await (a.store as any).pool.query(`UPDATE deliveries SET status = 'sent' WHERE campaign_id = $1`, [id]);
@@ -70,7 +66,7 @@ describe('campaign lifecycle', () => {
   it('refuses done while any delivery is pending, deferred or sending', async () => {
     const a = testApp();
     app = a;
-    const id = await planned(a, a.list(journalists(3)));
+    const id = await planCampaign(a, [a.list(journalists(3))]);
     await force(a, id, 'sending');
     expect(await transition(a, id, 'finish', new Date())).toBe(false);
     expect((await a.store.getCampaign(id))?.status).toBe('sending');
@@ -100,7 +96,7 @@ describe('planning', () => {
   it('a campaign being planned is invisible to senders: nothing to claim, a run refused', async () => {
     const a = testApp();
     app = a;
-    const id = await planned(a, a.list(journalists(3)));
+    const id = await planCampaign(a, [a.list(journalists(3))]);
     await force(a, id, 'planning');
     expect(await a.store.claimBatch(id, 'w@x:1:a', 10, new Date(), 60_000)).toEqual([]);
     await expect(runCampaign(id, a, { waitForRetries: false })).rejects.toThrow(/still being planned.*pressline resume/);
@@ -110,8 +106,8 @@ describe('planning', () => {
   it('a second campaign of the same release to the same journalists is refused and says which; --new-only plans only the new ones', async () => {
     const a = testApp();
     app = a;
-    const first = await planned(a, a.list(journalists(5)));
-    await expect(planned(a, a.list(journalists(5)))).rejects.toThrow(new RegExp(`5 from campaign ${first} \\(draft\\).*--new-only.*--again`));
+    const first = await planCampaign(a, [a.list(journalists(5))]);
+    await expect(planCampaign(a, [a.list(journalists(5))])).rejects.toThrow(new RegExp(`5 from campaign ${first} \\(draft\\).*--new-only.*--again`));
     const refused = (await a.store.listCampaigns()).at(-1)!;
     expect(refused).toMatchObject({ status: 'cancelled' });
     expect(refused.statusReason).toMatch(`campaign ${first}`);
@@ -121,21 +117,21 @@ describe('planning', () => {
     await runCampaign(first, a, { waitForRetries: false });
     expect(await a.store.counts(first)).toMatchObject({ sent: 5 });
     // Three journalists added to the list: only they get it.
-    const more = await planned(a, a.list(journalists(8)), { newOnly: true });
+    const more = await planCampaign(a, [a.list(journalists(8))], {}, { newOnly: true });
     const counts = await a.store.counts(more);
     expect(counts).toMatchObject({ pending: 3, skipped: 5 });
     expect((await a.store.deliveries(more, { status: ['pending'] })).map((d) => d.email)).toEqual(['j6@news.example', 'j7@news.example', 'j8@news.example']);
     // --again sends to everyone, knowingly.
-    const again = await planned(a, a.list(journalists(2)), { again: true });
+    const again = await planCampaign(a, [a.list(journalists(2))], {}, { again: true });
     expect((await a.store.getCampaign(again))?.status).toBe('draft');
   });
 
   it('a cancelled campaign that sent some still counts: its sent journalists are not mailed twice', async () => {
     const a = testApp();
     app = a;
-    const first = await planned(a, a.list(journalists(4)));
+    const first = await planCampaign(a, [a.list(journalists(4))]);
     await runCampaign(first, a, { waitForRetries: false });
     await force(a, first, 'cancelled');
-    await expect(planned(a, a.list(journalists(4)))).rejects.toThrow(new RegExp(`4 from campaign ${first} \\(cancelled\\)`));
+    await expect(planCampaign(a, [a.list(journalists(4))])).rejects.toThrow(new RegExp(`4 from campaign ${first} \\(cancelled\\)`));
   });
 });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { killCliProcesses, startCli, type CliProcess } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { closeAll } from '../helpers/close.js';
 
 const RELEASE = 'releases/eu-russia-summit.md';
 
@@ -15,8 +16,7 @@ let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
   killCliProcesses();
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = undefined;
   smtp = undefined;
 });

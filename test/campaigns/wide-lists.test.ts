@@ -13,12 +13,12 @@ import { systemClock, type Clock } from '../../src/clock.js';
 import { PresslineError } from '../../src/errors.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { closeAll } from '../helpers/close.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = undefined;
   smtp = undefined;
 });

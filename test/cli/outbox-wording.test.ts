@@ -7,11 +7,12 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSmtpTransport } from '../../src/send/smtp.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { EXAMPLE_RELEASE } from '../helpers/app.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { sentCampaign, startServer, type Running } from '../fixtures/webhooks/harness.js';
 import type { TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 let dir: string;
@@ -125,8 +126,7 @@ describe('the dashboard says "written to outbox" for outbox deliveries and "sent
   let app: TestApp | undefined;
   let web: Running | undefined;
   afterEach(async () => {
-    await web?.close();
-    await app?.close();
+    await closeAll(web, app);
     web = undefined;
     app = undefined;
   });
@@ -136,10 +136,10 @@ describe('the dashboard says "written to outbox" for outbox deliveries and "sent
     app = sent.app;
     // A second campaign through a real relay.
     smtp = await startTestSmtp();
-    const relayed = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [app.list(['c@paper.example,C,D,Paper,russia,en'])], where: [], skipInvalid: false }, app), app, { again: true });
+    const relayed = await planCampaign(app, [app.list(['c@paper.example,C,D,Paper,russia,en'])], {}, { again: true });
     await runCampaign(relayed, app, { waitForRetries: false, transport: createSmtpTransport(smtp.url, app.config) });
     // A third, planned and not sent yet: without SMTP_URL it will go to the outbox, so its count is there from the start.
-    const planned = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [app.list(['e@later.example,E,F,Later,russia,en'])], where: [], skipInvalid: false }, app), app, { again: true });
+    const planned = await planCampaign(app, [app.list(['e@later.example,E,F,Later,russia,en'])], {}, { again: true });
     web = await startServer(app);
 
     const overview = await (await fetch(`${web.url}/`)).text();

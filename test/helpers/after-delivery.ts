@@ -2,14 +2,15 @@
 // scripted SMTP server, then a late DSN and an ARF complaint ingested as mail, a one-click
 // unsubscribe POSTed to the real web server, and a second campaign of the same release planned
 // with --new-only (suppressed and skipped rows, each with its reason). For report and dashboard tests.
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import type { MailboxMessage } from '../../src/bounces/sources.js';
 import { startServer, type Running } from '../fixtures/webhooks/harness.js';
-import { EXAMPLE_RELEASE, testApp, type TestApp } from './app.js';
+import { testApp, type TestApp } from './app.js';
 import { dsnFor } from './delivered.js';
+import { mailboxMessage } from './mailbox.js';
 import { replies, startTestSmtp, type ReceivedMessage, type TestSmtpServer } from './smtp-server.js';
+import { planCampaign } from './plan.js';
 
 export interface AfterDelivery {
   app: TestApp;
@@ -109,7 +110,7 @@ export function delayFor(m: ReceivedMessage, id: string): string {
 }
 
 export async function* mails(...raws: string[]): AsyncIterable<MailboxMessage> {
-  for (const raw of raws) yield { source: 'test-mailbox', raw: Buffer.from(raw) };
+  for (const raw of raws) yield mailboxMessage('test-mailbox', raw);
 }
 
 export async function afterDelivery(): Promise<AfterDelivery> {
@@ -122,7 +123,7 @@ export async function afterDelivery(): Promise<AfterDelivery> {
   // The dashboard on its own loopback port: the shared one asks for the token once a public origin is set.
   const web = await startServer(app, { dashboardPort: 0 });
   const list = app.list(RECIPIENTS.map((e, i) => `${e},Jo${i},Doe,Outlet ${i},russia,en`));
-  const sent = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app), app);
+  const sent = await planCampaign(app, [list]);
   const summary = await runCampaign(sent, app, { waitForRetries: true });
   if (summary.end !== 'done') throw new Error(`campaign did not finish: ${summary.end}`);
   const to = (rcpt: string) => smtp.messages.find((m) => m.rcpts[0] === rcpt)!;
@@ -138,7 +139,7 @@ export async function afterDelivery(): Promise<AfterDelivery> {
   if (res.status !== 200) throw new Error(`one-click unsubscribe: HTTP ${res.status} ${await res.text()}`);
 
   const list2 = app.list([...RECIPIENTS, 'new@radio.example'].map((e, i) => `${e},Jo${i},Doe,Outlet ${i},russia,en`));
-  const again = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list2], where: [], skipInvalid: false }, app), app, { newOnly: true });
+  const again = await planCampaign(app, [list2], {}, { newOnly: true });
   return {
     app,
     smtp,

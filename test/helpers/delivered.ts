@@ -1,11 +1,12 @@
 // A store filled by a REAL send to the scripted SMTP server, plus an ingested DSN: for report,
 // CLI and dashboard tests.
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import type { MailboxMessage } from '../../src/bounces/sources.js';
+import { mailboxMessage } from './mailbox.js';
 import { replies, startTestSmtp, type TestSmtpServer } from './smtp-server.js';
-import { EXAMPLE_RELEASE, testApp, type TestApp } from './app.js';
+import { testApp, type TestApp } from './app.js';
+import { planCampaign } from './plan.js';
 
 export interface Delivered {
   app: TestApp;
@@ -87,13 +88,12 @@ export async function delivered(extra = 60): Promise<Delivered> {
   });
   const app = testApp({ env: { smtpUrl: smtp.url } });
   const list = app.list(deliveredRows(extra));
-  const plan = await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app);
-  const campaignId = await persistPlan(plan, app);
+  const campaignId = await planCampaign(app, [list]);
   const summary = await runCampaign(campaignId, app, { waitForRetries: true });
   if (summary.end !== 'done') throw new Error(`campaign did not finish: ${summary.end}`);
   const late = smtp.messages.find((m) => m.rcpts[0] === 'late@paper.example')!;
   async function* one(): AsyncIterable<MailboxMessage> {
-    yield { source: 'test-mailbox', raw: Buffer.from(dsnFor('late@paper.example', late.messageId, late.envelopeFrom)) };
+    yield mailboxMessage('test-mailbox', dsnFor('late@paper.example', late.messageId, late.envelopeFrom));
   }
   const ingested = await ingestMessages(app, one());
   if (!ingested.applied.hard) throw new Error(`DSN not applied: ${JSON.stringify(ingested)}`);

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ImapFlow } from 'imapflow';
 
 /** A real IMAP server (Debian's dovecot) on 127.0.0.1 with one user, for bounce-mailbox tests. */
 export interface TestImap {
@@ -11,6 +12,13 @@ export interface TestImap {
   password: string;
   url: string;
   stop(): void;
+}
+
+/** How many messages an IMAP folder holds; a folder the server cannot report on fails the test. */
+export async function messagesIn(client: Pick<ImapFlow, 'status'>, folder: string): Promise<number | undefined> {
+  const status = await client.status(folder, { messages: true });
+  if (status === false) throw new Error(`IMAP STATUS failed for folder ${folder}`);
+  return status.messages;
 }
 
 export const DOVECOT = '/usr/sbin/dovecot';

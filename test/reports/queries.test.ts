@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { reportRows } from '../../src/reports/delivery-report.js';
 import { recipientsTableHtml, renderHtmlReport } from '../../src/reports/html.js';
 import { campaignSummary, campaignsOverview, outcomeSeries, parseTableParams, pickBucket, reasonBreakdown, recipientPage, recipientTimeline } from '../../src/reports/queries.js';
 import { delivered, type Delivered } from '../helpers/delivered.js';
@@ -118,7 +119,7 @@ describe('report and log commands', () => {
   });
 
   it('the recipient table names worker and relay only when several shared the campaign, escaped', async () => {
-    const rows = await d.app.store.deliveries(d.campaignId);
+    const rows = await reportRows(d.app.store, d.campaignId);
     const one = recipientsTableHtml(rows, 'one sender');
     expect(one).not.toContain('sent by');
     const shared = rows.map((r, i) => ({ ...r, worker: i % 2 ? 'w1@host:1:aa' : 'w2@host:2:<b>', relay: i % 2 ? 'eu smtp://relay-eu:587' : 'us smtp://relay-us:587' }));

@@ -10,6 +10,7 @@ import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { CLI, killCliProcesses, startCli } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { maxInWindow } from '../helpers/windows.js';
+import { closeAll } from '../helpers/close.js';
 
 
 const GLOBAL_PER_SECOND = 200;
@@ -19,8 +20,7 @@ let app: TestApp | undefined;
 const servers: TestSmtpServer[] = [];
 afterEach(async () => {
   killCliProcesses();
-  for (const s of servers.splice(0)) await s.close();
-  await app?.close();
+  await closeAll(...servers.splice(0), app);
   app = undefined;
 });
 

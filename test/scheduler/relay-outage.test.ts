@@ -9,6 +9,7 @@ import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
 import { killCliProcesses, startCli } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { closeAll } from '../helpers/close.js';
 import { startServer } from '../fixtures/webhooks/harness.js';
 
 const RECIPIENTS = 300;
@@ -19,8 +20,7 @@ let app: TestApp | undefined;
 const servers: TestSmtpServer[] = [];
 afterEach(async () => {
   killCliProcesses();
-  for (const s of servers.splice(0)) await s.close();
-  await app?.close();
+  await closeAll(...servers.splice(0), app);
   app = undefined;
 });
 

@@ -11,6 +11,7 @@ import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { killCliProcesses, startCli } from '../helpers/cli-process.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { maxInWindow } from '../helpers/windows.js';
+import { closeAll } from '../helpers/close.js';
 
 const RECIPIENTS = 1000;
 
@@ -18,9 +19,8 @@ let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
   killCliProcesses();
-  await smtp?.close();
+  await closeAll(smtp, app);
   smtp = undefined;
-  await app?.close();
   app = undefined;
 });
 

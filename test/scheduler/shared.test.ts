@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relayTransport, runCampaign } from '../../src/campaigns/run.js';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { validateConfig } from '../../src/config/load.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -15,8 +15,7 @@ afterEach(async () => {
 });
 
 async function planned(a: TestApp): Promise<number> {
-  const plan = await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [a.list(journalists(3))], where: [], skipInvalid: false }, a);
-  return persistPlan(plan, a);
+  return planCampaign(a, [a.list(journalists(3))]);
 }
 
 describe('sharing a campaign', () => {

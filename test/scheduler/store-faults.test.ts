@@ -11,6 +11,7 @@ import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { journalists, TEST_DATABASE_URL, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { closeAll } from '../helpers/close.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 let app: TestApp | undefined;
@@ -19,9 +20,7 @@ let smtp: TestSmtpServer | undefined;
 const children: ReturnType<typeof spawn>[] = [];
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await proxy?.close();
-  await smtp?.close();
-  await app?.close();
+  await closeAll(proxy, smtp, app);
   app = proxy = smtp = undefined;
 });
 

@@ -4,7 +4,6 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { transition } from '../../src/campaigns/lifecycle.js';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { handToWorkers, runCampaign } from '../../src/campaigns/run.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';
 import type { Transport } from '../../src/send/transport.js';
@@ -12,6 +11,8 @@ import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { decideDue, runWorker } from '../../src/scheduler/worker.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 // releases/examples/embargoed.md: embargo 2027-03-16 09:00 Europe/Brussels = 08:00 UTC.
 const LIFT = new Date('2027-03-16T08:00:00Z');
@@ -20,8 +21,7 @@ const HOUR = 3_600_000;
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = smtp = undefined;
 });
 
@@ -219,7 +219,7 @@ describe('resume --workers', () => {
     smtp = await startTestSmtp({ delayMs: 30 });
     const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2 } } });
     app = a;
-    const id = await persistPlan(await preparePlan({ releaseFile: 'releases/eu-russia-summit.md', lists: [a.list(journalists(30))], where: [], skipInvalid: false }, a), a);
+    const id = await planCampaign(a, [a.list(journalists(30))]);
     const running = runCampaign(id, a, { waitForRetries: true });
     while (smtp.messages.length < 5) await new Promise((r) => setTimeout(r, 5));
     await transition(a, id, 'pause', new Date(), { reason: 'paused by an operator' });

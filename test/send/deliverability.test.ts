@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
+import { testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 /*
  * What a journalist's server receives, judged by tools we did not write: Debian's SpamAssassin
@@ -38,7 +39,7 @@ beforeAll(async () => {
     },
   });
   const list = app.list(['anna.weber@zeitung.example,Anna,Weber,Die Zeitung,russia,en', 'i.petrova@gazeta.example,Irina,Petrova,Gazeta,russia,ru']);
-  const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app), app);
+  const id = await planCampaign(app, [list]);
   const result = await runCampaign(id, app, { waitForRetries: true });
   expect(result.end).toBe('done');
   for (const m of smtp.messages) copies[m.rcpts[0]!.startsWith('anna') ? 'en' : 'ru'] = m.raw;
@@ -46,8 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   rmSync(keyDir, { recursive: true, force: true });
 });
 

@@ -2,26 +2,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { deliveryLogFile, openDeliveryLog } from '../../src/send/delivery-log.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
-import { EXAMPLE_RELEASE, journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = undefined;
   smtp = undefined;
 });
-
-async function plan(a: TestApp, lists: string[], skipInvalid = false) {
-  return persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists, where: [], skipInvalid }, a), a);
-}
 
 const logFile = (a: TestApp, id: number) => deliveryLogFile(a.store, a.config.paths.logs, id);
 const lines = async (a: TestApp, id: number) =>
@@ -35,9 +30,9 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
     smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'unknown@news.example' ? replies.userUnknown(rcpt) : 'accept') });
     const a = testApp({ env: { smtpUrl: smtp.url } });
     app = a;
-    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribed', source: 'test' }, new Date());
+    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribe', source: 'test', detail: undefined }, new Date());
     const list = a.list([...journalists(3), 'unknown@news.example,Un,Known,Daily,russia,en', 'gone@news.example,Go,Ne,Daily,russia,en', 'not-an-address,Bad,Row,Daily,russia,en']);
-    const id = await plan(a, [list], true);
+    const id = await planCampaign(a, [list], { skipInvalid: true });
 
     // Planning alone already put its events in the file.
     const planned = await lines(a, id);
@@ -64,7 +59,7 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
   it('after a crash, cuts a half-written line and copies what is missing, once', async () => {
     const a = testApp();
     app = a;
-    const id = await plan(a, [a.list(journalists(4))]);
+    const id = await planCampaign(a, [a.list(journalists(4))]);
     const file = await logFile(a, id);
     const whole = readFileSync(file, 'utf8');
     const kept = whole.split('\n').slice(0, 2).join('\n') + '\n';
@@ -80,7 +75,7 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
   it('waits while another process holds the lock, and takes over a lock its owner left behind', async () => {
     const a = testApp();
     app = a;
-    const id = await plan(a, [a.list(journalists(2))]);
+    const id = await planCampaign(a, [a.list(journalists(2))]);
     const log = openDeliveryLog(a.store, a.config.paths.logs, id);
     const lock = `${await logFile(a, id)}.lock`;
     await a.store.addEvent({ campaignId: id, deliveryId: undefined, at: new Date(), type: 'campaign', detail: 'first' });
@@ -114,7 +109,7 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
   it('starts lines without an eventId (an older file) over after them, and keeps them', async () => {
     const a = testApp();
     app = a;
-    const id = await plan(a, [a.list(journalists(1))]);
+    const id = await planCampaign(a, [a.list(journalists(1))]);
     const file = await logFile(a, id);
     writeFileSync(file, '{"level":"info","event":"sending"}\n');
     await openDeliveryLog(a.store, a.config.paths.logs, id).catchUp();
@@ -127,7 +122,7 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
   it.runIf(TEST_STORE === 'postgres')('copies an event committed after a later one that was copied already', async () => {
     const a = testApp();
     app = a;
-    const id = await plan(a, [a.list(journalists(1))]);
+    const id = await planCampaign(a, [a.list(journalists(1))]);
     const log = openDeliveryLog(a.store, a.config.paths.logs, id);
     const slow = new pg.Client({ connectionString: a.storeEnv.DATABASE_URL });
     await slow.connect();

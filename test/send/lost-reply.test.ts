@@ -3,7 +3,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { persistPlan, preparePlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { validateConfig } from '../../src/config/load.js';
 import { CircuitBreaker } from '../../src/send/breaker.js';
@@ -12,15 +11,15 @@ import { createSmtpTransport } from '../../src/send/smtp.js';
 import type { OutgoingMail, Transport } from '../../src/send/transport.js';
 import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type DataRule, type RcptRule, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let smtp: TestSmtpServer | undefined;
 let transport: Transport | undefined;
 let app: TestApp | undefined;
 afterEach(async () => {
-  await transport?.close();
-  await smtp?.close();
-  await app?.close();
+  await closeAll(transport, smtp, app);
   transport = undefined;
   smtp = undefined;
   app = undefined;
@@ -145,7 +144,7 @@ describe('a campaign whose relay loses replies after the data', () => {
     app = a;
     const people = ['ok', 'early', 'lost', 'silent'];
     const list = a.list(people.map((p) => `${p}@news.example,${p},Test,Outlet,russia,en`));
-    const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, a), a);
+    const id = await planCampaign(a, [list]);
     const status = async () => Object.fromEntries((await a.store.deliveries(id)).map((r) => [r.email.split('@')[0], r.status]));
 
     const first = await runCampaign(id, a, { waitForRetries: true });

@@ -1,26 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { transition } from '../../src/campaigns/lifecycle.js';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { launchGroup } from '../../src/send/sender.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
-import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { maxInWindow } from '../helpers/windows.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { deliveryLogFile } from '../../src/send/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;
 afterEach(async () => {
-  await smtp?.close();
-  await app?.close();
+  await closeAll(smtp, app);
   app = undefined;
   smtp = undefined;
 });
-
-async function plan(a: TestApp, lists: string[], extra: { where?: string[]; skipInvalid?: boolean } = {}) {
-  const p = await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists, where: extra.where ?? [], skipInvalid: extra.skipInvalid ?? false }, a);
-  return persistPlan(p, a);
-}
 
 async function statusOf(a: TestApp, campaignId: number): Promise<Record<string, string>> {
   const rows = await a.store.deliveries(campaignId);
@@ -35,7 +30,7 @@ async function pauseMidwayAndResume(o: { total: number; pauseAfter: number; dela
   smtp = await startTestSmtp({ delayMs: o.delayMs });
   const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, concurrency: 2, ...(o.batchSize ? { batchSize: o.batchSize } : {}) } } });
   app = a;
-  const id = await plan(a, [a.list(journalists(o.total))]);
+  const id = await planCampaign(a, [a.list(journalists(o.total))]);
   const running = runCampaign(id, a, { waitForRetries: true });
   while (smtp.messages.length < o.pauseAfter) await new Promise((r) => setTimeout(r, 5));
   await transition(a, id, 'pause', new Date(), { reason: 'paused by an operator' });
@@ -67,7 +62,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     app = testApp({ env: { smtpUrl: smtp.url } });
     const people = ['ok', 'unknown', 'policy', 'full', 'grey', 'cut', 'slow'];
     const list = app.list(people.map((p) => `${p}@news.example,${p},Test,Outlet,russia,en`));
-    const id = await plan(app, [list]);
+    const id = await planCampaign(app, [list]);
     const summary = await runCampaign(id, app, { waitForRetries: true });
 
     expect(summary.end).toBe('done');
@@ -114,7 +109,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
       'anna@paper.example,Anna,Petrova,Paper,russia,en',
       'ben@tv.example,"Ben\r\nBcc: victim@evil.example",Smith,TV,russia,en',
     ]);
-    const id = await plan(app, [list]);
+    const id = await planCampaign(app, [list]);
     await runCampaign(id, app, { waitForRetries: true });
     expect(smtp.messages).toHaveLength(2);
     const instance = await app.store.instanceId();
@@ -140,7 +135,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     smtp = await startTestSmtp();
     app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: '20/s', concurrency: 4 } } });
     const list = app.list(journalists(50));
-    const id = await plan(app, [list]);
+    const id = await planCampaign(app, [list]);
     await runCampaign(id, app, { waitForRetries: true });
     expect(smtp.messages).toHaveLength(50);
     // Our own start times (the `sending` → attempt start) obey the window exactly…
@@ -155,8 +150,8 @@ describe('sending through a real SMTP server that fails the way real servers fai
     smtp = await startTestSmtp();
     const a = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: '10/s', concurrency: 4 } } });
     app = a;
-    const first = await plan(a, [a.list(journalists(15))]);
-    const second = await plan(a, [a.list(journalists(15, 'wire.example'))]);
+    const first = await planCampaign(a, [a.list(journalists(15))]);
+    const second = await planCampaign(a, [a.list(journalists(15, 'wire.example'))]);
     await Promise.all([runCampaign(first, a, { waitForRetries: true }), runCampaign(second, a, { waitForRetries: true })]);
     expect(smtp.messages).toHaveLength(30);
     expect(maxInWindow(smtp.rcptLog.map((e) => e.at), 1000 - 25)).toBeLessThanOrEqual(10);
@@ -166,7 +161,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     smtp = await startTestSmtp();
     app = testApp({ env: { smtpUrl: smtp.url }, config: { rate: { global: 0, perDomain: 0, domains: { 'slow.example': '3/s' }, concurrency: 4 } } });
     const list = app.list([...journalists(9, 'slow.example'), ...journalists(30, 'fast.example', 100)]);
-    const id = await plan(app, [list]);
+    const id = await planCampaign(app, [list]);
     await runCampaign(id, app, { waitForRetries: true });
     const slow = smtp.rcptLog.filter((e) => e.rcpt.endsWith('@slow.example')).map((e) => e.at);
     const fast = smtp.rcptLog.filter((e) => e.rcpt.endsWith('@fast.example')).map((e) => e.at);
@@ -182,7 +177,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
     url.username = 'press';
     url.password = 'wrong';
     app = testApp({ env: { smtpUrl: url.toString() } });
-    const id = await plan(app, [app.list(journalists(10))]);
+    const id = await planCampaign(app, [app.list(journalists(10))]);
     const first = await runCampaign(id, app, { waitForRetries: true });
     expect(first.end).toBe('paused');
     expect(first.reason).toMatch(/credentials/);
@@ -206,7 +201,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
   it('pauses after repeated connection failures (421 at greeting) instead of burning attempts', async () => {
     smtp = await startTestSmtp({ greeting: () => replies.serviceUnavailable() });
     app = testApp({ env: { smtpUrl: smtp.url }, config: { breaker: { consecutiveConnectionFailures: 3 }, retry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 20 } } });
-    const id = await plan(app, [app.list(journalists(20))]);
+    const id = await planCampaign(app, [app.list(journalists(20))]);
     const summary = await runCampaign(id, app, { waitForRetries: true });
     expect(summary.end).toBe('paused');
     expect(summary.reason).toMatch(/connection failures in a row/);
@@ -217,7 +212,7 @@ describe('sending through a real SMTP server that fails the way real servers fai
 
   it('writes .eml files to the outbox when no SMTP server is configured', async () => {
     app = testApp();
-    const id = await plan(app, [app.list(journalists(3))]);
+    const id = await planCampaign(app, [app.list(journalists(3))]);
     const summary = await runCampaign(id, app, { waitForRetries: true });
     expect(summary.counts.sent).toBe(3);
     const { readdirSync, readFileSync } = await import('node:fs');
@@ -258,7 +253,7 @@ describe('refilling freed slots in groups', () => {
       if (marks.length > 0) marksPerCommit.push(marks.length);
       return write(marks, outcomes, now);
     };
-    const id = await plan(a, [a.list(journalists(120))]);
+    const id = await planCampaign(a, [a.list(journalists(120))]);
     const summary = await runCampaign(id, a, { waitForRetries: true });
     expect(summary.counts.sent).toBe(120);
     for (let i = 1; i <= 120; i++) expect(smtp.deliveredTo(`j${i}@news.example`)).toBe(1);

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterDelivery, type AfterDelivery } from '../helpers/after-delivery.js';
+import { closeAll } from '../helpers/close.js';
 
 const SHOTS = 'test/.tmp/screenshots';
 let s: AfterDelivery;
@@ -17,8 +18,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
-  await browser?.close();
-  await s?.close();
+  await closeAll(browser, s);
 });
 
 const WIDTHS = [

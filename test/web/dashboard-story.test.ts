@@ -8,14 +8,16 @@ import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ManualClock } from '../../src/clock.js';
+import { reportRows } from '../../src/reports/delivery-report.js';
 import { renderHtmlReport } from '../../src/reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../../src/reports/queries.js';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
-import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { startServer, type Running } from '../fixtures/webhooks/harness.js';
 
 // releases/examples/embargoed.md: embargo 2027-03-16 09:00 Europe/Brussels = 08:00 UTC.
@@ -61,10 +63,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await smtp?.close();
-  await app?.close();
+  await closeAll(browser, web, smtp, app);
 });
 
 /** How far the page scrolls sideways (0 when it fits the viewport). */
@@ -72,8 +71,7 @@ const sideways = (p: Page) => p.evaluate(() => document.documentElement.scrollWi
 
 /** A draft campaign of the example release to three new journalists (pause and resume need one per run). */
 async function draftCampaign(domain: string): Promise<number> {
-  const plan = await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [app.list(journalists(3, domain))], where: [], skipInvalid: false }, app);
-  return persistPlan(plan, app);
+  return planCampaign(app, [app.list(journalists(3, domain))]);
 }
 
 describe.each([375, 1280])('at %i px', (width) => {
@@ -187,8 +185,7 @@ describe.each([375, 1280])('at %i px', (width) => {
     mkdirSync(copy);
     for (const f of ['eu-russia-summit.md', 'eu-russia-summit.ru.md']) copyFileSync(join('releases', f), join(copy, f));
     const release = join(copy, 'eu-russia-summit.md');
-    const plan = await preparePlan({ releaseFile: release, lists: [app.list(journalists(1, `v${width}.example`))], where: [], skipInvalid: false }, app);
-    const id = await persistPlan(plan, app);
+    const id = await planCampaign(app, [app.list(journalists(1, `v${width}.example`))], { releaseFile: release });
     expect((await runCampaign(id, app, { waitForRetries: false })).end).toBe('done');
     const [d] = await app.store.deliveries(id);
     await page.goto(`${web.url}/deliveries/${d!.id}/message`);
@@ -259,7 +256,7 @@ describe('HTML report', () => {
       campaignSummary(app.store, publicId),
       outcomeSeries(app.store, publicId),
       reasonBreakdown(app.store, publicId),
-      app.store.deliveries(publicId),
+      reportRows(app.store, publicId),
     ]);
     const html = renderHtmlReport({ summary, series, reasons, rows, generatedAt: app.clock.now() });
     const page = await browser.newPage({ viewport: { width, height: 900 } });

@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { EXAMPLE_RELEASE, journalists } from '../helpers/app.js';
+import { journalists } from '../helpers/app.js';
 import { delivered, type Delivered } from '../helpers/delivered.js';
 import { startTestSmtp } from '../helpers/smtp-server.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { startServer, type Running } from '../fixtures/webhooks/harness.js';
 
 const SHOTS = 'test/.tmp/screenshots';
@@ -25,9 +26,7 @@ beforeAll(async () => {
   await page.route(/^(?!http:\/\/127\.0\.0\.1)/, (r) => r.abort());
 }, 90_000);
 afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await d?.close();
+  await closeAll(browser, web, d);
 });
 
 const cell = (p: Page, status: string) => p.locator(`#campaigns [data-campaign="${d.campaignId}"][data-status="${status}"]`);
@@ -126,7 +125,7 @@ describe('dashboard in headless Chromium', () => {
     app.env.smtpUrl = slow.url;
     try {
       const list = app.list(journalists(40, 'slow.example'));
-      const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app), app);
+      const id = await planCampaign(app, [list]);
       await page.goto(`${web.url}/`);
       const sent = page.locator(`#campaigns [data-campaign="${id}"][data-status="sent"]`);
       expect(await sent.textContent()).toBe('0');
@@ -146,8 +145,7 @@ describe('dashboard in headless Chromium', () => {
   it('cancels a scheduled campaign only after confirmation, with a CSRF-protected POST', async () => {
     const app = d.app;
     const list = app.list(journalists(3, 'later.example'));
-    const plan = await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app);
-    const id = await persistPlan(plan, app, { status: 'scheduled', scheduledAt: new Date('2030-12-01T08:00:00Z') });
+    const id = await planCampaign(app, [list], {}, { status: 'scheduled', scheduledAt: new Date('2030-12-01T08:00:00Z') });
     if (app.store.kind === 'postgres') {
       await (app.store as any).pool.query('UPDATE campaigns SET scheduled_at = $1, schedule_zone = $2 WHERE id = $3', [new Date('2030-12-01T08:00:00Z'), 'Europe/Brussels', id]);
     } else {

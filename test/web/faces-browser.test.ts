@@ -2,8 +2,9 @@
 // headers, a public Host) and by DNS rebinding (a foreign name resolving to 127.0.0.1).
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
-import { EXAMPLE_RELEASE, journalists } from '../helpers/app.js';
+import { journalists } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
 
 const TOKEN = 'a-long-dashboard-token-1234567890';
@@ -17,7 +18,7 @@ let scheduledId: number;
 beforeAll(async () => {
   sent = await sentCampaign([RECIPIENT, 'ben@wire.example'], { env: { dashboardToken: TOKEN } });
   const list = sent.app.list(journalists(2, 'later.example'));
-  scheduledId = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, sent.app), sent.app, {
+  scheduledId = await planCampaign(sent.app, [list], {}, {
     status: 'scheduled',
     scheduledAt: new Date('2030-12-01T08:00:00Z'),
   });
@@ -41,9 +42,7 @@ beforeAll(async () => {
   });
 }, 90_000);
 afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await sent?.app.close();
+  await closeAll(browser, web, sent?.app);
 });
 
 async function context(headers: Record<string, string> = {}): Promise<BrowserContext> {

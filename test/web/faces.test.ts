@@ -1,13 +1,14 @@
 // serve's two faces (issue 15 item 1): the dashboard answers only truly local requests unless the
 // token or a signed-in session comes with them; the public face keeps unsubscribe and webhooks.
 import { afterEach, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { ManualClock } from '../../src/clock.js';
 import { validateConfig } from '../../src/config/load.js';
 import { PresslineError } from '../../src/errors.js';
 import { createWebServer } from '../../src/web/server.js';
-import { EXAMPLE_RELEASE, journalists } from '../helpers/app.js';
+import { journalists } from '../helpers/app.js';
 import { rawBytes, rawRequest, type RawResponse } from '../helpers/http-raw.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { requestLines, sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
 
 const TOKEN = 'a-long-dashboard-token-1234567890';
@@ -15,8 +16,7 @@ const RECIPIENT = 'anna@paper.example';
 let sent: Sent | undefined;
 let web: Running | undefined;
 afterEach(async () => {
-  await web?.close();
-  await sent?.app.close();
+  await closeAll(web, sent?.app);
   web = undefined;
   sent = undefined;
 });
@@ -31,8 +31,7 @@ async function setup(options: Parameters<typeof sentCampaign>[1] = {}, serverOpt
 
 async function scheduledCampaign(s: Sent): Promise<number> {
   const list = s.app.list(journalists(2, 'later.example'));
-  const plan = await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, s.app);
-  return persistPlan(plan, s.app, { status: 'scheduled', scheduledAt: new Date('2030-12-01T08:00:00Z') });
+  return planCampaign(s.app, [list], {}, { status: 'scheduled', scheduledAt: new Date('2030-12-01T08:00:00Z') });
 }
 
 /** The cancel form as this machine's own browser gets it: its CSRF token and session cookie. */
@@ -66,7 +65,8 @@ describe('the dashboard through a reverse proxy', () => {
       refused(await rawRequest(w.url, path, { headers: proxied }), path);
     }
     // Any one mark of a proxy is enough, even with a local Host.
-    for (const mark of [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { Via: '1.1 proxy' }, { 'X-Real-IP': '203.0.113.9' }, { 'X-Forwarded-Host': 'press.example.org' }]) {
+    const proxyMarks: Record<string, string>[] = [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { Via: '1.1 proxy' }, { 'X-Real-IP': '203.0.113.9' }, { 'X-Forwarded-Host': 'press.example.org' }];
+    for (const mark of proxyMarks) {
       refused(await rawRequest(w.url, `/campaigns/${s.campaignId}`, { headers: { Host: `127.0.0.1:${port}`, ...mark } }), JSON.stringify(mark));
     }
     // nginx's default proxy_pass: HTTP/1.0, Host rewritten to the upstream address, no forwarding header.

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePlan, persistPlan } from '../../src/campaigns/plan.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';
 import type { Transport } from '../../src/send/transport.js';
-import { EXAMPLE_RELEASE, journalists, testApp, type TestApp } from '../helpers/app.js';
+import { journalists, testApp, type TestApp } from '../helpers/app.js';
+import { planCampaign } from '../helpers/plan.js';
+import { closeAll } from '../helpers/close.js';
 import { startServer, type Running } from '../fixtures/webhooks/harness.js';
 
 const SHOTS = 'test/.tmp/screenshots';
@@ -24,9 +25,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await app?.close();
+  await closeAll(browser, web, app);
 });
 
 /**
@@ -55,7 +54,7 @@ describe('dashboard, campaign written to the outbox folder', () => {
       const page = await browser.newPage({ viewport: { width, height: 800 } });
       await page.route(/^(?!http:\/\/127\.0\.0\.1)/, (r) => r.abort());
       const list = app.list(journalists(30, `w${width}.example`));
-      const id = await persistPlan(await preparePlan({ releaseFile: EXAMPLE_RELEASE, lists: [list], where: [], skipInvalid: false }, app), app);
+      const id = await planCampaign(app, [list]);
       await page.goto(`${web.url}/`);
       const outbox = page.locator(`#campaigns [data-campaign="${id}"][data-status="outbox"]`);
       const sent = page.locator(`#campaigns [data-campaign="${id}"][data-status="sent"]`);

@@ -4,6 +4,7 @@ import { PresslineError } from '../../src/errors.js';
 import { classifyBounce, sendgridEvent } from '../../src/web/sendgrid.js';
 import { createWebServer } from '../../src/web/server.js';
 import { requestLines, sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
+import { closeAll } from '../helpers/close.js';
 
 const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 // As SendGrid shows it: base64 of the DER SubjectPublicKeyInfo.
@@ -13,8 +14,7 @@ const otherPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 let sent: Sent | undefined;
 let web: Running | undefined;
 afterEach(async () => {
-  await web?.close();
-  await sent?.app.close();
+  await closeAll(web, sent?.app);
   web = undefined;
   sent = undefined;
 });

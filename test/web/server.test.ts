@@ -12,13 +12,13 @@ import { MAX_BODY_BYTES } from '../../src/web/body.js';
 import { createWebServer, logPath } from '../../src/web/server.js';
 import { readWebhookSettings } from '../../src/web/settings.js';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { closeAll } from '../helpers/close.js';
 import { requestLines, startServer, type Running } from '../fixtures/webhooks/harness.js';
 
 let app: TestApp | undefined;
 let web: Running | undefined;
 afterEach(async () => {
-  await web?.close();
-  await app?.close();
+  await closeAll(web, app);
   web = undefined;
   app = undefined;
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeToken } from '../../src/tokens.js';
 import { sesEvents, snsStringToSign, verpTokenFrom, type SnsMessage } from '../../src/web/ses.js';
 import { FIXTURES, requestLines, sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
+import { closeAll } from '../helpers/close.js';
 
 const SECRET = 'test-secret-please-change';
 const KEY = readFileSync(join(FIXTURES, 'sns-test-key.pem'), 'utf8');
@@ -16,8 +17,7 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:pressline-ses';
 let sent: Sent | undefined;
 let web: Running | undefined;
 afterEach(async () => {
-  await web?.close();
-  await sent?.app.close();
+  await closeAll(web, sent?.app);
   web = undefined;
   sent = undefined;
 });

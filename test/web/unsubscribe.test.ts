@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeToken } from '../../src/tokens.js';
 import { requestLines, sentCampaign, startServer, type Running, type Sent } from '../fixtures/webhooks/harness.js';
+import { closeAll } from '../helpers/close.js';
 
 const SECRET = 'test-secret-please-change';
 let sent: Sent | undefined;
 let web: Running | undefined;
 afterEach(async () => {
-  await web?.close();
-  await sent?.app.close();
+  await closeAll(web, sent?.app);
   web = undefined;
   sent = undefined;
 });
