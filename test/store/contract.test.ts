@@ -10,6 +10,7 @@ import { eventsContract } from './contract/events.js';
 import { KINDS, storesOf, used } from './contract/harness.js';
 import { rateContract } from './contract/rate.js';
 import { readModelsContract } from './contract/read-models.js';
+import { searchContract } from './contract/search.js';
 import { suppressionsContract } from './contract/suppressions.js';
 import { migrationsContract } from './contract/migrations.js';
 
@@ -37,6 +38,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   suppressionsContract(open);
   bouncesContract(open);
   readModelsContract(open);
+  searchContract(open);
   migrationsContract(kind, open);
 
   // Last: vitest runs a file's tests in order, so every test above has used its members by now.

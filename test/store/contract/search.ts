@@ -10,7 +10,8 @@ export function searchContract(open: () => Opened): void {
     const id = await store.createCampaign(CAMPAIGN, T0);
     const oeko: Contact = { ...contact(3, 'öko-test.example'), outlet: 'ÖKO-TEST Magazin' };
     const capitals: Contact = { ...contact(9), outlet: 'L’ÉCONOMISTE' };
-    await store.addDeliveries(id, [contact(0), contact(1), contact(2), oeko, contact(4), capitals], 'pending', T0);
+    const greek: Contact = { ...contact(10), outlet: 'Ο Οδυσσεύς' };
+    await store.addDeliveries(id, [contact(0), contact(1), contact(2), oeko, contact(4), capitals, greek], 'pending', T0);
     const found = async (search: string) => (await store.queryDeliveries(id, { search, limit: 50, offset: 0 })).rows.map((r) => r.email);
     const economie = [contact(0).email, capitals.email];
     expect(await found('économie')).toEqual([contact(0).email]);
@@ -21,6 +22,8 @@ export function searchContract(open: () => Opened): void {
     expect(await found('НОВАЯ')).toEqual([contact(1).email]);
     expect(await found('καθημερινή')).toEqual([contact(4).email]);
     expect(await found('ΚΑΘΗΜΕΡΙΝΉ')).toEqual([contact(4).email]);
+    // Final sigma: capitals have one sigma, lower case two.
+    expect(await found('ΟΔΥΣΣΕΎΣ')).toEqual([greek.email]);
     // An address as written (Unicode domain) or as keyed (punycode), in any case.
     expect(await found('@BÜCHER.example')).toEqual([contact(2).email]);
     expect(await found('XN--BCHER')).toEqual([contact(2).email]);
