@@ -35,7 +35,7 @@ describe('the delivery log (logs/<store>-<campaign>.ndjson)', () => {
     smtp = await startTestSmtp({ rcpt: (rcpt) => (rcpt === 'unknown@news.example' ? replies.userUnknown(rcpt) : 'accept') });
     const a = testApp({ env: { smtpUrl: smtp.url } });
     app = a;
-    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribed', source: 'test' }, new Date());
+    await a.store.addSuppression({ key: 'gone@news.example', email: 'gone@news.example', reason: 'unsubscribe', source: 'test' }, new Date());
     const list = a.list([...journalists(3), 'unknown@news.example,Un,Known,Daily,russia,en', 'gone@news.example,Go,Ne,Daily,russia,en', 'not-an-address,Bad,Row,Daily,russia,en']);
     const id = await plan(a, [list], true);
 
