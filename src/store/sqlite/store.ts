@@ -823,7 +823,7 @@ export class SqliteStore implements Store {
     const search = q.search?.trim();
     if (search) {
       // Folded the same as on PostgreSQL (see search-fold.ts), not by LIKE's ASCII-only rule.
-      const found = sqliteSearch(this.db, search);
+      const found = sqliteSearch(search);
       where.push(found.sql);
       args.push(...found.args);
     }

@@ -11,7 +11,8 @@ export function searchContract(open: () => Opened): void {
     const oeko: Contact = { ...contact(3, 'öko-test.example'), outlet: 'ÖKO-TEST Magazin' };
     const capitals: Contact = { ...contact(9), outlet: 'L’ÉCONOMISTE' };
     const greek: Contact = { ...contact(10), outlet: 'Ο Οδυσσεύς' };
-    await store.addDeliveries(id, [contact(0), contact(1), contact(2), oeko, contact(4), capitals, greek], 'pending', T0);
+    const radio: Contact = { ...contact(11, 'presse.example'), outlet: 'Radio [FM]* Live? 100%_\\ ſtraße' };
+    await store.addDeliveries(id, [contact(0), contact(1), contact(2), oeko, contact(4), capitals, greek, radio], 'pending', T0);
     const found = async (search: string) => (await store.queryDeliveries(id, { search, limit: 50, offset: 0 })).rows.map((r) => r.email);
     const economie = [contact(0).email, capitals.email];
     expect(await found('économie')).toEqual([contact(0).email]);
@@ -30,11 +31,13 @@ export function searchContract(open: () => Opened): void {
     expect(await found('  J1@новости ')).toEqual([contact(1).email]);
     // Decomposed input (e + combining acute) is the same text as the precomposed one.
     expect(await found('e\u0301conomie')).toEqual([contact(0).email]);
-    // Wildcards and regular-expression characters are text.
-    expect(await found('%')).toEqual([]);
-    expect(await found('_')).toEqual([]);
+    // Wildcards and the characters special to LIKE, GLOB or regular expressions are text.
+    for (const text of ['%', '_', '[fm]', '* LIVE?', '100%_\\', ']']) expect(await found(text), text).toEqual([radio.email]);
     expect(await found('.*')).toEqual([]);
     expect(await found('KO-T')).toEqual([oeko.email]);
+    // Long s folds with s (as Unicode case folding has it); ß is left alone (its upper case is two letters).
+    expect(await found('STRASSE')).toEqual([]);
+    expect(await found('STRAẞE')).toEqual([radio.email]);
     expect((await store.queryDeliveries(id, { search: 'Économie', limit: 1, offset: 0 })).total).toBe(1);
   });
 }
