@@ -336,4 +336,49 @@ CREATE TABLE bounce_quarantine (
 );
 `,
   },
+  {
+    // Stored unions enforced by the database (issue 18): see the SQLite step 10, whose constraint
+    // names these share. Rows already holding another value make the step refuse, naming them;
+    // nothing is changed (the step runs in the migration transaction).
+    version: 11,
+    sql: `
+DO $check$
+DECLARE
+  unknown text;
+BEGIN
+  SELECT string_agg(format('%s = %L (%s row%s)', col, value, n, CASE WHEN n = 1 THEN '' ELSE 's' END), ', ') INTO unknown FROM (
+    SELECT 'campaigns.status' AS col, status AS value, count(*) AS n FROM campaigns
+      WHERE status NOT IN ('planning', 'draft', 'scheduled', 'sending', 'paused', 'done', 'cancelled', 'missed') GROUP BY status
+    UNION ALL SELECT 'campaigns.phase', phase, count(*) FROM campaigns WHERE phase NOT IN ('single', 'embargoed', 'public') GROUP BY phase
+    UNION ALL SELECT 'campaigns.paused_kind', paused_kind, count(*) FROM campaigns
+      WHERE paused_kind NOT IN ('relay', 'relay-held', 'credentials', 'operator', 'interrupted', 'store', 'sender') GROUP BY paused_kind
+    UNION ALL SELECT 'deliveries.status', status, count(*) FROM deliveries
+      WHERE status NOT IN ('pending', 'sending', 'sent', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown') GROUP BY status
+    UNION ALL SELECT 'events.type', type, count(*) FROM events
+      WHERE type NOT IN ('planned', 'sending', 'sent', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown',
+                         'complained', 'delayed', 'unsubscribed', 'campaign') GROUP BY type
+    UNION ALL SELECT 'suppressions.reason', reason, count(*) FROM suppressions
+      WHERE reason NOT IN ('hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual') GROUP BY reason
+    UNION ALL SELECT 'suppression_log.action', action, count(*) FROM suppression_log WHERE action NOT IN ('add', 'remove') GROUP BY action
+  ) AS x;
+  IF unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'the store holds values pressline never writes, so it cannot add the checks of schema step 11: %. Correct or delete those rows (e.g. UPDATE suppressions SET reason = ''unsubscribe'' WHERE reason = ''unsubscribed''), then start again; nothing was changed.', unknown;
+  END IF;
+END
+$check$;
+ALTER TABLE campaigns ADD CONSTRAINT campaigns_status_known
+  CHECK (status IN ('planning', 'draft', 'scheduled', 'sending', 'paused', 'done', 'cancelled', 'missed'));
+ALTER TABLE campaigns ADD CONSTRAINT campaigns_phase_known CHECK (phase IN ('single', 'embargoed', 'public'));
+ALTER TABLE campaigns ADD CONSTRAINT campaigns_paused_kind_known
+  CHECK (paused_kind IS NULL OR paused_kind IN ('relay', 'relay-held', 'credentials', 'operator', 'interrupted', 'store', 'sender'));
+ALTER TABLE deliveries ADD CONSTRAINT deliveries_status_known
+  CHECK (status IN ('pending', 'sending', 'sent', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown'));
+ALTER TABLE events ADD CONSTRAINT events_type_known
+  CHECK (type IN ('planned', 'sending', 'sent', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown',
+                  'complained', 'delayed', 'unsubscribed', 'campaign'));
+ALTER TABLE suppressions ADD CONSTRAINT suppressions_reason_known
+  CHECK (reason IN ('hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'));
+ALTER TABLE suppression_log ADD CONSTRAINT suppression_log_action_known CHECK (action IN ('add', 'remove'));
+`,
+  },
 ];

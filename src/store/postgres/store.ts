@@ -39,9 +39,10 @@ import {
 } from '../types.js';
 import { NOT_APPLIED } from '../retry.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { postgresSearchPattern, postgresSearchSql } from '../search-fold.js';
 import { OUTBOX_RELAY_SQL } from '../../send/outbox-relay.js';
 import { audienceOf, CLAIMABLE, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
-import { date, foldCounts, statusCounts, likeEscape, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
+import { date, foldCounts, statusCounts, opt, REF_COLUMNS, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -1116,11 +1117,8 @@ export class PgStore implements Store {
     if (q.outlet) add((p) => `outlet = ${p}`, q.outlet);
     if (q.domain) add((p) => `domain = ${p}`, q.domain.trim().toLowerCase());
     const search = q.search?.trim();
-    if (search) {
-      args.push(`%${likeEscape(search.toLowerCase())}%`, `%${likeEscape(search)}%`);
-      const [k, p] = [`$${args.length - 1}`, `$${args.length}`];
-      where.push(`(key LIKE ${k} ESCAPE '\\' OR email ILIKE ${p} ESCAPE '\\' OR outlet ILIKE ${p} ESCAPE '\\')`);
-    }
+    // Folded the same as on SQLite (see search-fold.ts), not by ILIKE's collation-dependent rule.
+    if (search) add(postgresSearchSql, postgresSearchPattern(search));
     const limit = Math.max(1, Math.min(200, Math.floor(q.limit)));
     const offset = Math.max(0, Math.floor(q.offset));
     const column = SORT_COLUMN[q.sort ?? 'id'] ?? 'id';

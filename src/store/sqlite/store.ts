@@ -40,10 +40,11 @@ import {
   type ReasonCount,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { sqliteSearch } from '../search-fold.js';
 import { SqliteWriter } from './writer.js';
 import { OUTBOX_RELAY_SQL } from '../../send/outbox-relay.js';
 import { audienceOf, conflictingStatuses, REACHED, STILL_SENDING } from '../plan-guard.js';
-import { date, foldCounts, statusCounts, likeEscape, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
+import { date, foldCounts, statusCounts, opt, ROW_COLUMNS, toCampaign, toDelivery, toDeliveryRow, toEvent, toLoggedEvent, toRef, toSuppression, skippedRowDetail, type Row } from '../rows.js';
 
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : null);
@@ -821,10 +822,10 @@ export class SqliteStore implements Store {
     }
     const search = q.search?.trim();
     if (search) {
-      // LIKE is case-insensitive for ASCII; key is the lower-cased address for the rest.
-      const pattern = `%${likeEscape(search)}%`;
-      where.push(`(key LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR outlet LIKE ? ESCAPE '\\')`);
-      args.push(`%${likeEscape(search.toLowerCase())}%`, pattern, pattern);
+      // Folded the same as on PostgreSQL (see search-fold.ts), not by LIKE's ASCII-only rule.
+      const found = sqliteSearch(search);
+      where.push(found.sql);
+      args.push(...found.args);
     }
     const limit = Math.max(1, Math.min(200, Math.floor(q.limit)));
     const offset = Math.max(0, Math.floor(q.offset));
