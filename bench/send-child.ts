@@ -17,7 +17,8 @@ import { preparePlan, persistPlan } from '../src/campaigns/plan.js';
 import { runCampaign } from '../src/campaigns/run.js';
 import { loadRelease } from '../src/releases/load.js';
 import { compileRelease } from '../src/render/compile.js';
-import { buildMessage, quotedPrintablePiece, suitsQuotedPrintable } from '../src/send/mime.js';
+import { quotedPrintablePiece, suitsQuotedPrintable } from '../src/mime/body.js';
+import { buildMessage } from '../src/mime/message.js';
 import { startSink } from '../src/send/sink.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { writeList } from './common.js';
@@ -77,7 +78,7 @@ async function plain(url: string, n: number, conns: number): Promise<void> {
 }
 
 /**
- * The best plain sender we can write: stock's messages, built by src/send/mime.ts and handed to
+ * The best plain sender we can write: stock's messages, built by src/mime/message.ts and handed to
  * the same pool as `raw`. The body is the same for everyone, so it is encoded once per language
  * (quoted-printable pieces, the way the pipeline encodes a template's fixed text once); only the
  * headers and a base64 text part are built per message. Built when a connection is about to need

@@ -1,10 +1,10 @@
-import nodemailer from 'nodemailer';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import { loadRelease } from '../releases/load.js';
-import { composeMail, messageIdFor, renderFor } from '../send/compose.js';
-import { toMailOptions } from '../send/nodemailer-adapter.js';
+import { messageIdFor } from '../mime/message-id.js';
+import { composeMail, renderFor } from '../send/compose.js';
+import { createMessageBytes } from '../send/message-bytes.js';
 import type { DeliveryStatus, EventType, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { releaseFiles, templatePath } from './plan.js';
@@ -55,11 +55,10 @@ export async function viewMessage(deps: { config: Config; env: Env; store: Store
   const { rendered, unsubscribe } = renderFor(compiled, compose, d);
   const mail = composeMail(compose, { id: d.id, key: d.key, contact: d.contact, messageId }, rendered, unsubscribe, composedAt);
 
-  // The MIME as the transports build it (our builder, or nodemailer's with attachments), cut at the body.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  // The MIME as the transports build it (our builder, or nodemailer's with attachments), unsigned, cut at the body.
+  const bytes = createMessageBytes();
   try {
-    const info = await composer.sendMail(toMailOptions(mail));
-    const raw = (info.message as Buffer).toString('latin1');
+    const raw = (await bytes.build(mail)).toString('latin1');
     const end = raw.indexOf('\r\n\r\n');
     return {
       deliveryId: d.id,
@@ -75,6 +74,6 @@ export async function viewMessage(deps: { config: Config; env: Env; store: Store
       attachments: mail.attachments.map((a) => a.filename),
     };
   } finally {
-    composer.close();
+    bytes.close();
   }
 }

@@ -9,7 +9,7 @@ import type { Release } from '../releases/types.js';
 import { compileRelease } from '../render/compile.js';
 import { clipWarnings, htmlSizes } from './message-size.js';
 import type { CompiledRelease } from '../render/types.js';
-import { messageIdFor } from '../send/compose.js';
+import { messageIdFor } from '../mime/message-id.js';
 import { nextLocalTime } from '../scheduler/local-time.js';
 import type { CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';

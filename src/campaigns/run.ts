@@ -7,7 +7,7 @@ import { PresslineError } from '../errors.js';
 import { readAttachmentContents } from '../releases/attachments.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
-import { composeContext, type ComposeContext } from '../send/compose.js';
+import { composeContext, withReleaseSender, type ComposeContext } from '../send/compose.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import { readDkimKey } from '../send/dkim.js';
 import { dkimOptions } from '../send/nodemailer-adapter.js';
@@ -173,9 +173,8 @@ export async function campaignMessages(
   const compiled = await compileRelease(release, { config, now, columns, templateFile });
   // A release edited after planning to merge a column that was not stored is refused by name.
   assertColumnsKept(campaign.id, columnsRead([compiled], columns), campaign.options.keptColumns as string[] | undefined);
-  const variant = release.variants[0]!;
   const compose = composeContext(
-    { ...config, from: variant.from ?? config.from, replyTo: variant.replyTo ?? config.replyTo },
+    withReleaseSender(config, release),
     campaign.id,
     { instance: await store.instanceId(), secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
   );

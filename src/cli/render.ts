@@ -9,7 +9,12 @@ import { loadRelease } from '../releases/load.js';
 import { compileRelease, summariseVariants } from '../render/compile.js';
 import { embargoWording } from '../render/labels.js';
 import { clipWarnings, describeHtmlSizes, htmlSizes } from '../campaigns/message-size.js';
-import { writePreviews } from '../render/preview.js';
+import { placeholderContact, writePreviews } from '../render/preview.js';
+import { readAttachmentContents } from '../releases/attachments.js';
+import { readDkimKey } from '../send/dkim.js';
+import { createMessageBytes } from '../send/message-bytes.js';
+import { dkimOptions } from '../send/nodemailer-adapter.js';
+import { previewContext, previewMessages } from '../send/preview.js';
 import { collect, say, table } from './output.js';
 import { protectedFiles, writeOutFiles, type ProtectedFile } from './out-file.js';
 import { oneLine } from './sanitise.js';
@@ -30,6 +35,11 @@ Writes, for each language variant of the release, <out>/<lang>.html, <lang>.txt 
 (a complete message a mail client opens), addressed to journalist@example.com with every merge
 field empty (so fallbacks show). With --list and --contact, writes the variant that contact gets,
 personalised. With --list, prints how many contacts get each language variant.
+
+The .eml is built as \`send\` builds it (same headers, DKIM-signed when configured): for a contact,
+the bytes send would send them, except what only a planned campaign has: the Date (--now), the
+Message-ID and what derives from it (multipart boundary, DKIM signature), and the campaign number
+(0) in X-Pressline-Campaign, Feedback-ID and the unsubscribe tokens, which no store accepts.
 
 Previews in the default folder are replaced on each run; in a folder given with --out, existing
 files are replaced only with --force. Nothing is ever written over the release, a list, the
@@ -106,9 +116,20 @@ export function registerRenderCommand(program: Command): void {
         ...(opts.list ?? []).map((path) => ({ path, what: 'a list' })),
         { path: opts.template ?? join(config.templates.dir, config.templates.layout), what: 'the template' },
       ];
+      const env = readEnv();
       // The default folder holds only pressline's own previews, so a new render replaces them.
-      const guard = { force: opts.out === undefined || Boolean(opts.force), protected: protectedFiles({ config, env: readEnv(), configFlag: program.opts().config, inputs }) };
-      const written = await writePreviews(compiled, { config, out, date: now, ...(contact ? { contact } : {}), write: (files) => writeOutFiles(files, guard) });
+      const guard = { force: opts.out === undefined || Boolean(opts.force), protected: protectedFiles({ config, env, configFlag: program.opts().config, inputs }) };
+      // The send's own message path (send/preview.ts says what differs from the copy sent and why).
+      const { compose, warnings } = previewContext(config, compiled, { secret: env.secret, attachments: await readAttachmentContents(release.attachments) });
+      for (const w of warnings) say(`warning: ${oneLine(w)}`, true);
+      const bytes = createMessageBytes(dkimOptions(config, readDkimKey));
+      let previews;
+      try {
+        previews = await previewMessages(compose, contact ? [compiled.pickVariant(contact)] : compiled.variants, contact ?? placeholderContact(), now, bytes);
+      } finally {
+        bytes.close();
+      }
+      const written = await writePreviews(previews, { out, write: (files) => writeOutFiles(files, guard) });
 
       if (release.embargo) {
         say(

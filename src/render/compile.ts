@@ -9,7 +9,7 @@ import { escapeHtml, neutraliseLine, neutraliseText } from './escape.js';
 import { embargoWording, labelsFor, languageName, type Labels } from './labels.js';
 import { markdownToHtml } from './markdown.js';
 import type { CompiledRelease, CompiledVariant } from './types.js';
-import { quotedPrintablePiece, suitsQuotedPrintable } from '../send/mime.js';
+import { quotedPrintablePiece, suitsQuotedPrintable } from '../mime/body.js';
 import {
   createFieldCatalog,
   encodeSegments,

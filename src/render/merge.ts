@@ -266,7 +266,7 @@ export type Segment = string | FieldSegment | CondSegment;
 
 /**
  * A segment list ready for sending: its literal text already encoded, once for all recipients
- * (quoted-printable pieces, see quotedPrintablePiece in send/mime.ts); fields and conditionals
+ * (quoted-printable pieces, see quotedPrintablePiece in mime/body.ts); fields and conditionals
  * as in Segment.
  */
 export type EncodedSegment = Buffer | FieldSegment | EncodedCondSegment;

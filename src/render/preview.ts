@@ -1,11 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
 import type { Contact } from '../lists/contact.js';
-import type { ReleaseVariant } from '../releases/types.js';
-import type { CompiledRelease, CompiledVariant, RenderedMessage } from './compile.js';
-import { buildMime, type Address, type OutgoingMessage } from './mime.js';
 
 /** The recipient previews are addressed to when no contact is chosen: every merge field empty. */
 export function placeholderContact(email = 'journalist@example.com'): Contact {
@@ -26,43 +21,12 @@ export function placeholderContact(email = 'journalist@example.com'): Contact {
   };
 }
 
-/** From: the release's own, else the config's, else the organisation at a placeholder address. */
-export function senderFor(variant: ReleaseVariant, config: Config): Address {
-  if (variant.from) return { ...variant.from };
-  if (config.from) return { ...config.from };
-  return { name: variant.organisation?.name ?? 'Press office', address: 'press@example.invalid' };
-}
-
-/** A Message-ID that depends only on the content and the recipient, so re-rendering is byte-stable. */
-export function deterministicMessageId(message: RenderedMessage, to: string, from: Address): string {
-  const hash = createHash('sha256').update(`${to}\n${message.subject}\n${message.text}\n${message.html}`).digest('hex').slice(0, 32);
-  const domain = from.address.split('@')[1] ?? 'pressline.invalid';
-  return `<${hash}@${domain}>`;
-}
-
-/** The complete outgoing message for one recipient of one variant. */
-export function outgoingFor(
-  variant: CompiledVariant,
-  contact: Contact,
-  options: { config: Config; date: Date; unsubscribeUrl?: string },
-): OutgoingMessage {
-  const source = variant.source;
-  const rendered = variant.render(contact, options.unsubscribeUrl ? { unsubscribe_url: options.unsubscribeUrl } : {});
-  const from = senderFor(source, options.config);
-  const replyTo = source.replyTo ?? options.config.replyTo;
-  return {
-    from,
-    to: contact.email,
-    ...(replyTo ? { replyTo } : {}),
-    ...(options.config.sender ? { sender: options.config.sender } : {}),
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    messageId: deterministicMessageId(rendered, contact.email, from),
-    date: options.date,
-    headers: { 'Content-Language': variant.language },
-    attachments: source.attachments.map((a) => ({ filename: a.filename, path: a.path })),
-  };
+/** One variant's preview to write: its bodies and the complete message (built by the caller). */
+export interface Preview {
+  language: string;
+  html: string;
+  text: string;
+  eml: Buffer;
 }
 
 /** One written preview: the variant and the three files. */
@@ -77,26 +41,17 @@ export interface PreviewFiles {
 export type WriteFiles = (files: { path: string; data: string | Buffer }[]) => void | Promise<void>;
 
 /**
- * Writes `<out>/<lang>.html`, `.txt` and `.eml` for each variant (or, given a contact, for the
- * variant that contact gets). The .eml is a complete message a mail client opens. Every message is
- * built before `write` (default: plain writes) sees any file.
+ * Writes `<out>/<lang>.html`, `.txt` and `.eml` for each preview. The .eml is a complete message
+ * a mail client opens. Every file is known before `write` (default: plain writes) sees any.
  */
-export async function writePreviews(
-  compiled: CompiledRelease,
-  options: { config: Config; out: string; date: Date; contact?: Contact; write?: WriteFiles },
-): Promise<PreviewFiles[]> {
+export async function writePreviews(previews: readonly Preview[], options: { out: string; write?: WriteFiles }): Promise<PreviewFiles[]> {
   await mkdir(options.out, { recursive: true });
   const pending: { path: string; data: string | Buffer }[] = [];
-  const contact = options.contact ?? placeholderContact();
-  const variants = options.contact ? [compiled.pickVariant(options.contact)] : compiled.variants;
-  const mailto = options.config.unsubscribe.mailto;
-  const unsubscribeUrl = mailto ? `mailto:${mailto}?subject=unsubscribe` : undefined;
   const written: PreviewFiles[] = [];
-  for (const variant of variants) {
-    const message = outgoingFor(variant, contact, { config: options.config, date: options.date, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
-    const base = join(options.out, variant.language);
-    const files = { language: variant.language, html: `${base}.html`, text: `${base}.txt`, eml: `${base}.eml` };
-    pending.push({ path: files.html, data: message.html }, { path: files.text, data: message.text }, { path: files.eml, data: await buildMime(message) });
+  for (const preview of previews) {
+    const base = join(options.out, preview.language);
+    const files = { language: preview.language, html: `${base}.html`, text: `${base}.txt`, eml: `${base}.eml` };
+    pending.push({ path: files.html, data: preview.html }, { path: files.text, data: preview.text }, { path: files.eml, data: preview.eml });
     written.push(files);
   }
   if (options.write) await options.write(pending);

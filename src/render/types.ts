@@ -1,6 +1,6 @@
 import type { Contact } from '../lists/contact.js';
 import type { Release, ReleaseVariant } from '../releases/types.js';
-import type { EncodedBodies } from '../send/transport.js';
+import type { EncodedBodies } from '../mime/message.js';
 import type { MergeSpecials } from './merge.js';
 
 /** One recipient's message parts, ready for MIME. */

@@ -1,10 +1,12 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
-import type { CompiledRelease, RenderedMessage } from '../render/types.js';
+import type { CompiledRelease, CompiledVariant, RenderedMessage } from '../render/types.js';
 import { makeToken } from '../tokens.js';
-import type { Address, OutgoingMail } from './transport.js';
+import type { Address } from '../mime/address.js';
+import { headerSafe } from '../mime/header.js';
+import type { OutgoingMail } from '../mime/message.js';
+import type { DeliveryRef } from '../store/types.js';
 
 /** Everything about a campaign that is the same for each of its messages. */
 export interface ComposeContext {
@@ -44,14 +46,26 @@ export function requireSecret(config: Config, secret: string | undefined): void 
   throw new PresslineError('CONFIG_INVALID', `PRESSLINE_SECRET is not set, but the config asks for ${users.join(' and ')}: set PRESSLINE_SECRET in the environment or .env (e.g. \`openssl rand -hex 32\`)`);
 }
 
+export interface ContextOptions {
+  instance: string;
+  secret: string | undefined;
+  test: boolean;
+  attachments?: { filename: string; content: Buffer }[];
+}
+
 /** Builds the per-campaign context, refusing settings that would produce unsigned tokens. */
-export function composeContext(config: Config, campaignId: number, options: { instance: string; secret: string | undefined; test: boolean; attachments?: { filename: string; content: Buffer }[] }): ComposeContext {
+export function composeContext(config: Config, campaignId: number, options: ContextOptions): ComposeContext {
   const from = requireSender(config.from);
   requireSecret(config, options.secret);
+  return uncheckedContext({ ...config, from }, campaignId, options);
+}
+
+/** The context as configured, without composeContext's refusals (a preview warns of them instead). */
+export function uncheckedContext(config: Config & { from: Address }, campaignId: number, options: ContextOptions): ComposeContext {
   return {
     campaignId,
     instance: options.instance,
-    from,
+    from: config.from,
     replyTo: config.replyTo,
     sender: config.sender,
     attachments: options.attachments ?? [],
@@ -66,41 +80,17 @@ export function composeContext(config: Config, campaignId: number, options: { in
   };
 }
 
-/** CR, LF and other controls out of anything that becomes a header (defence in depth). */
-export function headerSafe(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-}
-
-/** Digest characters of a Message-ID: 96 bits, so one cannot be guessed from what a message shows. */
-const MESSAGE_ID_DIGEST = 24;
-
 /**
- * `<pressline.<instance>.<campaign>.<digest>@<from domain>>`. The digest is an HMAC of store,
- * campaign and recipient under PRESSLINE_SECRET, so a report quoting it proves it saw our message
- * (the campaign and address are in plain sight; the secret is not); without a secret it is random,
- * which is as unguessable. The instance keeps two stores (same secret, campaign numbers starting
- * at 1 again) from ever repeating one (a receiver may drop a message whose Message-ID it has seen).
- * Assigned when the campaign is planned (see persistPlan) and stored, so a retry carries the same
- * one and the send-time mark leaves the Message-ID index alone.
+ * The config with the release's From and Reply-To over its own: a campaign has one sender, so the
+ * first variant's front matter decides for every language.
  */
-export function messageIdFor(store: { instance: string; secret: string | undefined }, campaignId: number, key: string, fromAddress: string): string {
-  const domain = fromAddress.split('@').pop() ?? 'pressline.invalid';
-  const digest = store.secret
-    ? createHmac('sha256', store.secret).update(`message-id:${store.instance}:${campaignId}:${key}`).digest('hex').slice(0, MESSAGE_ID_DIGEST)
-    : randomBytes(MESSAGE_ID_DIGEST / 2).toString('hex');
-  return `<pressline.${store.instance}.${campaignId}.${digest}@${domain}>`;
-}
-
-/**
- * Whether a Message-ID has the form this store gives out. Older ones (`<pressline.<campaign>.<sha256
- * of campaign and address>@…>`) can be computed by anyone, so quoting one proves nothing.
- */
-export function isUnguessableMessageId(messageId: string, instance: string): boolean {
-  return new RegExp(`^<?pressline\\.${instance}\\.\\d+\\.[0-9a-f]{${MESSAGE_ID_DIGEST}}@[^@>\\s]+>?$`, 'i').test(messageId.trim());
+export function withReleaseSender(config: Config, release: { variants: readonly { from?: Address | undefined; replyTo?: Address | undefined }[] }): Config {
+  const variant = release.variants[0];
+  return { ...config, from: variant?.from ?? config.from, replyTo: variant?.replyTo ?? config.replyTo };
 }
 
 /** Whom a token is for: the delivery's number and address key (signed into the token). */
-type TokenDelivery = { id: number; key: string };
+type TokenDelivery = Pick<DeliveryRef, 'id' | 'key'>;
 
 export function unsubscribeUrl(ctx: ComposeContext, delivery: TokenDelivery): string | undefined {
   if (!ctx.unsubscribeBaseUrl || !ctx.secret) return undefined;
@@ -131,7 +121,7 @@ export function envelopeFrom(ctx: ComposeContext, delivery: TokenDelivery): stri
 /** One recipient's complete message: that recipient alone on To:, never Cc or Bcc. */
 export function composeMail(
   ctx: ComposeContext,
-  delivery: { id: number; key: string; contact: Contact; messageId: string },
+  delivery: TokenDelivery & { contact: Contact; messageId: string },
   rendered: RenderedMessage,
   unsubscribe: string | undefined,
   now: Date,
@@ -178,7 +168,11 @@ export function composeMail(
  * The send renders each message here, and so does the dashboard's "view the message".
  */
 export function renderFor(compiled: CompiledRelease, ctx: ComposeContext, delivery: TokenDelivery & { contact: Contact }): { rendered: RenderedMessage; unsubscribe: string | undefined } {
-  const variant = compiled.pickVariant(delivery.contact);
+  return renderVariant(compiled.pickVariant(delivery.contact), ctx, delivery);
+}
+
+/** One recipient's copy of a given variant (a preview renders every variant for its placeholder contact). */
+export function renderVariant(variant: CompiledVariant, ctx: ComposeContext, delivery: TokenDelivery & { contact: Contact }): { rendered: RenderedMessage; unsubscribe: string | undefined } {
   const unsubscribe = unsubscribeUrl(ctx, delivery);
   return { rendered: variant.render(delivery.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {}), unsubscribe };
 }

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import type { DkimKey } from './dkim-sign.js';
 import type { Config } from '../config/schema.js';
-import { buildMessage, foldedSubject, hasUnfoldableRun } from './mime.js';
+import { foldedSubject, hasUnfoldableRun } from '../mime/header.js';
+import { buildMessage, type OutgoingMail } from '../mime/message.js';
 import { parseEnhanced, type SendResult } from './outcome.js';
-import type { OutgoingMail } from './transport.js';
 
 /**
  * The one place that speaks nodemailer: our message shape → its mail options. Without
@@ -30,7 +31,10 @@ export function toMailOptions(mail: OutgoingMail): SendMailOptions {
 export function composedByNodemailer(mail: OutgoingMail): SendMailOptions {
   // nodemailer cannot fold a long run without spaces: such a subject goes as buildMessage writes it.
   const ownSubject = hasUnfoldableRun(mail.subject);
-  return {
+  const options: SendMailOptions & { baseBoundary: string } = {
+    // Boundaries from the Message-ID (as buildMessage's), not random: the same message gives the
+    // same bytes, so a `render` preview with attachments is stable and matches what is sent.
+    baseBoundary: createHash('sha256').update(mail.messageId).digest('hex').slice(0, 24),
     from: mail.from,
     to: mail.to,
     replyTo: mail.replyTo,
@@ -47,6 +51,7 @@ export function composedByNodemailer(mail: OutgoingMail): SendMailOptions {
     disableFileAccess: true,
     disableUrlAccess: true,
   };
+  return options;
 }
 
 /** The DKIM key and names from our config, or undefined when signing is off (signed by dkim-sign.ts). */

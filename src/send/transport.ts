@@ -1,42 +1,8 @@
+import type { OutgoingMail } from '../mime/message.js';
 import type { SendResult } from './outcome.js';
 
-export interface Address {
-  name?: string | undefined;
-  address: string;
-}
-
-/** Quoted-printable pieces in order, each starting at column 0 and ending with a soft line break. */
-export interface EncodedBodies {
-  html?: readonly Buffer[] | undefined;
-  text?: readonly Buffer[] | undefined;
-}
-
-/** One fully personalised message for one recipient: To holds that recipient alone. */
-export interface OutgoingMail {
-  from: Address;
-  to: Address;
-  replyTo?: Address | undefined;
-  sender?: Address | undefined;
-  subject: string;
-  html: string;
-  text: string;
-  /**
-   * The same bodies already in quoted-printable, when the renderer has them (a template's fixed
-   * text encoded once, see quotedPrintablePiece): the MIME builder copies these instead of
-   * encoding html and text again for every recipient.
-   */
-  encoded?: EncodedBodies | undefined;
-  messageId: string;
-  date: Date;
-  /** Extra headers (List-Unsubscribe…); values are already free of CR/LF. */
-  headers: Record<string, string>;
-  /** Bytes read at the start of the send through the release's confinement (never a path nodemailer would open). */
-  attachments: { filename: string; content: Buffer }[];
-  /** SMTP envelope: MAIL FROM (VERP address or From) and the single RCPT TO. */
-  envelope: { from: string; to: string };
-  /** A stable, file-system-safe name for this delivery (outbox file stem). */
-  tag: string;
-}
+// A transport carries the MIME builder's message shape (mime/message.ts) as it is.
+export type { OutgoingMail } from '../mime/message.js';
 
 /** Sends one message and reports what happened; never throws for a delivery failure. */
 export interface Transport {

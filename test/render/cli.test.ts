@@ -59,7 +59,7 @@ describe('pressline render', () => {
     ]);
     expect(out2).toContain('Rendered for h.whitfield@dailyledger.example (en variant)');
     expect(readFileSync(join(one, 'en.txt'), 'utf8')).toContain('Dear Helen,');
-    expect(readFileSync(join(one, 'en.eml'), 'utf8')).toContain('To: h.whitfield@dailyledger.example');
+    expect(readFileSync(join(one, 'en.eml'), 'utf8')).toContain('To: Helen Whitfield <h.whitfield@dailyledger.example>');
     expect(existsSync(join(one, 'ru.html'))).toBe(false);
   });
 

@@ -9,11 +9,11 @@ import { validateConfig } from '../../src/config/load.js';
 import { loadRelease } from '../../src/releases/load.js';
 import { compileRelease } from '../../src/render/compile.js';
 import { composeContext, composeMail, unsubscribeUrl } from '../../src/send/compose.js';
-import { buildMessage, MimeBuildError, quotedPrintablePiece } from '../../src/send/mime.js';
+import { quotedPrintablePiece } from '../../src/mime/body.js';
+import { buildMessage, MimeBuildError, type OutgoingMail } from '../../src/mime/message.js';
 import { composedByNodemailer, dkimOptions, toMailOptions } from '../../src/send/nodemailer-adapter.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';
 import { createSmtpTransport } from '../../src/send/smtp.js';
-import type { OutgoingMail } from '../../src/send/transport.js';
 import { contact } from '../render/helpers.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 
