@@ -757,14 +757,6 @@ export class PgStore implements Store {
     }
   }
 
-  async markSending(items: SendingMark[], now: Date): Promise<void> {
-    return this.writeBatch(items, [], now);
-  }
-
-  async recordOutcomes(outcomes: OutcomeRecord[]): Promise<void> {
-    return this.writeBatch([], outcomes, new Date());
-  }
-
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     if (marks.length === 0 && outcomes.length === 0) return;
     // One statement, so one transaction and one round trip (see the function in migration 6).

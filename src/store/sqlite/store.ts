@@ -494,14 +494,6 @@ export class SqliteStore implements Store {
     }
   }
 
-  async markSending(items: SendingMark[], now: Date): Promise<void> {
-    return this.writeBatch(items, [], now);
-  }
-
-  async recordOutcomes(outcomes: OutcomeRecord[]): Promise<void> {
-    return this.writeBatch([], outcomes, new Date());
-  }
-
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {
     return this.hotWriter().write(marks, outcomes, now);
   }
