@@ -9,7 +9,7 @@ import type { ReadModels } from './interfaces/read-models.js';
 import type { StoreIdentity, WriteGroups } from './interfaces/store-meta.js';
 import type { SuppressionStore } from './interfaces/suppressions.js';
 
-export * from './interfaces/status.js';
+export * from '../domain/status.js';
 export type * from './interfaces/campaigns.js';
 export type * from './interfaces/delivery-queue.js';
 export type * from './interfaces/rate-ledger.js';

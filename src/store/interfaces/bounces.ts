@@ -1,4 +1,4 @@
-import type { DeliveryStatus, EventType } from './status.js';
+import type { DeliveryStatus, EventType } from '../../domain/status.js';
 import type { Suppression } from './suppressions.js';
 
 /** A bounce/complaint/unsubscribe report as stored, attributed or not. */

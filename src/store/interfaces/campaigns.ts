@@ -1,5 +1,5 @@
 import type { Contact } from '../../lists/contact.js';
-import type { CampaignPhase, CampaignStatus, DeliveryStatus, PauseKind } from './status.js';
+import type { CampaignPhase, CampaignStatus, DeliveryStatus, PauseKind } from '../../domain/status.js';
 
 export interface CampaignInput {
   releaseFile: string;

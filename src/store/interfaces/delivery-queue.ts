@@ -1,6 +1,6 @@
 import type { Contact } from '../../lists/contact.js';
 import type { Suppression } from './suppressions.js';
-import type { DeliveryStatus } from './status.js';
+import type { DeliveryStatus } from '../../domain/status.js';
 
 /** One recipient of a campaign as a sender claims it. */
 export interface Delivery {

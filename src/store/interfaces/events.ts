@@ -1,4 +1,4 @@
-import type { EventType } from './status.js';
+import type { EventType } from '../../domain/status.js';
 
 export interface EventRecord {
   campaignId: number;

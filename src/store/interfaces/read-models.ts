@@ -1,6 +1,6 @@
 import type { Delivery } from './delivery-queue.js';
 import type { EventRecord } from './events.js';
-import type { DeliveryStatus, EventType, StatusCounts } from './status.js';
+import type { DeliveryStatus, EventType, StatusCounts } from '../../domain/status.js';
 
 /** One recipient's last known fate, as reports show it. */
 export interface DeliveryRow {

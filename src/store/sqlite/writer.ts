@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { CLAIMABLE_SQL } from '../plan-guard.js';
+import { CLAIMABLE } from '../../domain/rules.js';
+
+const CLAIMABLE_SQL = CLAIMABLE.map((s) => `'${s}'`).join(', ');
 import type { OutcomeRecord, SendingMark } from '../types.js';
 
 /** Niceness of the writer thread (0 is the default, 19 the lowest priority). */
