@@ -7,6 +7,8 @@ export type QueryFn = (sql: string, args: unknown[]) => Promise<pg.QueryResult<R
 
 /** PostgreSQL's side of the shared SQL (src/store/sql/adapter.ts): where its statements differ. */
 export const POSTGRES_DIALECT: Dialect = {
+  // Rows another worker is claiming right now are skipped, not waited for.
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
   // Each end of planning would otherwise see the other still planning (READ COMMITTED).
   planningLock: `SELECT pg_advisory_xact_lock(hashtext('pressline:finish-planning'))`,

@@ -1,11 +1,10 @@
 import type pg from 'pg';
 import { PresslineError } from '../../errors.js';
 import type { Contact } from '../../lists/contact.js';
-import { CLAIMABLE } from '../../domain/rules.js';
-import { skippedRowDetail, toDelivery } from '../rows.js';
+import { skippedRowDetail } from '../rows.js';
 import { eventRow, type Op } from '../sql/adapter.js';
 import { SqlStore } from '../sql/sql-store.js';
-import type { Delivery, DeliveryStatus, NewDeliveryOptions, OutcomeRecord, RateKey, RateSlot, SendingMark, SkippedRow } from '../types.js';
+import type { DeliveryStatus, NewDeliveryOptions, OutcomeRecord, RateKey, RateSlot, SendingMark, SkippedRow } from '../types.js';
 import { createPool, PgConnection, type PostgresStoreOptions } from './connection.js';
 import { CHUNK, drive, insertEvents, POSTGRES_DIALECT, retryDeadlock } from './driver.js';
 import { PgRateLedger } from './rate-ledger.js';
@@ -125,41 +124,6 @@ export class PgStore extends SqlStore {
         await insertEvents((sql, args) => c.query(sql, args), chunk.map((r) => eventRow(campaignId, null, now, 'skipped', skippedRowDetail(r))));
       }
     });
-  }
-
-  async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
-    // One statement (one round trip, its own transaction): rows another worker is claiming
-    // right now are skipped, not waited for. The suppression list is checked again on the
-    // same rows, seconds before sending: an unsubscribe since planning must win, so such a
-    // delivery becomes `suppressed` (with its event) instead of being claimed.
-    const { rows } = await this.conn.query(
-      `WITH picked AS (
-         SELECT id, key FROM deliveries
-         WHERE campaign_id = $3 AND status IN ('pending', 'deferred') AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           AND (claimed_by IS NULL OR claim_expires < $4)
-           -- A campaign still being planned (or finished) has nothing to claim, whoever asks.
-           AND EXISTS (SELECT 1 FROM campaigns WHERE id = $3 AND status = ANY($6::text[]))
-         ORDER BY id LIMIT $5
-         FOR UPDATE SKIP LOCKED
-       ), checked AS (
-         SELECT p.id, s.reason AS s_reason, s.source AS s_source FROM picked p LEFT JOIN suppressions s ON s.key = p.key
-       ), upd AS (
-         UPDATE deliveries d SET
-           claimed_by = CASE WHEN c.s_reason IS NULL THEN $1::text END,
-           claim_expires = CASE WHEN c.s_reason IS NULL THEN $2::timestamptz END,
-           status = CASE WHEN c.s_reason IS NULL THEN d.status ELSE 'suppressed' END,
-           updated_at = CASE WHEN c.s_reason IS NULL THEN d.updated_at ELSE $4 END
-         FROM checked c WHERE d.id = c.id
-         RETURNING d.*, c.s_reason, c.s_source
-       ), ev AS (
-         INSERT INTO events (campaign_id, delivery_id, at, type, attempt, detail)
-         SELECT $3, id, $4, 'suppressed', attempts, 'suppressed since planning: ' || s_reason || ' (' || s_source || ')'
-         FROM upd WHERE s_reason IS NOT NULL ORDER BY id
-       )
-       SELECT * FROM upd WHERE s_reason IS NULL ORDER BY id`,
-      [owner, new Date(now.getTime() + leaseMs), campaignId, now, limit, CLAIMABLE],
-    );
-    return rows.map(toDelivery);
   }
 
   async writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void> {

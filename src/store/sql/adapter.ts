@@ -65,6 +65,8 @@ export function marks(values: readonly unknown[]): string {
 
 /** The few places where the engines' SQL truly differs. */
 export interface Dialect {
+  /** Claims skip rows another transaction holds (PostgreSQL); SQLite has one writer at a time. */
+  readonly skipLocked: string;
   /** Locks the rows read until the commit (PostgreSQL); SQLite's IMMEDIATE transaction holds the whole file already. */
   readonly forUpdate: string;
   /** Serialises every end of planning in the database (PostgreSQL: an advisory lock; SQLite: the IMMEDIATE transaction). */

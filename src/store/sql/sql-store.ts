@@ -4,9 +4,11 @@ import type {
   DeliveryRef, DeliveryRow, DeliveryStatus, EventRecord, EventType, LoggedEvent, NewDeliveryOptions, OutcomeBucket, OutcomeRecord, QuarantinedMessage,
   RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
 } from '../types.js';
+import { toDelivery } from '../rows.js';
 import type { Dialect, Op } from './adapter.js';
 import * as bounces from './bounces.js';
 import * as campaigns from './campaigns.js';
+import * as claims from './claims.js';
 import * as queue from './delivery-queue.js';
 import * as events from './events.js';
 import * as reads from './read-models.js';
@@ -37,7 +39,6 @@ export abstract class SqlStore implements Store {
 
   abstract addDeliveries(campaignId: number, contacts: Contact[], status: DeliveryStatus, now: Date, options?: NewDeliveryOptions): Promise<number>;
   abstract addSkipped(campaignId: number, rows: SkippedRow[], now: Date): Promise<void>;
-  abstract claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]>;
   abstract writeBatch(marks: SendingMark[], outcomes: OutcomeRecord[], now: Date): Promise<void>;
   abstract takeRateSlots(keys: RateKey[], owner: string, now: Date, staleBefore: Date): Promise<{ slots: RateSlot[] } | { waitMs: number }>;
   abstract endRateSlots(slots: RateSlot[], owner: string, now: Date): Promise<void>;
@@ -65,7 +66,10 @@ export abstract class SqlStore implements Store {
     this.transaction(campaigns.finishPlanning(this.dialect, id, to, now, guard), { serialised: true });
   releaseAudience = (release: ReleaseIdentity, except: number): Promise<Map<string, AudienceEntry>> => this.exec(campaigns.releaseAudience(release, except));
 
-  // DeliveryQueue (claimBatch and writeBatch are the engine's)
+  // DeliveryQueue (writeBatch is the engine's)
+  async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
+    return (await this.transaction(claims.claimBatch(this.dialect, campaignId, owner, limit, now, leaseMs), { serialised: true })).map(toDelivery);
+  }
   acquireCampaign = (id: number, owner: string, now: Date, leaseMs: number): Promise<boolean> =>
     this.transaction(queue.acquireCampaign(this.dialect, id, owner, now, leaseMs));
   releaseCampaign = (id: number, owner: string): Promise<void> => this.exec(queue.releaseCampaign(id, owner));

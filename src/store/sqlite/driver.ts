@@ -3,6 +3,8 @@ import { INSERT_EVENT, type Dialect, type Op, type Statement } from '../sql/adap
 
 /** SQLite's side of the shared SQL (src/store/sql/adapter.ts): where its statements differ. */
 export const SQLITE_DIALECT: Dialect = {
+  // One writer at a time: nothing to skip.
+  skipLocked: '',
   // The IMMEDIATE transaction that runs such a read already holds the write lock on the file.
   forUpdate: '',
   planningLock: undefined,

@@ -83,7 +83,7 @@ export class SqliteStore extends SqlStore {
   }
 
   /** On the writer thread, like the marks that follow it: the event loop keeps sending meanwhile. */
-  async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
+  override async claimBatch(campaignId: number, owner: string, limit: number, now: Date, leaseMs: number): Promise<Delivery[]> {
     const rows = await this.hotWriter().claim({ campaignId, owner, limit, at: now.getTime(), leaseMs });
     return rows.map(toDelivery);
   }
