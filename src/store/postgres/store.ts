@@ -42,9 +42,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
  * the same delivery.
  */
 export class PgStore extends SqlStore {
-  readonly kind = 'postgres' as const;
-  readonly eventIdsInCommitOrder = false;
-  protected readonly dialect = POSTGRES_DIALECT;
+  declare readonly kind: 'postgres';
   private readonly conn: PgConnection;
   private readonly ledger: PgRateLedger;
 
@@ -52,7 +50,8 @@ export class PgStore extends SqlStore {
     readonly pool: pg.Pool,
     readonly schema: string | undefined,
   ) {
-    super();
+    // Event ids: a transaction may commit after a later one that took a higher id.
+    super('postgres', false, POSTGRES_DIALECT);
     this.conn = new PgConnection(pool, schema);
     this.ledger = new PgRateLedger(this.conn);
   }

@@ -20,9 +20,12 @@ import * as suppressions from './suppressions.js';
  * and implements what only it can do well: claims, the hot writes, the rate ledger, bulk inserts.
  */
 export abstract class SqlStore implements Store {
-  abstract readonly kind: 'sqlite' | 'postgres';
-  abstract readonly eventIdsInCommitOrder: boolean;
-  protected abstract readonly dialect: Dialect;
+  constructor(
+    readonly kind: 'sqlite' | 'postgres',
+    /** See EventLog: true only where one writer at a time commits (SQLite). */
+    readonly eventIdsInCommitOrder: boolean,
+    protected readonly dialect: Dialect,
+  ) {}
 
   /** Runs the statements of `op` each on its own (reads, and single-statement writes). */
   protected abstract exec<T>(op: Op<T>): Promise<T>;

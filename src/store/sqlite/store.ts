@@ -17,9 +17,7 @@ export { openSqliteStore } from './open.js';
  * thread (writer.ts), the rate ledger in rate-ledger.ts.
  */
 export class SqliteStore extends SqlStore {
-  readonly kind = 'sqlite' as const;
-  readonly eventIdsInCommitOrder = true;
-  protected readonly dialect = SQLITE_DIALECT;
+  declare readonly kind: 'sqlite';
   private readonly driver: SqliteDriver;
   private readonly ledger: SqliteRateLedger;
   /** Started on the first hot write; `send` needs it, `report` and friends never do. */
@@ -29,7 +27,7 @@ export class SqliteStore extends SqlStore {
     readonly db: Database.Database,
     private readonly migration: MigrationResult = { version: 0, applied: [] },
   ) {
-    super();
+    super('sqlite', true, SQLITE_DIALECT);
     this.driver = new SqliteDriver(db);
     this.ledger = new SqliteRateLedger(db);
   }
