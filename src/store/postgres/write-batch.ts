@@ -1,6 +1,14 @@
 import type { OutcomeRecord, SendingMark } from '../types.js';
 
 /**
+ * Why the outcome's suppression (a hard bounce) is written inside pressline_write_batch, in
+ * plpgsql, rather than by the shared addSuppression (src/store/sql/suppressions.ts) that SQLite's
+ * writer thread runs: the marks and outcomes of a batch are one statement, so one round trip and
+ * one transaction per batch, and a second statement would add a round trip to every batch on the
+ * hot path. Both apply the same rule: only for an outcome actually written, never over an existing
+ * suppression, and a suppression_log `add` entry only for a suppression actually added. The
+ * claim-time check is shared by both engines (src/store/sql/claims.ts).
+ *
  * The arguments of pressline_write_batch (PostgreSQL migration 7): one array per column of the
  * outcomes, their suppressions and the marks, then the marks' instant. The function writes them
  * in one statement, so one transaction and one round trip per batch.
