@@ -1,7 +1,7 @@
 import { PresslineError } from '../errors.js';
 import { openDeliveryLog } from '../send/delivery-log.js';
 import type { Campaign, CampaignStatus, PauseKind, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
-import { STILL_SENDING } from '../store/plan-guard.js';
+import { STILL_SENDING } from '../domain/rules.js';
 import { ownerIsDead } from './owner.js';
 
 /**

@@ -19,8 +19,7 @@ export function isOutboxRelay(relay: string | undefined): boolean {
   return relay !== undefined && relay.startsWith('outbox ') && !/^outbox smtps?:\/\//.test(relay);
 }
 
-/** isOutboxRelay as an SQL condition on `deliveries.relay` (same in SQLite and PostgreSQL). */
-export const OUTBOX_RELAY_SQL = "(relay LIKE 'outbox %' AND relay NOT LIKE 'outbox smtp://%' AND relay NOT LIKE 'outbox smtps://%')";
+// The same test as an SQL condition: OUTBOX_RELAY_SQL in src/store/outbox-relay-sql.ts.
 
 /** A delivery's status as people read it: `sent` into the outbox is "written to outbox". */
 export function statusWord(status: string, relay: string | undefined): string {

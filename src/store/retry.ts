@@ -147,10 +147,9 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   // A slot taken by an unseen commit stays "running" (a stricter ceiling) until it counts as stale.
   takeRateSlots: { repeat: 'safe', now: [2, 3] },
   endRateSlots: SAFE, // only ends slots still running and held by us
-  recordOutcomes: SAFE, // an outcome applies only while its delivery is `sending`
   // Not idempotent: a repeat would add a second row, or read its own first try as a duplicate.
   createCampaign: ONCE, addDeliveries: ONCE, addSkipped: ONCE, addEvent: ONCE, requeue: ONCE,
-  recordBounce: ONCE, rememberWebhook: ONCE, removeSuppression: ONCE, markSending: ONCE,
+  recordBounce: ONCE, rememberWebhook: ONCE, removeSuppression: ONCE,
   finishPlanning: ONCE, // a repeat after an unseen commit would find the plan finished and say so
   writeBatch: ONCE, // with marks; without, safe (see retryWriteBatch)
 };

@@ -15,11 +15,6 @@ const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) a
 export const REF_COLUMNS = 'id, campaign_id, email, key, status, message_id';
 export const ROW_COLUMNS = 'id, campaign_id, email, domain, language, outlet, status, attempts, code, enhanced, response, message_id, updated_at, worker, relay';
 
-/** Escapes LIKE wildcards so a search for "a_b" means the text, not a pattern. */
-export function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 export function toCampaign(r: Row): Campaign {
   return {
     id: r.id,

@@ -1,4 +1,7 @@
-import type { AudienceEntry, CampaignStatus, DeliveryStatus } from './types.js';
+import type { CampaignStatus, DeliveryStatus } from './status.js';
+
+// Rules about who was reached and who may still be, shared by planning (campaigns/) and the
+// store's SQL (which filters by them). A leaf: it imports nothing but the status vocabulary.
 
 /** Campaigns that may still send: their pending recipients count as about to be reached. */
 export const STILL_SENDING: readonly CampaignStatus[] = ['planning', 'draft', 'scheduled', 'sending', 'paused'];
@@ -16,17 +19,9 @@ export function conflictingStatuses(other: CampaignStatus): readonly DeliverySta
 
 /** Campaign statuses whose deliveries a sender may claim: never one still being planned. */
 export const CLAIMABLE: readonly CampaignStatus[] = ['draft', 'scheduled', 'sending', 'paused'];
-/** CLAIMABLE as an SQL list, for both engines' claim statements. */
-export const CLAIMABLE_SQL = CLAIMABLE.map((s) => `'${s}'`).join(', ');
 
-/** Rows of (key, campaign_id, campaign_status, status) → one entry per key; a reached one wins. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- driver rows
-export function audienceOf(rows: Record<string, any>[]): Map<string, AudienceEntry> {
-  const audience = new Map<string, AudienceEntry>();
-  for (const r of rows) {
-    const reached = REACHED.includes(r.status);
-    if (audience.get(r.key)?.reached) continue;
-    audience.set(r.key, { campaignId: r.campaign_id, status: r.campaign_status, reached });
-  }
-  return audience;
-}
+/**
+ * The embargoed phase's delivery statuses that mean it reached, or tried to reach, a recipient:
+ * the public phase then leaves that recipient out.
+ */
+export const EMBARGO_TRIED: readonly DeliveryStatus[] = ['sending', 'sent', 'unknown', 'bounced', 'blocked', 'failed', 'deferred'];
