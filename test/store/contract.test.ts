@@ -1,7 +1,7 @@
 // The Store contract, run against both implementations: every member of `Store` must behave the same
 // on SQLite and PostgreSQL, with non-ASCII data throughout. The tests live in test/store/contract/,
 // one file per job; the last test of each engine fails when a Store member was never exercised.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bouncesContract } from './contract/bounces.js';
 import { campaignsContract } from './contract/campaigns.js';
@@ -17,13 +17,22 @@ import { migrationsContract } from './contract/migrations.js';
 /** Members with no contract on purpose: no caller left, being removed (issue 18). */
 const DEAD = ['markSending', 'recordOutcomes'];
 
-/** Member names of `interface Store` as declared in src/store/types.ts. */
+/**
+ * Member names of `interface Store`: it is composed in src/store/types.ts from one interface per
+ * job (src/store/interfaces/), so the members are read from each interface it extends.
+ */
 function storeMembers(): string[] {
-  const source = readFileSync(new URL('../../src/store/types.ts', import.meta.url), 'utf8');
-  const body = /export interface Store \{([\s\S]*?)\n\}/.exec(source)?.[1];
-  if (!body) throw new Error('interface Store not found in src/store/types.ts');
-  // Members sit at two spaces of indentation: `name(`, `name?(`, `readonly name:`.
-  return [...body.matchAll(/^ {2}(?:readonly )?([A-Za-z]\w*)\??[(:<]/gm)].map((m) => m[1]!);
+  const read = (path: string) => readFileSync(new URL(`../../src/store/${path}`, import.meta.url), 'utf8');
+  const composed = /export interface Store\s+extends([\s\S]*?)\{\}/.exec(read('types.ts'))?.[1];
+  if (!composed) throw new Error('interface Store not found in src/store/types.ts');
+  const parts = composed.split(',').map((name) => name.trim());
+  const sources = readdirSync(new URL('../../src/store/interfaces/', import.meta.url)).map((f) => read(`interfaces/${f}`));
+  return parts.flatMap((part) => {
+    const body = sources.map((source) => new RegExp(`export interface ${part} \\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1]).find(Boolean);
+    if (body === undefined) throw new Error(`interface ${part} (part of Store) not found in src/store/interfaces/`);
+    // Members sit at two spaces of indentation: `name(`, `name?(`, `readonly name:`.
+    return [...body.matchAll(/^ {2}(?:readonly )?([A-Za-z]\w*)\??[(:<]/gm)].map((m) => m[1]!);
+  });
 }
 
 describe.each(KINDS)('Store contract on %s', (kind) => {

@@ -18,7 +18,10 @@ export const POSTGRES_DIALECT: Dialect = {
   inIds: (column) => `${column} = ANY(CAST(? AS bigint[]))`,
   idsArg: (ids) => ids,
   epochMs: (column) => `floor(extract(epoch FROM ${column}) * 1000)::bigint`,
-  search: (term) => ({ sql: postgresSearchSql('?'), args: [postgresSearchPattern(term)] }),
+  search: (term) => {
+    const pattern = postgresSearchPattern(term);
+    return { sql: postgresSearchSql('?'), args: [pattern, pattern, pattern] }; // one per column: ? becomes $n each time
+  },
   // The page first, then one lookup per row (LATERAL): a plain join let the planner hash the
   // whole deliveries table for each page (12 ms at 100,000 recipients, against 1.5 ms).
   eventsAfter: `SELECT e.*, d.email, d.worker, d.relay
