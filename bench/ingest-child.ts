@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import type { App } from '../src/app.js';
 import { ingestMessages, type IngestSummary } from '../src/bounces/ingest.js';
 import { readPath } from '../src/bounces/sources.js';
-import { systemClock } from '../src/clock.js';
+import { systemClock } from '../src/time/clock.js';
 import { validateConfig } from '../src/config/load.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 

@@ -10,7 +10,7 @@
 import nodemailer, { type TransportOptions } from 'nodemailer';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../src/clock.js';
+import { systemClock } from '../src/time/clock.js';
 import { validateConfig } from '../src/config/load.js';
 import { keepHeapCompact } from '../src/heap.js';
 import { preparePlan, persistPlan } from '../src/campaigns/plan.js';
@@ -19,7 +19,7 @@ import { loadRelease } from '../src/releases/load.js';
 import { compileRelease } from '../src/render/compile.js';
 import { quotedPrintablePiece, suitsQuotedPrintable } from '../src/mime/body.js';
 import { buildMessage } from '../src/mime/message.js';
-import { startSink } from '../src/send/sink.js';
+import { startSink } from '../src/devsink/sink.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { writeList } from './common.js';
 

@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { systemClock } from '../src/clock.js';
+import { systemClock } from '../src/time/clock.js';
 import { validateConfig } from '../src/config/load.js';
 import { keepHeapCompact } from '../src/heap.js';
 import { preparePlan, persistPlan } from '../src/campaigns/plan.js';

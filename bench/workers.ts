@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { systemClock } from '../src/clock.js';
+import { systemClock } from '../src/time/clock.js';
 import { validateConfig } from '../src/config/load.js';
 import type { Contact } from '../src/lists/contact.js';
 import { planSchedule, storeSchedule } from '../src/scheduler/schedule.js';

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, readEnv, type Env } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { openStore } from './store/open.js';

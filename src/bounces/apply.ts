@@ -1,6 +1,6 @@
 import { pauseForSenderProblem } from '../campaigns/pause.js';
 import { checkEmail } from '../lists/email.js';
-import { openDeliveryLog } from '../send/delivery-log.js';
+import { openDeliveryLog } from '../log/delivery-log.js';
 import type { BounceSuppression, DeliveryRef, DeliveryStatus, EventType, SuppressionReason } from '../store/types.js';
 import { isUnguessableMessageId } from '../mime/message-id.js';
 import { checkToken, TOKEN_REFUSALS, type TokenPurpose } from '../tokens.js';

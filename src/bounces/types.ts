@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Store, SuppressionReason } from '../store/types.js';

@@ -1,8 +1,8 @@
 import { PresslineError } from '../errors.js';
-import { openDeliveryLog } from '../send/delivery-log.js';
+import { openDeliveryLog } from '../log/delivery-log.js';
 import type { Campaign, CampaignStatus, PauseKind, PlanConflict, ReleaseIdentity, Store } from '../store/types.js';
 import { STILL_SENDING } from '../domain/rules.js';
-import { ownerIsDead } from './owner.js';
+import { ownerIsDead } from '../process/owner.js';
 
 /**
  * The one owner of campaign status. Every change goes through `transition` (or `finishPlanning`),

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
@@ -10,12 +10,12 @@ import { compileRelease } from '../render/compile.js';
 import { clipWarnings, htmlSizes } from './message-size.js';
 import type { CompiledRelease } from '../render/types.js';
 import { messageIdFor } from '../mime/message-id.js';
-import { nextLocalTime } from '../scheduler/local-time.js';
+import { nextLocalTime } from '../time/local-time.js';
 import type { CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { finishPlanning } from './lifecycle.js';
-import { acquireOrTakeOver, newOwnerId } from './owner.js';
+import { acquireOrTakeOver, newOwnerId } from '../process/owner.js';
 
 export interface PlanInput {
   releaseFile: string;

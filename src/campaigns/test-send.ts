@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PresslineError } from '../errors.js';

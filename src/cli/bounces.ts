@@ -5,7 +5,7 @@ import { readImap } from '../bounces/imap.js';
 import { ingestMessages, type IngestSummary } from '../bounces/ingest.js';
 import { readPath, type MailboxMessage, type ReadOptions } from '../bounces/sources.js';
 import { printJson } from './output.js';
-import { oneLine } from './sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 
 async function* allPaths(paths: string[], options: ReadOptions): AsyncGenerator<MailboxMessage> {
   for (const p of paths) yield* readPath(p, options);

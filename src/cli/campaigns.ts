@@ -10,7 +10,7 @@ import { campaignSummary, outcomeSeries, reasonBreakdown } from '../reports/quer
 import { collect, printJson, table } from './output.js';
 import { reportCsv, reportTable } from './report-formats.js';
 import { protectedFiles, writeOutFile } from './out-file.js';
-import { forTerminal, oneLine } from './sanitise.js';
+import { forTerminal, oneLine } from '../terminal/sanitise.js';
 import { parseCampaignId, summaryLine } from './send.js';
 
 /** "2026-11-28 09:00" (UTC), or "-". */

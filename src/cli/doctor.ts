@@ -3,7 +3,7 @@ import { runDoctor } from '../doctor/run.js';
 import type { CheckResult } from '../doctor/types.js';
 import { PresslineError } from '../errors.js';
 import { printJson } from './output.js';
-import { forTerminal } from './sanitise.js';
+import { forTerminal } from '../terminal/sanitise.js';
 
 const LABEL: Record<CheckResult['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip' };
 

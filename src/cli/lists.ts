@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadLists, MAX_NAME_CHARS, type ListReport } from '../lists/load.js';
 import { collect, printJson, say, table } from './output.js';
-import { oneLine } from './sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 
 interface CheckOptions {
   json?: boolean;

@@ -5,7 +5,7 @@ import { recipientTimeline, type TimelineEntry } from '../reports/queries.js';
 import type { EventRecord } from '../store/types.js';
 import { statusWord } from '../send/outbox-relay.js';
 import { printJson } from './output.js';
-import { forTerminal, oneLine } from './sanitise.js';
+import { forTerminal, oneLine } from '../terminal/sanitise.js';
 import { parseCampaignId } from './send.js';
 
 function eventJson(e: EventRecord, email?: string) {

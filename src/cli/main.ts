@@ -20,7 +20,7 @@ import { registerDbCommand } from './db.js';
 import { registerLogCommand } from './log.js';
 import { registerInitCommand } from './init.js';
 import { registerDoctorCommand } from './doctor.js';
-import { forTerminal } from './sanitise.js';
+import { forTerminal } from '../terminal/sanitise.js';
 import { presslineVersion } from '../version.js';
 
 /** Builds the command tree; separate from `main` so tests can drive it in-process. */

@@ -1,4 +1,4 @@
-import { oneLine } from './sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 
 /** Writes one JSON document to stdout: the only thing `--json` commands print there. */
 export function printJson(value: unknown): void {

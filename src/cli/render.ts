@@ -17,7 +17,7 @@ import { dkimOptions } from '../send/nodemailer-adapter.js';
 import { previewContext, previewMessages } from '../send/preview.js';
 import { collect, say, table } from './output.js';
 import { protectedFiles, writeOutFiles, type ProtectedFile } from './out-file.js';
-import { oneLine } from './sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 
 interface RenderOptions {
   list?: string[];

@@ -7,7 +7,7 @@ import { PresslineError } from '../errors.js';
 import { formatInZone, formatTriple, relativeTo } from '../scheduler/display.js';
 import { planSchedule, storeSchedule } from '../scheduler/schedule.js';
 import { collect, printJson, table } from './output.js';
-import { oneLine } from './sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 import { realSenderWithoutRelay } from '../send/outbox-relay.js';
 import { parseCampaignId } from './send.js';
 import { confirm } from './terminal.js';

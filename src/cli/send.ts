@@ -17,7 +17,7 @@ import { unknownAdvice } from '../send/outcome.js';
 import { countLabel, isOutboxRelay, realSenderWithoutRelay, splitSent } from '../send/outbox-relay.js';
 import type { StatusCounts } from '../store/types.js';
 import { collect, printJson } from './output.js';
-import { forTerminal, oneLine } from './sanitise.js';
+import { forTerminal, oneLine } from '../terminal/sanitise.js';
 import { confirm, formatDuration } from './terminal.js';
 import { progressMode, progressReporter } from './progress.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { PresslineError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../log/logger.js';
 import { createWebServer } from '../web/server.js';
 
 function portFlag(name: string, value: string | undefined): number | undefined {

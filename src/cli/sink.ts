@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PresslineError } from '../errors.js';
-import type { SinkMessage } from '../send/sink.js';
+import type { SinkMessage } from '../devsink/sink.js';
 import { say } from './output.js';
 
 interface SinkFlags {
@@ -44,7 +44,7 @@ async function runSink(flags: SinkFlags): Promise<void> {
     throw new PresslineError('USAGE', `--port: "${flags.port}" is not a port number (0-65535)`);
   }
   const dir = flags.keep ? flags.dir : null;
-  const { startSink } = await import('../send/sink.js'); // smtp-server only when the sink runs
+  const { startSink } = await import('../devsink/sink.js'); // smtp-server only when the sink runs
   const sink = await startSink({
     port,
     host: flags.host,

@@ -7,7 +7,7 @@ import { toCsv } from '../reports/csv.js';
 import type { SuppressionReason } from '../store/types.js';
 import { printJson, table } from './output.js';
 import { protectedFiles, writeOutFile } from './out-file.js';
-import { oneLine } from './sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 
 const REASONS: SuppressionReason[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'];
 

@@ -4,7 +4,7 @@ import { defaultTransport } from '../campaigns/run.js';
 import { prepareTestSend, sendTestCopies, testSendLogFile } from '../campaigns/test-send.js';
 import { describeSmtpUrl } from '../send/smtp.js';
 import { printJson } from './output.js';
-import { forTerminal, oneLine } from './sanitise.js';
+import { forTerminal, oneLine } from '../terminal/sanitise.js';
 import { confirm } from './terminal.js';
 
 interface TestSendFlags {

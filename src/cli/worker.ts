@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
-import { newOwnerId } from '../campaigns/owner.js';
+import { newOwnerId } from '../process/owner.js';
 import { refuseUnlessClear, settingsProblems } from '../campaigns/preflight.js';
 import { PresslineError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../log/logger.js';
 import { runWorker } from '../scheduler/worker.js';
 import { untilStoreAnswers, withStoreRetry } from '../store/retry.js';
 

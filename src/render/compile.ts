@@ -5,7 +5,7 @@ import { PresslineError, type Location } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
 import { formatEmbargoNotice } from '../releases/embargo.js';
 import type { Release, ReleaseVariant } from '../releases/types.js';
-import { escapeHtml, neutraliseLine, neutraliseText } from './escape.js';
+import { escapeHtml, neutraliseLine, neutraliseText } from '../html/escape.js';
 import { embargoWording, labelsFor, languageName, type Labels } from './labels.js';
 import { markdownToHtml } from './markdown.js';
 import type { CompiledRelease, CompiledVariant } from './types.js';

@@ -1,5 +1,5 @@
 import { Marked, type Tokens, type Token } from 'marked';
-import { escapeHtml } from './escape.js';
+import { escapeHtml } from '../html/escape.js';
 
 /** Link targets a press release may carry; anything else (javascript:, data:) loses its link. */
 export function isSafeHref(href: string): boolean {

@@ -9,7 +9,7 @@
  * The expansion keeps a line map so MJML's line numbers point back into the template file.
  */
 import { PresslineError } from '../errors.js';
-import { escapeHtml } from './escape.js';
+import { escapeHtml } from '../html/escape.js';
 
 type Node =
   | { type: 'text'; text: string; line: number }

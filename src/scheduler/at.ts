@@ -1,7 +1,7 @@
 import { PresslineError } from '../errors.js';
 import { formatOffset, isValidTimeZone, parseEmbargo, parseOffset, resolveWallTime, wallToUtcMs, zoneOffsetMs, type Embargo } from '../releases/embargo.js';
 import { formatWithUtc } from './display.js';
-import { firstInstantAfterGap } from './local-time.js';
+import { firstInstantAfterGap } from '../time/local-time.js';
 
 /** What `parseAt` needs besides the text: the clock, the release's embargo and the configured zone. */
 export interface AtContext {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LifecycleDeps } from '../campaigns/lifecycle.js';
 import { resumeAfterRelayProbe, utcSecond } from '../campaigns/pause.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Campaign } from '../store/types.js';
 
 /** How often a relay that tripped the breaker is probed. */

@@ -4,7 +4,7 @@ import { loadRelease } from '../releases/load.js';
 import type { CampaignPhase } from '../store/types.js';
 import { parseAt, type ParsedAt } from './at.js';
 import { checkSchedule } from './guards.js';
-import { nextLocalTime } from './local-time.js';
+import { nextLocalTime } from '../time/local-time.js';
 
 export interface ScheduleInput {
   releaseFile: string;

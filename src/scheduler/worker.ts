@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PresslineError } from '../errors.js';
-import { ownerIsDead } from '../campaigns/owner.js';
+import { ownerIsDead } from '../process/owner.js';
 import { planningInterrupted, transition } from '../campaigns/lifecycle.js';
 import { holdUnstartable, preflightCampaign, unstartableReason } from '../campaigns/preflight.js';
 import { defaultTransport, heldAlone, relayTransport, runCampaign, type RunDeps } from '../campaigns/run.js';

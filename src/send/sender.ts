@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Rate } from '../config/rate.js';
 import type { CompiledRelease } from '../render/types.js';
 import type { Delivery, DeliveryStatus, OutcomeRecord, RateSlot, SendingMark, StatusCounts, Store } from '../store/types.js';

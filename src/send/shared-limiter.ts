@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Rate } from '../config/rate.js';
 import type { RateKey, RateSlot, Store } from '../store/types.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import type { SendingMark, Store } from './types.js';
 
 // Issue 13 (3): a long-running worker outlives store faults. Every store call on its path goes

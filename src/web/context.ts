@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type pino from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/types.js';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
 import { PresslineError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../log/logger.js';
 import { DashboardAccess, isLoopback, localHosts } from './auth.js';
 import { BodySlots, HttpError, MAX_BODY_BYTES } from './body.js';
 import { text, type Handler, type Reply, type RequestContext, type WebDeps } from './context.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath, type MailboxMessage } from '../../src/bounces/sources.js';
 import type { SqliteStore } from '../../src/store/sqlite/store.js';

@@ -8,7 +8,7 @@ import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
 import { planCampaign } from '../helpers/plan.js';
 import { closeAll } from '../helpers/close.js';
-import { deliveryLogFile } from '../../src/send/delivery-log.js';
+import { deliveryLogFile } from '../../src/log/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;

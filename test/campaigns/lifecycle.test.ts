@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TRANSITIONS, transition, type CampaignOperation } from '../../src/campaigns/lifecycle.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { deliveryLogFile } from '../../src/send/delivery-log.js';
+import { deliveryLogFile } from '../../src/log/delivery-log.js';
 import type { CampaignStatus, PauseKind } from '../../src/store/types.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { planCampaign } from '../helpers/plan.js';

@@ -1,7 +1,7 @@
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { preparePlan } from '../../src/campaigns/plan.js';
 import { preflightPlan, preflightProblems, refuseUnlessClear } from '../../src/campaigns/preflight.js';
 import { PresslineError } from '../../src/errors.js';

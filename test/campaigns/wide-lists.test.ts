@@ -9,7 +9,7 @@ import { fingerprintFiles } from '../../src/campaigns/fingerprint.js';
 import { preparePlan, persistPlan, resumePlanning } from '../../src/campaigns/plan.js';
 import { preflightCampaign } from '../../src/campaigns/preflight.js';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { systemClock, type Clock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/time/clock.js';
 import { PresslineError } from '../../src/errors.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';

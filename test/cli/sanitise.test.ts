@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forTerminal, oneLine } from '../../src/cli/sanitise.js';
+import { forTerminal, oneLine } from '../../src/terminal/sanitise.js';
 import { table } from '../../src/cli/output.js';
 
 /** Nothing a terminal would act on: C0 (but LF and TAB where allowed), DEL, C1, format characters. */

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { prettyLine } from '../../src/log-pretty.js';
+import { createLogger } from '../../src/log/logger.js';
+import { prettyLine } from '../../src/log/pretty.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 let dir: string;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src/app.js';
-import { systemClock, type Clock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/time/clock.js';
 import { validateConfig, type Env } from '../../src/config/load.js';
 import pg from 'pg';
 import { connectPostgresStore } from '../../src/store/postgres/store.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextLocalTime } from '../../src/scheduler/local-time.js';
+import { nextLocalTime } from '../../src/time/local-time.js';
 import { iso, presslineError } from './helpers.js';
 
 const at = (s: string) => new Date(s);

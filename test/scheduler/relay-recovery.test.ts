@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pauseByOperator, recordRunPause } from '../../src/campaigns/pause.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { decideDue } from '../../src/scheduler/worker.js';
 import { probeDelayMs, RelayRecovery } from '../../src/scheduler/relay-recovery.js';
 import { testApp, type TestApp } from '../helpers/app.js';

@@ -2,7 +2,7 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../../src/clock.js';
+import { ManualClock, systemClock } from '../../src/time/clock.js';
 import { transition } from '../../src/campaigns/lifecycle.js';
 import { handToWorkers, runCampaign } from '../../src/campaigns/run.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';

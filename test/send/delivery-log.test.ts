@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'nod
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { deliveryLogFile, openDeliveryLog } from '../../src/send/delivery-log.js';
+import { deliveryLogFile, openDeliveryLog } from '../../src/log/delivery-log.js';
 import { replies, startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { journalists, TEST_STORE, testApp, type TestApp } from '../helpers/app.js';
 import { planCampaign } from '../helpers/plan.js';

@@ -13,7 +13,7 @@ import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp, type DataRule, type RcptRule, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { planCampaign } from '../helpers/plan.js';
 import { closeAll } from '../helpers/close.js';
-import { deliveryLogFile } from '../../src/send/delivery-log.js';
+import { deliveryLogFile } from '../../src/log/delivery-log.js';
 
 let smtp: TestSmtpServer | undefined;
 let transport: Transport | undefined;

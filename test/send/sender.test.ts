@@ -7,7 +7,7 @@ import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { maxInWindow } from '../helpers/windows.js';
 import { planCampaign } from '../helpers/plan.js';
 import { closeAll } from '../helpers/close.js';
-import { deliveryLogFile } from '../../src/send/delivery-log.js';
+import { deliveryLogFile } from '../../src/log/delivery-log.js';
 
 let app: TestApp | undefined;
 let smtp: TestSmtpServer | undefined;

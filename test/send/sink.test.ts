@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { registerSinkCommand } from '../../src/cli/sink.js';
 import { PresslineError } from '../../src/errors.js';
-import { fileName, startSink, type Sink, type SinkMessage } from '../../src/send/sink.js';
+import { fileName, startSink, type Sink, type SinkMessage } from '../../src/devsink/sink.js';
 
 let dir: string;
 const sinks: Sink[] = [];

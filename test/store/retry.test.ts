@@ -2,9 +2,9 @@
 // The store under the wrapper is a small scripted stand-in (the wrapper is what is tested);
 // the PostgreSQL case at the end uses a real server through a proxy the test cuts.
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../../src/time/clock.js';
 import { PresslineError } from '../../src/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { certainlyNotApplied, isTransientStoreError, NOT_APPLIED, retryDelayMs, StoreOutcomeUnknownError, withStoreRetry } from '../../src/store/retry.js';
 import type { OutcomeRecord, SendingMark, Store } from '../../src/store/types.js';
 

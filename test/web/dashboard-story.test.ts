@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCampaign } from '../../src/campaigns/run.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { reportRows } from '../../src/reports/delivery-report.js';
 import { renderHtmlReport } from '../../src/reports/html.js';
 import { campaignSummary, outcomeSeries, reasonBreakdown } from '../../src/reports/queries.js';

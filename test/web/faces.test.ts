@@ -1,7 +1,7 @@
 // serve's two faces (issue 15 item 1): the dashboard answers only truly local requests unless the
 // token or a signed-in session comes with them; the public face keeps unsubscribe and webhooks.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { validateConfig } from '../../src/config/load.js';
 import { PresslineError } from '../../src/errors.js';
 import { createWebServer } from '../../src/web/server.js';

@@ -1,6 +1,6 @@
 import { PresslineError } from '../errors.js';
 import { isValidTimeZone, resolveWallTime, zoneOffsetMs } from '../releases/embargo.js';
-import { localDate } from './display.js';
+import { localDate } from '../scheduler/display.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

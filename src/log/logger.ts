@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { prettyDestination } from './log-pretty.js';
+import { prettyDestination } from './pretty.js';
 
 /** Secret-bearing keys at the top of a log line. */
 export const TOP_LEVEL_REDACT_PATHS = ['password', 'pass', 'secret', 'token', 'smtpUrl', 'url', 'auth', 'authorization', 'headers.authorization'];

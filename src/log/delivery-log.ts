@@ -2,8 +2,8 @@ import pino from 'pino';
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ownerIsDead } from '../campaigns/owner.js';
-import { TOP_LEVEL_REDACT_PATHS } from '../logger.js';
+import { ownerIsDead } from '../process/owner.js';
+import { TOP_LEVEL_REDACT_PATHS } from './logger.js';
 import type { EventType, LoggedEvent, Store } from '../store/types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { oneLine } from './cli/sanitise.js';
+import { oneLine } from '../terminal/sanitise.js';
 
 /**
  * pino's JSON lines as people read them (`worker --pretty`): local time, level, message, then the
