@@ -15,7 +15,8 @@ import type { CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } 
 import { fingerprintFiles } from './fingerprint.js';
 import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { finishPlanning } from './lifecycle.js';
-import { acquireOrTakeOver, newOwnerId } from '../process/owner.js';
+import { acquireOrTakeOver } from './lease.js';
+import { newOwnerId } from '../process/owner.js';
 
 export interface PlanInput {
   releaseFile: string;
