@@ -1,4 +1,5 @@
 import { PresslineError, type Location } from '../errors.js';
+import { formatOffset, isValidTimeZone, parseOffset, resolveWallTime, wallToUtcMs, zoneAbbreviation, zoneOffsetMs, type WallTimeResolution } from '../time/zones.js';
 
 /**
  * An embargo: the instant the release may be published, plus the IANA zone it was written in
@@ -8,96 +9,6 @@ export interface Embargo {
   instant: Date;
   zone: string;
   text: string;
-}
-
-/** How a wall time maps onto instants in a zone: once, never (DST gap) or twice (DST overlap). */
-export type WallTimeResolution =
-  | { kind: 'ok'; instant: Date }
-  | { kind: 'gap' }
-  | { kind: 'ambiguous'; instants: [Date, Date] };
-
-const formatterCache = new Map<string, Intl.DateTimeFormat>();
-
-/** True when Intl knows the zone (IANA names, case-insensitive, plus "UTC"). */
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    wallFormatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function wallFormatter(zone: string): Intl.DateTimeFormat {
-  let f = formatterCache.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      era: 'short',
-    });
-    formatterCache.set(zone, f);
-  }
-  return f;
-}
-
-/** The zone's UTC offset at an instant, in milliseconds (east of Greenwich positive). */
-export function zoneOffsetMs(zone: string, instant: number): number {
-  const parts = wallFormatter(zone).formatToParts(new Date(instant));
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? NaN);
-  const era = parts.find((p) => p.type === 'era')?.value;
-  let year = get('year');
-  if (era === 'BC' || era === 'B') year = 1 - year;
-  const wall = Date.UTC(year, get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  // Intl drops milliseconds; compare at whole-second precision.
-  return wall - Math.floor(instant / 1000) * 1000;
-}
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
-
-export function wallToUtcMs(date: string, time: string): number | undefined {
-  const d = DATE_RE.exec(date);
-  const t = TIME_RE.exec(time);
-  if (!d || !t) return undefined;
-  const [y, mo, da] = [Number(d[1]), Number(d[2]), Number(d[3])];
-  const [h, mi, s] = [Number(t[1]), Number(t[2]), Number(t[3] ?? 0)];
-  if (mo < 1 || mo > 12 || da < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const ms = Date.UTC(y, mo - 1, da, h, mi, s);
-  if (new Date(ms).getUTCDate() !== da) return undefined; // 2026-02-30 and friends
-  return ms;
-}
-
-/**
- * Resolves a wall time in a zone without throwing: every instant whose local reading in `zone`
- * equals the wall time. Throws only for malformed input (bad date/time or unknown zone).
- */
-export function resolveWallTime(date: string, time: string, zone: string): WallTimeResolution {
-  const wall = wallToUtcMs(date, time);
-  if (wall === undefined) {
-    throw new PresslineError('EMBARGO_INVALID', `"${date} ${time}" is not a valid date and time (expected YYYY-MM-DD HH:MM)`);
-  }
-  if (!isValidTimeZone(zone)) {
-    throw new PresslineError('EMBARGO_INVALID', `unknown time zone "${zone}" (use an IANA name such as Europe/Brussels)`);
-  }
-  // The offsets in force a day either side cover any single transition near the wall time.
-  const day = 86_400_000;
-  const offsets = new Set([zoneOffsetMs(zone, wall - day), zoneOffsetMs(zone, wall), zoneOffsetMs(zone, wall + day)]);
-  const hits = new Set<number>();
-  for (const offset of offsets) {
-    const candidate = wall - offset;
-    if (zoneOffsetMs(zone, candidate) === offset) hits.add(candidate);
-  }
-  const sorted = [...hits].sort((a, b) => a - b);
-  if (sorted.length === 0) return { kind: 'gap' };
-  if (sorted.length === 1) return { kind: 'ok', instant: new Date(sorted[0]!) };
-  return { kind: 'ambiguous', instants: [new Date(sorted[0]!), new Date(sorted[sorted.length - 1]!)] };
 }
 
 /**
@@ -141,13 +52,6 @@ export function zonedWallTimeToInstant(date: string, time: string, zone: string,
 
 function rawMessage(err: PresslineError): string {
   return err.location ? err.message.slice(err.message.indexOf(': ') + 2) : err.message;
-}
-
-/** "+01:00", "-05:00", "+05:45" for an offset in ms. */
-export function formatOffset(offsetMs: number): string {
-  const sign = offsetMs < 0 ? '-' : '+';
-  const total = Math.round(Math.abs(offsetMs) / 60_000);
-  return `${sign}${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
 
 const LOCAL_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s+(\S+)$/;
@@ -197,14 +101,6 @@ function checkZone(zone: string, where?: Location): void {
   }
 }
 
-/** `Z`, `+02:00`, `-0530` as milliseconds east of UTC. */
-export function parseOffset(off: string): number {
-  if (off.toUpperCase() === 'Z') return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(off)!;
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  return (m[1] === '-' ? -1 : 1) * minutes * 60_000;
-}
-
 /** Notice wording per primary language; {time} {zone} {utc} {date} are filled in. */
 const NOTICE: Record<string, string> = {
   en: 'EMBARGOED UNTIL {time} {zone} ({utc}), {date}',
@@ -218,12 +114,6 @@ const NOTICE: Record<string, string> = {
   pl: 'EMBARGO DO {time} {zone} ({utc}), {date}',
   ar: 'محظور النشر حتى {time} {zone} ({utc})، {date}',
 };
-
-/** The zone's short name at an instant as Intl 'en-GB' gives it (CET, CEST, GMT+5:45, …). */
-export function zoneAbbreviation(zone: string, instant: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'short' }).formatToParts(instant);
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? zone;
-}
 
 function hhmm(zone: string, instant: Date): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(instant);

@@ -1,5 +1,6 @@
 import { PresslineError } from '../errors.js';
-import { formatOffset, isValidTimeZone, parseEmbargo, parseOffset, resolveWallTime, wallToUtcMs, zoneOffsetMs, type Embargo } from '../releases/embargo.js';
+import { parseEmbargo, type Embargo } from '../releases/embargo.js';
+import { formatOffset, isValidTimeZone, parseOffset, resolveWallTime, wallToUtcMs, zoneOffsetMs } from '../time/zones.js';
 import { formatWithUtc } from './display.js';
 import { firstInstantAfterGap } from '../time/local-time.js';
 

@@ -1,20 +1,7 @@
-import { zoneAbbreviation, zoneOffsetMs } from '../releases/embargo.js';
+import { localDate, wallParts, zoneAbbreviation } from '../time/zones.js';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-
-/** The wall-clock reading of an instant in a zone, as numbers (month 1-12). */
-function wallParts(instant: Date, zone: string): { year: number; month: number; day: number; hour: number; minute: number } {
-  // The zone's offset (embargo.ts owns the Intl zone lookup) shifts the instant to wall time.
-  const wall = new Date(instant.getTime() + zoneOffsetMs(zone, instant.getTime()));
-  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes() };
-}
-
-/** "YYYY-MM-DD" of the instant's local date in the zone. */
-export function localDate(instant: Date, zone: string): string {
-  const p = wallParts(instant, zone);
-  return `${String(p.year).padStart(4, '0')}-${pad(p.month)}-${pad(p.day)}`;
-}
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');

@@ -1,6 +1,5 @@
 import { PresslineError } from '../errors.js';
-import { isValidTimeZone, resolveWallTime, zoneOffsetMs } from '../releases/embargo.js';
-import { localDate } from '../scheduler/display.js';
+import { isValidTimeZone, localDate, resolveWallTime, zoneOffsetMs } from './zones.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

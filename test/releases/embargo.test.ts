@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PresslineError } from '../../src/errors.js';
-import {
-  formatEmbargoNotice,
-  parseEmbargo,
-  resolveWallTime,
-  zonedWallTimeToInstant,
-  zoneOffsetMs,
-} from '../../src/releases/embargo.js';
+import { formatEmbargoNotice, parseEmbargo, zonedWallTimeToInstant } from '../../src/releases/embargo.js';
+import { resolveWallTime, zoneOffsetMs } from '../../src/time/zones.js';
 
 const iso = (d: Date) => d.toISOString().replace('.000', '');
 
