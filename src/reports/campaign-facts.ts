@@ -1,6 +1,6 @@
 import { utcSecond } from '../campaigns/pause.js';
 import type { Campaign, CampaignPhase } from '../store/types.js';
-import { e } from '../web/html.js';
+import { e } from '../html/entities.js';
 
 // What tells one campaign from another when the titles are the same (the two phases of an
 // embargoed release share the release's title): its phase, the embargo, the lists. The dashboard

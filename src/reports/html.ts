@@ -1,5 +1,5 @@
 import type { DeliveryRow, EventType, ReasonCount, StatusCounts } from '../store/types.js';
-import { e } from '../web/html.js';
+import { e } from '../html/entities.js';
 import type { ExplainedRow } from './explained-rows.js';
 import { listsText, phaseHtml, phaseOf, utcTime } from './campaign-facts.js';
 import type { CampaignSummary, OutcomeSeries, ReasonBreakdown } from './queries.js';

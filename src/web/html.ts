@@ -1,10 +1,4 @@
-/** Text made safe to place in HTML element content and in double-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Any value (undefined and null as nothing) as escaped HTML text. */
-export const e = (v: unknown): string => escapeHtml(v === undefined || v === null ? '' : String(v));
+import { escapeHtml } from '../html/entities.js';
 
 /** `a***@paper.example`: enough for the owner to recognise, too little to harvest. */
 export function maskAddress(email: string): string {

@@ -5,7 +5,8 @@ import { keepForReview } from '../bounces/review.js';
 import { checkToken, TOKEN_REFUSALS } from '../tokens.js';
 import { HttpError } from './body.js';
 import { html, text, type Handler, type Reply, type RequestContext } from './context.js';
-import { escapeHtml, maskAddress, page } from './html.js';
+import { escapeHtml } from '../html/entities.js';
+import { maskAddress, page } from './html.js';
 import { fill, unsubscribeWording } from './unsubscribe-wording.js';
 
 /** Where the suppression and the timeline event say the unsubscribe came from. */

@@ -7,7 +7,7 @@ import { campaignSummary } from '../../reports/queries.js';
 import type { Campaign } from '../../store/types.js';
 import type { DashboardAccess } from '../auth.js';
 import type { Handler } from '../context.js';
-import { e } from '../html.js';
+import { e } from '../../html/entities.js';
 import { formFields } from '../unsubscribe.js';
 import { layout, type Csrf } from './layout.js';
 import { idParam, orNotFound } from './request.js';

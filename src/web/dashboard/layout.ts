@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { REPORT_CSS } from '../../reports/html.js';
 import type { Reply } from '../context.js';
 import { cookie } from '../auth.js';
-import { e } from '../html.js';
+import { e } from '../../html/entities.js';
 
 
 /** Dashboard pages may run the one same-origin script and poll same-origin JSON; nothing else loads. */

@@ -3,7 +3,7 @@ import { PresslineError } from '../../errors.js';
 import { utcTime as time } from '../../reports/campaign-facts.js';
 import { recipientTimeline } from '../../reports/queries.js';
 import type { Handler } from '../context.js';
-import { e } from '../html.js';
+import { e } from '../../html/entities.js';
 import { layout } from './layout.js';
 import { idParam, orNotFound } from './request.js';
 

@@ -27,7 +27,7 @@ import { DASHBOARD_JS } from './client.js';
 import { Csrf, layout, viewerZone } from './layout.js';
 import { messagePage } from './message.js';
 import { idParam, orNotFound, query } from './request.js';
-import { e } from '../html.js';
+import { e } from '../../html/entities.js';
 
 interface DashRoute {
   pattern: RegExp;
