@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Clock } from '../time/clock.js';
 import type { Env } from '../config/load.js';
 import { parseRate, type Rate } from '../config/rate.js';
@@ -9,12 +8,9 @@ import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
 import { composeContext, withReleaseSender, type ComposeContext } from '../send/compose.js';
 import { openDeliveryLog } from '../log/delivery-log.js';
-import { readDkimKey } from '../send/dkim.js';
-import { dkimOptions } from '../send/nodemailer-adapter.js';
-import { createOutboxTransport } from '../send/outbox.js';
 import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
 import { SharedRateGate } from '../send/shared-limiter.js';
-import { createSmtpTransport, resolveRelay } from '../send/smtp.js';
+import { defaultTransport, relayTransport } from '../send/transport-factories.js';
 import type { Transport } from '../send/transport.js';
 import type { Campaign, Store } from '../store/types.js';
 import type { Release } from '../releases/types.js';
@@ -93,31 +89,12 @@ export function paceFrom(config: Config, overrides: PaceOverrides = {}): Pace {
   };
 }
 
-/** The DKIM key read (and parsed) from the file config names (undefined when signing is off). */
-function readDkim(config: Config) {
-  return dkimOptions(config, readDkimKey);
-}
-
-/** SMTP when SMTP_URL is set, otherwise the outbox folder for this campaign (`tests` for test sends). */
-export function defaultTransport(config: Config, env: Env, campaignId: number | 'tests'): Transport {
-  const dkim = readDkim(config);
-  if (env.smtpUrl) return createSmtpTransport(env.smtpUrl, config, dkim);
-  return createOutboxTransport(join(config.paths.outbox, String(campaignId)), dkim);
-}
-
 /**
  * When a ledger slot still marked running must belong to a worker that died: no live attempt
  * outlasts the connection, greeting and socket timeouts together, nor a live worker its lease.
  */
 function slotStaleMs(config: Config, leaseMs: number): number {
   return Math.max(leaseMs, config.smtp.connectionTimeoutMs + config.smtp.greetingTimeoutMs + config.smtp.socketTimeoutMs);
-}
-
-/** A relay from config `relays`: its URL from the environment variable the config names. */
-export function relayTransport(config: Config, env: Env, name: string): Transport {
-  const relay = resolveRelay(config, env, name);
-  const transport = createSmtpTransport(relay.url, config, readDkim(config), { localAddress: relay.localAddress, urlEnv: relay.urlEnv });
-  return { name: `${name} ${transport.name}`, send: (mail) => transport.send(mail), probe: () => transport.probe!(), close: () => transport.close() };
 }
 
 async function takeCampaign(store: Store, id: number, owner: string, now: Date, leaseMs: number): Promise<void> {

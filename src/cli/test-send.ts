@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import { describeHtmlSizes, htmlSizes } from '../campaigns/message-size.js';
-import { defaultTransport } from '../campaigns/run.js';
+import { defaultTransport } from '../send/transport-factories.js';
 import { prepareTestSend, sendTestCopies, testSendLogFile } from '../campaigns/test-send.js';
 import { describeSmtpUrl } from '../send/smtp.js';
 import { printJson } from './output.js';

@@ -2,7 +2,8 @@
 // `send`/`resume`, never both; relays come from config with their URL from the environment.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { relayTransport, runCampaign } from '../../src/campaigns/run.js';
+import { runCampaign } from '../../src/campaigns/run.js';
+import { relayTransport } from '../../src/send/transport-factories.js';
 import { validateConfig } from '../../src/config/load.js';
 import { journalists, testApp, type TestApp } from '../helpers/app.js';
 import { startTestSmtp } from '../helpers/smtp-server.js';
