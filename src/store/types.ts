@@ -1,4 +1,5 @@
 import type { Contact } from '../lists/contact.js';
+import type { CampaignOptions } from './campaign-options.js';
 
 /** Where one recipient stands. `unknown`: in flight at a crash; the server may or may not have it. */
 export type DeliveryStatus =
@@ -105,7 +106,7 @@ export interface CampaignInput {
   status: CampaignStatus;
   scheduledAt?: Date | undefined;
   /** Anything the sender needs to rebuild the run (rates, flags), kept as JSON. */
-  options: Record<string, unknown>;
+  options: CampaignOptions;
   phase?: CampaignPhase | undefined;
   /** The other phase's campaign id shares this group id (the embargoed phase's id). */
   groupId?: number | undefined;
@@ -424,7 +425,7 @@ export interface Store {
   getCampaign(id: number): Promise<Campaign | undefined>;
   listCampaigns(): Promise<Campaign[]>;
   /** Replaces the campaign's options (e.g. the release fingerprint taken when sending starts). */
-  updateCampaignOptions(id: number, options: Record<string, unknown>): Promise<void>;
+  updateCampaignOptions(id: number, options: CampaignOptions): Promise<void>;
   /**
    * Moves a scheduled campaign's start (e.g. a public phase after the embargo moved later), and
    * records the embargo it was checked against when given (null: the release has none now), so
