@@ -47,8 +47,8 @@ export async function viewMessage(deps: { config: Config; env: Env; store: Store
   const composedAt = last?.at ?? now;
 
   const release = await loadRelease(campaign.releaseFile, config);
-  const templateFile = templatePath(config, campaign.options.templateFile as string | undefined);
-  const sentWith = campaign.options.fingerprint as string | undefined;
+  const templateFile = templatePath(config, campaign.options.templateFile);
+  const sentWith = campaign.options.fingerprint;
   const releaseChanged = sentWith !== undefined && (await fingerprintFiles(releaseFiles(release, templateFile))) !== sentWith;
   const { compiled, compose } = await campaignMessages(deps, campaign, release, templateFile, composedAt);
   const messageId = d.messageId ?? messageIdFor({ instance: compose.instance, secret: compose.secret }, campaign.id, d.key, compose.from.address);

@@ -17,6 +17,7 @@ import { assertColumnsKept, columnsRead } from './kept-columns.js';
 import { finishPlanning } from './lifecycle.js';
 import { acquireOrTakeOver } from './lease.js';
 import { newOwnerId } from '../process/owner.js';
+import type { CampaignOptions } from '../store/campaign-options.js';
 
 export interface PlanInput {
   releaseFile: string;
@@ -234,7 +235,7 @@ export async function persistPlan(plan: Plan, deps: PlanningDeps, extra: Persist
 }
 
 /** What persistPlan keeps in a campaign's options so that planning can be finished later. */
-export interface PlanningOptions extends Record<string, unknown> {
+export interface PlanningOptions extends CampaignOptions {
   fingerprint: string;
   releasePath: string;
   listFingerprint: string;
@@ -257,7 +258,7 @@ export interface PlanningOptions extends Record<string, unknown> {
  * finishes an interrupted plan) and ends planning. The planner holds the campaign's lease
  * meanwhile, so `campaigns` can tell a plan in progress from one whose planner died.
  */
-async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDeps, options: PlanningOptions, ownerName?: string): Promise<void> {
+async function storeRecipients(campaignId: number, plan: Plan, deps: PlanningDeps, options: CampaignOptions & Pick<PlanningOptions, 'target'>, ownerName?: string): Promise<void> {
   const { store, clock, config } = deps;
   const input = plan.input;
   const owner = ownerName ?? newOwnerId();
@@ -337,7 +338,8 @@ export async function resumePlanning(campaignId: number, deps: PlanningDeps, o: 
   const campaign = await store.getCampaign(campaignId);
   if (!campaign) throw new PresslineError('NOT_FOUND', `no campaign ${campaignId}; \`pressline campaigns\` lists them`);
   if (campaign.status !== 'planning') throw new PresslineError('REFUSED', `campaign ${campaignId} is ${campaign.status}, not planning`);
-  const options = campaign.options as PlanningOptions;
+  const options = campaign.options;
+  const target = options.target ?? 'draft'; // written by every planning
   if (options.testTo) {
     // Finished now, it would go to the whole list: test sends are no longer campaigns.
     throw new PresslineError('REFUSED', `campaign ${campaignId} is an interrupted test send of an older pressline; cancel it (\`pressline cancel ${campaignId}\`) and send the test again with --test-to`);
@@ -362,8 +364,8 @@ export async function resumePlanning(campaignId: number, deps: PlanningDeps, o: 
   }
   // Recipients stored before the interruption carry only the columns kept then.
   assertColumnsKept(campaignId, plan.mergeColumns, options.keptColumns);
-  await storeRecipients(campaignId, plan, deps, { ...options, fingerprint: plan.fingerprint });
-  return options.target;
+  await storeRecipients(campaignId, plan, deps, { ...options, fingerprint: plan.fingerprint, target });
+  return target;
 }
 
 /** Each contact's instant for "hh:mm in their zone", never before the campaign's own start. */

@@ -167,14 +167,14 @@ export async function preflightCampaign(deps: PreflightDeps, campaign: Campaign,
     if (err instanceof PresslineError) return [err];
     throw err;
   }
-  const templateFile = templatePath(deps.config, campaign.options.templateFile as string | undefined);
+  const templateFile = templatePath(deps.config, campaign.options.templateFile);
   const problems = await preflightProblems(deps, {
     release,
     templateFile,
-    columns: (campaign.options.columns as string[] | undefined) ?? [],
+    columns: campaign.options.columns ?? [],
     phase: campaign.phase,
     relay: options.relay,
-    kept: campaign.options.keptColumns ? { campaignId: campaign.id, columns: campaign.options.keptColumns as string[] } : undefined,
+    kept: campaign.options.keptColumns ? { campaignId: campaign.id, columns: campaign.options.keptColumns } : undefined,
   });
   // The same guard runCampaign applies once a campaign has started (see textChangedError).
   if (campaign.startedAt && !options.acceptChanges && (await fingerprintFiles(releaseFiles(release, templateFile))) !== campaign.options.fingerprint) {

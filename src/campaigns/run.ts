@@ -147,10 +147,10 @@ export async function campaignMessages(
   now: Date,
 ): Promise<{ compiled: CompiledRelease; compose: ComposeContext }> {
   const { config, env, store } = deps;
-  const columns = (campaign.options.columns as string[]) ?? [];
+  const columns = campaign.options.columns ?? [];
   const compiled = await compileRelease(release, { config, now, columns, templateFile });
   // A release edited after planning to merge a column that was not stored is refused by name.
-  assertColumnsKept(campaign.id, columnsRead([compiled], columns), campaign.options.keptColumns as string[] | undefined);
+  assertColumnsKept(campaign.id, columnsRead([compiled], columns), campaign.options.keptColumns);
   const compose = composeContext(
     withReleaseSender(config, release),
     campaign.id,
@@ -205,7 +205,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     const requeued = options.resendUnknown ? await store.requeue(campaignId, ['unknown'], clock.now()) : 0;
 
     const release = await loadRelease(campaign.releaseFile, config);
-    const templateFile = templatePath(config, campaign.options.templateFile as string | undefined);
+    const templateFile = templatePath(config, campaign.options.templateFile);
     const fingerprint = await fingerprintFiles(releaseFiles(release, templateFile));
     if (!campaign.startedAt) {
       // Nothing has gone out yet (a scheduled send): whatever the release says now is what
@@ -234,7 +234,7 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     }
     options.onStart?.({ recovered, requeued, transport: transport.name });
 
-    const pace = paceFrom(config, options.pace ?? (campaign.options.pace as PaceOverrides | undefined));
+    const pace = paceFrom(config, options.pace ?? campaign.options.pace);
     const summary = await sendCampaign({
       campaignId,
       store,

@@ -1,13 +1,12 @@
-import pino from 'pino';
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ownerIsDead } from '../process/owner.js';
-import { TOP_LEVEL_REDACT_PATHS } from './logger.js';
-import type { EventType, LoggedEvent, Store } from '../store/types.js';
+import type { LoggedEvent, Store } from '../store/types.js';
+import { formatLogLines } from './log-line.js';
 
 /**
- * `logs/<store>-<campaign>.ndjson` (see deliveryLogFile): one pino line per event of the campaign, copied from the store's
+ * `logs/<store>-<campaign>.ndjson` (see deliveryLogFile): one JSON line (pino's format) per event of the campaign, copied from the store's
  * events table in id order. Being a copy makes it complete by construction: planning (planned,
  * suppressed, skipped), every attempt and outcome, suppressions found at claim time, recoveries,
  * cancellations and bounces all reach it, whichever process or command recorded them. And a line
@@ -43,9 +42,6 @@ const LATE_WINDOW = 1_000;
 const STALE_LOCK_MS = 30_000;
 const LOCK_POLL_MS = 20;
 
-/** Events a reader scanning for trouble should see (level "warn"); the rest are "info". */
-const WARN_EVENTS = new Set<EventType>(['bounced', 'blocked', 'failed', 'unknown', 'complained']);
-
 /** What is known of the file: its size, the highest event id in it, and the ids near the top. */
 interface FileState {
   size: number;
@@ -65,19 +61,6 @@ export async function deliveryLogFile(store: Store, dir: string, campaignId: num
 export function openDeliveryLog(store: Store, dir: string, campaignId: number): DeliveryLog {
   // Named once the store says who it is (the first copy); until then, the campaign's number.
   let file = join(dir, `${campaignId}.ndjson`);
-  // pino formats each line (redaction on as a second guard: lines are flat and carry only the
-  // fields below); the lines of one catch-up are collected and appended in one write.
-  let batch: string[] = [];
-  const format = pino(
-    {
-      base: { campaign: campaignId },
-      timestamp: false, // the event's own time goes in `time`
-      messageKey: 'msg',
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: TOP_LEVEL_REDACT_PATHS, censor: '[redacted]' },
-    },
-    { write: (line: string) => void batch.push(line) },
-  );
   const keepRecent = !store.eventIdsInCommitOrder;
   let made = false;
   let known: FileState | undefined;
@@ -108,10 +91,8 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
         const events = await store.eventsAfter(campaignId, scan, PAGE);
         const fresh = events.filter((e) => e.id > state.lastId || (keepRecent && !state.recent.has(e.id)));
         if (fresh.length > 0) {
-          batch = [];
-          for (const e of fresh) format[WARN_EVENTS.has(e.type) ? 'warn' : 'info'](lineOf(e));
-          const text = batch.join('');
-          batch = [];
+          // The lines of one page are appended in one write.
+          const text = formatLogLines(campaignId, fresh);
           writeSync(fd, text);
           state = advance(state, fresh, Buffer.byteLength(text), keepRecent);
           written += fresh.length;
@@ -156,28 +137,6 @@ export function openDeliveryLog(store: Store, dir: string, campaignId: number): 
         },
       };
     },
-  };
-}
-
-/** The line of one event: only these fields, whatever else a row carries. */
-function lineOf(e: LoggedEvent) {
-  const anAttempt = e.type === 'sending' || e.attempt !== undefined;
-  return {
-    time: e.at.toISOString(),
-    eventId: e.id,
-    event: e.type,
-    recipient: e.email,
-    deliveryId: e.deliveryId,
-    attempt: e.attempt,
-    code: e.code,
-    enhanced: e.enhanced,
-    response: e.response,
-    messageId: e.messageId,
-    durationMs: e.durationMs,
-    detail: e.detail,
-    // Relays are named by host, never by a URL with user and password.
-    worker: anAttempt ? e.worker : undefined,
-    relay: anAttempt ? e.relay : undefined,
   };
 }
 

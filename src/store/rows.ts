@@ -1,5 +1,6 @@
 import type { Contact } from '../lists/contact.js';
 import { emptyCounts, type Campaign, type Delivery, type DeliveryRef, type DeliveryRow, type DeliveryStatus, type EventRecord, type LoggedEvent, type SkippedRow, type StatusCounts, type Suppression } from './types.js';
+import { parseCampaignOptions } from './campaign-options.js';
 
 /**
  * Row → record mappers shared by both stores. SQLite hands back times as epoch milliseconds and
@@ -27,7 +28,7 @@ export function toCampaign(r: Row): Campaign {
     statusReason: opt(r.status_reason),
     pausedKind: opt(r.paused_kind),
     pausedSince: date(r.paused_since),
-    options: json(r.options),
+    options: parseCampaignOptions(json(r.options)),
     createdAt: new Date(r.created_at),
     scheduledAt: date(r.scheduled_at),
     startedAt: date(r.started_at),

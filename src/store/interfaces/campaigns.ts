@@ -1,4 +1,5 @@
 import type { Contact } from '../../lists/contact.js';
+import type { CampaignOptions } from '../campaign-options.js';
 import type { CampaignPhase, CampaignStatus, DeliveryStatus, PauseKind } from '../../domain/status.js';
 
 export interface CampaignInput {
@@ -10,7 +11,7 @@ export interface CampaignInput {
   status: CampaignStatus;
   scheduledAt?: Date | undefined;
   /** Anything the sender needs to rebuild the run (rates, flags), kept as JSON. */
-  options: Record<string, unknown>;
+  options: CampaignOptions;
   phase?: CampaignPhase | undefined;
   /** The other phase's campaign id shares this group id (the embargoed phase's id). */
   groupId?: number | undefined;
@@ -106,7 +107,7 @@ export interface CampaignStore {
   getCampaign(id: number): Promise<Campaign | undefined>;
   listCampaigns(): Promise<Campaign[]>;
   /** Replaces the campaign's options (e.g. the release fingerprint taken when sending starts). */
-  updateCampaignOptions(id: number, options: Record<string, unknown>): Promise<void>;
+  updateCampaignOptions(id: number, options: CampaignOptions): Promise<void>;
   /**
    * Moves a scheduled campaign's start (e.g. a public phase after the embargo moved later), and
    * records the embargo it was checked against when given (null: the release has none now), so
