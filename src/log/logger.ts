@@ -12,7 +12,7 @@ export const REDACT_PATHS = [
 
 /**
  * Operational log (stderr by default): pino with secrets redacted. JSON lines, or with `pretty`
- * one readable line each (see log-pretty.ts), redacted the same way before they are formatted.
+ * one readable line each (see pretty.ts), redacted the same way before they are formatted.
  */
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream; pretty?: boolean } = {}): pino.Logger {
   const destination = options.pretty ? prettyDestination(options.destination ?? process.stderr) : (options.destination ?? pino.destination(2));

@@ -1,48 +1,29 @@
+import PQueue from 'p-queue';
+
 /**
- * The messages being sent right now. The dispatcher decides when to start one (never more than
- * the concurrency), so this only counts them and wakes whoever waits for a free slot or for
- * all of them to finish: a queue of its own would only add a promise and an event per message.
+ * The messages being sent right now, on a p-queue with no limit of its own: the dispatcher decides
+ * when to start one (never more than the concurrency, and not while it waits on the rate gate), so
+ * the queue only runs them, counts them and says when one or all of them are done.
  */
 export class InFlight {
-  private running = 0;
-  private slotWaiters: (() => void)[] = [];
-  private idleWaiters: (() => void)[] = [];
+  private readonly queue = new PQueue();
 
   get count(): number {
-    return this.running;
+    return this.queue.pending + this.queue.size;
   }
 
   /** Starts `task` now; `onError` gets what it throws (it never rejects the caller). */
   start(task: () => Promise<void>, onError: (err: unknown) => void): void {
-    this.running++;
-    task().then(() => this.finished(), (err: unknown) => {
-      onError(err);
-      this.finished();
-    });
+    this.queue.add(task).catch(onError);
   }
 
-  /** Resolves when the next message in flight finishes. */
+  /** Resolves when the next message in flight finishes (p-queue says `next` after each task, failed or not). */
   nextSlot(): Promise<void> {
-    return new Promise((resolve) => this.slotWaiters.push(resolve));
+    return new Promise((resolve) => this.queue.once('next', () => resolve()));
   }
 
   /** Resolves when nothing is in flight (at once if nothing is). */
   idle(): Promise<void> {
-    if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private finished(): void {
-    this.running--;
-    const slots = this.slotWaiters;
-    if (slots.length > 0) {
-      this.slotWaiters = [];
-      for (const wake of slots) wake();
-    }
-    if (this.running === 0 && this.idleWaiters.length > 0) {
-      const idle = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of idle) wake();
-    }
+    return this.queue.onIdle();
   }
 }
