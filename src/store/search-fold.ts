@@ -61,7 +61,7 @@ function variantTable(): Map<string, string[]> {
 }
 
 /** The search fold of a text: NFC, then code point by code point to its folded form. */
-export function foldForSearch(text: string): string {
+function foldForSearch(text: string): string {
   let out = '';
   for (const c of text.normalize('NFC')) out += foldChar(c);
   return out;
@@ -87,13 +87,16 @@ export function sqliteSearch(term: string): { sql: string; args: string[] } {
   return { sql: `(${has('key')} OR ${has('email')} OR ${has('outlet')})`, args: [like, glob, like, glob, like, glob] };
 }
 
-/** PostgreSQL: the search as a WHERE clause over key, email and outlet, `p` being the pattern's placeholder. */
-export function postgresSearchSql(p: string): string {
-  return `(key ~ ${p} OR email ~ ${p} OR outlet ~ ${p})`;
+/**
+ * PostgreSQL: the search as a WHERE clause over key, email and outlet, with its arguments: the
+ * term as a regular expression matching any text whose fold contains the term's fold.
+ */
+export function postgresSearch(term: string): { sql: string; args: string[] } {
+  const pattern = postgresSearchPattern(term);
+  return { sql: '(key ~ ? OR email ~ ? OR outlet ~ ?)', args: [pattern, pattern, pattern] };
 }
 
-/** PostgreSQL: the term as a regular expression matching any text whose fold contains the term's fold. */
-export function postgresSearchPattern(term: string): string {
+function postgresSearchPattern(term: string): string {
   // ASCII punctuation escaped (a backslash before a non-alphanumeric is that character); sets hold
   // only cased letters, never one of the characters special inside brackets.
   const literal = (c: string) => (/^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]$/.test(c) ? `\\${c}` : c);
