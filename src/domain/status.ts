@@ -1,19 +1,10 @@
 /** Where one recipient stands. `unknown`: in flight at a crash; the server may or may not have it. */
-export type DeliveryStatus =
-  | 'pending'
-  | 'sending'
-  | 'sent'
-  | 'deferred'
-  | 'bounced'
-  | 'blocked'
-  | 'failed'
-  | 'suppressed'
-  | 'skipped'
-  | 'unknown';
-
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
+// Each stored union is written once, as a list, and its type derived from the list: the store's
+// CHECK constraints copy these lists, and test/store/check-constraints.test.ts compares the two.
+export const DELIVERY_STATUSES = [
   'pending', 'sending', 'sent', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown',
-];
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Statuses from which nothing more will be sent without an explicit decision. */
 export const FINAL_STATUSES: readonly DeliveryStatus[] = ['sent', 'bounced', 'blocked', 'failed', 'suppressed', 'skipped', 'unknown'];
@@ -23,7 +14,8 @@ export const FINAL_STATUSES: readonly DeliveryStatus[] = ['sent', 'bounced', 'bl
  * workers and senders until it becomes `draft` (sent from a terminal) or `scheduled`.
  * Only src/campaigns/lifecycle.ts changes a campaign's status (see its transition table).
  */
-export type CampaignStatus = 'planning' | 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled' | 'missed';
+export const CAMPAIGN_STATUSES = ['planning', 'draft', 'scheduled', 'sending', 'paused', 'done', 'cancelled', 'missed'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /**
  * What paused a campaign, which says who may resume it. `relay`: the relay failed under a worker,
@@ -33,16 +25,29 @@ export type CampaignStatus = 'planning' | 'draft' | 'scheduled' | 'sending' | 'p
  * refused OUR sender (domain, SPF/DKIM, IP). The others (refused credentials, an operator,
  * Ctrl-C, a failed store write) always wait for a person.
  */
-export type PauseKind = 'relay' | 'relay-held' | 'credentials' | 'operator' | 'interrupted' | 'store' | 'sender';
+export const PAUSE_KINDS = ['relay', 'relay-held', 'credentials', 'operator', 'interrupted', 'store', 'sender'] as const;
+export type PauseKind = (typeof PAUSE_KINDS)[number];
 
 /** A single send, or one of the two phases of an embargoed release. */
-export type CampaignPhase = 'single' | 'embargoed' | 'public';
+export const CAMPAIGN_PHASES = ['single', 'embargoed', 'public'] as const;
+export type CampaignPhase = (typeof CAMPAIGN_PHASES)[number];
 
 /**
  * What a log line and an event row record: a lifecycle step of one delivery (or of the campaign).
  * Every delivery status is one, plus the steps that leave the status alone.
  */
-export type EventType = 'planned' | Exclude<DeliveryStatus, 'pending'> | 'complained' | 'delayed' | 'unsubscribed' | 'campaign';
+export const EVENT_TYPES = [
+  'planned', ...DELIVERY_STATUSES.filter((s): s is Exclude<DeliveryStatus, 'pending'> => s !== 'pending'), 'complained', 'delayed', 'unsubscribed', 'campaign',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Why an address is suppressed. */
+export const SUPPRESSION_REASONS = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** What a suppression-log row records. */
+export const SUPPRESSION_ACTIONS = ['add', 'remove'] as const;
+export type SuppressionAction = (typeof SUPPRESSION_ACTIONS)[number];
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 

@@ -14,9 +14,6 @@ import { searchContract } from './contract/search.js';
 import { suppressionsContract } from './contract/suppressions.js';
 import { migrationsContract } from './contract/migrations.js';
 
-/** Members with no contract on purpose: no caller left, being removed (issue 18). */
-const DEAD = ['markSending', 'recordOutcomes'];
-
 /**
  * Member names of `interface Store`: it is composed in src/store/types.ts from one interface per
  * job (src/store/interfaces/), so the members are read from each interface it extends.
@@ -57,6 +54,6 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
     const runtime = stores.open().store;
     // The parse above and the objects agree: every declared member exists on this engine's store.
     expect(members.filter((m) => !(m in runtime))).toEqual([]);
-    expect(members.filter((m) => !DEAD.includes(m) && !used[kind].has(m))).toEqual([]);
+    expect(members.filter((m) => !used[kind].has(m))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-export type SuppressionReason = 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe' | 'manual';
+import type { SuppressionAction, SuppressionReason } from '../../domain/status.js';
 
 export interface Suppression {
   key: string;
@@ -13,7 +13,7 @@ export interface Suppression {
 export interface SuppressionLogEntry {
   key: string;
   email: string;
-  action: 'add' | 'remove';
+  action: SuppressionAction;
   reason: string | undefined;
   source: string;
   detail: string | undefined;

@@ -1,5 +1,5 @@
 import { opt, toSuppression } from '../rows.js';
-import type { Suppression, SuppressionLogEntry } from '../types.js';
+import type { Suppression, SuppressionAction, SuppressionLogEntry } from '../types.js';
 import { all, get, run, type Op } from './adapter.js';
 
 // Who must never be mailed again, and the audit trail (the SuppressionStore interface).
@@ -34,7 +34,7 @@ export function* removeSuppression(key: string, source: string, now: Date): Op<b
   return true;
 }
 
-function* logSuppression(key: string, email: string, action: 'add' | 'remove', reason: string | undefined, source: string, detail: string | undefined, now: Date): Op<void> {
+function* logSuppression(key: string, email: string, action: SuppressionAction, reason: string | undefined, source: string, detail: string | undefined, now: Date): Op<void> {
   yield* run('INSERT INTO suppression_log (key, email, action, reason, source, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
     key, email, action, reason ?? null, source, detail ?? null, now,
   ]);
