@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { configFilePath, validateConfig } from '../config/load.js';
 import { PresslineError } from '../errors.js';
+import type { Address } from '../mime/address.js';
 import { writeOutFiles, type ProtectedFile } from './out-file.js';
 
 interface InitFlags {
@@ -15,11 +16,6 @@ interface InitFlags {
   language?: string;
   zone?: string;
   force?: boolean;
-}
-
-interface Mailbox {
-  name?: string;
-  address: string;
 }
 
 /** The answers init needs, each with its flag (for errors) and its question (for the prompt). */
@@ -36,7 +32,7 @@ const email = z.email();
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** `Press Office <press@org.org>` or `press@org.org` → a mailbox; one line naming the flag otherwise. */
-export function parseMailbox(value: string, flag: string): Mailbox {
+export function parseMailbox(value: string, flag: string): Address {
   if (CONTROL.test(value)) throw new PresslineError('USAGE', `${flag}: no line breaks or control characters, please`);
   const m = /^\s*(?:"?([^"<]*?)"?\s*<([^<>]+)>|([^<>\s]+))\s*$/.exec(value);
   const address = (m?.[2] ?? m?.[3] ?? '').trim();

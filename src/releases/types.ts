@@ -1,11 +1,6 @@
 import type { Location } from '../errors.js';
+import type { Address } from '../mime/address.js';
 import type { Embargo } from './embargo.js';
-
-/** A mailbox as written in front matter or config. */
-export interface ReleaseAddress {
-  name?: string;
-  address: string;
-}
 
 /** The organisation issuing the release (footer and From: fallback). */
 export interface Organisation {
@@ -62,8 +57,8 @@ export interface ReleaseVariant {
   contacts: ReleaseContact[];
   links: ReleaseLink[];
   attachments: ReleaseAttachment[];
-  from?: ReleaseAddress;
-  replyTo?: ReleaseAddress;
+  from?: Address;
+  replyTo?: Address;
   bodyMarkdown: string;
   /** Where each field was written (the original file for inherited fields); key "body" = first body line. */
   where: Record<string, Location>;
