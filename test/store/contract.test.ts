@@ -13,6 +13,7 @@ import { readModelsContract } from './contract/read-models.js';
 import { searchContract } from './contract/search.js';
 import { suppressionsContract } from './contract/suppressions.js';
 import { migrationsContract } from './contract/migrations.js';
+import { publicationsContract } from './contract/publications.js';
 
 /** Members with no contract on purpose: no caller left, being removed (issue 18). */
 const DEAD = ['markSending', 'recordOutcomes'];
@@ -49,6 +50,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   readModelsContract(open);
   searchContract(open);
   migrationsContract(kind, open);
+  publicationsContract(open);
 
   // Last: vitest runs a file's tests in order, so every test above has used its members by now.
   it('covers every Store member (a new member needs a contract test above)', () => {
