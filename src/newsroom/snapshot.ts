@@ -1,5 +1,6 @@
 import { escapeHtml } from '../html/escape.js';
 import type { Release, ReleaseVariant } from '../releases/types.js';
+import { formatReleaseDate } from '../render/compile.js';
 import { labelsFor } from '../render/labels.js';
 import { markdownToHtml } from '../render/markdown.js';
 import { createFieldCatalog, MergeTokens, renderSegments } from '../render/merge.js';
@@ -23,7 +24,7 @@ function articleHtml(variant: ReleaseVariant): string {
   const labels = labelsFor(variant.language);
   const text = (s: string) => escapeHtml(anonymous(s, variant, plain, plain));
   const parts: string[] = [];
-  const dateline = [variant.dateline ? text(variant.dateline) : undefined, variant.date ? escapeHtml(variant.date) : undefined].filter(Boolean).join(', ');
+  const dateline = [variant.dateline ? text(variant.dateline) : undefined, variant.date ? escapeHtml(formatReleaseDate(variant.date, variant.language)) : undefined].filter(Boolean).join(', ');
   if (dateline) parts.push(`<p class="dateline">${dateline}</p>`);
   parts.push(`<div class="body">${anonymous(variant.bodyMarkdown, variant, (t) => markdownToHtml(t), escapeHtml)}</div>`);
   if (variant.contacts.length > 0) {

@@ -41,7 +41,8 @@ export function nativeName(language: string): string {
 /** "1 December 2026" in the language, in UTC (a page is the same wherever it is read from). */
 export function formatPublished(at: Date, language: string): string {
   try {
-    return new Intl.DateTimeFormat(language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(at);
+    // English as the email writes it (en-GB: "1 December 2026").
+    return new Intl.DateTimeFormat(language.toLowerCase() === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(at);
   } catch {
     return at.toISOString().slice(0, 10);
   }
