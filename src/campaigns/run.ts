@@ -23,6 +23,7 @@ import { newOwnerId, ownerIsDead } from '../process/owner.js';
 import { recordRunPause } from './pause.js';
 import { textChangedError } from './preflight.js';
 import { releaseFiles, templatePath } from './plan.js';
+import { publishAtStart, readOnlineUrls } from '../newsroom/publish.js';
 
 /** Whether any rate ceiling is set (a count of 0 is no limit). */
 function hasCeiling(pace: Pace): boolean {
@@ -71,6 +72,8 @@ export interface RunOptions {
    * `breaker.autoResume`); otherwise it waits for \`pressline resume\`.
    */
   autoResume?: boolean;
+  /** Where a problem that does not stop the send is said (the worker's log); stderr otherwise. */
+  warn?: (message: string) => void;
   /** Called once recovery is done and sending is about to begin. */
   onStart?: (info: { recovered: number; requeued: number; transport: string }) => void;
 }
@@ -148,7 +151,11 @@ export async function campaignMessages(
 ): Promise<{ compiled: CompiledRelease; compose: ComposeContext }> {
   const { config, env, store } = deps;
   const columns = campaign.options.columns ?? [];
-  const compiled = await compileRelease(release, { config, now, columns, templateFile });
+  // Lifted copies link the release's newsroom page (published as the send starts).
+  const readOnline = await readOnlineUrls(config, env.secret, () => store.instanceId(), campaign, release, now, async (releaseKey) =>
+    store.publications({ releaseKey }, now),
+  );
+  const compiled = await compileRelease(release, { config, now, columns, templateFile, ...(readOnline ? { readOnline } : {}) });
   // A release edited after planning to merge a column that was not stored is refused by name.
   assertColumnsKept(campaign.id, columnsRead([compiled], columns), campaign.options.keptColumns);
   const compose = composeContext(
@@ -232,6 +239,8 @@ export async function runCampaign(campaignId: number, deps: RunDeps, options: Ru
     if (!(await transition(deps, campaignId, 'start', clock.now(), { reason: campaign.status === 'sending' ? 'resumed' : undefined }))) {
       throw new PresslineError('REFUSED', `campaign ${campaignId} changed status meanwhile; look again with \`pressline campaigns\``);
     }
+    // The public copies and the public page go together: published in the step that starts them.
+    await publishAtStart(deps, campaign, release, fingerprint, clock.now(), options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)));
     options.onStart?.({ recovered, requeued, transport: transport.name });
 
     const pace = paceFrom(config, options.pace ?? campaign.options.pace);

@@ -20,6 +20,7 @@ import { registerDbCommand } from './db.js';
 import { registerLogCommand } from './log.js';
 import { registerInitCommand } from './init.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerPublishCommand } from './publish.js';
 import { forTerminal } from '../terminal/sanitise.js';
 import { presslineVersion } from '../version.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerSinkCommand(program);
   registerInitCommand(program);
   registerDoctorCommand(program);
+  registerPublishCommand(program);
   return program;
 }
 

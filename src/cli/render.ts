@@ -6,6 +6,7 @@ import type { Contact } from '../lists/contact.js';
 import { loadLists } from '../lists/load.js';
 import { formatEmbargoNotice } from '../releases/embargo.js';
 import { loadRelease } from '../releases/load.js';
+import { readOnlineUrls } from '../newsroom/publish.js';
 import { compileRelease, summariseVariants } from '../render/compile.js';
 import { embargoWording } from '../render/labels.js';
 import { clipWarnings, describeHtmlSizes, htmlSizes } from '../campaigns/message-size.js';
@@ -108,7 +109,11 @@ export function registerRenderCommand(program: Command): void {
         }
       }
 
-      const compiled = await compileRelease(release, { config, now, columns, ...(opts.template ? { templateFile: opts.template } : {}) });
+      // The "read online" link a send would carry (its page name needs PRESSLINE_SECRET here: the
+      // store's instance id, which keys it without one, is the store's and render never opens it).
+      const secret = readEnv().secret;
+      const readOnline = secret === undefined ? undefined : await readOnlineUrls(config, secret, async () => '', { test: false, releaseFile: file }, release, now, async () => []);
+      const compiled = await compileRelease(release, { config, now, columns, ...(opts.template ? { templateFile: opts.template } : {}), ...(readOnline ? { readOnline } : {}) });
       const perVariant = (wording: (language: string) => string) => compiled.variants.map((v) => `"${oneLine(wording(v.language))}" (${v.language})`).join(', ');
       const out = opts.out ?? join('out', 'render', basename(file, extname(file)));
       const inputs: ProtectedFile[] = [

@@ -220,6 +220,19 @@ export const configSchema = z.strictObject({
       leaseMs: z.number().int().min(500).default(60_000),
     })
     .prefault({}),
+  /** The public newsroom: each release as a web page once its embargo lifts (issue 17). */
+  newsroom: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** URL prefix of the pages; translations are under /<language><path>. */
+      path: z
+        .string()
+        .regex(/^(\/[a-z0-9][a-z0-9._-]*)+$/, 'a path such as /news: lower-case letters, digits, . _ -, starting with /')
+        .default('/news'),
+      /** When set, the worker rewrites the static pages here after each publish (`pressline publish --static`). */
+      staticDir: z.string().trim().min(1, 'a folder path cannot be empty').optional(),
+    })
+    .prefault({}),
   doctor: z
     .strictObject({
       /**

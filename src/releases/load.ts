@@ -88,7 +88,7 @@ export async function loadRelease(file: string, config: Config): Promise<Release
   for (const a of variants.flatMap((v) => v.attachments)) {
     if (!attachments.some((b) => b.path === a.path && b.filename === a.filename)) attachments.push(a);
   }
-  return { file: shown, variants, ...(embargo ? { embargo } : {}), attachments, warnings };
+  return { file: shown, variants, ...(embargo ? { embargo } : {}), ...(data.newsroom === false ? { newsroom: false } : {}), attachments, warnings };
 }
 
 interface OriginalContext {

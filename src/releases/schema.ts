@@ -70,6 +70,8 @@ export const releaseFields = {
   embargo: text.optional(),
   from: address.optional(),
   replyTo: address.optional(),
+  /** false keeps the release off the public newsroom (it is still mailed). */
+  newsroom: z.boolean({ error: 'must be true or false' }).optional(),
 };
 
 /** The original release's front matter. */

@@ -69,6 +69,8 @@ export interface Release {
   file: string;
   variants: ReleaseVariant[];
   embargo?: Embargo;
+  /** false: front matter `newsroom: false` keeps the release off the public newsroom. */
+  newsroom?: boolean;
   /** Every distinct attachment across the variants. */
   attachments: ReleaseAttachment[];
   /** Problems worth a look that do not stop a send (e.g. large attachments). */

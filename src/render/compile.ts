@@ -35,6 +35,8 @@ export interface CompileOptions {
   columns?: string[];
   /** MJML layout; default config.templates.dir/config.templates.layout. */
   templateFile?: string;
+  /** The newsroom page of each language (lifted copies only): a "read online" link in both parts. */
+  readOnline?: Record<string, string>;
 }
 
 /**
@@ -58,7 +60,8 @@ export async function compileRelease(release: Release, options: CompileOptions):
 
   const variants: CompiledVariant[] = [];
   for (const variant of release.variants) {
-    variants.push(await compileVariant(variant, release, { config, embargoed, catalog, nodes, templateFile, templateText }));
+    const readOnline = embargoed ? undefined : options.readOnline?.[variant.language];
+    variants.push(await compileVariant(variant, release, { config, embargoed, catalog, nodes, templateFile, templateText, readOnline }));
   }
   const byTag = new Map(variants.map((v) => [v.language.toLowerCase(), v]));
   const byPrimary = new Map<string, CompiledVariant>();
@@ -96,6 +99,8 @@ interface VariantContext {
   nodes: ReturnType<typeof parseTemplate>;
   templateFile: string;
   templateText: string;
+  /** The variant's newsroom page; never set for an embargoed copy. */
+  readOnline: string | undefined;
 }
 
 async function compileVariant(variant: ReleaseVariant, release: Release, ctx: VariantContext): Promise<CompiledVariant> {
@@ -155,6 +160,7 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
     has_meta: contacts.length > 0 || links.length > 0,
     organisation,
     labels,
+    read_online: ctx.readOnline ?? '',
   };
 
   const expanded = expandTemplate(ctx.nodes, context, {
@@ -163,7 +169,7 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
   });
   const mapLine = (line: number) => expanded.lineMap[line - 1] ?? line;
 
-  const textSource = composeText({ notice, title, subtitle, datelineText, greeting, body, contacts, links, organisation, labels }, tokens);
+  const textSource = composeText({ readOnline: ctx.readOnline, notice, title, subtitle, datelineText, greeting, body, contacts, links, organisation, labels }, tokens);
   const subjectPrefix = ctx.embargoed ? wording.prefix : '';
   tokens.assertKnown();
 
@@ -206,6 +212,7 @@ async function compileVariant(variant: ReleaseVariant, release: Release, ctx: Va
 }
 
 interface TextParts {
+  readOnline: string | undefined;
   notice: string;
   title: string;
   subtitle: string | undefined;
@@ -221,6 +228,7 @@ interface TextParts {
 /** The plain-text alternative, built from the same (tokenised) content as the HTML. */
 function composeText(p: TextParts, tokens: MergeTokens): string {
   const blocks: string[] = [p.notice, wrap(p.title)];
+  if (p.readOnline) blocks.unshift(`${p.labels.readOnline}: <${p.readOnline}>`);
   if (p.subtitle) blocks.push(wrap(p.subtitle));
   const lead: string[] = [];
   if (p.datelineText) lead.push(p.datelineText);

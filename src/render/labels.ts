@@ -15,6 +15,8 @@ export interface Labels {
   embargoPrefix: string;
   /** The notice at the top of a copy sent after the lift (or with no embargo). */
   lifted: string;
+  /** The link to the release's newsroom page, in copies sent after the lift. */
+  readOnline: string;
 }
 
 const LABELS: Record<string, Labels> = {
@@ -29,6 +31,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'To stop receiving our press releases, reply to this email with "unsubscribe".',
     embargoPrefix: 'EMBARGOED: ',
     lifted: 'FOR IMMEDIATE RELEASE',
+    readOnline: 'Read online',
   },
   fr: {
     contacts: 'Contacts presse',
@@ -41,6 +44,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Pour ne plus recevoir nos communiqués, répondez à ce message avec «\u00a0unsubscribe\u00a0».',
     embargoPrefix: 'SOUS EMBARGO : ',
     lifted: 'POUR DIFFUSION IMMÉDIATE',
+    readOnline: 'Lire en ligne',
   },
   de: {
     contacts: 'Pressekontakt',
@@ -53,6 +57,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Um keine Pressemitteilungen mehr zu erhalten, antworten Sie auf diese E-Mail mit „unsubscribe“.',
     embargoPrefix: 'SPERRFRIST: ',
     lifted: 'ZUR SOFORTIGEN VERÖFFENTLICHUNG',
+    readOnline: 'Online lesen',
   },
   es: {
     contacts: 'Contactos de prensa',
@@ -65,6 +70,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Para dejar de recibir nuestros comunicados, responda a este mensaje con «unsubscribe».',
     embargoPrefix: 'EMBARGADO: ',
     lifted: 'PARA DIFUSIÓN INMEDIATA',
+    readOnline: 'Leer en línea',
   },
   it: {
     contacts: 'Contatti stampa',
@@ -77,6 +83,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Per non ricevere più i nostri comunicati, rispondi a questa email con «unsubscribe».',
     embargoPrefix: 'SOTTO EMBARGO: ',
     lifted: 'PER DIFFUSIONE IMMEDIATA',
+    readOnline: 'Leggi online',
   },
   nl: {
     contacts: 'Perscontact',
@@ -89,6 +96,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Wilt u geen persberichten meer ontvangen? Beantwoord deze e-mail met "unsubscribe".',
     embargoPrefix: 'EMBARGO: ',
     lifted: 'VOOR ONMIDDELLIJKE PUBLICATIE',
+    readOnline: 'Online lezen',
   },
   ru: {
     contacts: 'Контакты для прессы',
@@ -101,6 +109,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Чтобы больше не получать наши пресс-релизы, ответьте на это письмо словом «unsubscribe».',
     embargoPrefix: 'ЭМБАРГО: ',
     lifted: 'ДЛЯ НЕМЕДЛЕННОЙ ПУБЛИКАЦИИ',
+    readOnline: 'Читать на сайте',
   },
   pt: {
     contacts: 'Contactos de imprensa',
@@ -113,6 +122,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Para deixar de receber os nossos comunicados, responda a este e-mail com «unsubscribe».',
     embargoPrefix: 'SOB EMBARGO: ',
     lifted: 'PARA DIVULGAÇÃO IMEDIATA',
+    readOnline: 'Ler online',
   },
   pl: {
     contacts: 'Kontakt dla mediów',
@@ -125,6 +135,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'Aby nie otrzymywać więcej naszych komunikatów, odpowiedz na tę wiadomość słowem „unsubscribe”.',
     embargoPrefix: 'EMBARGO: ',
     lifted: 'DO NATYCHMIASTOWEJ PUBLIKACJI',
+    readOnline: 'Czytaj online',
   },
   ar: {
     contacts: 'جهات الاتصال الإعلامية',
@@ -137,6 +148,7 @@ const LABELS: Record<string, Labels> = {
     unsubscribeReply: 'لإيقاف تلقي بياناتنا الصحفية، ردّ على هذه الرسالة بكلمة «unsubscribe».',
     embargoPrefix: 'محظور النشر: ',
     lifted: 'للنشر الفوري',
+    readOnline: 'اقرأ على الموقع',
   },
 };
 

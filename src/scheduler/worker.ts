@@ -145,6 +145,7 @@ async function startUnlessUnfit(deps: RunDeps, campaignId: number, options: Work
     relay: options.relay,
     leaseMs: deps.config.worker.leaseMs,
     autoResume,
+    warn: (message) => options.log.warn({ campaign: campaignId }, message),
   });
 }
 

@@ -126,6 +126,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   countsByCampaign: SAFE, outboxCounts: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,
   deliveryEvents: SAFE,
+  publication: SAFE, publications: SAFE,
   liveClaimHolders: { repeat: 'safe', now: [1] },
   claimableWork: { repeat: 'safe', now: [1] },
   // Idempotent or guarded writes: a repeat after an unseen commit finds nothing left to do.
@@ -137,6 +138,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   forceReleaseCampaign: SAFE,
   releaseClaims: SAFE,
   addSuppression: SAFE, // ON CONFLICT DO NOTHING
+  publishRelease: SAFE, // an upsert that keeps the first publication time
   keepBounceReport: SAFE, // ON CONFLICT DO NOTHING
   quarantineMessage: SAFE, // ON CONFLICT DO NOTHING
   acquireCampaign: { repeat: 'safe', now: [2] }, // renewing our own lease is allowed

@@ -5,6 +5,7 @@ import type { CampaignStore } from './interfaces/campaigns.js';
 import type { DeliveryQueue } from './interfaces/delivery-queue.js';
 import type { EventLog } from './interfaces/events.js';
 import type { RateLedger } from './interfaces/rate-ledger.js';
+import type { PublicationStore } from './interfaces/publications.js';
 import type { ReadModels } from './interfaces/read-models.js';
 import type { StoreIdentity, WriteGroups } from './interfaces/store-meta.js';
 import type { SuppressionStore } from './interfaces/suppressions.js';
@@ -18,6 +19,7 @@ export type * from './interfaces/suppressions.js';
 export type * from './interfaces/bounces.js';
 export * from './interfaces/read-models.js';
 export type * from './interfaces/store-meta.js';
+export type * from './interfaces/publications.js';
 
 /**
  * The source of truth. Every state change is one statement or one transaction, so a crash leaves
@@ -32,4 +34,5 @@ export interface Store
     SuppressionStore,
     BounceStore,
     ReadModels,
+    PublicationStore,
     WriteGroups {}

@@ -13,6 +13,7 @@ import { readWebhookSettings, type WebhookSettings } from './settings.js';
 import { unsubscribePage, unsubscribePost } from './unsubscribe.js';
 import { DASHBOARD_BODY_BYTES, dashboardRoutes } from './dashboard/pages.js';
 import { checkedPath } from './request-target.js';
+import { newsroomRoutes } from './newsroom.js';
 
 export interface WebServerOptions {
   host?: string | undefined;
@@ -138,6 +139,7 @@ export async function createWebServer(app: WebDeps, options: WebServerOptions = 
     { pattern: /^\/u\/([^/]+)$/, methods: unsubscribe },
     { pattern: /^\/webhooks\/ses$/, methods: { POST: sesWebhook } },
     { pattern: /^\/webhooks\/sendgrid$/, methods: { POST: sendgridWebhook(sendgridKey) } },
+    ...newsroomRoutes(app.config),
     healthz,
   ];
 

@@ -13,6 +13,7 @@ import { readModelsContract } from './contract/read-models.js';
 import { searchContract } from './contract/search.js';
 import { suppressionsContract } from './contract/suppressions.js';
 import { migrationsContract } from './contract/migrations.js';
+import { publicationsContract } from './contract/publications.js';
 
 /**
  * Member names of `interface Store`: it is composed in src/store/types.ts from one interface per
@@ -46,6 +47,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   readModelsContract(open);
   searchContract(open);
   migrationsContract(kind, open);
+  publicationsContract(open);
 
   // Last: vitest runs a file's tests in order, so every test above has used its members by now.
   it('covers every Store member (a new member needs a contract test above)', () => {

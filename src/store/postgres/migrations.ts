@@ -381,4 +381,27 @@ ALTER TABLE suppressions ADD CONSTRAINT suppressions_reason_known
 ALTER TABLE suppression_log ADD CONSTRAINT suppression_log_action_known CHECK (action IN ('add', 'remove'));
 `,
   },
+  {
+    // The newsroom (issue 17): one row per release and language, written only when the release is
+    // published (at the lift, or when a send without embargo starts), so nothing exists to leak
+    // before then. `slug` is the page name (title words and an HMAC of the release key).
+    version: 12,
+    sql: `
+CREATE TABLE publications (
+  release_key text NOT NULL,
+  language text NOT NULL,
+  slug text NOT NULL,
+  title text NOT NULL,
+  summary text,
+  article_html text NOT NULL,
+  published_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  campaign_id bigint NOT NULL,
+  fingerprint text NOT NULL,
+  PRIMARY KEY (release_key, language)
+);
+CREATE UNIQUE INDEX publications_page ON publications (language, slug);
+CREATE INDEX publications_language_published ON publications (language, published_at);
+`,
+  },
 ];

@@ -2,7 +2,7 @@ import type { Contact } from '../../lists/contact.js';
 import type {
   AudienceEntry, BounceChange, BounceRecorded, BounceReport, Campaign, CampaignInput, CampaignTransition, Delivery, DeliveryFacets, DeliveryQuery,
   DeliveryRef, DeliveryRow, DeliveryStatus, EventRecord, EventType, LoggedEvent, NewDeliveryOptions, OutcomeBucket, OutcomeRecord, QuarantinedMessage,
-  RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
+  Publication, PublicationInput, RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
 } from '../types.js';
 import { toDelivery } from '../rows.js';
 import type { Dialect, Op } from './adapter.js';
@@ -11,6 +11,7 @@ import * as campaigns from './campaigns.js';
 import * as claims from './claims.js';
 import * as queue from './delivery-queue.js';
 import * as events from './events.js';
+import * as pages from './publications.js';
 import * as reads from './read-models.js';
 import * as suppressions from './suppressions.js';
 
@@ -129,4 +130,10 @@ export abstract class SqlStore implements Store {
   reasonCounts = (campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]> =>
     this.exec(reads.reasonCounts(this.dialect, campaignId, types, by, limit));
   deliveryFacets = (campaignId: number, limit: number): Promise<DeliveryFacets> => this.exec(reads.deliveryFacets(this.dialect, campaignId, limit));
+
+  // PublicationStore
+  publishRelease = (rows: PublicationInput[], now: Date): Promise<void> => this.transaction(pages.publishRelease(rows, now));
+  publication = (language: string, slug: string, now: Date): Promise<Publication | undefined> => this.exec(pages.publication(language, slug, now));
+  publications = (filter: { language?: string; releaseKey?: string; limit?: number }, now: Date): Promise<Publication[]> =>
+    this.exec(pages.publications(filter, now));
 }

@@ -383,4 +383,27 @@ CREATE INDEX events_delivery ON events (campaign_id, delivery_id);
 CREATE INDEX events_campaign_type_at ON events (campaign_id, type, at);
 `,
   },
+  {
+    // The newsroom (issue 17): one row per release and language, written only when the release is
+    // published (at the lift, or when a send without embargo starts), so nothing exists to leak
+    // before then. `slug` is the page name (title words and an HMAC of the release key).
+    version: 11,
+    sql: `
+CREATE TABLE publications (
+  release_key TEXT NOT NULL,
+  language TEXT NOT NULL,
+  slug TEXT NOT NULL,
+  title TEXT NOT NULL,
+  summary TEXT,
+  article_html TEXT NOT NULL,
+  published_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  campaign_id INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  PRIMARY KEY (release_key, language)
+);
+CREATE UNIQUE INDEX publications_page ON publications (language, slug);
+CREATE INDEX publications_language_published ON publications (language, published_at);
+`,
+  },
 ];
