@@ -3,6 +3,7 @@
 import type { BounceStore } from './interfaces/bounces.js';
 import type { CampaignStore } from './interfaces/campaigns.js';
 import type { DeliveryQueue } from './interfaces/delivery-queue.js';
+import type { EngagementStore } from './interfaces/engagement.js';
 import type { EventLog } from './interfaces/events.js';
 import type { RateLedger } from './interfaces/rate-ledger.js';
 import type { ReadModels } from './interfaces/read-models.js';
@@ -18,6 +19,7 @@ export type * from './interfaces/suppressions.js';
 export type * from './interfaces/bounces.js';
 export * from './interfaces/read-models.js';
 export type * from './interfaces/store-meta.js';
+export * from './interfaces/engagement.js';
 
 /**
  * The source of truth. Every state change is one statement or one transaction, so a crash leaves
@@ -32,4 +34,5 @@ export interface Store
     SuppressionStore,
     BounceStore,
     ReadModels,
+    EngagementStore,
     WriteGroups {}

@@ -4,12 +4,14 @@ import type {
   DeliveryRef, DeliveryRow, DeliveryStatus, EventRecord, EventType, LoggedEvent, NewDeliveryOptions, OutcomeBucket, OutcomeRecord, QuarantinedMessage,
   RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
 } from '../types.js';
+import type { CampaignEngagement, EngagementEvent, EngagementTarget, EngagementTotals } from '../interfaces/engagement.js';
 import { toDelivery } from '../rows.js';
 import type { Dialect, Op } from './adapter.js';
 import * as bounces from './bounces.js';
 import * as campaigns from './campaigns.js';
 import * as claims from './claims.js';
 import * as queue from './delivery-queue.js';
+import * as engagement from './engagement.js';
 import * as events from './events.js';
 import * as reads from './read-models.js';
 import * as suppressions from './suppressions.js';
@@ -129,4 +131,11 @@ export abstract class SqlStore implements Store {
   reasonCounts = (campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]> =>
     this.exec(reads.reasonCounts(this.dialect, campaignId, types, by, limit));
   deliveryFacets = (campaignId: number, limit: number): Promise<DeliveryFacets> => this.exec(reads.deliveryFacets(this.dialect, campaignId, limit));
+
+  // EngagementStore
+  engagementTarget = (deliveryId: number): Promise<EngagementTarget | undefined> => this.exec(engagement.engagementTarget(deliveryId));
+  recordEngagement = (event: EngagementEvent): Promise<{ stored: boolean }> => this.transaction(engagement.recordEngagement(event));
+  deliveryEngagement = (deliveryId: number): Promise<EngagementTotals | undefined> => this.exec(engagement.deliveryEngagement(deliveryId));
+  engagementEvents = (deliveryId: number): Promise<EngagementEvent[]> => this.exec(engagement.engagementEvents(deliveryId));
+  campaignEngagement = (campaignId: number): Promise<CampaignEngagement> => this.exec(engagement.campaignEngagement(campaignId));
 }
