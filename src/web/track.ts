@@ -18,7 +18,7 @@ import { page } from './html.js';
 /** Longest click target accepted (the links pressline writes are far shorter). */
 export const MAX_TARGET_CHARS = 2048;
 
-/** A transparent 1×1 GIF (43 bytes). */
+/** A transparent 1×1 GIF (42 bytes). */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 /** The client's address: the socket's, or the last X-Forwarded-For hop when config says a proxy adds it. */
