@@ -74,7 +74,8 @@ export function migrationsContract(kind: Kind, open: () => Opened): void {
       await old.sql(`DELETE FROM events WHERE type = 'opened'`);
       const store = await old.open();
       try {
-        expect(await indexes()).toEqual(before);
+        // Every index kept (later steps may add their own tables and indexes).
+        expect(await indexes()).toEqual(expect.arrayContaining(before));
         expect(await store.getCampaign(1)).toMatchObject({ releaseTitle: 'Саммит — «droits»', status: 'paused', phase: 'embargoed', pausedKind: 'operator', options: { note: 'über' }, createdAt: T0 });
         expect(await store.deliveryById(1)).toMatchObject({ email: 'j@bücher.example', key: 'j@xn--bcher-kva.example', status: 'sent', messageId: '<1@x>', contact: { firstName: 'Élodie' } });
         expect((await store.events(1)).map((e) => [e.type, e.detail])).toEqual([['sent', 'принято']]);
