@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** What a token may be used for; part of the signed text, so one kind never passes as another. */
-export type TokenPurpose = 'unsubscribe' | 'verp';
+export type TokenPurpose = 'unsubscribe' | 'verp' | 'open' | 'click';
 
 /** The delivery a token names: the store it was made in, its campaign and delivery numbers. */
 export interface TokenRef {
@@ -82,4 +82,20 @@ export async function checkToken<D extends TokenTarget>(
   if (!timingSafeEqual(expected, Buffer.from(read.sig))) return { refused: 'signature' };
   // The canonical spelling, so a re-cased copy of the token is the same report.
   return { delivery, ref: read.ref, canonical: makeToken(secret, purpose, read.ref, delivery.key) };
+}
+
+/**
+ * The signature of a click link's target: HMAC over the purpose, the link's token and the exact
+ * target text, so a link's `u=` cannot be swapped for another address (no open redirect) and a
+ * target signed for one delivery does not pass under another's token.
+ */
+export function signClickTarget(secret: string, token: string, target: string): string {
+  return createHmac('sha256', secret).update(`click-target:${token}:${target}`).digest('hex').slice(0, SIG_CHARS);
+}
+
+/** True when `sig` is the signature of `target` under `token` (constant-time). */
+export function clickTargetMatches(secret: string, token: string, target: string, sig: string): boolean {
+  const expected = Buffer.from(signClickTarget(secret, token, target));
+  const given = Buffer.from(sig.toLowerCase());
+  return given.length === expected.length && timingSafeEqual(expected, given);
 }

@@ -14,6 +14,7 @@ import { nextLocalTime } from '../time/local-time.js';
 import type { CampaignPhase, PlanConflict, ReleaseIdentity, SkippedRow, Store } from '../store/types.js';
 import { fingerprintFiles } from './fingerprint.js';
 import { assertColumnsKept, columnsRead } from './kept-columns.js';
+import { withTrackingColumn } from '../engagement/do-not-track.js';
 import { finishPlanning } from './lifecycle.js';
 import { acquireOrTakeOver } from './lease.js';
 import { newOwnerId } from '../process/owner.js';
@@ -123,7 +124,8 @@ export async function preparePlan(input: PlanInput, deps: { config: Config; stor
   // A side that does not compile is not an error here: the preflight refuses it for the phases
   // that can go out on that side (an embargoed phase never goes out lifted).
   const otherSide = embargo && (await compileAt(compiled.embargoed ? embargo.instant : new Date(embargo.instant.getTime() - 1)).catch(() => undefined));
-  const mergeColumns = columnsRead(otherSide ? [compiled, otherSide] : [compiled], report.columns);
+  // The list's `tracking` column is kept too: a tracked send reads it for each recipient (src/engagement/).
+  const mergeColumns = withTrackingColumn(columnsRead(otherSide ? [compiled, otherSide] : [compiled], report.columns), report.columns);
 
   const perLanguage: Record<string, number> = {};
   for (const [language, n] of byContactLanguage) {

@@ -6,6 +6,7 @@ import { PresslineError } from '../errors.js';
 import { readAttachmentContents } from '../releases/attachments.js';
 import { loadRelease } from '../releases/load.js';
 import { compileRelease } from '../render/compile.js';
+import { campaignTracking } from '../engagement/settings.js';
 import { composeContext, withReleaseSender, type ComposeContext } from '../send/compose.js';
 import { openDeliveryLog } from '../log/delivery-log.js';
 import { sendCampaign, type Pace, type Progress, type RunSummary } from '../send/sender.js';
@@ -161,7 +162,14 @@ export async function campaignMessages(
   const compose = composeContext(
     withReleaseSender(config, release),
     campaign.id,
-    { instance: await store.instanceId(), secret: env.secret, test: campaign.test, attachments: await readAttachmentContents(release.attachments) },
+    {
+      instance: await store.instanceId(),
+      secret: env.secret,
+      test: campaign.test,
+      attachments: await readAttachmentContents(release.attachments),
+      // Decided per recipient as each message renders (engagement/links.ts).
+      tracking: campaign.test ? undefined : campaignTracking(config, campaign.options.track, env.secret, columns),
+    },
   );
   return { compiled, compose };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { withApp } from '../app.js';
+import { engagementText, engagementView, type EngagementView } from '../reports/engagement.js';
+import { withApp, type App } from '../app.js';
 import { PresslineError } from '../errors.js';
 import { explainStatus, transition } from '../campaigns/lifecycle.js';
 import { pauseByOperator } from '../campaigns/pause.js';
@@ -150,17 +151,18 @@ export function registerCampaignCommands(program: Command): void {
             text = reportCsv(entries);
             break;
           case 'table': {
-            const [counts, outbox] = await Promise.all([app.store.counts(campaignId), app.store.outboxCounts(campaignId)]);
-            text = reportTable(entries) + `\n\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n`;
+            const [counts, outbox, engagement] = await Promise.all([app.store.counts(campaignId), app.store.outboxCounts(campaignId), engagementOf(app.store, campaignId)]);
+            text = reportTable(entries) + `\n\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n${forTerminal(engagementText(engagement))}\n`;
             break;
           }
           case 'html': {
-            const [summary, series, reasons] = await Promise.all([
+            const [summary, series, reasons, engagement] = await Promise.all([
               campaignSummary(app.store, campaignId),
               outcomeSeries(app.store, campaignId),
               reasonBreakdown(app.store, campaignId),
+              engagementOf(app.store, campaignId),
             ]);
-            text = renderHtmlReport({ summary, series, reasons, rows, statuses, generatedAt: app.clock.now() });
+            text = renderHtmlReport({ summary, series, reasons, rows, statuses, generatedAt: app.clock.now(), engagement });
             break;
           }
           default:
@@ -174,4 +176,10 @@ export function registerCampaignCommands(program: Command): void {
         }
       });
     });
+}
+
+/** The campaign's engagement for the report (reportRows has already refused an unknown campaign). */
+async function engagementOf(store: App['store'], campaignId: number): Promise<EngagementView> {
+  const campaign = await store.getCampaign(campaignId);
+  return campaign ? engagementView(store, campaign) : { tracked: false };
 }

@@ -26,6 +26,10 @@ function eventJson(e: EventRecord, email?: string) {
 
 function entryJson(t: TimelineEntry) {
   if (t.kind === 'event') return { kind: 'event', ...eventJson(t.event) };
+  if (t.kind === 'engagement') {
+    const g = t.engagement;
+    return { kind: 'engagement', at: g.at.toISOString(), type: g.kind, human: g.human, reason: g.reason, url: g.url ?? null, userAgent: g.userAgent };
+  }
   const r = t.report;
   return {
     kind: 'report', at: r.receivedAt.toISOString(), type: r.kind, source: r.source, reportId: r.reportId, recipient: r.recipient,
@@ -79,7 +83,11 @@ export function registerLogCommand(program: Command): void {
           out.push('');
           for (const entry of t.entries) {
             if (entry.kind === 'event') out.push(eventLine(entry.event));
-            else {
+            else if (entry.kind === 'engagement') {
+              const g = entry.engagement;
+              // The URL and user agent came from outside (a click link, a request header): shown inert.
+              out.push(`${g.at.toISOString().replace('T', ' ').slice(0, 23)}  ${(g.kind === 'open' ? 'opened' : 'clicked').padEnd(11)}  ${oneLine(`${g.human ? 'reader' : 'machine'} (${g.reason})${g.url ? `  ${g.url}` : ''}`)}`);
+            } else {
               const r = entry.report;
               // A DSN is written by whoever sent it: its text, diagnostic and source are shown inert.
               out.push(`${r.receivedAt.toISOString().replace('T', ' ').slice(0, 23)}  report      ${oneLine(`${r.kind} from ${r.source} (${r.outcome})${r.status ? `  ${r.status}` : ''}`)}`);

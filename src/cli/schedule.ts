@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { campaignTracking, trackChoice } from '../engagement/settings.js';
 import { withApp } from '../app.js';
 import { overlapRefusal, transition } from '../campaigns/lifecycle.js';
 import { preflightPlan, refuseUnlessClear } from '../campaigns/preflight.js';
@@ -30,6 +31,7 @@ export function registerScheduleCommands(program: Command): void {
     .option('--rate <rate>', 'global ceiling for these sends (default from config)')
     .option('--new-only', 'only journalists who have not had this release yet (from an earlier campaign)')
     .option('--again', 'schedule even for journalists another campaign of this release reached or is about to reach')
+    .option('--track <what>', 'track opens, clicks, or both (opens,clicks) or none; default from config tracking')
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print the scheduled campaigns as JSON')
     .addHelpText(
@@ -46,6 +48,9 @@ Examples:
       if (!release) throw new PresslineError('USAGE', 'name the release to schedule, or use `schedule list` / `schedule cancel <id>`');
       if (!flags.at) throw new PresslineError('USAGE', 'say when with --at (e.g. --at "embargo - 24h" or --at "2026-12-01 09:00 Europe/Brussels")');
       await withApp(program.opts().config, async (app) => {
+        // Refused now, not when the worker starts: tracking links need a public origin and the secret.
+        const track = trackChoice(app.config, flags.track);
+        campaignTracking(app.config, track, app.env.secret, []);
         const plan = await planSchedule(
           { releaseFile: release, lists: flags.list, embargoed: flags.embargoed, public: flags.public, at: flags.at, publicAt: flags.publicAt, localTime: flags.localTime, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) },
           app,
@@ -77,7 +82,7 @@ Examples:
           process.exitCode = 1;
           return;
         }
-        const ids = await storeSchedule(plan, app, flags.rate ? { rate: flags.rate } : {}, { again: flags.again, newOnly: flags.newOnly });
+        const ids = await storeSchedule(plan, app, flags.rate ? { rate: flags.rate } : {}, { again: flags.again, newOnly: flags.newOnly, track });
         if (flags.json) printJson(ids.map((id, i) => ({ id, phase: plan.phases[i]!.phase, at: plan.phases[i]!.at.instant.toISOString(), zone: plan.phases[i]!.at.zone })));
         else out.write(`Scheduled as campaign${ids.length > 1 ? 's' : ''} ${ids.join(' and ')}. Keep \`pressline worker\` running to send ${ids.length > 1 ? 'them' : 'it'}.\n`);
       });

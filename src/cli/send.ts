@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { campaignTracking, trackChoice } from '../engagement/settings.js';
 import type { Command } from 'commander';
 import { withApp, type App } from '../app.js';
 import { describeConflicts, overlapRefusal, planningInterrupted } from '../campaigns/lifecycle.js';
@@ -165,6 +166,7 @@ export function registerSendCommands(program: Command): void {
       .option('--contact <email>', 'with --test-to: render with this contact of --list instead of sample values')
       .option('--new-only', 'only journalists who have not had this release yet (from an earlier campaign)')
       .option('--again', 'send even to journalists another campaign of this release reached or is about to reach')
+      .option('--track <what>', 'track opens, clicks, or both (opens,clicks) or none; default from config tracking')
       .option('--yes', 'do not ask for confirmation'),
   )
     .addHelpText('after', '\nExamples:\n  pressline send releases/eu-russia-summit.md --list lists/journalists.csv --where beat=russia\n  pressline send releases/eu-russia-summit.md --test-to me@example.org desk@example.org\n')
@@ -178,6 +180,9 @@ export function registerSendCommands(program: Command): void {
         if (flags.contact) throw new PresslineError('USAGE', '--contact goes with --test-to (a real send goes to everyone on --list)');
         if (!flags.list) throw new PresslineError('USAGE', 'send needs --list <file...> (or --test-to <email...> for a test send)');
         const pace = paceOverrides(flags);
+        // Refused before planning when the links could not work (no public origin, no secret, bad do-not-track file).
+        const track = trackChoice(app.config, flags.track);
+        campaignTracking(app.config, track, app.env.secret, []);
         const input = { releaseFile: release, lists: flags.list, where: flags.where, encoding: flags.encoding, skipInvalid: Boolean(flags.skipInvalid) };
         const plan = await preparePlan(input, app);
         // Before the plan is shown, confirmed or stored: what would fail at send time fails here.
@@ -209,7 +214,7 @@ export function registerSendCommands(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        const campaignId = await persistPlan(plan, app, { options: { pace }, again: flags.again, newOnly: flags.newOnly });
+        const campaignId = await persistPlan(plan, app, { options: { pace, track }, again: flags.again, newOnly: flags.newOnly });
         out.write(`Campaign ${campaignId} planned: ${recipients} deliveries stored; ${app.env.smtpUrl ? 'sending' : `writing them to ${outboxFolder(app, campaignId)}`}…\n`);
         try {
           await runWithProgress(app, campaignId, plan.recipients + plan.suppressed, { json: flags.json, progress: flags.progress, waitRetries: flags.waitRetries, pace });

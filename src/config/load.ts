@@ -100,6 +100,8 @@ export function validateConfig(raw: unknown, path = DEFAULT_CONFIG_FILE): Config
     parsed.data.attachments.allowedDirs = dirs.map((d) => resolve(dirname(resolve(path)), d));
     const quarantine = parsed.data.bounces.quarantineDir;
     if (quarantine !== undefined) parsed.data.bounces.quarantineDir = resolve(dirname(resolve(path)), quarantine);
+    const doNotTrack = parsed.data.tracking.doNotTrack;
+    if (doNotTrack !== undefined) parsed.data.tracking.doNotTrack = resolve(dirname(resolve(path)), doNotTrack);
     return parsed.data;
   }
   throw new PresslineError('CONFIG_INVALID', describeIssues(parsed.error), { file: path });

@@ -242,6 +242,20 @@ export const configSchema = z.strictObject({
       dnsServer: z.string().optional(),
     })
     .prefault({}),
+  /** Engagement tracking (opens, clicks): off unless a campaign or this asks for it (see src/engagement/). */
+  tracking: z
+    .strictObject({
+      /** Defaults for `--track`: a send without the flag tracks what these say. */
+      opens: z.boolean().default(false),
+      clicks: z.boolean().default(false),
+      /** A file of addresses never tracked (one a line, `#` comments); relative to the config file's folder. */
+      doNotTrack: z.string().trim().min(1, 'a file path cannot be empty').optional(),
+      /** A fetch this soon after the message was sent is a machine's (a scanner, a proxy), not a reader's. */
+      machineWindowSeconds: z.number().int().min(0).max(3600).default(10),
+      /** serve sits behind a reverse proxy that appends the client to X-Forwarded-For: read it from there. */
+      behindProxy: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 /** The validated configuration with every default filled in. */

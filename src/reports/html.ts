@@ -1,4 +1,5 @@
 import type { DeliveryRow, EventType, ReasonCount, StatusCounts } from '../store/types.js';
+import { engagementHtml, type EngagementView } from './engagement.js';
 import { e } from '../html/entities.js';
 import type { ExplainedRow } from './explained-rows.js';
 import { listsText, phaseHtml, phaseOf, utcTime } from './campaign-facts.js';
@@ -191,7 +192,7 @@ ${body}
  * The `report --format html` file: one self-contained document (inline CSS and SVG, no script, no
  * external request) with the counts, the outcome chart, the reasons and the recipient table.
  */
-export function renderHtmlReport(data: { summary: CampaignSummary; series: OutcomeSeries; reasons: ReasonBreakdown; rows: ExplainedRow[]; statuses?: string[] | undefined; generatedAt: Date }): string {
+export function renderHtmlReport(data: { summary: CampaignSummary; series: OutcomeSeries; reasons: ReasonBreakdown; rows: ExplainedRow[]; statuses?: string[] | undefined; generatedAt: Date; engagement?: EngagementView | undefined }): string {
   const c = data.summary.campaign;
   const title = `Campaign ${c.id}: ${c.releaseTitle}`;
   const filter = data.statuses && data.statuses.length ? ` (status ${data.statuses.join(', ')})` : '';
@@ -212,7 +213,7 @@ export function renderHtmlReport(data: { summary: CampaignSummary; series: Outco
 <h2>Deliveries by status</h2>
 ${countsHtml(data.summary.counts, undefined, data.summary.outbox)}
 <p id="progress">${data.summary.settled} of ${data.summary.toSend} to send settled (${Math.floor(data.summary.progress * 100)}%)${data.summary.total > data.summary.toSend ? `; ${data.summary.total - data.summary.toSend} skipped or suppressed rows were never to be sent` : ''}.</p>
-<h2>Deliveries over time</h2>
+${data.engagement ? `<h2>Opens and clicks</h2>\n${engagementHtml(data.engagement)}\n` : ''}<h2>Deliveries over time</h2>
 ${outcomeChartSvg(data.series)}
 <h2>Reasons</h2>
 ${reasonsHtml(data.reasons)}

@@ -7,6 +7,7 @@ import type {
   DeliveryRow,
   DeliverySort,
   DeliveryStatus,
+  EngagementEvent,
   EventRecord,
   EventType,
   ReasonCount,
@@ -200,7 +201,8 @@ export async function recipientPage(store: Store, campaignId: number, t: TableQu
 /** One entry of a recipient's timeline: a delivery event, or a stored bounce/complaint report. */
 export type TimelineEntry =
   | { kind: 'event'; at: Date; event: EventRecord }
-  | { kind: 'report'; at: Date; report: StoredBounceEvent };
+  | { kind: 'report'; at: Date; report: StoredBounceEvent }
+  | { kind: 'engagement'; at: Date; engagement: EngagementEvent };
 
 export interface RecipientTimeline {
   delivery: DeliveryRow & { campaignId: number };
@@ -212,14 +214,16 @@ export interface RecipientTimeline {
 export async function recipientTimeline(store: Store, deliveryId: number): Promise<RecipientTimeline> {
   const delivery = await store.deliveryRow(deliveryId);
   if (!delivery) throw new PresslineError('NOT_FOUND', `no delivery ${deliveryId}`);
-  const [campaign, events, reports] = await Promise.all([
+  const [campaign, events, reports, engagement] = await Promise.all([
     store.getCampaign(delivery.campaignId),
     store.events(delivery.campaignId, deliveryId),
     store.bounceEvents({ deliveryId }),
+    store.engagementEvents(deliveryId),
   ]);
   const entries: TimelineEntry[] = [
     ...events.map((event) => ({ kind: 'event' as const, at: event.at, event })),
     ...reports.map((report) => ({ kind: 'report' as const, at: report.receivedAt, report })),
+    ...engagement.map((ev) => ({ kind: 'engagement' as const, at: ev.at, engagement: ev })),
   ];
   // Stable: same-instant entries keep events before the report they came from.
   entries.sort((a, b) => a.at.getTime() - b.at.getTime());

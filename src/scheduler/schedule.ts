@@ -1,4 +1,5 @@
 import { preparePlan, persistPlan, type Plan, type PlanInput, type PlanningDeps } from '../campaigns/plan.js';
+import type { TrackChoice } from '../engagement/settings.js';
 import { PresslineError } from '../errors.js';
 import { loadRelease } from '../releases/load.js';
 import type { CampaignPhase } from '../store/types.js';
@@ -82,12 +83,12 @@ export async function planSchedule(input: ScheduleInput, deps: PlanningDeps): Pr
 }
 
 /** Stores the planned phases as scheduled campaigns; the public phase skips the embargoed audience. */
-export async function storeSchedule(plan: SchedulePlan, deps: PlanningDeps, pace: Record<string, unknown> = {}, guard: { again?: boolean; newOnly?: boolean } = {}): Promise<number[]> {
+export async function storeSchedule(plan: SchedulePlan, deps: PlanningDeps, pace: Record<string, unknown> = {}, guard: { again?: boolean; newOnly?: boolean; track?: TrackChoice } = {}): Promise<number[]> {
   const ids: number[] = [];
   let embargoedId: number | undefined;
   for (const p of plan.phases) {
     const id = await persistPlan(p.plan, deps, {
-      options: { pace },
+      options: { pace, track: guard.track },
       status: 'scheduled',
       scheduledAt: p.at.instant,
       scheduleZone: p.at.zone,

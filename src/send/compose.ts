@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.js';
+import { trackedCopy } from '../engagement/links.js';
+import type { CampaignTracking } from '../engagement/settings.js';
 import { PresslineError } from '../errors.js';
 import type { Contact } from '../lists/contact.js';
 import type { CompiledRelease, CompiledVariant, RenderedMessage } from '../render/types.js';
@@ -27,6 +29,8 @@ export interface ComposeContext {
   listId: string | undefined;
   /** The sender part of Gmail's Feedback-ID (config `feedbackId`). */
   feedbackId: string | undefined;
+  /** Engagement tracking (src/engagement/settings.ts); undefined: nothing tracked (test sends never are). */
+  tracking?: CampaignTracking | undefined;
 }
 
 /** Throws CONFIG_INVALID when no From address is set (config `from`, or the release's front matter). */
@@ -51,6 +55,7 @@ export interface ContextOptions {
   secret: string | undefined;
   test: boolean;
   attachments?: { filename: string; content: Buffer }[];
+  tracking?: CampaignTracking | undefined;
 }
 
 /** Builds the per-campaign context, refusing settings that would produce unsigned tokens. */
@@ -77,6 +82,7 @@ export function uncheckedContext(config: Config & { from: Address }, campaignId:
     test: options.test,
     listId: config.listId,
     feedbackId: config.feedbackId,
+    tracking: options.test ? undefined : options.tracking,
   };
 }
 
@@ -174,5 +180,7 @@ export function renderFor(compiled: CompiledRelease, ctx: ComposeContext, delive
 /** One recipient's copy of a given variant (a preview renders every variant for its placeholder contact). */
 export function renderVariant(variant: CompiledVariant, ctx: ComposeContext, delivery: TokenDelivery & { contact: Contact }): { rendered: RenderedMessage; unsubscribe: string | undefined } {
   const unsubscribe = unsubscribeUrl(ctx, delivery);
-  return { rendered: variant.render(delivery.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {}), unsubscribe };
+  const rendered = variant.render(delivery.contact, unsubscribe ? { unsubscribe_url: unsubscribe } : {});
+  const ref = { instance: ctx.instance, campaignId: ctx.campaignId, deliveryId: delivery.id };
+  return { rendered: trackedCopy(ctx.tracking, ctx.secret, ref, delivery, rendered, unsubscribe), unsubscribe };
 }

@@ -31,6 +31,8 @@ export const campaignOptionsSchema = z.looseObject({
   localTime: text,
   again: flag,
   newOnly: flag,
+  /** What the campaign tracks (`--track`, else config tracking), fixed when planned; absent: nothing. */
+  track: optional(z.object({ opens: z.boolean(), clicks: z.boolean() })),
   /** Rates and sizes given on the command line, kept for every later run. */
   pace: optional(
     z.object({ rate: text, perDomain: text, concurrency: count, batchSize: count, batchPauseMs: count }),

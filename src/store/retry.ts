@@ -127,6 +127,8 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,
   deliveryEvents: SAFE,
   publication: SAFE, publications: SAFE,
+  // Engagement: reads are safe; a recorded open or click counted twice would be wrong.
+  engagementTarget: SAFE, deliveryEngagement: SAFE, engagementEvents: SAFE, campaignEngagement: SAFE, recordEngagement: ONCE,
   liveClaimHolders: { repeat: 'safe', now: [1] },
   claimableWork: { repeat: 'safe', now: [1] },
   // Idempotent or guarded writes: a repeat after an unseen commit finds nothing left to do.

@@ -3,6 +3,7 @@
 import type { BounceStore } from './interfaces/bounces.js';
 import type { CampaignStore } from './interfaces/campaigns.js';
 import type { DeliveryQueue } from './interfaces/delivery-queue.js';
+import type { EngagementStore } from './interfaces/engagement.js';
 import type { EventLog } from './interfaces/events.js';
 import type { RateLedger } from './interfaces/rate-ledger.js';
 import type { PublicationStore } from './interfaces/publications.js';
@@ -20,6 +21,7 @@ export type * from './interfaces/bounces.js';
 export * from './interfaces/read-models.js';
 export type * from './interfaces/store-meta.js';
 export type * from './interfaces/publications.js';
+export * from './interfaces/engagement.js';
 
 /**
  * The source of truth. Every state change is one statement or one transaction, so a crash leaves
@@ -35,4 +37,5 @@ export interface Store
     BounceStore,
     ReadModels,
     PublicationStore,
+    EngagementStore,
     WriteGroups {}

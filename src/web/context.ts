@@ -9,8 +9,9 @@ import type { WebhookSettings } from './settings.js';
 /** What a handler returns; the server writes it with the right headers and logs it. */
 export interface Reply {
   status: number;
-  type: 'text' | 'html' | 'json';
-  body: string;
+  type: 'text' | 'html' | 'json' | 'gif';
+  /** Text, or bytes (the tracking pixel). */
+  body: string | Buffer;
   headers?: Record<string, string>;
 }
 

@@ -10,6 +10,7 @@ import { HTML_SECURITY_HEADERS } from './html.js';
 import { parseSendgridKey, sendgridWebhook } from './sendgrid.js';
 import { sesWebhook } from './ses.js';
 import { readWebhookSettings, type WebhookSettings } from './settings.js';
+import { trackClick, trackOpen } from './track.js';
 import { unsubscribePage, unsubscribePost } from './unsubscribe.js';
 import { DASHBOARD_BODY_BYTES, dashboardRoutes } from './dashboard/pages.js';
 import { checkedPath } from './request-target.js';
@@ -71,11 +72,12 @@ export async function fetchText(url: string): Promise<string> {
 /** The request path for the log: tokens replaced, query string dropped. */
 export function logPath(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '/').split('?')[0]!.slice(0, 200);
-  return path.replace(/\/u\/[^/]*/, '/u/[token]');
+  return path.replace(/\/u\/[^/]*/, '/u/[token]').replace(/^\/c\/[^/]*/, '/c/[token]').replace(/^\/o\/[^/]*/, '/o/[token]');
 }
 
 function write(res: ServerResponse, reply: Reply): void {
-  const type = reply.type === 'html' ? 'text/html; charset=utf-8' : reply.type === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
+  const type =
+    reply.type === 'html' ? 'text/html; charset=utf-8' : reply.type === 'json' ? 'application/json; charset=utf-8' : reply.type === 'gif' ? 'image/gif' : 'text/plain; charset=utf-8';
   const headers: Record<string, string | number> = {
     'Content-Type': type,
     'Content-Length': Buffer.byteLength(reply.body),
@@ -137,6 +139,9 @@ export async function createWebServer(app: WebDeps, options: WebServerOptions = 
     // links mailed before the base changed keep working.
     ...(prefix ? [{ pattern: new RegExp(`^${escapeRegExp(prefix)}/u/([^/]+)$`), methods: unsubscribe }] : []),
     { pattern: /^\/u\/([^/]+)$/, methods: unsubscribe },
+    // Engagement tracking (src/web/track.ts): links only a tracked send writes.
+    { pattern: /^\/c\/([^/]{1,100})$/, methods: { GET: trackClick, HEAD: trackClick } },
+    { pattern: /^\/o\/([^/]{1,100})\.gif$/, methods: { GET: trackOpen, HEAD: trackOpen } },
     { pattern: /^\/webhooks\/ses$/, methods: { POST: sesWebhook } },
     { pattern: /^\/webhooks\/sendgrid$/, methods: { POST: sendgridWebhook(sendgridKey) } },
     ...newsroomRoutes(app.config),

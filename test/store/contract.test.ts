@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bouncesContract } from './contract/bounces.js';
 import { campaignsContract } from './contract/campaigns.js';
 import { claimsContract } from './contract/claims.js';
+import { engagementContract } from './contract/engagement.js';
 import { eventsContract } from './contract/events.js';
 import { KINDS, storesOf, used } from './contract/harness.js';
 import { rateContract } from './contract/rate.js';
@@ -48,6 +49,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   searchContract(open);
   migrationsContract(kind, open);
   publicationsContract(open);
+  engagementContract(open);
 
   // Last: vitest runs a file's tests in order, so every test above has used its members by now.
   it('covers every Store member (a new member needs a contract test above)', () => {

@@ -4,12 +4,14 @@ import type {
   DeliveryRef, DeliveryRow, DeliveryStatus, EventRecord, EventType, LoggedEvent, NewDeliveryOptions, OutcomeBucket, OutcomeRecord, QuarantinedMessage,
   Publication, PublicationInput, RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
 } from '../types.js';
+import type { CampaignEngagement, EngagementEvent, EngagementTarget, EngagementTotals } from '../interfaces/engagement.js';
 import { toDelivery } from '../rows.js';
 import type { Dialect, Op } from './adapter.js';
 import * as bounces from './bounces.js';
 import * as campaigns from './campaigns.js';
 import * as claims from './claims.js';
 import * as queue from './delivery-queue.js';
+import * as engagement from './engagement.js';
 import * as events from './events.js';
 import * as pages from './publications.js';
 import * as reads from './read-models.js';
@@ -136,4 +138,10 @@ export abstract class SqlStore implements Store {
   publication = (language: string, slug: string, now: Date): Promise<Publication | undefined> => this.exec(pages.publication(language, slug, now));
   publications = (filter: { language?: string; releaseKey?: string; limit?: number }, now: Date): Promise<Publication[]> =>
     this.exec(pages.publications(filter, now));
+  // EngagementStore
+  engagementTarget = (deliveryId: number): Promise<EngagementTarget | undefined> => this.exec(engagement.engagementTarget(deliveryId));
+  recordEngagement = (event: EngagementEvent): Promise<{ stored: boolean }> => this.transaction(engagement.recordEngagement(event));
+  deliveryEngagement = (deliveryId: number): Promise<EngagementTotals | undefined> => this.exec(engagement.deliveryEngagement(deliveryId));
+  engagementEvents = (deliveryId: number): Promise<EngagementEvent[]> => this.exec(engagement.engagementEvents(deliveryId));
+  campaignEngagement = (campaignId: number): Promise<CampaignEngagement> => this.exec(engagement.campaignEngagement(campaignId));
 }

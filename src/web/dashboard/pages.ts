@@ -1,4 +1,5 @@
 import { transition } from '../../campaigns/lifecycle.js';
+import { engagementEntryHtml, engagementHtml, engagementView } from '../../reports/engagement.js';
 import { pauseHeadline, utcSecond } from '../../campaigns/pause.js';
 import { afterText, explainRows } from '../../reports/explained-rows.js';
 import { listsText, otherPhaseId, phaseHtml, phaseOf, utcTime } from '../../reports/campaign-facts.js';
@@ -119,7 +120,9 @@ const campaignPage: Handler = async (ctx) => {
   const summary = await orNotFound(campaignSummary(store, id));
   const q = query(ctx);
   const t = parseTableParams(Object.fromEntries(q.entries()));
-  const [series, reasons, page, facets, campaigns] = await Promise.all([outcomeSeries(store, id), reasonBreakdown(store, id), recipientPage(store, id, t), facetsOf(store, id, summary.total), store.listCampaigns()]);
+  const [series, reasons, page, facets, campaigns, engagement] = await Promise.all([
+    outcomeSeries(store, id), reasonBreakdown(store, id), recipientPage(store, id, t), facetsOf(store, id, summary.total), store.listCampaigns(), engagementView(store, summary.campaign),
+  ]);
   const c = summary.campaign;
   const p = t.params;
   const form = `<form class="filters" method="get" action="/campaigns/${id}#recipients" role="search" aria-label="Filter recipients">
@@ -149,6 +152,8 @@ ${actionsHtml(c, ctx.app.clock.now())}
 <p class="muted" aria-live="polite" id="live"></p>
 <h2>Deliveries by status</h2>
 ${countsHtml(summary.counts, id, summary.outbox, mayGoToOutbox(ctx, c))}
+<h2>Opens and clicks</h2>
+${engagementHtml(engagement)}
 <h2>Deliveries over time</h2>
 ${outcomeChartSvg(series)}
 <h2>Bounce and deferral reasons</h2>
@@ -174,6 +179,7 @@ const recipient: Handler = async (ctx) => {
         return `<li><h3>${time(ev.at)} · ${e(ev.type)}${ev.attempt ? ` · attempt ${ev.attempt}` : ''}${code ? ` · ${e(code)}` : ''}${ev.durationMs !== undefined ? ` · ${ev.durationMs} ms` : ''}</h3>
 ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detail ? `<p>${e(ev.detail)}</p>` : ''}${ev.messageId ? `<p class="muted message-id">Message-ID ${e(ev.messageId)}</p>` : ''}</li>`;
       }
+      if (entry.kind === 'engagement') return engagementEntryHtml(entry.engagement);
       const r = entry.report;
       return `<li><h3>${time(r.receivedAt)} · ${e(r.kind)} report from ${e(r.source)} (${e(r.outcome)})</h3>
 <p>${r.status ? `Status ${e(r.status)}. ` : ''}${r.diagnostic ? `Diagnostic: ${e(r.diagnostic)}. ` : ''}${r.remoteMta ? `Remote MTA ${e(r.remoteMta)}. ` : ''}${r.note ? e(r.note) : ''}</p>
