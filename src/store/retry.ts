@@ -125,7 +125,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   bounceEvents: SAFE, quarantinedKeys: SAFE, listQuarantined: SAFE, suppressionLog: SAFE, isSuppressed: SAFE, suppressedKeys: SAFE, listSuppressions: SAFE,
   countsByCampaign: SAFE, outboxCounts: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,
-  deliveryEvents: SAFE,
+  deliveryEvents: SAFE, contactHistory: SAFE,
   liveClaimHolders: { repeat: 'safe', now: [1] },
   claimableWork: { repeat: 'safe', now: [1] },
   // Idempotent or guarded writes: a repeat after an unseen commit finds nothing left to do.

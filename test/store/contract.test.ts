@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bouncesContract } from './contract/bounces.js';
 import { campaignsContract } from './contract/campaigns.js';
 import { claimsContract } from './contract/claims.js';
+import { contactHistoryContract } from './contract/contact-history.js';
 import { eventsContract } from './contract/events.js';
 import { KINDS, storesOf, used } from './contract/harness.js';
 import { rateContract } from './contract/rate.js';
@@ -47,6 +48,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   suppressionsContract(open);
   bouncesContract(open);
   readModelsContract(open);
+  contactHistoryContract(open);
   searchContract(open);
   migrationsContract(kind, open);
 

@@ -2,13 +2,14 @@ import type { Contact } from '../../lists/contact.js';
 import type {
   AudienceEntry, BounceChange, BounceRecorded, BounceReport, Campaign, CampaignInput, CampaignTransition, Delivery, DeliveryFacets, DeliveryQuery,
   DeliveryRef, DeliveryRow, DeliveryStatus, EventRecord, EventType, LoggedEvent, NewDeliveryOptions, OutcomeBucket, OutcomeRecord, QuarantinedMessage,
-  RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
+  RateKey, RateSlot, ReasonCount, ContactHistory, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
 } from '../types.js';
 import { toDelivery } from '../rows.js';
 import type { Dialect, Op } from './adapter.js';
 import * as bounces from './bounces.js';
 import * as campaigns from './campaigns.js';
 import * as claims from './claims.js';
+import * as contacts from './contact-history.js';
 import * as queue from './delivery-queue.js';
 import * as events from './events.js';
 import * as reads from './read-models.js';
@@ -129,4 +130,5 @@ export abstract class SqlStore implements Store {
   reasonCounts = (campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]> =>
     this.exec(reads.reasonCounts(this.dialect, campaignId, types, by, limit));
   deliveryFacets = (campaignId: number, limit: number): Promise<DeliveryFacets> => this.exec(reads.deliveryFacets(this.dialect, campaignId, limit));
+  contactHistory = (key: string, limit?: number): Promise<ContactHistory> => this.exec(contacts.contactHistory(key, limit));
 }
