@@ -70,7 +70,8 @@ export async function fetchText(url: string): Promise<string> {
 /** The request path for the log: tokens replaced, query string dropped. */
 export function logPath(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '/').split('?')[0]!.slice(0, 200);
-  return path.replace(/\/u\/[^/]*/, '/u/[token]');
+  // A journalist's address is theirs: the dashboard's contact pages are logged without it.
+  return path.replace(/\/u\/[^/]*/, '/u/[token]').replace(/^\/contacts\/.*/, '/contacts/[address]');
 }
 
 function write(res: ServerResponse, reply: Reply): void {
