@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withApp } from '../app.js';
 import { utcSecond } from '../campaigns/pause.js';
 import {
-  codeText, deliveryWord, engagementText, isEmptyHistory, leftOutText, loadContactHistory, reportWhere, suppressionSentence,
+  codeText, deliveryWord, engagementText, isEmptyHistory, lastReplyText, leftOutText, loadContactHistory, reportWhere, suppressionSentence,
 } from '../reports/contact-history.js';
 import type { ContactHistory, ContactReport } from '../store/types.js';
 import { forTerminal, oneLine } from '../terminal/sanitise.js';
@@ -48,8 +48,8 @@ export function contactText(h: ContactHistory, address: string): string {
       table(
         ['campaign', 'release', 'phase', 'campaign status', 'delivery', 'planned', 'sent', 'last event', 'last reply', ...(h.deliveries.some((d) => d.engagement) ? ['engagement'] : [])],
         h.deliveries.map((d) => [
-          d.campaignId, `${d.releaseTitle.slice(0, 60)}${d.test ? ' (test)' : ''}`, d.phase, d.campaignStatus, `${deliveryWord(d)} (delivery ${d.deliveryId})`,
-          when(d.plannedAt), when(d.sentAt), when(d.lastEventAt), [codeText(d.code, d.enhanced), d.response ?? ''].filter(Boolean).join(' ').slice(0, 80),
+          d.campaignId, `${d.releaseTitle.slice(0, 50)}${d.test ? ' (test)' : ''}`, d.phase, d.campaignStatus, `${deliveryWord(d)} (delivery ${d.deliveryId})`,
+          when(d.plannedAt), when(d.sentAt), when(d.lastEventAt), lastReplyText(d).slice(0, 80),
           ...(h.deliveries.some((x) => x.engagement) ? [engagementText(d)] : []),
         ]),
       ),

@@ -46,7 +46,7 @@ const WHY: Record<SuppressionReason, string> = {
 export function suppressionSentence(h: ContactHistory): string {
   const s = h.suppression;
   if (s) {
-    const detail = s.detail ? `; ${s.detail}` : '';
+    const detail = s.detail ? `; ${s.detail.length > 80 ? `${s.detail.slice(0, 79)}…` : s.detail}` : '';
     return `Suppressed since ${utcSecond(s.createdAt)}: ${WHY[s.reason] ?? s.reason} (${s.source}${detail}). pressline sends them nothing.`;
   }
   const removed = h.suppressionLog.filter((l) => l.action === 'remove').at(-1);
@@ -74,6 +74,16 @@ export function reportWhere(r: ContactReport): string {
 /** "550 5.1.1" from a report's or delivery's code and enhanced status. */
 export function codeText(code: number | undefined, status: string | undefined): string {
   return [code, status].filter((x) => x !== undefined && x !== '').join(' ');
+}
+
+/**
+ * The last reply of a delivery: the text as the server wrote it when it starts with its own code
+ * (a later report replaces the text but not the relay's code, so "250" beside "550 5.2.1 …" would
+ * mislead), else code, enhanced status and text.
+ */
+export function lastReplyText(d: Pick<ContactDelivery, 'code' | 'enhanced' | 'response'>): string {
+  if (d.response && /^\s*\d{3}\b/.test(d.response)) return d.response;
+  return [codeText(d.code, d.enhanced), d.response ?? ''].filter(Boolean).join(' ');
 }
 
 /** "3 of 512 campaigns shown (the newest)", or '' when nothing was left out. */
@@ -111,7 +121,7 @@ export function contactHistoryHtml(h: ContactHistory, links: ContactLinks): stri
   const rows = h.deliveries
     .map((d) => {
       const engagement = engagementText(d);
-      return `<tr><td data-label="campaign"><a href="${e(links.campaign(d.campaignId))}">${d.campaignId}: ${e(d.releaseTitle)}</a>${d.test ? ' (test)' : ''}<br><span class="muted">${e(d.phase)} phase · campaign ${e(d.campaignStatus)}</span></td><td data-label="delivery"><a href="${e(links.delivery(d.deliveryId))}">${e(deliveryWord(d))}</a>${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}${engagement ? `<br><span class="engagement">${e(engagement)}</span>` : ''}</td><td data-label="planned">${utcTime(d.plannedAt)}</td><td data-label="sent">${utcTime(d.sentAt)}</td><td data-label="last event">${utcTime(d.lastEventAt)}</td><td data-label="last reply" class="reply">${e([codeText(d.code, d.enhanced), d.response ?? ''].filter(Boolean).join(' · '))}${d.messageId ? `<br><span class="muted message-id">Message-ID ${e(d.messageId)}</span>` : ''}</td></tr>`;
+      return `<tr><td data-label="campaign"><a href="${e(links.campaign(d.campaignId))}">${d.campaignId}: ${e(d.releaseTitle)}</a>${d.test ? ' (test)' : ''}<br><span class="muted">${e(d.phase)} phase · campaign ${e(d.campaignStatus)}</span></td><td data-label="delivery"><a href="${e(links.delivery(d.deliveryId))}">${e(deliveryWord(d))}</a>${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}${engagement ? `<br><span class="engagement">${e(engagement)}</span>` : ''}</td><td data-label="planned">${utcTime(d.plannedAt)}</td><td data-label="sent">${utcTime(d.sentAt)}</td><td data-label="last event">${utcTime(d.lastEventAt)}</td><td data-label="last reply" class="reply">${e(lastReplyText(d))}${d.messageId ? `<br><span class="muted message-id">Message-ID ${e(d.messageId)}</span>` : ''}</td></tr>`;
     })
     .join('\n');
   const log = h.suppressionLog.map((l) => `<li>${utcTime(l.at)} · ${e(l.action === 'add' ? 'suppressed' : 'suppression removed')} · ${e(l.reason ?? '')} · by ${e(l.source)}${l.detail ? ` · ${e(l.detail)}` : ''}</li>`).join('\n');
