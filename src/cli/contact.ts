@@ -13,6 +13,8 @@ import { table } from './output.js';
 // argument is not an email address.
 
 const when = (d: Date | undefined) => (d ? utcSecond(d) : '—');
+/** Long cells cut with an ellipsis, so a table stays readable; --json has the whole text. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** Everything as JSON: dates as ISO strings, absent values as null, so every field is always there. */
 function jsonOf(h: ContactHistory, address: string): string {
@@ -24,7 +26,7 @@ function reportsText(title: string, rows: (ContactReport & { how?: string })[], 
   if (rows.length === 0) return `${title}: none.\n`;
   const body = table(
     ['when', first, 'campaign', 'code', 'diagnostic', 'source'],
-    rows.map((r) => [when(r.at), first === 'how' ? (r.how ?? '') : r.kind, reportWhere(r) + (r.deliveryId === undefined ? '' : ` (delivery ${r.deliveryId})`), codeText(r.code, r.status), (r.diagnostic ?? '').slice(0, 120), r.source]),
+    rows.map((r) => [when(r.at), first === 'how' ? (r.how ?? '') : r.kind, reportWhere(r) + (r.deliveryId === undefined ? '' : ` (delivery ${r.deliveryId})`), codeText(r.code, r.status), clip(r.diagnostic ?? '', 120), r.source]),
   );
   return `${title}:\n${body}\n`;
 }
@@ -48,8 +50,8 @@ export function contactText(h: ContactHistory, address: string): string {
       table(
         ['campaign', 'release', 'phase', 'campaign status', 'delivery', 'planned', 'sent', 'last event', 'last reply', ...(h.deliveries.some((d) => d.engagement) ? ['engagement'] : [])],
         h.deliveries.map((d) => [
-          d.campaignId, `${d.releaseTitle.slice(0, 50)}${d.test ? ' (test)' : ''}`, d.phase, d.campaignStatus, `${deliveryWord(d)} (delivery ${d.deliveryId})`,
-          when(d.plannedAt), when(d.sentAt), when(d.lastEventAt), lastReplyText(d).slice(0, 80),
+          d.campaignId, `${clip(d.releaseTitle, 50)}${d.test ? ' (test)' : ''}`, d.phase, d.campaignStatus, `${deliveryWord(d)} (delivery ${d.deliveryId})`,
+          when(d.plannedAt), when(d.sentAt), when(d.lastEventAt), clip(lastReplyText(d), 80),
           ...(h.deliveries.some((x) => x.engagement) ? [engagementText(d)] : []),
         ]),
       ),

@@ -34,7 +34,7 @@ describe('pressline contact', () => {
     const rows = campaigns.split('\n').slice(2).filter(Boolean);
     expect(rows.map((row) => Number(row.split(/\s+/)[0]))).toEqual([h.second, h.first]);
     expect(rows[0]).toMatch(new RegExp(`bounced \\(delivery ${h.secondDelivery}\\)`));
-    expect(rows[1]).toContain('EU-Russia summit: put human rights on top of the agenda');
+    expect(rows[1]).toContain('EU-Russia summit: put human rights on top of the …');
     expect(rows[1]).toMatch(new RegExp(`sent \\(delivery ${h.firstDelivery}\\)`));
     expect(rows[1]).toMatch(/250/);
     const bounces = r.stdout.slice(r.stdout.indexOf('Bounces:'), r.stdout.indexOf('Complaints'));
