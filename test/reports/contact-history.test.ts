@@ -99,6 +99,18 @@ describe('the contact page', () => {
     expect(paths.join(' ')).not.toMatch(/elodie|nobody/i);
   });
 
+  it('fits a 375 px phone: the page never scrolls sideways', async () => {
+    const phone = await browser.newPage({ viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true });
+    try {
+      await phone.route(/^(?!http:\/\/127\.0\.0\.1)/, (r) => r.abort());
+      await phone.goto(`${h.web.dashboardUrl}/contacts/${encodeURIComponent(KEY)}`);
+      expect(await phone.locator('#contact-campaigns tbody tr').count()).toBe(2);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('the keys and the first sentence: IDN spelled either way is one key; a removed suppression is told', async () => {
     expect(contactKey('Anna@Bücher.example')).toBe('anna@xn--bcher-kva.example');
     expect(contactKey('<anna@XN--BCHER-KVA.example>')).toBe('anna@xn--bcher-kva.example');
