@@ -15,6 +15,7 @@ import { registerScheduleCommands } from './schedule.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerBounceCommands } from './bounces.js';
 import { registerSuppressCommands } from './suppress.js';
+import { registerContactCommand } from './contact.js';
 import { registerServeCommand } from './serve.js';
 import { registerDbCommand } from './db.js';
 import { registerLogCommand } from './log.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerBounceCommands(program);
   registerSuppressCommands(program);
+  registerContactCommand(program);
   registerServeCommand(program);
   registerDbCommand(program);
   registerSinkCommand(program);

@@ -125,7 +125,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   bounceEvents: SAFE, quarantinedKeys: SAFE, listQuarantined: SAFE, suppressionLog: SAFE, isSuppressed: SAFE, suppressedKeys: SAFE, listSuppressions: SAFE,
   countsByCampaign: SAFE, outboxCounts: SAFE, queryDeliveries: SAFE, deliveryRow: SAFE, eventSpan: SAFE, outcomeSeries: SAFE,
   reasonCounts: SAFE, deliveryFacets: SAFE, releaseAudience: SAFE,
-  deliveryEvents: SAFE,
+  deliveryEvents: SAFE, contactHistory: SAFE,
   publication: SAFE, publications: SAFE,
   // Engagement: reads are safe; a recorded open or click counted twice would be wrong.
   engagementTarget: SAFE, deliveryEngagement: SAFE, engagementEvents: SAFE, campaignEngagement: SAFE, recordEngagement: ONCE,

@@ -72,7 +72,12 @@ export async function fetchText(url: string): Promise<string> {
 /** The request path for the log: tokens replaced, query string dropped. */
 export function logPath(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '/').split('?')[0]!.slice(0, 200);
-  return path.replace(/\/u\/[^/]*/, '/u/[token]').replace(/^\/c\/[^/]*/, '/c/[token]').replace(/^\/o\/[^/]*/, '/o/[token]');
+  // A journalist's address is theirs: the dashboard's contact pages are logged without it.
+  return path
+    .replace(/\/u\/[^/]*/, '/u/[token]')
+    .replace(/^\/c\/[^/]*/, '/c/[token]')
+    .replace(/^\/o\/[^/]*/, '/o/[token]')
+    .replace(/^\/contacts\/.*/, '/contacts/[address]');
 }
 
 function write(res: ServerResponse, reply: Reply): void {

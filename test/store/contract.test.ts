@@ -7,6 +7,7 @@ import { bouncesContract } from './contract/bounces.js';
 import { campaignsContract } from './contract/campaigns.js';
 import { claimsContract } from './contract/claims.js';
 import { engagementContract } from './contract/engagement.js';
+import { contactHistoryContract } from './contract/contact-history.js';
 import { eventsContract } from './contract/events.js';
 import { KINDS, storesOf, used } from './contract/harness.js';
 import { rateContract } from './contract/rate.js';
@@ -46,6 +47,7 @@ describe.each(KINDS)('Store contract on %s', (kind) => {
   suppressionsContract(open);
   bouncesContract(open);
   readModelsContract(open);
+  contactHistoryContract(open);
   searchContract(open);
   migrationsContract(kind, open);
   publicationsContract(open);

@@ -1,6 +1,7 @@
 import type { Delivery } from './delivery-queue.js';
 import type { EventRecord } from './events.js';
-import type { DeliveryStatus, EventType, StatusCounts } from '../../domain/status.js';
+import type { CampaignPhase, CampaignStatus, DeliveryStatus, EventType, StatusCounts } from '../../domain/status.js';
+import type { Suppression, SuppressionLogEntry } from './suppressions.js';
 
 /** One recipient's last known fate, as reports show it. */
 export interface DeliveryRow {
@@ -67,6 +68,86 @@ export interface DeliveryFacets {
   outlets: { value: string; n: number }[];
 }
 
+/** At most this many deliveries (newest first) and reports of each kind in one contact history. */
+export const CONTACT_HISTORY_LIMIT = 500;
+
+/**
+ * Opens and clicks of one delivery. Filled by engagement tracking once it lands (another branch);
+ * until then `contactHistory` leaves it undefined and readers show nothing for it.
+ */
+export interface ContactEngagement {
+  opens: number;
+  clicks: number;
+  /** The latest open or click. */
+  lastAt: Date | undefined;
+}
+
+/** One campaign a journalist was in: the campaign's facts and their delivery's fate. */
+export interface ContactDelivery {
+  deliveryId: number;
+  campaignId: number;
+  releaseTitle: string;
+  phase: CampaignPhase;
+  test: boolean;
+  campaignStatus: CampaignStatus;
+  /** The address as that campaign's list wrote it. */
+  email: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the delivery was planned (its first event), first accepted by the relay, and its latest event. */
+  plannedAt: Date | undefined;
+  sentAt: Date | undefined;
+  lastEventAt: Date | undefined;
+  code: number | undefined;
+  enhanced: string | undefined;
+  response: string | undefined;
+  messageId: string | undefined;
+  /** The relay of the last attempt (an outbox folder's name when it was only written there; see send/outbox-relay.ts). */
+  relay: string | undefined;
+  engagement?: ContactEngagement | undefined;
+}
+
+/** A bounce, complaint or unsubscribe that named the journalist (a stored report, or a bounce at SMTP time). */
+export interface ContactReport {
+  /** hard | soft | policy | sender (bounces), complaint, unsubscribe. */
+  kind: string;
+  at: Date;
+  /** Where it came from: "smtp" (the relay refused at send time), "one-click", "ses", "sendgrid", "imap:…", "maildir:…". */
+  source: string;
+  campaignId: number | undefined;
+  deliveryId: number | undefined;
+  /** The reply code the diagnostic starts with, and the enhanced status. */
+  code: number | undefined;
+  status: string | undefined;
+  diagnostic: string | undefined;
+  /** False for a report kept for review: nothing proved it is about our message to this journalist. */
+  attributed: boolean;
+}
+
+/** How an unsubscribe arrived: the one-click link, a mail to the unsubscribe address, or a provider's webhook. */
+export type UnsubscribeHow = 'one-click' | 'mailto' | 'webhook';
+
+export interface ContactUnsubscribe extends ContactReport {
+  how: UnsubscribeHow;
+}
+
+/** Everything the store knows about one address, newest first (see ReadModels.contactHistory). */
+export interface ContactHistory {
+  key: string;
+  deliveries: ContactDelivery[];
+  /** All deliveries to the address; more than `deliveries.length` when only the newest were kept. */
+  totalDeliveries: number;
+  bounces: ContactReport[];
+  complaints: ContactReport[];
+  unsubscribes: ContactUnsubscribe[];
+  /** Bounces, complaints and unsubscribes beyond the newest of each kind, left out. */
+  reportsLeftOut: number;
+  /** The suppression in force, if any. */
+  suppression: Suppression | undefined;
+  /** Every add and removal of the address's suppression, oldest first. */
+  suppressionLog: SuppressionLogEntry[];
+}
+
 /** What reports, the CLI and the dashboard read (issue 6). */
 export interface ReadModels {
   counts(campaignId: number): Promise<StatusCounts>;
@@ -97,4 +178,11 @@ export interface ReadModels {
   reasonCounts(campaignId: number, types: EventType[], by: 'enhanced' | 'domain', limit: number): Promise<ReasonCount[]>;
   /** Languages, and the most frequent domains and outlets, of a campaign's recipients. */
   deliveryFacets(campaignId: number, limit: number): Promise<DeliveryFacets>;
+  /**
+   * One journalist across campaigns, by address key (lists/email.ts: lower-cased, punycode domain):
+   * the newest deliveries with their campaigns, the bounces, complaints and unsubscribes that named
+   * the address, and its suppression with the audit trail. Bounded: the newest `limit` (at most and
+   * by default CONTACT_HISTORY_LIMIT) of each list. An unknown key gives empty lists, never an error.
+   */
+  contactHistory(key: string, limit?: number): Promise<ContactHistory>;
 }

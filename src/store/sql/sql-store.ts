@@ -2,7 +2,7 @@ import type { Contact } from '../../lists/contact.js';
 import type {
   AudienceEntry, BounceChange, BounceRecorded, BounceReport, Campaign, CampaignInput, CampaignTransition, Delivery, DeliveryFacets, DeliveryQuery,
   DeliveryRef, DeliveryRow, DeliveryStatus, EventRecord, EventType, LoggedEvent, NewDeliveryOptions, OutcomeBucket, OutcomeRecord, QuarantinedMessage,
-  Publication, PublicationInput, RateKey, RateSlot, ReasonCount, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
+  Publication, PublicationInput, RateKey, RateSlot, ReasonCount, ContactHistory, ReleaseIdentity, SendingMark, SkippedRow, StatusCounts, Store, StoredBounceEvent, Suppression, SuppressionLogEntry,
 } from '../types.js';
 import type { CampaignEngagement, EngagementEvent, EngagementTarget, EngagementTotals } from '../interfaces/engagement.js';
 import { toDelivery } from '../rows.js';
@@ -10,6 +10,7 @@ import type { Dialect, Op } from './adapter.js';
 import * as bounces from './bounces.js';
 import * as campaigns from './campaigns.js';
 import * as claims from './claims.js';
+import * as contacts from './contact-history.js';
 import * as queue from './delivery-queue.js';
 import * as engagement from './engagement.js';
 import * as events from './events.js';
@@ -144,4 +145,5 @@ export abstract class SqlStore implements Store {
   deliveryEngagement = (deliveryId: number): Promise<EngagementTotals | undefined> => this.exec(engagement.deliveryEngagement(deliveryId));
   engagementEvents = (deliveryId: number): Promise<EngagementEvent[]> => this.exec(engagement.engagementEvents(deliveryId));
   campaignEngagement = (campaignId: number): Promise<CampaignEngagement> => this.exec(engagement.campaignEngagement(campaignId));
+  contactHistory = (key: string, limit?: number): Promise<ContactHistory> => this.exec(contacts.contactHistory(key, limit));
 }

@@ -22,6 +22,7 @@ const NAV: [string, string][] = [
   ['/', 'Campaigns'],
   ['/scheduled', 'Scheduled'],
   ['/suppressions', 'Suppressions'],
+  ['/contacts', 'Journalists'],
 ];
 
 /** A complete dashboard page; `body` must be built from escaped values. */

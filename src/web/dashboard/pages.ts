@@ -27,6 +27,7 @@ import { actionConfirm, actionPost, actionsHtml, cancellable, flashHtml } from '
 import { DASHBOARD_JS } from './client.js';
 import { Csrf, layout, viewerZone } from './layout.js';
 import { messagePage } from './message.js';
+import { contactHref, contactLookup, contactPage } from './contact.js';
 import { idParam, orNotFound, query } from './request.js';
 import { e } from '../../html/entities.js';
 
@@ -188,6 +189,7 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
     .join('\n');
   const body = `<p><a href="/campaigns/${d.campaignId}">← Campaign ${d.campaignId}: ${e(t.campaign.releaseTitle)}</a></p>
 <h1>${e(d.email)}</h1>
+<p><a id="contact-history" href="${e(contactHref(d.email))}">Everything sent to ${e(d.email)}, and what came back</a></p>
 <p class="muted">Campaign ${d.campaignId} · ${phaseHtml(t.campaign)}</p>
 <dl class="counts"><li>status <b>${e(statusWord(d.status, d.relay))}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
 <h2>Last response</h2>
@@ -208,7 +210,7 @@ const suppressions: Handler = async (ctx) => {
   const q = (query(ctx).get('q') ?? '').trim().toLowerCase().slice(0, 200);
   const shown = q ? list.filter((s) => s.key.includes(q) || s.reason.includes(q) || s.source.toLowerCase().includes(q)) : list;
   const rows = shown
-    .map((s) => `<tr><td data-label="email">${e(s.email)}</td><td data-label="reason">${e(s.reason)}</td><td data-label="source">${e(s.source)}</td><td data-label="detail" class="reply">${e(s.detail ?? '')}</td><td data-label="since">${time(s.createdAt)}</td></tr>`)
+    .map((s) => `<tr><td data-label="email"><a href="${e(contactHref(s.email))}">${e(s.email)}</a></td><td data-label="reason">${e(s.reason)}</td><td data-label="source">${e(s.source)}</td><td data-label="detail" class="reply">${e(s.detail ?? '')}</td><td data-label="since">${time(s.createdAt)}</td></tr>`)
     .join('\n');
   const body = `<h1>Suppression list</h1>
 <p>Addresses that are never mailed again, and why. Remove one with <code>pressline suppress remove &lt;email&gt;</code>.</p>
@@ -347,6 +349,8 @@ ${failed ? '<p role="alert"><b>That token is not right.</b></p>' : '<p>This requ
     { pattern: /^\/deliveries\/(\d+)$/, methods: get(recipient) },
     { pattern: /^\/deliveries\/(\d+)\/message$/, methods: get(messagePage) },
     { pattern: /^\/suppressions$/, methods: get(suppressions) },
+    { pattern: /^\/contacts$/, methods: get(contactLookup) },
+    { pattern: /^\/contacts\/([^/]+)$/, methods: get(contactPage) },
     { pattern: /^\/scheduled$/, methods: get(scheduled) },
     { pattern: /^\/assets\/dashboard\.js$/, methods: { GET: js, HEAD: js } },
     { pattern: /^\/login$/, methods: { GET: async (ctx) => loginPage(200, query(ctx).get('next') ?? '/'), POST: loginPost } },
