@@ -54,3 +54,7 @@ export type StatusCounts = Record<DeliveryStatus, number>;
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }
+
+/** An open (the pixel fetched) or a click (a tracked link followed). */
+export const ENGAGEMENT_KINDS = ['open', 'click'] as const;
+export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];

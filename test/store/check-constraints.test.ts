@@ -9,6 +9,7 @@ import {
   CAMPAIGN_PHASES,
   CAMPAIGN_STATUSES,
   DELIVERY_STATUSES,
+  ENGAGEMENT_KINDS,
   EVENT_TYPES,
   PAUSE_KINDS,
   SUPPRESSION_ACTIONS,
@@ -25,6 +26,7 @@ const UNIONS: Record<string, readonly string[]> = {
   events_type_known: EVENT_TYPES,
   suppressions_reason_known: SUPPRESSION_REASONS,
   suppression_log_action_known: SUPPRESSION_ACTIONS,
+  engagement_events_kind_known: ENGAGEMENT_KINDS,
 };
 
 /** Each `*_known` constraint's text as the engine keeps it. */

@@ -1,5 +1,4 @@
-/** An open (the pixel fetched) or a click (a tracked link followed). */
-export type EngagementKind = 'open' | 'click';
+import type { EngagementKind } from '../../domain/status.js';
 
 /** One recorded open or click. No IP address is kept: only who it seemed to be and why. */
 export interface EngagementEvent {
