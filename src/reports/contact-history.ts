@@ -59,11 +59,17 @@ export function deliveryWord(d: ContactDelivery): string {
   return statusWord(d.status, d.relay);
 }
 
-/** "opened 3×, clicked 1×" when engagement tracking filled it; '' otherwise. */
+/**
+ * "opened 3× (1 more by machines), clicked 1×, last 2026-12-01 10:00:03" when the campaign tracked
+ * engagement and any came; '' otherwise. Machine fetches (Apple's proxy, link scanners) are counted
+ * apart: they say the message arrived, not that anyone read it.
+ */
 export function engagementText(d: ContactDelivery): string {
   const g = d.engagement;
   if (!g) return '';
-  return `opened ${g.opens}×, clicked ${g.clicks}×${g.lastAt ? `, last ${utcSecond(g.lastAt)}` : ''}`;
+  const part = (verb: string, human: number, machine: number) => `${verb} ${human}×${machine > 0 ? ` (${machine} more by machines)` : ''}`;
+  const last = [g.lastOpenAt, g.lastClickAt].filter((t): t is Date => t !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
+  return `${part('opened', g.opensHuman, g.opensMachine)}, ${part('clicked', g.clicksHuman, g.clicksMachine)}${last ? `, last ${utcSecond(last)}` : ''}`;
 }
 
 /** "campaign 3" or "unattributed" for a report. */

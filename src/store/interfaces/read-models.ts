@@ -1,4 +1,5 @@
 import type { Delivery } from './delivery-queue.js';
+import type { EngagementTotals } from './engagement.js';
 import type { EventRecord } from './events.js';
 import type { CampaignPhase, CampaignStatus, DeliveryStatus, EventType, StatusCounts } from '../../domain/status.js';
 import type { Suppression, SuppressionLogEntry } from './suppressions.js';
@@ -71,17 +72,6 @@ export interface DeliveryFacets {
 /** At most this many deliveries (newest first) and reports of each kind in one contact history. */
 export const CONTACT_HISTORY_LIMIT = 500;
 
-/**
- * Opens and clicks of one delivery. Filled by engagement tracking once it lands (another branch);
- * until then `contactHistory` leaves it undefined and readers show nothing for it.
- */
-export interface ContactEngagement {
-  opens: number;
-  clicks: number;
-  /** The latest open or click. */
-  lastAt: Date | undefined;
-}
-
 /** One campaign a journalist was in: the campaign's facts and their delivery's fate. */
 export interface ContactDelivery {
   deliveryId: number;
@@ -104,7 +94,8 @@ export interface ContactDelivery {
   messageId: string | undefined;
   /** The relay of the last attempt (an outbox folder's name when it was only written there; see send/outbox-relay.ts). */
   relay: string | undefined;
-  engagement?: ContactEngagement | undefined;
+  /** Opens and clicks when the campaign tracked them and any came (undefined otherwise). */
+  engagement?: EngagementTotals | undefined;
 }
 
 /** A bounce, complaint or unsubscribe that named the journalist (a stored report, or a bounce at SMTP time). */

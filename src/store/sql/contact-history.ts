@@ -44,7 +44,13 @@ function toContactDelivery(r: Row): ContactDelivery {
     response: opt(r.response),
     messageId: opt(r.message_id),
     relay: opt(r.relay),
-    engagement: undefined,
+    engagement:
+      r.g_delivery === null || r.g_delivery === undefined
+        ? undefined
+        : {
+            opensHuman: Number(r.opens_human), opensMachine: Number(r.opens_machine), clicksHuman: Number(r.clicks_human), clicksMachine: Number(r.clicks_machine),
+            firstOpenAt: date(r.first_open_at), lastOpenAt: date(r.last_open_at), firstClickAt: date(r.first_click_at), lastClickAt: date(r.last_click_at),
+          },
   };
 }
 
@@ -72,10 +78,12 @@ export function* contactHistory(key: string, newest = CONTACT_HISTORY_LIMIT): Op
   const deliveries = (yield* all(
     `SELECT d.id, d.campaign_id, d.email, d.status, d.attempts, d.code, d.enhanced, d.response, d.message_id, d.relay,
             c.release_title, c.phase, c.test, c.status AS campaign_status,
+            g.delivery_id AS g_delivery, g.opens_human, g.opens_machine, g.clicks_human, g.clicks_machine,
+            g.first_open_at, g.last_open_at, g.first_click_at, g.last_click_at,
             (SELECT min(e.at) ${EVENTS_OF}) AS planned_at,
             (SELECT min(e.at) ${EVENTS_OF} AND e.type = 'sent') AS sent_at,
             (SELECT max(e.at) ${EVENTS_OF}) AS last_event_at
-     FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+     FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id LEFT JOIN engagement_totals g ON g.delivery_id = d.id
      WHERE d.key = ? ORDER BY d.id DESC LIMIT ${limit}`,
     [key],
   )).map(toContactDelivery);
