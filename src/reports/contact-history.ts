@@ -133,7 +133,7 @@ export function contactHistoryHtml(h: ContactHistory, links: ContactLinks): stri
   const log = h.suppressionLog.map((l) => `<li>${utcTime(l.at)} · ${e(l.action === 'add' ? 'suppressed' : 'suppression removed')} · ${e(l.reason ?? '')} · by ${e(l.source)}${l.detail ? ` · ${e(l.detail)}` : ''}</li>`).join('\n');
   return `<p><a href="/suppressions">← Suppression list</a></p>
 <h1>${e(email)}</h1>
-<p class="muted">Address key ${e(h.key)}</p>
+<p class="muted message-id">Address key ${e(h.key)}</p>
 <p id="suppression-state" data-suppressed="${h.suppression ? 'yes' : 'no'}"><b>${e(suppressionSentence(h))}</b></p>
 ${log ? `<details id="suppression-log"><summary>Suppression history</summary><ol>${log}</ol></details>` : ''}
 <h2>Campaigns</h2>

@@ -2,7 +2,8 @@
 // Chromium, over a real send, a DSN ingested as mail and a one-click unsubscribe POSTed to the server.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactKey, suppressionSentence } from '../../src/reports/contact-history.js';
+import { contactText } from '../../src/cli/contact.js';
+import { contactHistoryHtml, contactKey, suppressionSentence } from '../../src/reports/contact-history.js';
 import { launchChromium } from '../helpers/browser.js';
 import { closeAll } from '../helpers/close.js';
 import { JOURNALIST, journalistHistory, KEY, type JournalistHistory } from '../helpers/journalist-history.js';
@@ -118,5 +119,15 @@ describe('the contact page', () => {
     await h.app.store.removeSuppression(KEY, 'Opérateur', new Date('2030-01-01T00:00:00Z'));
     const sentence = suppressionSentence(await h.app.store.contactHistory(KEY));
     expect(sentence).toBe('Not suppressed: they receive the releases they are listed for. Their suppression (hard-bounce) was removed 2030-01-01 00:00:00 UTC by Opérateur.');
+  });
+
+  it('shows engagement when tracking filled it (the field stays undefined until then)', async () => {
+    const history = await h.app.store.contactHistory(KEY);
+    expect(history.deliveries.map((d) => d.engagement)).toEqual([undefined, undefined]);
+    expect(contactText(history, KEY)).not.toContain('engagement');
+    history.deliveries[1]!.engagement = { opens: 3, clicks: 1, lastAt: new Date('2030-01-02T03:04:05Z') };
+    const links = { campaign: (id: number) => `/campaigns/${id}`, delivery: (id: number) => `/deliveries/${id}` };
+    expect(contactHistoryHtml(history, links)).toContain('<span class="engagement">opened 3×, clicked 1×, last 2030-01-02 03:04:05 UTC</span>');
+    expect(contactText(history, KEY)).toMatch(/engagement\n.*\n.*opened 3×, clicked 1×, last 2030-01-02 03:04:05 UTC/);
   });
 });

@@ -48,7 +48,7 @@ export const contactPage: Handler = async (ctx) => {
 /** GET /contacts?email=…: the lookup form's target; redirects to the address's own page (a path of ours, never a given URL). */
 export const contactLookup: Handler = async (ctx) => {
   const email = (query(ctx).get('email') ?? '').trim();
-  if (!email) return layout('Find a journalist', `<h1>Find a journalist</h1>\n${lookupForm()}`);
+  if (!email) return layout('Find a journalist', `<h1>Find a journalist</h1>\n<p>Everything pressline sent one journalist, and what came back.</p>\n${lookupForm()}`, { current: '/contacts' });
   if (email.length > MAX_ADDRESS_CHARS) return notAddress(email.slice(0, 300), 'That is far too long for an email address.');
   return { status: 303, type: 'text', body: 'see the contact page\n', headers: { Location: contactHref(email) } };
 };

@@ -189,7 +189,7 @@ ${ev.response ? `<p>SMTP reply:</p><pre>${e(ev.response)}</pre>` : ''}${ev.detai
     .join('\n');
   const body = `<p><a href="/campaigns/${d.campaignId}">← Campaign ${d.campaignId}: ${e(t.campaign.releaseTitle)}</a></p>
 <h1>${e(d.email)}</h1>
-<p><a id="contact-history" href="${e(contactHref(d.email))}">Everything sent to ${e(d.email)}, and what came back</a></p>
+<p><a id="contact-history" href="${e(contactHref(d.email))}">Everything sent to this journalist, and what came back</a></p>
 <p class="muted">Campaign ${d.campaignId} · ${phaseHtml(t.campaign)}</p>
 <dl class="counts"><li>status <b>${e(statusWord(d.status, d.relay))}</b></li><li>attempts <b>${d.attempts}</b></li><li>outlet <b>${e(d.outlet || '—')}</b></li><li>language <b>${e(d.language)}</b></li><li>domain <b>${e(d.domain)}</b></li></dl>
 <h2>Last response</h2>
