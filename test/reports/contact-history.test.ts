@@ -121,13 +121,21 @@ describe('the contact page', () => {
     expect(sentence).toBe('Not suppressed: they receive the releases they are listed for. Their suppression (hard-bounce) was removed 2030-01-01 00:00:00 UTC by Opérateur.');
   });
 
-  it('shows engagement when tracking filled it (the field stays undefined until then)', async () => {
+  it('shows opens and clicks from the store, machine fetches counted apart (none before any came)', async () => {
+    const before = await h.app.store.contactHistory(KEY);
+    expect(before.deliveries.map((d) => d.engagement)).toEqual([undefined, undefined]);
+    expect(contactText(before, KEY)).not.toContain('engagement');
+    const first = before.deliveries[1]!;
+    const event = { campaignId: first.campaignId, deliveryId: first.deliveryId, userAgent: 'Mozilla/5.0', url: undefined };
+    await h.app.store.recordEngagement({ ...event, kind: 'open', at: new Date('2030-01-02T03:04:00Z'), human: false, reason: 'apple-mpp' });
+    await h.app.store.recordEngagement({ ...event, kind: 'open', at: new Date('2030-01-02T03:04:01Z'), human: true, reason: 'human' });
+    await h.app.store.recordEngagement({ ...event, kind: 'click', at: new Date('2030-01-02T03:04:05Z'), human: true, reason: 'human', url: 'https://amnesty.example/' });
     const history = await h.app.store.contactHistory(KEY);
-    expect(history.deliveries.map((d) => d.engagement)).toEqual([undefined, undefined]);
-    expect(contactText(history, KEY)).not.toContain('engagement');
-    history.deliveries[1]!.engagement = { opens: 3, clicks: 1, lastAt: new Date('2030-01-02T03:04:05Z') };
+    expect(history.deliveries[0]!.engagement).toBeUndefined();
+    expect(history.deliveries[1]!.engagement).toMatchObject({ opensHuman: 1, opensMachine: 1, clicksHuman: 1, clicksMachine: 0 });
     const links = { campaign: (id: number) => `/campaigns/${id}`, delivery: (id: number) => `/deliveries/${id}` };
-    expect(contactHistoryHtml(history, links)).toContain('<span class="engagement">opened 3×, clicked 1×, last 2030-01-02 03:04:05 UTC</span>');
-    expect(contactText(history, KEY)).toMatch(/engagement\n.*\n.*opened 3×, clicked 1×, last 2030-01-02 03:04:05 UTC/);
+    const shown = 'opened 1× (1 more by machines), clicked 1×, last 2030-01-02 03:04:05 UTC';
+    expect(contactHistoryHtml(history, links)).toContain(`<span class="engagement">${shown}</span>`);
+    expect(contactText(history, KEY)).toMatch(new RegExp(`engagement\\n.*\\n.*${shown.replace(/[()]/g, '\\$&')}`));
   });
 });
