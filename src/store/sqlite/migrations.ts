@@ -439,4 +439,13 @@ CREATE TABLE engagement_events (
 CREATE INDEX engagement_events_delivery ON engagement_events (delivery_id, kind);
 `,
   },
+  {
+    // One journalist's history (issue 17) looks deliveries and the suppression log up by address
+    // key across campaigns; the PostgreSQL store has had both indexes since its first step.
+    version: 13,
+    sql: `
+CREATE INDEX deliveries_key ON deliveries (key, id);
+CREATE INDEX suppression_log_key ON suppression_log (key);
+`,
+  },
 ];
