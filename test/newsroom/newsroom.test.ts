@@ -20,7 +20,8 @@ import { createWebServer, type WebServer } from '../../src/web/server.js';
 import { EXAMPLE_RELEASE, testApp, type TestApp } from '../helpers/app.js';
 import { closeAll } from '../helpers/close.js';
 import { planCampaign } from '../helpers/plan.js';
-import { ORIGIN, outboxMessages, writeRelease } from './helpers.js';
+import { transition } from '../../src/campaigns/lifecycle.js';
+import { HOUR, LIFT, ORIGIN, outboxMessages, scheduleTwoPhases, tickWorker, writeRelease } from './helpers.js';
 
 const NOW = new Date('2026-12-01T10:00:00Z');
 const SUMMIT_TITLE = 'EU-Russia summit: put human rights on top of the agenda';
@@ -111,6 +112,19 @@ describe('publishing', () => {
       await closeAll(web, off);
       web = undefined;
     }
+  }, 60_000);
+
+  it('a cancelled public phase never publishes, even after the lift', async () => {
+    const clock = new ManualClock(new Date(LIFT.getTime() - 48 * HOUR));
+    const a = (app = testApp({ clock, config: { web: { publicOrigin: ORIGIN } } }));
+    const release = writeRelease(a);
+    const [, publicId] = await scheduleTwoPhases(a, release);
+    await clock.advance(24 * HOUR);
+    await tickWorker(a); // the embargoed phase
+    expect(await transition(a, publicId!, 'cancel', clock.now(), { reason: 'pulled' })).toBe(true);
+    await clock.advance(24 * HOUR + 1000);
+    await tickWorker(a);
+    expect(await a.store.publications({}, clock.now())).toEqual([]);
   }, 60_000);
 });
 
