@@ -152,7 +152,8 @@ export function registerCampaignCommands(program: Command): void {
             break;
           case 'table': {
             const [counts, outbox, engagement] = await Promise.all([app.store.counts(campaignId), app.store.outboxCounts(campaignId), engagementOf(app.store, campaignId)]);
-            text = reportTable(entries) + `\n\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n${forTerminal(engagementText(engagement))}\n`;
+            // The status summary stays the last line (scripts read it); engagement comes just before it.
+            text = reportTable(entries) + `\n\n${forTerminal(engagementText(engagement))}\n${summaryLine(counts, outbox.get(campaignId) ?? 0)}\n`;
             break;
           }
           case 'html': {

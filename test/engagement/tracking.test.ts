@@ -155,6 +155,17 @@ describe('engagement tracking end to end', () => {
     expect(refused.stderr).toContain(`${dnt}:2: "not an address" is not an email address`);
   });
 
+  it('schedule --track keeps the choice with the campaign; without the flag, the config default', async () => {
+    app = setup({ tracking: { clicks: true } });
+    const list = app.list(['anna@paper.example,Anna,Ivanova,Paper,russia,en,'], HEADER);
+    const tracked = await cli(app, ['schedule', 'releases/eu-russia-summit.md', '--list', list, '--at', 'now + 1h', '--track', 'opens', '--yes']);
+    expect(tracked.code, tracked.stderr).toBe(0);
+    const byDefault = await cli(app, ['schedule', 'releases/eu-russia-summit.md', '--list', list, '--at', 'now + 2h', '--again', '--yes']);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect((await app.store.getCampaign(1))!.options.track).toEqual({ opens: true, clicks: false });
+    expect((await app.store.getCampaign(2))!.options.track).toEqual({ opens: false, clicks: true });
+  });
+
   it('--track without a public origin is refused with what to set', async () => {
     app = setup({ web: {} });
     smtp = await startTestSmtp();
