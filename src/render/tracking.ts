@@ -23,8 +23,13 @@ export function decodeAttribute(value: string): string | undefined {
   let unknown = false;
   const text = value.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);?/gi, (whole, name: string) => {
     const lower = name.toLowerCase();
-    if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
-    if (lower.startsWith('#')) return String.fromCodePoint(parseInt(lower.slice(1), 10));
+    if (lower.startsWith('#')) {
+      const code = lower.startsWith('#x') ? parseInt(lower.slice(2), 16) : parseInt(lower.slice(1), 10);
+      // Beyond Unicode (a hostile `&#x110000;`) String.fromCodePoint throws: leave such a link alone.
+      if (!(code <= 0x10ffff)) unknown = true;
+      else return String.fromCodePoint(code);
+      return whole;
+    }
     const named = NAMED[lower];
     if (named === undefined) unknown = true;
     return named ?? whole;

@@ -34,6 +34,9 @@ describe('addTracking', () => {
   it('decodes attribute entities', () => {
     expect(decodeAttribute('a&amp;b&#38;c&#x26;d&quot;')).toBe('a&b&c&d"');
     expect(decodeAttribute('a&nbsp;b')).toBeUndefined();
+    // Beyond Unicode: left alone rather than thrown on (String.fromCodePoint would throw).
+    expect(decodeAttribute('https://x.example/&#x110000;')).toBeUndefined();
+    expect(decodeAttribute('https://x.example/&#99999999999;')).toBeUndefined();
   });
 });
 
