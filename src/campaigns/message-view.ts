@@ -23,6 +23,8 @@ export interface MessageView {
   attempted: boolean;
   /** The release or template files differ from those the campaign was sent with. */
   releaseChanged: boolean;
+  /** The campaign tracked opens or clicks, and this view leaves its pixel and click links out. */
+  untracked: boolean;
   /** MAIL FROM (the VERP bounce address when a bounce domain is set) and RCPT TO. */
   envelope: { from: string; to: string };
   /** The header block as composed (CRLF-joined), before DKIM signing. */
@@ -50,7 +52,11 @@ export async function viewMessage(deps: { config: Config; env: Env; store: Store
   const templateFile = templatePath(config, campaign.options.templateFile);
   const sentWith = campaign.options.fingerprint;
   const releaseChanged = sentWith !== undefined && (await fingerprintFiles(releaseFiles(release, templateFile))) !== sentWith;
-  const { compiled, compose } = await campaignMessages(deps, campaign, release, templateFile, composedAt);
+  const made = await campaignMessages(deps, campaign, release, templateFile, composedAt);
+  // Without tracking: a reviewer's browser loading the pixel (or following a link) would be
+  // counted as the journalist opening or clicking. The view says so (`untracked`).
+  const { compiled } = made;
+  const compose = { ...made.compose, tracking: undefined };
   const messageId = d.messageId ?? messageIdFor({ instance: compose.instance, secret: compose.secret }, campaign.id, d.key, compose.from.address);
   const { rendered, unsubscribe } = renderFor(compiled, compose, d);
   const mail = composeMail(compose, { id: d.id, key: d.key, contact: d.contact, messageId }, rendered, unsubscribe, composedAt);
@@ -67,6 +73,7 @@ export async function viewMessage(deps: { config: Config; env: Env; store: Store
       composedAt,
       attempted: last !== undefined,
       releaseChanged,
+      untracked: made.compose.tracking !== undefined,
       envelope: mail.envelope,
       headers: end < 0 ? raw : raw.slice(0, end),
       html: mail.html,

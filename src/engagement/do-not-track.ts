@@ -1,13 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { PresslineError } from '../errors.js';
+import { checkEmail } from '../lists/email.js';
 
 /** Largest do-not-track file read: a list of addresses, not a database. */
 export const DO_NOT_TRACK_MAX_BYTES = 4_000_000;
 
-/** The address as compared: trimmed and lower-cased (the same address in any case is one person). */
-export function trackingKey(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 /**
  * The global do-not-track list: one address a line, `#` starts a comment, blank lines ignored.
@@ -33,17 +30,24 @@ export function parseDoNotTrack(text: string, file: string): Set<string> {
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
-    if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(line)) {
-      throw new PresslineError('CONFIG_INVALID', `${file}:${i + 1}: "${line.slice(0, 80)}" is not an email address; write one address a line (# starts a comment)`);
+    // The lists' own key (lower case, an IDN domain in punycode), so any spelling of an address matches.
+    const checked = checkEmail(line);
+    if (!checked.ok) {
+      throw new PresslineError('CONFIG_INVALID', `${file}:${i + 1}: "${line.slice(0, 80)}" is not an email address (${checked.reason}); write one address a line (# starts a comment)`);
     }
-    keys.add(trackingKey(line));
+    keys.add(checked.key);
   });
   return keys;
 }
 
-/** A list cell that says "do not track this person" (tracking: no / false / 0 / off, any case). */
-export function cellRefusesTracking(value: string | undefined): boolean {
-  return value !== undefined && /^(no|false|0|off)$/i.test(value.trim());
+/**
+ * Whether a list's tracking cell lets us track this person: empty, or a clear yes (yes, y, true,
+ * 1, on, and ja, oui, sí, да). Anything else — no, nein, non, opt-out, a typo — refuses: reading
+ * an unclear answer as consent would track someone who may have said no.
+ */
+export function cellAllowsTracking(value: string | undefined): boolean {
+  const v = (value ?? '').trim();
+  return v === '' || /^(yes|y|true|1|on|ja|oui|s[ií]|да)$/iu.test(v);
 }
 
 /** The list's column that says whether a contact may be tracked (`tracking`, any case), if it has one. */

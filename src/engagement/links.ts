@@ -2,13 +2,13 @@ import type { Contact } from '../lists/contact.js';
 import { addTracking } from '../render/tracking.js';
 import type { RenderedMessage } from '../render/types.js';
 import { makeToken, signClickTarget, type TokenRef } from '../tokens.js';
-import { cellRefusesTracking, trackingKey } from './do-not-track.js';
+import { cellAllowsTracking } from './do-not-track.js';
 import type { CampaignTracking } from './settings.js';
 
 /** True when this recipient may be tracked: not on the do-not-track list, and their list row does not say no. */
 export function recipientTracked(tracking: CampaignTracking, contact: Contact): boolean {
-  if (tracking.doNotTrack.has(trackingKey(contact.email)) || tracking.doNotTrack.has(contact.key)) return false;
-  return !(tracking.column !== undefined && cellRefusesTracking(contact.extra[tracking.column]));
+  if (tracking.doNotTrack.has(contact.key)) return false;
+  return tracking.column === undefined || cellAllowsTracking(contact.extra[tracking.column]);
 }
 
 /** `<origin>/c/<token>?u=<target>&s=<signature>`: the click link for one target of one delivery. */

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { publicLinkOrigin } from '../config/public-origin.js';
 import { PresslineError } from '../errors.js';
 import { readDoNotTrack, trackingColumn } from './do-not-track.js';
 
@@ -12,7 +13,7 @@ export interface TrackChoice {
 export interface CampaignTracking extends TrackChoice {
   /** Where the click and open links point: `<origin>/c/…`, `<origin>/o/…`. */
   origin: string;
-  /** Addresses (trackingKey) never tracked. */
+  /** Address keys (as lists key them: lower case, IDN domain in punycode) never tracked. */
   doNotTrack: ReadonlySet<string>;
   /** The list column that may say "no" for a recipient, if the list has one. */
   column: string | undefined;
@@ -35,11 +36,6 @@ export function trackChoice(config: Config, flag: string | undefined): TrackChoi
   return flag === undefined ? { opens: config.tracking.opens, clicks: config.tracking.clicks } : parseTrackFlag(flag);
 }
 
-/** Where tracking links point: web.publicOrigin, else the unsubscribe base URL's origin. */
-export function trackingOrigin(config: Config): string | undefined {
-  if (config.web.publicOrigin) return config.web.publicOrigin.replace(/\/+$/, '');
-  return config.unsubscribe.baseUrl ? new URL(config.unsubscribe.baseUrl).origin : undefined;
-}
 
 /**
  * The campaign's tracking, or undefined when it tracks nothing. Throws CONFIG_INVALID when it
@@ -48,9 +44,9 @@ export function trackingOrigin(config: Config): string | undefined {
  */
 export function campaignTracking(config: Config, choice: TrackChoice | undefined, secret: string | undefined, columns: readonly string[]): CampaignTracking | undefined {
   if (!choice || (!choice.opens && !choice.clicks)) return undefined;
-  const origin = trackingOrigin(config);
+  const origin = publicLinkOrigin(config);
   if (!origin) {
-    throw new PresslineError('CONFIG_INVALID', 'tracking needs a public address for its links: set web.publicOrigin (e.g. "https://press.example.org") or unsubscribe.baseUrl in the config, or send without --track', { file: 'config', field: 'web.publicOrigin' });
+    throw new PresslineError('CONFIG_INVALID', 'tracking needs a public address for its links: set web.publicOrigin (e.g. "https://press.example.org") in the config (unsubscribe.baseUrl serves only when it is at the site root), or send without --track', { file: 'config', field: 'web.publicOrigin' });
   }
   if (!secret) throw new PresslineError('CONFIG_INVALID', 'tracking links are signed: set PRESSLINE_SECRET in the environment or .env (e.g. `openssl rand -hex 32`), or send without --track');
   const doNotTrack = config.tracking.doNotTrack ? readDoNotTrack(config.tracking.doNotTrack) : new Set<string>();

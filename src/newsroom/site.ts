@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { publicLinkOrigin } from '../config/public-origin.js';
 import type { Publication, Store } from '../store/types.js';
 import { atomFeed } from './feed.js';
 import { articlePage, indexPage, type SiteContext } from './pages.js';
@@ -16,7 +17,7 @@ export function siteOf(config: Config): SiteContext {
  * unsubscribe.baseUrl (as `serve` computes it); undefined when neither is set.
  */
 export function newsroomOrigin(config: Config): string | undefined {
-  return config.web.publicOrigin ?? (config.unsubscribe.baseUrl ? new URL(config.unsubscribe.baseUrl).origin : undefined);
+  return publicLinkOrigin(config);
 }
 
 /** One file of the static newsroom: its URL path and its content. */

@@ -37,6 +37,9 @@ export function decodeAttribute(value: string): string | undefined {
   return unknown ? undefined : text;
 }
 
+/** Longest target a click link stands for (serve refuses longer ones; such a link is left as it is). */
+export const MAX_TARGET_CHARS = 2048;
+
 /** True for a target a click link may stand for: an absolute http or https URL. */
 export function isWebTarget(target: string): boolean {
   return /^https?:\/\/[^\s]+$/i.test(target);
@@ -53,7 +56,7 @@ export function addTracking(html: string, links: TrackingLinks): string {
     const keep = new Set(links.keep ?? []);
     out = out.replace(ANCHOR_HREF, (whole, head: string, dq: string | undefined, sq: string | undefined) => {
       const target = decodeAttribute((dq ?? sq ?? '').trim());
-      if (target === undefined || !isWebTarget(target) || keep.has(target)) return whole;
+      if (target === undefined || target.length > MAX_TARGET_CHARS || !isWebTarget(target) || keep.has(target)) return whole;
       return `${head}"${escapeHtml(click(target))}"`;
     });
   }

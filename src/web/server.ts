@@ -208,9 +208,12 @@ export async function createWebServer(app: WebDeps, options: WebServerOptions = 
         else if (res.statusCode >= 400) log.warn(line, 'http request');
         else log.info(line, 'http request');
       });
-      handle(routes, req, notes).then(
-        (reply) => write(res, reply),
-        (err: unknown) => {
+      // Writing the reply is inside the chain too: a reply Node refuses to write (a header with
+      // a character it cannot carry) becomes a 500 for this request, never an unhandled
+      // rejection that would end the process and every face it serves.
+      handle(routes, req, notes)
+        .then((reply) => write(res, reply))
+        .catch((err: unknown) => {
           if (err instanceof HttpError) {
             notes.rejected = err.logNote ?? err.message;
             const reply = text(err.status, err.message);
@@ -222,8 +225,8 @@ export async function createWebServer(app: WebDeps, options: WebServerOptions = 
           notes.error = err instanceof Error ? err.message : String(err);
           if (!res.headersSent) write(res, text(500, 'internal error'));
           else res.destroy();
-        },
-      );
+        })
+        .catch(() => res.destroy());
     });
 
   const servers: Server[] = [];

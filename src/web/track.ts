@@ -9,14 +9,12 @@
 import type { IncomingMessage } from 'node:http';
 import { classifyEngagement, storedUserAgent } from '../engagement/classify.js';
 import { escapeHtml } from '../html/entities.js';
-import { isWebTarget } from '../render/tracking.js';
+import { isWebTarget, MAX_TARGET_CHARS } from '../render/tracking.js';
 import type { EngagementKind, EngagementTarget } from '../store/types.js';
 import { checkToken, clickTargetMatches, TOKEN_REFUSALS } from '../tokens.js';
 import { html, type Handler, type Reply, type RequestContext } from './context.js';
 import { page } from './html.js';
 
-/** Longest click target accepted (the links pressline writes are far shorter). */
-export const MAX_TARGET_CHARS = 2048;
 
 /** A transparent 1×1 GIF (42 bytes). */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -69,7 +67,12 @@ async function record(ctx: RequestContext, delivery: EngagementTarget, kind: Eng
 
 const REFUSED_TITLE = 'This link does not work';
 
-/** The refusal page: the target as escaped text (never a link), and no Location header. */
+/**
+ * The refusal page: no Location header. The target is shown, as escaped text and never a link,
+ * only when the token is ours and only the target was changed or damaged (a mangled link in a
+ * real message); for a token we did not make it is not, or anyone could have the organisation's
+ * domain display an address of their choosing with our words around it.
+ */
 function refused(ctx: RequestContext, why: string, shown: string | null): Reply {
   ctx.note({ rejected: why });
   const where = shown
@@ -84,16 +87,29 @@ export const trackClick: Handler = async (ctx) => {
   const url = params.get('u');
   const sig = params.get('s') ?? '';
   if (url === null || url === '') return refused(ctx, 'click link without a target', null);
-  if (url.length > MAX_TARGET_CHARS) return refused(ctx, 'click target too long', url);
+  if (url.length > MAX_TARGET_CHARS) return refused(ctx, 'click target too long', null);
   const checked = await target(ctx, 'click', ctx.params[0] ?? '');
-  if ('why' in checked) return refused(ctx, checked.why, url);
+  if ('why' in checked) return refused(ctx, checked.why, null);
   if (!/^[0-9a-f]{16}$/i.test(sig) || !clickTargetMatches(ctx.app.env.secret!, checked.token, url, sig)) {
     return refused(ctx, 'click target signature does not match (the address was changed)', url);
   }
-  if (!isWebTarget(url)) return refused(ctx, 'click target is not http(s)', url);
+  // The header carries the URL as WHATWG serialises it: a path or host in another script
+  // (…/wiki/Москва, bücher.example) is percent-encoded or punycoded, never raw bytes in a header.
+  const location = isWebTarget(url) ? webLocation(url) : undefined;
+  if (location === undefined) return refused(ctx, 'click target is not an http(s) address', url);
   await record(ctx, checked.delivery, 'click', url);
-  return { status: 302, type: 'text', body: '', headers: { Location: url } };
+  return { status: 302, type: 'text', body: '', headers: { Location: location } };
 };
+
+/** The target as a Location header value, or undefined when it is no http(s) URL. */
+function webLocation(target: string): string | undefined {
+  try {
+    const url = new URL(target);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** GET/HEAD /o/<token>.gif: always the pixel; recorded only for a valid token. */
 export const trackOpen: Handler = async (ctx) => {

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseDoNotTrack, withTrackingColumn } from '../../src/engagement/do-not-track.js';
 import { recipientTracked, trackedCopy } from '../../src/engagement/links.js';
 import { parseTrackFlag } from '../../src/engagement/settings.js';
+import { publicLinkOrigin } from '../../src/config/public-origin.js';
+import type { Config } from '../../src/config/schema.js';
 import type { Contact } from '../../src/lists/contact.js';
-import { addTracking, decodeAttribute } from '../../src/render/tracking.js';
+import { addTracking, decodeAttribute, MAX_TARGET_CHARS } from '../../src/render/tracking.js';
 import { clickTargetMatches } from '../../src/tokens.js';
 
 const contact = (email: string, extra: Record<string, string> = {}): Contact => ({
@@ -24,6 +26,11 @@ describe('addTracking', () => {
     expect(out).toContain('href="http://y.example/&unknown;"'); // not read for sure: left alone
     expect(out).toContain('<link href="https://cdn.example/s.css">');
     expect(out).toContain('<img src="https://cdn.example/i.png">');
+  });
+
+  it('leaves a target longer than serve accepts as it is', () => {
+    const long = `https://x.example/${'a'.repeat(MAX_TARGET_CHARS)}`;
+    expect(addTracking(`<a href="${long}">x</a>`, { click: (t) => `https://p.example/c/t?u=${t}` })).toBe(`<a href="${long}">x</a>`);
   });
 
   it('puts the pixel at the end of the body', () => {
@@ -50,6 +57,23 @@ describe('per recipient', () => {
     expect(recipientTracked(tracking, contact('no@track.example'))).toBe(false);
     for (const no of ['no', 'NO', 'false', '0', 'Off', ' off ']) expect(recipientTracked(tracking, contact('a@x.example', { Tracking: no }))).toBe(false);
     expect(recipientTracked(tracking, contact('a@x.example', { Tracking: 'yes' }))).toBe(true);
+    // An unclear answer is no consent: only empty or a clear yes tracks.
+    for (const no of ['N', 'nein', 'non', 'never', 'opt-out', 'No.', 'nö']) expect(recipientTracked(tracking, contact('a@x.example', { Tracking: no })), no).toBe(false);
+    for (const yes of ['', ' ', 'Y', 'true', '1', 'ja', 'oui', 'sí', 'да']) expect(recipientTracked(tracking, contact('a@x.example', { Tracking: yes })), yes).toBe(true);
+  });
+
+  it('matches do-not-track addresses in any spelling of an international domain', () => {
+    const dnt = { ...tracking, doNotTrack: parseDoNotTrack('Anna@Bücher.example\n', 'dnt') };
+    const punycode: Contact = { ...contact('anna@xn--bcher-kva.example'), key: 'anna@xn--bcher-kva.example' };
+    expect(recipientTracked(dnt, punycode)).toBe(false);
+  });
+
+  it('builds mailed links on a public origin only where serve answers at the site root', () => {
+    const config = (web: object, unsubscribe: object) => ({ web, unsubscribe }) as unknown as Config;
+    expect(publicLinkOrigin(config({ publicOrigin: 'https://press.example.org' }, { baseUrl: 'https://ngo.example/press' }))).toBe('https://press.example.org');
+    expect(publicLinkOrigin(config({}, { baseUrl: 'https://ngo.example/' }))).toBe('https://ngo.example');
+    expect(publicLinkOrigin(config({}, { baseUrl: 'https://ngo.example/press/u' }))).toBeUndefined();
+    expect(publicLinkOrigin(config({}, {}))).toBeUndefined();
   });
 
   it('tracks the HTML part only, with a signed target; the text part keeps its links', () => {

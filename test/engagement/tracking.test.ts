@@ -96,7 +96,7 @@ describe('engagement tracking end to end', () => {
     const target = new URL(link).searchParams.get('u')!;
     const click = await fetch(local(link), { redirect: 'manual', headers: { 'User-Agent': reader } });
     expect(click.status).toBe(302);
-    expect(click.headers.get('location')).toBe(target);
+    expect(click.headers.get('location')).toBe(new URL(target).href);
 
     const campaignId = 1;
     const report = await cli(app, ['report', String(campaignId)]);
@@ -115,6 +115,13 @@ describe('engagement tracking end to end', () => {
     expect(timeline).toMatch(/opened · reader \(human\)/);
     expect(timeline).toMatch(/clicked · reader \(human\)/);
     expect(timeline).toContain(`<code class="clicked-url">${target.replace(/&/g, '&amp;')}</code>`);
+
+    // Looking at the message on the dashboard must not count as the journalist opening it: the view
+    // leaves the pixel and the click links out, and says so.
+    const view = await (await fetch(`${web.dashboardUrl}/deliveries/${row!.id}/message`)).text();
+    expect(view).toContain('This view leaves the tracking image and the click links out');
+    expect(view).not.toContain(`${ORIGIN}/o/`);
+    expect(view).not.toContain(`${ORIGIN}/c/`);
   });
 
   it('a send without --track (config default off) carries no tracking URL', async () => {
@@ -204,6 +211,8 @@ describe('engagement tracking end to end', () => {
       const body = await res.text();
       expect(body, what).not.toContain('<script>');
       if (what === 'target swapped') expect(body).toContain(`<code style="word-break:break-all">${escapeHtml(evil)}</code>`);
+      // A token we did not make gets no echo of its target: no one may have our domain show their URL.
+      if (what === 'token forged' || what === 'other store') expect(body, what).not.toContain(escapeHtml(url.searchParams.get('u')!));
       expect(body, what).not.toMatch(/<a\b/);
     }
     // Opens with bad tokens: the same GIF, nothing recorded.
@@ -217,5 +226,13 @@ describe('engagement tracking end to end', () => {
     expect(await app.store.engagementEvents(row!.id)).toEqual([]);
     // The log never carries the token.
     expect(web.logText()).not.toContain(token);
+
+    // A link to an address in another script (a release may link ru.wikipedia.org/wiki/Москва):
+    // the redirect carries it percent-encoded, and the server goes on answering.
+    const foreign = 'https://ru.wikipedia.org/wiki/Москва';
+    const away = await fetch(`${web.url}/c/${token}?u=${encodeURIComponent(foreign)}&s=${signClickTarget(SECRET, token, foreign)}`, { redirect: 'manual' });
+    expect(away.status).toBe(302);
+    expect(away.headers.get('location')).toBe('https://ru.wikipedia.org/wiki/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0');
+    expect((await fetch(`${web.url}/healthz`)).status).toBe(200);
   });
 });

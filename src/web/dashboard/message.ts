@@ -25,6 +25,7 @@ export const messagePage: Handler = async (ctx) => {
   const body = `${back}
 <h1>Message to ${e(row.delivery.email)}</h1>
 <p id="rerender-note" role="note"><b>This is a re-render.</b> pressline keeps no copy of the bytes it sent; this message is composed again from the stored recipient, the release and the template, through the same code the send uses, ${when}. The DKIM-Signature added as a message leaves is not shown, and remote images are not loaded here.</p>
+${v.untracked ? '<p>This campaign tracked opens or clicks. This view leaves the tracking image and the click links out, so looking at it counts as nothing; the links lead straight to their targets.</p>' : ''}
 ${v.releaseChanged ? '<p role="alert"><b>The release or its template changed since this campaign was sent:</b> this shows the current text, which may differ from what the recipient got.</p>' : ''}
 <h2>Envelope</h2>
 <p class="message-id" id="message-envelope">MAIL FROM ${e(v.envelope.from)} · RCPT TO ${e(v.envelope.to)}</p>
