@@ -153,7 +153,7 @@ export async function campaignMessages(
   const { config, env, store } = deps;
   const columns = campaign.options.columns ?? [];
   // Lifted copies link the release's newsroom page (published as the send starts).
-  const readOnline = await readOnlineUrls(config, env.secret, () => store.instanceId(), campaign, release, now, async (releaseKey) =>
+  const readOnline = await readOnlineUrls(config, env.secret, campaign, release, now, async (releaseKey) =>
     store.publications({ releaseKey }, now),
   );
   const compiled = await compileRelease(release, { config, now, columns, templateFile, ...(readOnline ? { readOnline } : {}) });

@@ -109,10 +109,8 @@ export function registerRenderCommand(program: Command): void {
         }
       }
 
-      // The "read online" link a send would carry (its page name needs PRESSLINE_SECRET here: the
-      // store's instance id, which keys it without one, is the store's and render never opens it).
-      const secret = readEnv().secret;
-      const readOnline = secret === undefined ? undefined : await readOnlineUrls(config, secret, async () => '', { test: false, releaseFile: file }, release, now, async () => []);
+      // The "read online" link a send would carry (none without PRESSLINE_SECRET: nothing is published then).
+      const readOnline = await readOnlineUrls(config, readEnv().secret, { test: false, releaseFile: file }, release, now, async () => []);
       const compiled = await compileRelease(release, { config, now, columns, ...(opts.template ? { templateFile: opts.template } : {}), ...(readOnline ? { readOnline } : {}) });
       const perVariant = (wording: (language: string) => string) => compiled.variants.map((v) => `"${oneLine(wording(v.language))}" (${v.language})`).join(', ');
       const out = opts.out ?? join('out', 'render', basename(file, extname(file)));

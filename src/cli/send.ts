@@ -10,6 +10,7 @@ import { testSend } from './test-send.js';
 import { handToWorkers, runCampaign, paceFrom, type PaceOverrides } from '../campaigns/run.js';
 import { formatRate } from '../config/rate.js';
 import { PresslineError } from '../errors.js';
+import { noPublicPhaseWarning } from '../newsroom/publish.js';
 import { loadLists } from '../lists/load.js';
 import type { Pace, RunSummary } from '../send/sender.js';
 import { estimateMs } from '../campaigns/estimate.js';
@@ -91,7 +92,8 @@ function describePlan(plan: Plan, app: App, pace: Pace, newOnly = false): string
     lines.push(`Skipped     ${r.invalid.length + r.duplicates.length} rows will be recorded as skipped`);
   }
   const outboxWarning = app.env.smtpUrl ? undefined : realSenderWithoutRelay(plan.release.variants[0]?.from?.address ?? app.config.from?.address);
-  for (const w of [...plan.warnings, ...(outboxWarning ? [outboxWarning] : [])]) lines.push(`Warning     ${w}`);
+  const unpublished = noPublicPhaseWarning(app.config, plan.release, plan.input.releaseFile, app.clock.now());
+  for (const w of [...plan.warnings, ...(outboxWarning ? [outboxWarning] : []), ...(unpublished ? [unpublished] : [])]) lines.push(`Warning     ${w}`);
   return lines.join('\n');
 }
 

@@ -223,7 +223,8 @@ export const configSchema = z.strictObject({
   /** The public newsroom: each release as a web page once its embargo lifts (issue 17). */
   newsroom: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      /** Off unless turned on: publishing pages is a choice (it also needs PRESSLINE_SECRET). */
+      enabled: z.boolean().default(false),
       /** URL prefix of the pages; translations are under /<language><path>. */
       path: z
         .string()

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/types.js';
@@ -21,9 +21,10 @@ export function fileFor(dir: string, urlPath: string): string {
 
 /**
  * Writes the newsroom as static files under `dir` (each to a temporary name, then renamed over
- * the old one, so a web host never serves half a file). Returns the files written.
+ * the old one, so a web host never serves half a file), then deletes the files of `stale` URL
+ * paths the site no longer has (a removed page, and its folder once empty). Returns the files written.
  */
-export async function writeStaticSite(store: Store, config: Config, dir: string, now: Date): Promise<string[]> {
+export async function writeStaticSite(store: Store, config: Config, dir: string, now: Date, stale: string[] = []): Promise<string[]> {
   const written: string[] = [];
   for (const f of await siteFiles(store, config, now)) {
     const file = fileFor(dir, f.urlPath);
@@ -32,6 +33,13 @@ export async function writeStaticSite(store: Store, config: Config, dir: string,
     await writeFile(temp, f.body, 'utf8');
     await rename(temp, file);
     written.push(file);
+  }
+  for (const urlPath of stale) {
+    const file = fileFor(dir, urlPath);
+    if (written.includes(file)) continue;
+    await rm(file, { force: true });
+    // A page's folder held only its index.html; a language folder that still has files stays.
+    await rmdir(dirname(file)).catch(() => undefined);
   }
   return written;
 }

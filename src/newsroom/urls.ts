@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { relative, resolve, sep } from 'node:path';
 
 /** Where the newsroom lives: its URL prefix and the language served without a language prefix. */
 export interface NewsroomPlace {
@@ -15,11 +16,17 @@ export const FEED_FILE = 'feed.atom';
 const HASH_CHARS = 8;
 
 /**
- * The secret the page names are keyed with: PRESSLINE_SECRET, or without one the store's instance
- * id (random, never mailed without a secret), so a page name cannot be derived before the lift.
+ * The release's key in the newsroom (its row, and the message its page name's HMAC is made of):
+ * the release file relative to the folder pressline runs in, with `/` separators. `releases/x.md`,
+ * `./releases/x.md` and the absolute path all give one key, so one page. Relative rather than
+ * absolute because the project folder (config, releases, store) may be moved or restored elsewhere:
+ * an absolute key would then name a second page for the same release. The campaign's release file
+ * is already read from this folder (loadRelease resolves it against the working directory), so
+ * pressline runs there whenever it sends.
  */
-export function pageKey(secret: string | undefined, instanceId: string): string {
-  return secret ?? `instance:${instanceId}`;
+export function newsroomReleaseKey(releaseFile: string, cwd = process.cwd()): string {
+  const inside = relative(cwd, resolve(cwd, releaseFile));
+  return inside.split(sep).join('/');
 }
 
 /** "Sommet UE–Russie : « droits »" → "sommet-ue-russie-droits"; ASCII only, at most 60 characters. */

@@ -1,6 +1,7 @@
 import { preparePlan, persistPlan, type Plan, type PlanInput, type PlanningDeps } from '../campaigns/plan.js';
 import type { TrackChoice } from '../engagement/settings.js';
 import { PresslineError } from '../errors.js';
+import { noPublicPhaseWarning } from '../newsroom/publish.js';
 import { loadRelease } from '../releases/load.js';
 import type { CampaignPhase } from '../store/types.js';
 import { parseAt, type ParsedAt } from './at.js';
@@ -78,6 +79,8 @@ export async function planSchedule(input: ScheduleInput, deps: PlanningDeps): Pr
     warnings.push(...check.warnings);
     const planInput: PlanInput = { releaseFile: input.releaseFile, lists: w.lists, where: input.where, encoding: input.encoding, skipInvalid: input.skipInvalid };
     phases.push({ phase: w.phase, at, plan: await preparePlan(planInput, deps) });
+    const unpublished = w.phase === 'single' ? noPublicPhaseWarning(config, release, input.releaseFile, at.instant) : undefined;
+    if (unpublished) warnings.push(unpublished);
   }
   return { phases, warnings: [...new Set(warnings)], localTime: input.localTime };
 }

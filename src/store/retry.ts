@@ -141,6 +141,7 @@ const POLICIES: Record<StoreMethod, MethodPolicy | 'pass'> = {
   releaseClaims: SAFE,
   addSuppression: SAFE, // ON CONFLICT DO NOTHING
   publishRelease: SAFE, // an upsert that keeps the first publication time
+  unpublishRelease: SAFE, // a repeat after an unseen commit finds no rows left (and counts 0)
   keepBounceReport: SAFE, // ON CONFLICT DO NOTHING
   quarantineMessage: SAFE, // ON CONFLICT DO NOTHING
   acquireCampaign: { repeat: 'safe', now: [2] }, // renewing our own lease is allowed

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import pino from 'pino';
-import { pageKey, pageName, pagePath } from '../../src/newsroom/urls.js';
+import { newsroomReleaseKey, pageName, pagePath } from '../../src/newsroom/urls.js';
 import { planSchedule, storeSchedule } from '../../src/scheduler/schedule.js';
 import { runWorker } from '../../src/scheduler/worker.js';
 import type { TestApp } from '../helpers/app.js';
@@ -60,8 +60,7 @@ export async function tickWorker(a: TestApp): Promise<void> {
 
 /** The page path of the release in a language, computed the way publishing names it. */
 export async function expectedPath(a: TestApp, release: string, language: string): Promise<string> {
-  const key = pageKey(a.env.secret, await a.store.instanceId());
-  return pagePath({ path: a.config.newsroom.path, defaultLanguage: a.config.defaultLanguage }, language, pageName(key, release, HEADLINE));
+  return pagePath({ path: a.config.newsroom.path, defaultLanguage: a.config.defaultLanguage }, language, pageName(a.env.secret!, newsroomReleaseKey(release), HEADLINE));
 }
 
 /** Every message a campaign wrote to the outbox, parsed (HTML and text parts decoded). */

@@ -69,7 +69,7 @@ async function readFeed(url: string) {
 describe('the newsroom at the embargo lift', () => {
   it('404 and absent from the feed one second before the lift; 200, in the feed and valid Atom one second after', async () => {
     const clock = new ManualClock(new Date(LIFT.getTime() - 48 * HOUR));
-    app = testApp({ clock, config: { web: { publicOrigin: ORIGIN } } });
+    app = testApp({ clock, config: { web: { publicOrigin: ORIGIN }, newsroom: { enabled: true } } });
     const release = writeRelease(app);
     const [embargoedId, publicId] = await scheduleTwoPhases(app, release);
     web = await createWebServer(app, { port: 0, log: (await import('pino')).default({ level: 'silent' }) });

@@ -12,7 +12,7 @@ import { runCampaign } from '../../src/campaigns/run.js';
 import { prepareTestSend, sendTestCopies } from '../../src/campaigns/test-send.js';
 import { publishAtStart } from '../../src/newsroom/publish.js';
 import { fileFor } from '../../src/newsroom/static.js';
-import { pageKey, pageName, pagePath } from '../../src/newsroom/urls.js';
+import { newsroomReleaseKey, pageName, pagePath } from '../../src/newsroom/urls.js';
 import { loadRelease } from '../../src/releases/load.js';
 import { createOutboxTransport } from '../../src/send/outbox.js';
 import { ManualClock } from '../../src/time/clock.js';
@@ -35,8 +35,9 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** The newsroom is off by default: every test here turns it on (and keeps any other newsroom key). */
 function newApp(config: Record<string, unknown> = { web: { publicOrigin: ORIGIN } }): TestApp {
-  app = testApp({ clock: new ManualClock(NOW), config });
+  app = testApp({ clock: new ManualClock(NOW), config: { ...config, newsroom: { enabled: true, ...(config.newsroom as object | undefined) } } });
   return app;
 }
 
@@ -49,8 +50,7 @@ async function sendSummit(a: TestApp): Promise<number> {
 
 async function summitPath(a: TestApp, language: string): Promise<string> {
   const title = (await loadRelease(EXAMPLE_RELEASE, a.config)).variants[0]!.title;
-  const key = pageKey(a.env.secret, await a.store.instanceId());
-  return pagePath({ path: '/news', defaultLanguage: 'en' }, language, pageName(key, EXAMPLE_RELEASE, title));
+  return pagePath({ path: '/news', defaultLanguage: 'en' }, language, pageName(a.env.secret!, newsroomReleaseKey(EXAMPLE_RELEASE), title));
 }
 
 describe('publishing', () => {
@@ -116,7 +116,7 @@ describe('publishing', () => {
 
   it('a cancelled public phase never publishes, even after the lift', async () => {
     const clock = new ManualClock(new Date(LIFT.getTime() - 48 * HOUR));
-    const a = (app = testApp({ clock, config: { web: { publicOrigin: ORIGIN } } }));
+    const a = (app = testApp({ clock, config: { web: { publicOrigin: ORIGIN }, newsroom: { enabled: true } } }));
     const release = writeRelease(a);
     const [, publicId] = await scheduleTwoPhases(a, release);
     await clock.advance(24 * HOUR);
@@ -210,7 +210,7 @@ describe('static files', () => {
 
     // The CLI, on the same store.
     const config = join(out, 'pressline.json');
-    writeFileSync(config, JSON.stringify({ paths: a.config.paths, web: { publicOrigin: ORIGIN } }));
+    writeFileSync(config, JSON.stringify({ paths: a.config.paths, web: { publicOrigin: ORIGIN }, newsroom: { enabled: true } }));
     const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
       execFile(process.execPath, [resolve('dist/src/cli/main.js'), '--config', config, 'publish', '--static', join(out, 'cli')], {
         env: { ...process.env, ...a.storeEnv, PRESSLINE_SECRET: a.env.secret },

@@ -33,6 +33,11 @@ export interface PublicationStore {
    * `now` as its publication time, a republished one keeps its first time and slug and takes the new text.
    */
   publishRelease(rows: PublicationInput[], now: Date): Promise<void>;
+  /**
+   * Takes a release off the newsroom: deletes its row of every language (`pressline publish
+   * --remove`). Returns how many rows were deleted (0 when it was not published).
+   */
+  unpublishRelease(releaseKey: string): Promise<number>;
   /** The page for a language and slug, if published at or before `now`. */
   publication(language: string, slug: string, now: Date): Promise<Publication | undefined>;
   /**

@@ -32,6 +32,10 @@ export function* publishRelease(rows: PublicationInput[], now: Date): Op<void> {
   }
 }
 
+export function* unpublishRelease(releaseKey: string): Op<number> {
+  return yield* run('DELETE FROM publications WHERE release_key = ?', [releaseKey]);
+}
+
 export function* publication(language: string, slug: string, now: Date): Op<Publication | undefined> {
   const row = yield* get('SELECT * FROM publications WHERE language = ? AND slug = ? AND published_at <= ?', [language, slug, now]);
   return row ? toPublication(row) : undefined;

@@ -136,6 +136,7 @@ export abstract class SqlStore implements Store {
 
   // PublicationStore
   publishRelease = (rows: PublicationInput[], now: Date): Promise<void> => this.transaction(pages.publishRelease(rows, now));
+  unpublishRelease = (releaseKey: string): Promise<number> => this.transaction(pages.unpublishRelease(releaseKey));
   publication = (language: string, slug: string, now: Date): Promise<Publication | undefined> => this.exec(pages.publication(language, slug, now));
   publications = (filter: { language?: string; releaseKey?: string; limit?: number }, now: Date): Promise<Publication[]> =>
     this.exec(pages.publications(filter, now));

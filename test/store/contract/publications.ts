@@ -37,4 +37,20 @@ export function publicationsContract(open: () => Opened): void {
     await expect(store.publishRelease([page('fr', { releaseKey: 'troisième.md' })], at(6000))).rejects.toThrow();
     expect((await store.publications({ language: 'fr' }, at(7000))).length).toBe(2);
   });
+
+  it('unpublishRelease deletes every language of one release, counts them, and leaves other releases alone', async () => {
+    const { store, other } = open();
+    await store.publishRelease([page('fr'), page('ru')], at(1000));
+    await store.publishRelease([page('fr', { releaseKey: 'autre.md', slug: 'autre-ffffffff', title: 'Autre' })], at(2000));
+    expect(await store.unpublishRelease(page('fr').releaseKey)).toBe(2);
+    expect(await store.publication('fr', 'sommet-ue-russie-0a1b2c3d', at(3000))).toBeUndefined();
+    expect(await other().publications({ releaseKey: page('fr').releaseKey }, at(3000))).toEqual([]);
+    expect((await store.publications({}, at(3000))).map((p) => p.slug)).toEqual(['autre-ffffffff']);
+    // Again, or a release never published: nothing to delete.
+    expect(await store.unpublishRelease(page('fr').releaseKey)).toBe(0);
+    expect(await store.unpublishRelease('jamais.md')).toBe(0);
+    // Published again after removal: a fresh first publication time.
+    await store.publishRelease([page('fr')], at(4000));
+    expect((await store.publication('fr', 'sommet-ue-russie-0a1b2c3d', at(4000)))?.publishedAt).toEqual(at(4000));
+  });
 }
