@@ -37,7 +37,10 @@ export function followDeliveryLog(store: Store, dir: string, campaignId: number,
 }
 
 function followOffThread(thread: string, file: string, dir: string, campaignId: number, intervalMs: number, here: () => DeliveryLog): { stop(): Promise<number> } {
-  const worker = new Worker(thread, { workerData: { file, dir, campaignId, intervalMs } });
+  // It holds one page of events at a time: a small heap keeps it out of the send's peak memory
+  // (running out would end the thread, and the last copy would be made here).
+  const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+  const worker = new Worker(thread, { workerData: { file, dir, campaignId, intervalMs }, resourceLimits });
   // Never what keeps the process alive; stop() holds it while it waits for the last copy.
   worker.unref();
   // The count of the thread's last copy; undefined if it ended without making one (it failed).
