@@ -29,7 +29,8 @@ async function visit(url: string) {
   const page = await browser.newPage();
   try {
     const response = await page.goto(url);
-    const h1 = await page.locator('h1').first().textContent({ timeout: 1000 }).catch(() => null);
+    // goto resolves at the load event, so the document is whole: read it, never wait on a timer.
+    const h1 = await page.evaluate(() => document.querySelector('h1')?.textContent ?? null);
     const lang = await page.evaluate(() => document.documentElement.lang);
     const switcher = await page.evaluate(() => [...document.querySelectorAll('nav.languages a')].map((a) => [a.getAttribute('hreflang'), a.getAttribute('href')]));
     return { status: response!.status(), cache: response!.headers()['cache-control'], h1, lang, switcher };
