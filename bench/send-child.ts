@@ -25,6 +25,11 @@ import { writeList } from './common.js';
 
 const RELEASE = 'releases/eu-russia-summit.md';
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** CPU time of the whole process (every thread, the ended ones too) since `from`, in ms. */
+const cpuMsSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 
 /**
  * Messages in flight at once for the plain raw sender and the pipeline alike (BENCH_CONCURRENCY,
@@ -65,6 +70,7 @@ async function plainSetup(url: string, conns: number) {
 async function plain(url: string, n: number, conns: number): Promise<void> {
   const { config, byLanguage, mailer } = await plainSetup(url, conns);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const sends: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const to = `j${i}@d${i % 50}.example`;
@@ -74,7 +80,7 @@ async function plain(url: string, n: number, conns: number): Promise<void> {
   await Promise.all(sends);
   const seconds = (performance.now() - started) / 1000;
   mailer.close();
-  process.stdout.write(JSON.stringify({ mode: 'plain', n, seconds, perSecond: n / seconds, rssMb: rssMb() }) + '\n');
+  process.stdout.write(JSON.stringify({ mode: 'plain', n, seconds, perSecond: n / seconds, cpuMs: cpuMsSince(cpu), rssMb: rssMb() }) + '\n');
 }
 
 /**
@@ -94,6 +100,7 @@ async function plainRaw(url: string, n: number, conns: number): Promise<void> {
     ru: { html: once(byLanguage.ru.html), text: once(byLanguage.ru.text) },
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const windowStartUs = Number(process.hrtime.bigint() / 1000n);
   let next = 0;
   const worker = async () => {
@@ -114,9 +121,10 @@ async function plainRaw(url: string, n: number, conns: number): Promise<void> {
   };
   await Promise.all(Array.from({ length: inFlight(conns) }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpuMs = cpuMsSince(cpu);
   mailer.close();
   const windowUs = [windowStartUs, Number(process.hrtime.bigint() / 1000n)];
-  process.stdout.write(JSON.stringify({ mode: 'plainraw', n, seconds, perSecond: n / seconds, rssMb: rssMb(), windowUs }) + '\n');
+  process.stdout.write(JSON.stringify({ mode: 'plainraw', n, seconds, perSecond: n / seconds, cpuMs, rssMb: rssMb(), windowUs }) + '\n');
 }
 
 async function pipeline(url: string, n: number, conns: number, dir: string): Promise<void> {
@@ -135,19 +143,22 @@ async function pipeline(url: string, n: number, conns: number, dir: string): Pro
   let sending = planned;
   // The sending window on the monotonic clock CPU profiles use (µs), to read a profile of just it.
   let windowStartUs = 0;
+  let cpu = process.cpuUsage();
   const summary = await runCampaign(id, app, {
     waitForRetries: true,
     onStart: () => {
       sending = performance.now();
       windowStartUs = Number(process.hrtime.bigint() / 1000n);
+      cpu = process.cpuUsage();
     },
   });
   const seconds = (performance.now() - sending) / 1000;
+  const cpuMs = cpuMsSince(cpu);
   const windowUs = [windowStartUs, Number(process.hrtime.bigint() / 1000n)];
   await store.close();
   if (summary.counts.sent !== n) throw new Error(`sent ${summary.counts.sent} of ${n}: ${JSON.stringify(summary)}`);
   const startSeconds = (sending - planned) / 1000;
-  process.stdout.write(JSON.stringify({ mode: 'pipeline', n, planSeconds: (planned - t0) / 1000, startSeconds, seconds, perSecond: n / seconds, rssMb: rssMb(), windowUs }) + '\n');
+  process.stdout.write(JSON.stringify({ mode: 'pipeline', n, planSeconds: (planned - t0) / 1000, startSeconds, seconds, perSecond: n / seconds, cpuMs, rssMb: rssMb(), windowUs }) + '\n');
 }
 
 const [mode, ...args] = process.argv.slice(2);

@@ -5,7 +5,7 @@
  * have that still addresses each message to its recipient. All go to the same counting SMTP sink on
  * 127.0.0.1 with the same connection count and no rate limit, in rounds (BENCH_SEND_ROUNDS, 5), the
  * ratio taken within each round. Then a large campaign for peak memory.
- * Targets: pipeline >= 0.8x the best plain sender; 100,000 recipients planned and sent under
+ * Targets: pipeline >= 0.9x the best plain sender; 100,000 recipients planned and sent under
  * 300 MB peak RSS.
  */
 import { execFile } from 'node:child_process';
@@ -55,15 +55,18 @@ export async function benchSend(options: { n?: number; large?: number; conns?: n
     const rate = (runs: Record<string, number>[]) => runs.map((r) => r.perSecond!);
     const all = (runs: Record<string, number>[]) => rate(runs).map((v) => v.toFixed(0)).join('/');
     const pipe = pipeRuns[0]!;
-    lines.push(`  plain nodemailer pool         ${median(rate(stockRuns)).toFixed(0).padStart(6)} msg/s   peak RSS ${stockRuns[0]!.rssMb} MB   (runs ${all(stockRuns)})`);
-    lines.push(`  plain pool, raw MIME          ${median(rate(rawRuns)).toFixed(0).padStart(6)} msg/s   peak RSS ${rawRuns[0]!.rssMb} MB   (runs ${all(rawRuns)})`);
-    lines.push(`  pressline pipeline            ${median(rate(pipeRuns)).toFixed(0).padStart(6)} msg/s   peak RSS ${pipe.rssMb} MB   (runs ${all(pipeRuns)}; before it: planning ${pipe.planSeconds!.toFixed(2)} s, start ${pipe.startSeconds!.toFixed(2)} s)`);
+    // CPU per message (every thread of the sending process) is steadier than msg/s on a shared
+    // machine, and says where a ratio below target comes from.
+    const cpuUs = (runs: Record<string, number>[]) => `${median(runs.map((r) => (r.cpuMs! * 1000) / n)).toFixed(0)} µs CPU/msg`;
+    lines.push(`  plain nodemailer pool         ${median(rate(stockRuns)).toFixed(0).padStart(6)} msg/s   peak RSS ${stockRuns[0]!.rssMb} MB   ${cpuUs(stockRuns)}   (runs ${all(stockRuns)})`);
+    lines.push(`  plain pool, raw MIME          ${median(rate(rawRuns)).toFixed(0).padStart(6)} msg/s   peak RSS ${rawRuns[0]!.rssMb} MB   ${cpuUs(rawRuns)}   (runs ${all(rawRuns)})`);
+    lines.push(`  pressline pipeline            ${median(rate(pipeRuns)).toFixed(0).padStart(6)} msg/s   peak RSS ${pipe.rssMb} MB   ${cpuUs(pipeRuns)}   (runs ${all(pipeRuns)}; before it: planning ${pipe.planSeconds!.toFixed(2)} s, start ${pipe.startSeconds!.toFixed(2)} s)`);
     // The target compares with the best plain sender: the raw MIME one, unless stock beat it.
     const bestPlain = median(rate(rawRuns)) >= median(rate(stockRuns)) ? rawRuns : stockRuns;
     const vsBest = pipeRuns.map((p, i) => p.perSecond! / bestPlain[i]!.perSecond!);
     const vsStock = pipeRuns.map((p, i) => p.perSecond! / stockRuns[i]!.perSecond!);
     const show = (ratios: number[]) => `${median(ratios).toFixed(2)}x   (rounds ${ratios.map((r) => r.toFixed(2)).join(' ')})`;
-    lines.push(`  ratio pipeline / best plain (${bestPlain === rawRuns ? 'raw MIME, body encoded once' : 'stock'})   ${show(vsBest)}   target >= 0.8x`);
+    lines.push(`  ratio pipeline / best plain (${bestPlain === rawRuns ? 'raw MIME, body encoded once' : 'stock'})   ${show(vsBest)}   target >= 0.9x`);
     lines.push(`  ratio pipeline / stock nodemailer      ${show(vsStock)}`);
     if (large > 0) {
       const d = mkdtempSync(join(dir, 'large-'));

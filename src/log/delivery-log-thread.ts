@@ -6,11 +6,15 @@
 // longer take turns with the messages being built and transmitted.
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../process/thread-priority.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { openDeliveryLog } from './delivery-log.js';
 
 const { file, dir, campaignId, intervalMs } = workerData as { file: string; dir: string; campaignId: number; intervalMs: number };
 const port = parentPort!;
+// Background work: the copy may lag while messages are being built and sent, and catches up in
+// idle moments and at the end (the last copy, which the run waits for, is made all the same).
+lowerThisThreadPriority(19);
 const db = new Database(file);
 // Only reads here; a reader waits for a writer's checkpoint rather than failing.
 db.pragma('busy_timeout = 10000');

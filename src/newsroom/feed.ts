@@ -5,7 +5,15 @@ import type { SiteContext } from './pages.js';
 import { feedPath, indexPath, pagePath } from './urls.js';
 import { newsroomWords } from './wording.js';
 
-const x = escapeHtml; // XML needs &, <, > and quotes escaped: the same five characters
+/**
+ * Characters XML 1.0 forbids that escapeHtml leaves (it already turns controls into spaces): the
+ * noncharacters U+FFFE and U+FFFF and lone surrogates. One of them anywhere in release text would
+ * make the whole feed unreadable, so each becomes U+FFFD.
+ */
+const NOT_XML_CHAR = /[\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text for the feed: XML needs &, <, > and quotes escaped (escapeHtml's five) and only XML characters. */
+const x = (value: string): string => escapeHtml(value).replace(NOT_XML_CHAR, '\uFFFD');
 
 /** A stable id that survives a change of domain: a urn:uuid derived from what it names. */
 function stableId(...parts: string[]): string {

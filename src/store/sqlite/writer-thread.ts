@@ -4,11 +4,10 @@
 // as one JSON string each: cheaper than a structured clone of the same objects (profiled: ~100 µs
 // of main-thread time per message for the clone, ~30 for this).
 import Database from 'better-sqlite3';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { claimBatch } from '../sql/claims.js';
 import { addSuppression } from '../sql/suppressions.js';
+import { lowerThisThreadPriority } from '../../process/thread-priority.js';
 import { SqliteDriver, SQLITE_DIALECT } from './driver.js';
 import type { ClaimRequest, WireOutcome, WriteRequest, WriterReply, WriterRequest } from './writer-wire.js';
 
@@ -21,15 +20,8 @@ const db = new Database(file);
 const driver = new SqliteDriver(db);
 
 // This thread mostly waits on fsync; when it wakes while the event loop is busy building and
-// transmitting messages, the loop should keep the CPU: a lower priority for this thread alone
-// (Linux: a thread id is a valid setpriority target). bench/send: +4.5% throughput, paired runs.
-// Elsewhere, or when refused, it simply keeps the default priority.
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (tid > 0) setPriority(tid, WRITER_NICE);
-} catch {
-  // not Linux, or not allowed: the default priority
-}
+// transmitting messages, the loop should keep the CPU. bench/send: +4.5% throughput, paired runs.
+lowerThisThreadPriority(WRITER_NICE);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
