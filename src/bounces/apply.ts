@@ -127,7 +127,7 @@ export async function applyBounceEvent(deps: BounceDeps, e: BounceEvent): Promis
   if (outcome === 'unattributed' || !key) return { outcome, note };
   if (effect.pauseCampaign && delivery) {
     const paused = await pauseForSenderProblem(deps, delivery.campaignId, now, { recipient, status: e.status, diagnostic: e.diagnostic });
-    if (paused) return { outcome, campaignId: delivery.campaignId, deliveryId: delivery.id, note: `campaign ${delivery.campaignId} paused: the server refused our sender${note ? `; ${note}` : ''}` };
+    if (paused) return { outcome, campaignId: delivery.campaignId, deliveryId: delivery.id, paused, note: `campaign ${delivery.campaignId} paused: the server refused our sender${note ? `; ${note}` : ''}` };
   }
   const suppressed = recorded.suppressed ? suppress?.reason : undefined;
   if (recorded.result === 'completed') {

@@ -30,6 +30,8 @@ export interface IngestSummary {
   skippedQuarantined: number;
   /** Recipients beyond `bounces.maxRecipientsPerReport` in the reports read: counted, not kept. */
   recipientsOverCap: number;
+  /** Campaigns this run paused because a server refused our sender, with the reason recorded. */
+  paused: { campaignId: number; reason: string }[];
 }
 
 export interface IngestOptions {
@@ -60,7 +62,7 @@ export async function ingestMessages(deps: BounceDeps, messages: AsyncIterable<M
   const summary: IngestSummary = {
     messages: 0, applied: {}, autoReplies: 0, duplicates: 0, suppressed: 0,
     unattributed: [], unattributedCount: 0, unrecognised: [], unrecognisedCount: 0,
-    quarantined: [], quarantinedCount: 0, skippedQuarantined: 0, recipientsOverCap: 0,
+    quarantined: [], quarantinedCount: 0, skippedQuarantined: 0, recipientsOverCap: 0, paused: [],
   };
   const { maxMessageBytes, maxRecipientsPerReport } = deps.config.bounces;
   const alreadyQuarantined = await deps.store.quarantinedKeys();
@@ -194,6 +196,7 @@ async function store(
       listed(summary.unattributed, { source: event.source, recipient: event.recipient, note: result.note });
     } else if (result.outcome === 'applied') summary.applied[event.kind] = (summary.applied[event.kind] ?? 0) + 1;
     if (result.suppressed) summary.suppressed++;
+    if (result.paused && result.campaignId !== undefined) summary.paused.push({ campaignId: result.campaignId, reason: result.paused });
   }
 }
 

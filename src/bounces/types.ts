@@ -62,5 +62,7 @@ export interface ApplyResult {
   campaignId?: number;
   deliveryId?: number;
   suppressed?: SuppressionReason;
+  /** The reason recorded when applying this report paused its campaign (a server refused our sender). */
+  paused?: string;
   note?: string;
 }

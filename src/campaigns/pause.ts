@@ -85,14 +85,14 @@ export async function pauseByOperator(deps: LifecycleDeps, campaignId: number, n
 /**
  * A receiving server refused our sender (its domain, SPF/DKIM/DMARC, our IP): every later message
  * would meet the same refusal, and no journalist is to blame. The campaign pauses with what the
- * server said; a person fixes the sender and resumes. Returns whether this call paused it (a
- * campaign already paused, done or cancelled stays as it is).
+ * server said; a person fixes the sender and resumes. Returns the reason recorded when this call
+ * paused it; undefined when it did not (a campaign already paused, done or cancelled stays as it is).
  */
-export function pauseForSenderProblem(deps: LifecycleDeps, campaignId: number, now: Date, report: { recipient: string; status?: string | undefined; diagnostic?: string | undefined }): Promise<boolean> {
+export async function pauseForSenderProblem(deps: LifecycleDeps, campaignId: number, now: Date, report: { recipient: string; status?: string | undefined; diagnostic?: string | undefined }): Promise<string | undefined> {
   // The server's words are untrusted: one line, no control characters, bounded.
   const said = [report.status, report.diagnostic].filter(Boolean).join(' ').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
   const reason = `sender refused by the server of ${report.recipient}${said ? `: ${said}` : ''}; fix the sender (domain, SPF/DKIM, IP), then: pressline resume ${campaignId}`;
-  return transition(deps, campaignId, 'pause', now, { reason, pause: 'sender' });
+  return (await transition(deps, campaignId, 'pause', now, { reason, pause: 'sender' })) ? reason : undefined;
 }
 
 /**

@@ -11,11 +11,14 @@ async function* allPaths(paths: string[], options: ReadOptions): AsyncGenerator<
   for (const p of paths) yield* readPath(p, options);
 }
 
-function describe(s: IngestSummary): string {
+/** The summary `bounces ingest` prints (without --json). */
+export function describeIngest(s: IngestSummary): string {
   const applied = Object.entries(s.applied).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   const lines = [
     `${s.messages} message${s.messages === 1 ? '' : 's'} read; applied: ${applied}; auto-replies ignored ${s.autoReplies}; already ingested ${s.duplicates}; newly suppressed ${s.suppressed}; quarantined ${s.quarantinedCount}`,
   ];
+  // First: a paused campaign sends nothing until someone fixes the sender and resumes it.
+  for (const p of s.paused) lines.push(`  campaign ${p.campaignId} paused: ${oneLine(p.reason)}`);
   if (s.skippedQuarantined > 0) lines.push(`  ${s.skippedQuarantined} quarantined by an earlier run: skipped (pressline bounces quarantined lists them)`);
   if (s.recipientsOverCap > 0) lines.push(`  ${s.recipientsOverCap} recipients beyond bounces.maxRecipientsPerReport not kept`);
   // Sources, recipients, notes and reasons are quoted from mail anyone can send: shown inert, one line each.
@@ -84,8 +87,8 @@ export function registerBounceCommands(program: Command): void {
           progress.done();
         }
         if (flags.json) printJson(summary);
-        else process.stdout.write(describe(summary) + '\n');
-        process.exitCode = summary.unattributedCount + summary.unrecognisedCount + summary.quarantinedCount > 0 ? 1 : 0;
+        else process.stdout.write(describeIngest(summary) + '\n');
+        process.exitCode = summary.unattributedCount + summary.unrecognisedCount + summary.quarantinedCount + summary.paused.length > 0 ? 1 : 0;
       });
     });
   bounces

@@ -5,6 +5,7 @@ import { transition } from '../../src/campaigns/lifecycle.js';
 import { runCampaign } from '../../src/campaigns/run.js';
 import { ingestMessages } from '../../src/bounces/ingest.js';
 import { readPath } from '../../src/bounces/sources.js';
+import { describeIngest } from '../../src/cli/bounces.js';
 import { startTestSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 import { testApp, type TestApp } from '../helpers/app.js';
 import { planCampaign } from '../helpers/plan.js';
@@ -81,6 +82,9 @@ describe('a server that refuses our sender', () => {
     expect(campaign.status).toBe('paused');
     expect(campaign.pausedKind).toBe('sender');
     expect(campaign.statusReason).toMatch(/^sender refused by the server of lena@paper\.example: 5\.1\.8 553 5\.1\.8 .*Domain of sender address press@ngo\.example\.org does not exist; fix the sender .*pressline resume \d+$/);
+    // Whoever ran the ingestion is told, not only `campaigns`: nothing more goes out until it is resumed.
+    expect(result.paused).toEqual([{ campaignId: sent.id, reason: campaign.statusReason }]);
+    expect(describeIngest(result).split('\n')[1]).toBe(`  campaign ${sent.id} paused: ${campaign.statusReason}`);
     expect(await app.store.isSuppressed('lena@paper.example')).toBeUndefined();
     const lena = (await app.store.deliveries(sent.id, { email: 'lena@paper.example' }))[0]!;
     expect(lena.status).toBe('blocked');
@@ -96,6 +100,7 @@ describe('a server that refuses our sender', () => {
 
     expect(result.applied).toEqual({ sender: 1 });
     expect((await app.store.getCampaign(sent.id))!.status).toBe('done');
+    expect(result.paused).toEqual([]);
     expect(await app.store.isSuppressed('ines@paper.example')).toBeUndefined();
   });
 });

@@ -85,6 +85,9 @@ port.on('message', ({ id, request }: { id: number; request: string }) => {
   const durable = parsed.kind === 'write' && parsed.write.marks.length > 0;
   let reply: WriterReply;
   try {
+    // db.pragma each time, never a statement prepared once: SQLite applies PRAGMA synchronous
+    // when the statement is compiled, so re-running a prepared one does not reliably switch it
+    // (tried: the first re-run left the setting unchanged). A mark must never miss its fsync.
     if (!durable) db.pragma('synchronous = NORMAL');
     reply = { id, result: run(parsed) };
   } catch (err) {
