@@ -1,4 +1,4 @@
-// Background threads (the SQLite writer, the delivery-log copy) lower their own priority so the
+// A background thread (the SQLite writer) lowers its own priority so the
 // event loop that builds and transmits messages keeps the CPU. Only the calling thread may change:
 // a whole process at nice 19 would starve the sending itself.
 import { execFile } from 'node:child_process';
